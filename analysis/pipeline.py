@@ -1,0 +1,83 @@
+"""analyze_feedback: the full run (sentiment, themes with stable keys, theme scores, metrics)."""
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_frame
+from .metrics import metrics_over_time
+from .results import AnalysisResult, ThemeEdits
+from .scoring import theme_scores
+from .sentiment import SentimentScorer
+from .themes import ThemeClusterer
+
+
+def _scoring_frame(frame, sentiment):
+    n = len(frame)
+    out = pd.DataFrame(index=frame.index)
+    out["created_at"] = (pd.to_datetime(frame["created_at"]) if "created_at" in frame
+                         else pd.Timestamp("1970-01-01"))
+    out["score"] = (pd.to_numeric(frame["score"], errors="coerce") if "score" in frame
+                    else np.full(n, np.nan))
+    out["scale"] = frame["scale"].astype(object) if "scale" in frame else None
+    out["sentiment_score"] = sentiment["sentiment_score"].to_numpy()
+    out["is_churn"] = (frame["is_churn"].fillna(False).astype(bool) if "is_churn" in frame
+                       else False)
+    return out
+
+
+def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, random_state=0,
+                     text_column="text", id_column=None, freq="W", theme_model=None,
+                     sentiment_scorer=None, n_jobs=None):
+    """Run the whole analysis on a frame of responses.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per response. Required: ``text_column``. Optional: ``created_at``,
+        ``score`` and ``scale`` ("nps"/"csat"/"ces"), ``is_churn`` (bool).
+    n_themes : int, default=None
+        Number of themes; None chooses it automatically.
+    edits : ThemeEdits, default=None
+        Team edits to respect.
+    previous_state : dict, default=None
+        ``model_state`` of the previous run; matched themes keep their key and label.
+    random_state : int, default=0
+    text_column : str, default="text"
+    id_column : str, default=None
+        Column of response ids used by ``edits.moves``; the frame index when None.
+    freq : {"D", "W", "M"}, default="W"
+        Period of the metrics table.
+    theme_model : ThemeClusterer, default=None
+        Configured (unfitted) model to use instead of the default; ``n_themes``, ``edits``,
+        ``previous_state`` and ``random_state`` are set on a clone of it.
+    sentiment_scorer : SentimentScorer, default=None
+    n_jobs : int, default=None
+        Processes for sentiment scoring of large batches.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    check_frame(frame, [text_column] + ([id_column] if id_column else []))
+    if edits is not None and not isinstance(edits, ThemeEdits):
+        raise TypeError(f"edits must be a ThemeEdits, got {type(edits).__name__}")
+    texts = frame[text_column]
+    scorer = sentiment_scorer if sentiment_scorer is not None else SentimentScorer(n_jobs=n_jobs)
+    scorer = scorer.fit()
+    if "score" in frame and "scale" in frame:
+        scales = [s if isinstance(s, str) else None for s in frame["scale"]]
+        sentiment = scorer.transform(texts, scores=frame["score"], scale=scales)
+    else:
+        sentiment = scorer.transform(texts)
+    model = theme_model.__class__(**theme_model.get_params()) if theme_model else ThemeClusterer()
+    model.set_params(n_themes=n_themes, edits=edits, reference=previous_state,
+                     random_state=random_state)
+    ids = frame[id_column].tolist() if id_column else frame.index.tolist()
+    model.fit(texts, ids=ids)
+    themes = tuple(model.themes_)
+    memberships = tuple(tuple(themes[t].key for t in m) for m in model.memberships_)
+    scoring_frame = _scoring_frame(frame, sentiment)
+    scores = theme_scores(scoring_frame, memberships, themes=themes)
+    metrics = metrics_over_time(scoring_frame, freq=freq)
+    return AnalysisResult(sentiment=sentiment, model_state=model.to_state(), themes=themes,
+                          memberships=memberships, scores=scores, metrics=metrics)

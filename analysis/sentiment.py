@@ -1,0 +1,302 @@
+"""Sentiment per comment: VADER compound plus a customer-feedback lexicon, rules and scores."""
+
+import re
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from ._validation import check_positive_int, check_scale, check_scores, check_texts
+from .lexicon import FEEDBACK_LEXICON, FEEDBACK_PHRASES
+from .preprocessing import normalize_text
+
+# VADER's documented "typical threshold values" for the compound score
+# (Hutto & Gilbert 2014; vaderSentiment README, "About the Scoring").
+POSITIVE_THRESHOLD = 0.05
+NEGATIVE_THRESHOLD = -0.05
+
+# Contrast markers that VADER does not know; rewritten to "but" so that VADER's own
+# contrast rule (clause before x0.5, clause after x1.5) applies to them too.
+_CONTRAST = re.compile(r"\b(?:however|although|though|except that|unfortunately)\b")
+# A negated action ("could not connect", "haven't received", "unable to log in") reports a
+# failure even though no sentiment word is present; VADER only negates sentiment words, so a
+# negation followed by a neutral word becomes the token below (valence FAILURE_VALENCE).
+_FAILURE = re.compile(r"\b(?:can ?not|can'?t|couldn'?t|won'?t|wouldn'?t|didn'?t|doesn'?t|"
+                      r"haven'?t|hasn'?t|hadn'?t|isn'?t|aren'?t|wasn'?t|weren'?t|never|not|"
+                      r"no longer|unable to|failed to)\s+(?:even\s+|get\s+|be\s+)?([a-z']+)")
+_FAILURE_TOKEN = "xxfailurexx"
+FAILURE_VALENCE = -1.5
+# Joblib is only worth its start-up cost for large batches.
+_PARALLEL_MIN_TEXTS = 20_000
+
+
+def score_to_polarity(scores, scale):
+    """Map survey scores to a polarity in [-1, 1].
+
+    NPS 0-10: 9-10 (promoters) are positive, 7-8 (passives) near zero, 0-6 (detractors)
+    negative: ``(s - 7.5) / 2.5`` clipped. CSAT 1-5: ``(s - 3) / 2``. CES 1-7 ("it was easy",
+    higher is better): ``(s - 4) / 3``.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        Scores, NaN when missing.
+    scale : {"nps", "csat", "ces"}
+
+    Returns
+    -------
+    numpy.ndarray of float, NaN where the score is missing.
+
+    Examples
+    --------
+    >>> score_to_polarity([10, 0], "nps").tolist()
+    [1.0, -1.0]
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scale == "nps":
+        polarity = (scores - 7.5) / 2.5
+    elif scale == "csat":
+        polarity = (scores - 3.0) / 2.0
+    elif scale == "ces":
+        polarity = (scores - 4.0) / 3.0
+    else:
+        raise ValueError(f"scale must be one of 'nps', 'csat', 'ces', got {scale!r}")
+    return np.clip(polarity, -1.0, 1.0)
+
+
+def label_scores(values, positive_threshold=POSITIVE_THRESHOLD,
+                 negative_threshold=NEGATIVE_THRESHOLD):
+    """Return "positive", "neutral" or "negative" for each compound score.
+
+    A score >= ``positive_threshold`` is positive, <= ``negative_threshold`` negative,
+    anything between is neutral.
+    """
+    values = np.asarray(values, dtype=float)
+    return np.where(values >= positive_threshold, "positive",
+                    np.where(values <= negative_threshold, "negative", "neutral")).astype(object)
+
+
+def _phrase_token(phrase):
+    return "xx" + re.sub(r"\W+", "", phrase) + "xx"
+
+
+def _polarity_batch(analyzer, texts):
+    return [analyzer.polarity_scores(t)["compound"] if t else 0.0 for t in texts]
+
+
+class SentimentScorer(BaseEstimator):
+    """Score the sentiment of customer comments.
+
+    VADER's compound score computed on normalised text (URLs, @mentions and numbers
+    masked), with a customer-feedback lexicon (:data:`analysis.lexicon.FEEDBACK_LEXICON`)
+    and multi-word expressions ("on hold", "never arrived", "charged twice") merged into
+    VADER's lexicon for this instance only. VADER's negation ("not resolved") and contrast
+    ("great app but sync is broken") rules apply to these entries; "however", "although"
+    and "though" act as "but". When a survey score is supplied it is blended in.
+
+    Parameters
+    ----------
+    lexicon : dict of str to float, default=None
+        Extra word valences (VADER scale -4..4) applied on top of the feedback lexicon.
+    use_feedback_lexicon : bool, default=True
+        Apply the built-in feedback lexicon and phrases; False gives plain VADER.
+    positive_threshold : float, default=0.05
+        Compound score from which a comment is positive (VADER's documented value).
+    negative_threshold : float, default=-0.05
+        Compound score up to which a comment is negative (VADER's documented value).
+    score_weight : float, default=0.5
+        Weight of the survey score's polarity in the blend
+        ``(1 - score_weight) * text + score_weight * score``. A comment with no text uses
+        the score's polarity alone; a comment with no score uses the text alone.
+    n_jobs : int, default=None
+        Processes for batches of more than 20,000 distinct texts (joblib semantics).
+
+    Attributes
+    ----------
+    analyzer_ : vaderSentiment.vaderSentiment.SentimentIntensityAnalyzer
+        The analyzer with the merged lexicon.
+
+    Examples
+    --------
+    >>> scorer = SentimentScorer().fit()
+    >>> scorer.transform(["my order was cancelled again"])["sentiment"].tolist()
+    ['negative']
+    """
+
+    def __init__(self, lexicon=None, use_feedback_lexicon=True,
+                 positive_threshold=POSITIVE_THRESHOLD, negative_threshold=NEGATIVE_THRESHOLD,
+                 score_weight=0.5, n_jobs=None):
+        self.lexicon = lexicon
+        self.use_feedback_lexicon = use_feedback_lexicon
+        self.positive_threshold = positive_threshold
+        self.negative_threshold = negative_threshold
+        self.score_weight = score_weight
+        self.n_jobs = n_jobs
+
+    def fit(self, X=None, y=None):
+        """Build the analyzer; nothing is learned from ``X``, which may be None.
+
+        Returns
+        -------
+        self : SentimentScorer
+        """
+        if X is not None:
+            check_texts(X, allow_empty=True)
+        if not -1.0 <= self.negative_threshold < self.positive_threshold <= 1.0:
+            raise ValueError("thresholds must satisfy -1 <= negative_threshold < "
+                             f"positive_threshold <= 1, got {self.negative_threshold}, "
+                             f"{self.positive_threshold}")
+        if not 0.0 <= self.score_weight <= 1.0:
+            raise ValueError(f"score_weight must lie in [0, 1], got {self.score_weight}")
+        if self.n_jobs is not None:
+            check_positive_int(abs(self.n_jobs), "n_jobs")
+        analyzer = SentimentIntensityAnalyzer()
+        phrases = {}
+        if self.use_feedback_lexicon:
+            analyzer.lexicon.update(FEEDBACK_LEXICON)
+            phrases = dict(FEEDBACK_PHRASES)
+        if self.lexicon:
+            for word, valence in self.lexicon.items():
+                if not isinstance(word, str) or not isinstance(valence, (int, float)):
+                    raise TypeError(f"lexicon must map str to float, got {word!r}: {valence!r}")
+                (phrases if " " in word else analyzer.lexicon)[word.lower()] = float(valence)
+        if self.use_feedback_lexicon:
+            analyzer.lexicon[_FAILURE_TOKEN] = FAILURE_VALENCE
+        for phrase, valence in phrases.items():
+            analyzer.lexicon[_phrase_token(phrase)] = valence
+        self.analyzer_ = analyzer
+        self.phrases_ = tuple(sorted(phrases, key=len, reverse=True))
+        self._phrase_re = (re.compile(r"\b(?:" + "|".join(map(re.escape, self.phrases_)) + r")\b")
+                           if self.phrases_ else None)
+        return self
+
+    def _failure(self, match):
+        # Negated sentiment words are left to VADER's own negation rule.
+        word = match.group(1)
+        if word in self.analyzer_.lexicon or word.startswith("xx"):
+            return match.group(0)
+        return _FAILURE_TOKEN
+
+    def _prepare(self, text):
+        text = normalize_text(text, lowercase=False, mask_numbers=False)
+        if not self.use_feedback_lexicon:
+            return text
+        # VADER reads ALL-CAPS as emphasis, so case is kept; matching is case-insensitive.
+        lowered = text.lower()
+        lowered = _CONTRAST.sub("but", lowered)
+        if self._phrase_re is not None:
+            lowered = self._phrase_re.sub(lambda m: _phrase_token(m.group(0)), lowered)
+        lowered = _FAILURE.sub(self._failure, lowered)
+        # Restore VADER's ALL-CAPS emphasis for the words written in capitals.
+        caps = {w.lower() for w in text.split() if len(w) > 1 and w.isupper()}
+        if caps:
+            lowered = " ".join(w.upper() if w in caps else w for w in lowered.split(" "))
+        return lowered
+
+    def text_polarity(self, texts):
+        """Return the text-only compound score for each text as a float array.
+
+        Identical texts (after normalisation) are scored once.
+        """
+        check_is_fitted(self, "analyzer_")
+        texts = check_texts(texts, allow_empty=True)
+        prepared = pd.Series([self._prepare(t) for t in texts], dtype=object)
+        codes, uniques = pd.factorize(prepared)
+        uniques = list(uniques)
+        if self.n_jobs not in (None, 1) and len(uniques) > _PARALLEL_MIN_TEXTS:
+            chunks = np.array_split(np.arange(len(uniques)), 8)
+            parts = Parallel(n_jobs=self.n_jobs)(
+                delayed(_polarity_batch)(self.analyzer_, [uniques[i] for i in chunk])
+                for chunk in chunks)
+            values = np.concatenate([np.asarray(p, dtype=float) for p in parts])
+        else:
+            values = np.asarray(_polarity_batch(self.analyzer_, uniques), dtype=float)
+        if len(codes) == 0:
+            return np.zeros(0)
+        return values[codes]
+
+    def transform(self, X, scores=None, scale=None):
+        """Score comments.
+
+        Parameters
+        ----------
+        X : sequence of str or pandas.Series
+            The comments; a Series keeps its index in the result.
+        scores : sequence of float, default=None
+            Survey scores aligned with ``X`` (NaN when missing).
+        scale : {None, "nps", "csat", "ces"} or sequence of those
+            Scale of ``scores`` (one for all rows, or one per row; rows whose scale is
+            missing use the text alone); required when ``scores`` is given.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``sentiment_score`` (float in [-1, 1]) and ``sentiment`` (str), in the
+            order and with the index of ``X``.
+        """
+        index = X.index if isinstance(X, pd.Series) else None
+        texts = check_texts(X, allow_empty=True)
+        values = self.text_polarity(texts)
+        if scores is not None:
+            if scale is None:
+                raise ValueError("scale is required when scores are given: 'nps', 'csat' or 'ces'")
+            scales = [scale] * len(texts) if isinstance(scale, str) else list(scale)
+            if len(scales) != len(texts):
+                raise ValueError(f"scale must be a str or have length {len(texts)}, got {len(scales)}")
+            raw = check_scores(scores, len(texts))
+            polarity = np.full(len(texts), np.nan)
+            for name in {s for s in scales if isinstance(s, str)}:
+                rows = np.array([s == name for s in scales], dtype=bool)
+                check_scale(name)
+                polarity[rows] = score_to_polarity(check_scores(raw[rows], int(rows.sum()),
+                                                                scale=name), name)
+            has_score = ~np.isnan(polarity)
+            empty = np.array([not t.strip() for t in texts], dtype=bool)
+            blended = (1 - self.score_weight) * values + self.score_weight * polarity
+            values = np.where(has_score, np.where(empty, polarity, blended), values)
+        else:
+            check_scale(scale)
+        values = np.clip(values, -1.0, 1.0)
+        frame = pd.DataFrame({
+            "sentiment_score": values.astype(float),
+            "sentiment": pd.array(label_scores(values, self.positive_threshold,
+                                               self.negative_threshold), dtype=object),
+        })
+        if index is not None:
+            frame.index = index
+        return frame
+
+    def predict(self, X, scores=None, scale=None):
+        """Return the sentiment label of each comment as a numpy array of str."""
+        return self.transform(X, scores=scores, scale=scale)["sentiment"].to_numpy()
+
+
+def score_sentiment(texts, scores=None, scale=None, **params):
+    """Score the sentiment of comments with a default :class:`SentimentScorer`.
+
+    Parameters
+    ----------
+    texts : sequence of str or pandas.Series
+        The comments.
+    scores : sequence of float, default=None
+        Optional survey scores aligned with ``texts``.
+    scale : {None, "nps", "csat", "ces"}
+        Scale of ``scores``.
+    **params
+        Passed to :class:`SentimentScorer`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sentiment_score`` (float, -1..1) and ``sentiment`` ("negative", "neutral",
+        "positive"), same index and order as ``texts``.
+
+    Examples
+    --------
+    >>> score_sentiment(["great app but sync is broken"])["sentiment"].tolist()
+    ['negative']
+    """
+    return SentimentScorer(**params).fit().transform(texts, scores=scores, scale=scale)

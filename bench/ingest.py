@@ -1,0 +1,257 @@
+"""Widget submission ingest: the app under gunicorn against a bare Flask endpoint parsing the same JSON.
+
+Usage::
+
+    .venv/bin/python bench/ingest.py                        # SQLite, plus PostgreSQL if BENCH_POSTGRES_URL is set
+    BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ingest.py
+    .venv/bin/python bench/ingest.py --seconds 5 --connections 64 --workers 2
+
+For each backend it builds a fresh database with the migrations, creates a workspace that allows
+one origin and an NPS survey, serves the app with gunicorn on loopback (rate limiting off, the
+in-memory broker so no shared queue is touched) and loads
+``POST /w/api/<key>/surveys/<token>/responses`` with ``wrk`` for ``--seconds`` at
+``--connections``; every request carries a unique submission key, a score and a comment. The
+bare endpoint (this module's ``bare_app``, same gunicorn settings) only parses and checks the
+same JSON. It prints requests/s, p50 and p99 latency, the ratio to the bare endpoint, and then
+counts the rows: every acknowledged (201) submission must be in the database.
+Target: ratio >= 0.5 and p99 < 50 ms at 64 connections.
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask, jsonify, request  # noqa: E402
+
+ORIGIN = "https://shop.example.com"
+
+# Each wrk thread numbers its requests so every submission key is unique; ``response`` counts the
+# 201s so that ``done`` can report how many submissions the server acknowledged.
+WRK_SCRIPT = r"""
+local counter, thread_id = 0, 0
+acked = 0  -- global: done() reads it from each thread with thread:get
+local threads = {}
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  thread_id = id
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Origin"] = "__ORIGIN__"
+end
+function request()
+  counter = counter + 1
+  local key = string.format("bench%02d%012d%s", thread_id, counter, "__RUN__")
+  local body = string.format('{"score": %d, "comment": "Fast enough, thanks", "submission_key": "%s", ' ..
+    '"visitor_id": "visitor-%02d-%d", "website": ""}', counter %% 11, key, thread_id, counter)
+  return wrk.format(nil, nil, nil, body)
+end
+ids = ""  -- global too: the response ids the server acknowledged, checked against the database
+function response(status, headers, body)
+  if status == 201 then
+    acked = acked + 1
+    ids = ids .. (string.match(body, '"response_id":%s*(%d+)') or "?") .. ","
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  local out = io.open("__IDS__", "w")
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("acked")
+    out:write(thread:get("ids"))
+  end
+  out:close()
+  io.write(string.format('RESULT {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, ' ..
+    '"acked": %d, "errors": %d}\n', summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, total, summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
+end
+"""
+
+bare_app = Flask("bare")
+
+
+@bare_app.post("/w/api/<public_key>/surveys/<survey_token>/responses")
+def bare_submit(public_key, survey_token):
+    """Parse and check the widget's JSON like the real endpoint, store nothing."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("score"), int) or not data.get("submission_key"):
+        return jsonify({"error": "Unprocessable Entity"}), 422
+    if request.headers.get("Origin") != ORIGIN:
+        return jsonify({"error": "Forbidden"}), 403
+    return jsonify({"status": "received", "response_id": 0}), 201
+
+
+def _prepare(database_url):
+    """Migrate an empty database and return ``(public key, survey token)``."""
+    script = f"""
+import os
+os.environ["FEEDBACK_ENV"] = "testing"
+import flask_migrate
+from feedback_app import create_app
+from feedback_app.services import surveys, workspaces
+app = create_app({{"SQLALCHEMY_DATABASE_URI": {database_url!r}}})
+with app.app_context():
+    flask_migrate.upgrade()
+    workspace = workspaces.create_workspace("Bench Co", allowed_origins=[{ORIGIN!r}])
+    survey = surveys.create_survey(workspace, name="Bench NPS", kind="nps")
+    print("KEYS", workspace.public_key, survey.token)
+"""
+    output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True)
+    line = next(line for line in output.stdout.splitlines() if line.startswith("KEYS "))
+    return line.split()[1], line.split()[2]
+
+
+def _count(database_url, token, acked_ids):
+    script = f"""
+import os
+os.environ["FEEDBACK_ENV"] = "testing"
+from sqlalchemy import func, select
+from feedback_app import create_app
+from feedback_app.extensions import db
+from feedback_app.models import Response, Survey
+app = create_app({{"SQLALCHEMY_DATABASE_URI": {database_url!r}}})
+with app.app_context():
+    survey_id = db.session.scalar(select(Survey.id).where(Survey.token == {token!r}))
+    rows = db.session.scalar(select(func.count(Response.id)).where(Response.survey_id == survey_id))
+    keys = db.session.scalar(select(func.count(func.distinct(Response.submission_key))).where(
+        Response.survey_id == survey_id))
+    acked = [int(value) for value in {acked_ids!r}]
+    found = 0
+    for start in range(0, len(acked), 500):
+        found += db.session.scalar(select(func.count(Response.id)).where(
+            Response.survey_id == survey_id, Response.id.in_(acked[start:start + 500])))
+    print("COUNT", rows, keys, found)
+"""
+    output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True)
+    line = next(line for line in output.stdout.splitlines() if line.startswith("COUNT "))
+    return [int(value) for value in line.split()[1:]]
+
+
+def _wrk(url, *, seconds, connections, threads, run_id, workdir):
+    script = Path(workdir) / f"ingest-{run_id}.lua"
+    ids_path = Path(workdir) / f"ingest-{run_id}.ids"
+    script.write_text(WRK_SCRIPT.replace("__ORIGIN__", ORIGIN).replace("__RUN__", run_id).replace("%%", "%")
+                      .replace("__IDS__", str(ids_path)))
+    output = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s", "-s",
+         str(script), url], capture_output=True, text=True, timeout=seconds + 60)
+    if output.returncode != 0 or "RESULT " not in output.stdout:
+        raise RuntimeError(f"wrk failed:\n{output.stdout}\n{output.stderr}")
+    line = next(line for line in output.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    result["rps"] = result["requests"] / result["seconds"]
+    result["ids"] = [value for value in ids_path.read_text().split(",") if value]
+    return result
+
+
+def _serve(environment, app_spec, workers):
+    from tests.support.processes import serve_app
+
+    if app_spec == "feedback_app.wsgi:app":
+        return serve_app(environment, workers=workers)
+    return _serve_bare(environment, workers)
+
+
+def _serve_bare(environment, workers):
+    import contextlib
+
+    from tests.support.processes import _stop, _wait_for, free_port
+
+    @contextlib.contextmanager
+    def running():
+        port = free_port()
+        with tempfile.TemporaryFile("w+") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                 "--threads", "4", "--log-level", "warning", "bench.ingest:bare_app"],
+                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                _wait_for(f"http://127.0.0.1:{port}/", process, 30, log)
+                yield f"http://127.0.0.1:{port}"
+            finally:
+                _stop(process)
+
+    return running()
+
+
+def run_backend(name, database_url, args, workdir):
+    from tests.support.processes import app_environment
+
+    key, token = _prepare(database_url)
+    path = f"/w/api/{key}/surveys/{token}/responses"
+    environment = app_environment(database_url, FEEDBACK_RATELIMIT_ENABLED="false")
+    load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads, "workdir": workdir}
+    with _serve(environment, "bench.ingest:bare_app", args.workers) as base_url:
+        bare = _wrk(base_url + path, run_id="bare", **load)
+    with _serve(environment, "feedback_app.wsgi:app", args.workers) as base_url:
+        real = _wrk(base_url + path, run_id=name, **load)
+    rows, distinct_keys, found = _count(database_url, token, real["ids"])
+    distinct_acked = len(set(real["ids"]))
+    ratio = real["rps"] / bare["rps"] if bare["rps"] else 0.0
+    print(f"\n== {name}: {args.connections} connections, {args.seconds}s, gunicorn {args.workers} workers x 4 threads")
+    print(f"bare endpoint   {bare['rps']:8.0f} req/s   p50 {bare['p50_ms']:6.2f} ms   p99 {bare['p99_ms']:6.2f} ms")
+    print(f"widget submit   {real['rps']:8.0f} req/s   p50 {real['p50_ms']:6.2f} ms   p99 {real['p99_ms']:6.2f} ms"
+          f"   errors {real['errors']}")
+    print(f"ratio to bare   {ratio:.2f}   (target >= 0.50; p99 target < 50 ms: "
+          f"{'met' if ratio >= 0.5 and real['p99_ms'] < 50 else 'NOT met'})")
+    stored_all = found == distinct_acked == real["acked"] and rows == distinct_keys
+    print(f"acknowledged    {real['acked']}   of them in the database {found}   rows {rows} "
+          f"(the {rows - found} others were in flight when wrk stopped)   "
+          f"{'every acknowledged submission is stored, once' if stored_all else 'MISMATCH'}")
+    return stored_all
+
+
+def _postgres_database(admin_url):
+    import contextlib
+
+    import psycopg
+
+    @contextlib.contextmanager
+    def database():
+        name = f"feedback_bench_{os.getpid()}_{secrets.token_hex(3)}"
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+        finally:
+            with psycopg.connect(admin_url, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return database()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    ok = True
+    with tempfile.TemporaryDirectory() as workdir:
+        ok &= run_backend("sqlite", f"sqlite:///{workdir}/ingest.db", args, workdir)
+        admin_url = os.environ.get("BENCH_POSTGRES_URL")
+        if admin_url:
+            with _postgres_database(admin_url) as database_url:
+                ok &= run_backend("postgresql", database_url, args, workdir)
+        else:
+            print("\n(PostgreSQL skipped: set BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

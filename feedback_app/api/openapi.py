@@ -1,0 +1,222 @@
+"""The OpenAPI 3 document of the native API, served at ``/api/openapi.json``.
+
+Written by hand next to the routes it describes; ``tests/api/test_openapi_contract.py`` runs
+schemathesis against it so that the document and the code cannot drift apart silently.
+"""
+from feedback_app.models import ActionStatus, SurveyKind
+from feedback_app.services.events import EVENT_NAMES
+
+MAX_ID = 2**31 - 1
+
+
+def _nullable(schema):
+    return {**schema, "nullable": True}
+
+
+STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
+DATETIME = {"type": "string", "format": "date-time"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _object(properties, required=None):
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error", "message"], "properties": {
+        "error": STRING, "message": STRING,
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": STRING}}}},
+    "Survey": _object({"id": INTEGER, "name": STRING, "kind": {"type": "string", "enum": [k.value for k in SurveyKind]},
+                       "is_active": BOOLEAN, "channels": {"type": "array", "items": STRING},
+                       "default_locale": STRING, "churn_reasons": {"type": "array", "items": STRING},
+                       "created_at": DATETIME}),
+    "Person": _object({"id": INTEGER, "email": _nullable(STRING), "phone_number": _nullable(STRING),
+                       "external_id": _nullable(STRING), "name": _nullable(STRING), "locale": _nullable(STRING),
+                       "properties": OBJECT, "unsubscribed": BOOLEAN, "created_at": DATETIME,
+                       "last_surveyed_at": _nullable(DATETIME)}),
+    "Response": _object({
+        "id": INTEGER, "survey_id": INTEGER, "person_id": _nullable(INTEGER), "channel": STRING,
+        "score": _nullable(INTEGER), "comment": _nullable(STRING), "churn_reason": _nullable(STRING),
+        "answers": OBJECT, "properties": OBJECT, "locale": _nullable(STRING), "external_id": _nullable(STRING),
+        "sentiment": _nullable(STRING), "tags": {"type": "array", "items": STRING},
+        "notes": {"type": "array", "items": _object({"id": INTEGER, "text": STRING, "created_at": DATETIME})},
+        "created_at": DATETIME, "updated_at": DATETIME}),
+    "Theme": _object({"id": INTEGER, "label": STRING, "key_phrases": {"type": "array", "items": STRING},
+                      "status": STRING, "priority": _nullable({"type": "number"}),
+                      "response_count": _nullable(INTEGER), "created_at": DATETIME, "updated_at": DATETIME}),
+    "Action": _object({"id": INTEGER, "title": STRING, "description": STRING, "public_message": STRING,
+                       "theme_id": _nullable(INTEGER), "status": {"type": "string",
+                                                                  "enum": [s.value for s in ActionStatus]},
+                       "due_date": _nullable({"type": "string", "format": "date"}), "shipped_at": _nullable(DATETIME),
+                       "created_at": DATETIME}),
+    "Notification": _object({"id": INTEGER, "kind": STRING, "status": STRING, "person_id": _nullable(INTEGER),
+                             "action_id": _nullable(INTEGER), "skip_reason": _nullable(STRING), "attempts": INTEGER,
+                             "sent_at": _nullable(DATETIME), "created_at": DATETIME}),
+    "Webhook": {**_object({"id": INTEGER, "url": STRING, "events": {"type": "array", "items": STRING},
+                           "is_active": BOOLEAN, "created_at": DATETIME}),
+                "properties": {"id": INTEGER, "url": STRING, "events": {"type": "array", "items": STRING},
+                               "is_active": BOOLEAN, "created_at": DATETIME,
+                               "secret": {"type": "string", "description": "HMAC key; only in the create answer"}}},
+    "Delivery": _object({"id": INTEGER, "endpoint_id": INTEGER, "event": STRING, "payload": OBJECT,
+                         "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
+                         "attempts": INTEGER, "response_status": _nullable(INTEGER), "last_error": _nullable(STRING),
+                         "next_attempt_at": DATETIME, "delivered_at": _nullable(DATETIME), "created_at": DATETIME}),
+}
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _page_of(name):
+    return _json(_object({"data": {"type": "array", "items": _ref(name)}, "next_cursor": _nullable(STRING)}))
+
+
+ERRORS = {code: {"$ref": f"#/components/responses/{name}"} for code, name in (
+    ("401", "Unauthorized"), ("406", "NotAcceptable"), ("422", "InvalidInput"), ("429", "TooManyRequests"))}
+NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+
+
+def _query(name, schema, description=""):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path(name):
+    return {"name": name, "in": "path", "required": True, "schema": ID}
+
+
+PAGING = [_query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+          _query("cursor", STRING, "next_cursor of the previous page")]
+
+
+def _operation(summary, responses, *, parameters=(), body=None, not_found=False):
+    operation = {"summary": summary, "parameters": list(parameters),
+                 "responses": {**responses, **ERRORS, **(NOT_FOUND if not_found else {})}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+RESPONSE_FILTERS = [
+    _query("since", DATETIME), _query("until", DATETIME), _query("updated_since", DATETIME),
+    _query("survey_id", ID), _query("person_id", ID), _query("min_score", {"type": "integer", "minimum": 0,
+                                                                           "maximum": 10}),
+    _query("max_score", {"type": "integer", "minimum": 0, "maximum": 10}), _query("tag", STRING),
+    _query("order", {"type": "string", "enum": ["asc", "desc"]})]
+
+NEW_RESPONSE = {"type": "object", "required": ["survey_id"], "properties": {
+    "survey_id": ID, "score": INTEGER, "comment": STRING, "churn_reason": STRING, "locale": STRING,
+    "external_id": STRING, "answers": OBJECT,
+    "person": {"type": "object", "properties": {"email": STRING, "external_id": STRING, "phone_number": STRING,
+                                                "name": STRING, "properties": OBJECT}}}}
+RESPONSE_CHANGES = {"type": "object", "properties": {
+    "score": INTEGER, "comment": STRING, "answers": OBJECT, "tags": {"type": "array", "items": STRING},
+    "note": STRING}}
+NEW_PERSON = {"type": "object", "properties": {
+    "email": STRING, "phone_number": STRING, "external_id": STRING, "name": STRING, "locale": STRING,
+    "properties": OBJECT}}
+NEW_ACTION = {"type": "object", "required": ["title"], "properties": {
+    "title": STRING, "description": STRING, "public_message": STRING, "theme_id": ID,
+    "response_ids": {"type": "array", "items": ID}, "due_date": {"type": "string", "format": "date"}}}
+NEW_STATUS = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "enum": [s.value for s in ActionStatus]}}}
+NEW_WEBHOOK = {"type": "object", "required": ["url", "events"], "properties": {
+    "url": {"type": "string", "format": "uri"},
+    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_NAMES)}, "minItems": 1}}}
+NO_CONTENT = {"204": {"description": "Done"}}
+
+
+def paths():
+    """Return the ``paths`` object: every route of ``feedback_app.api.routes`` but the document itself."""
+    return {
+        "/surveys": {"get": _operation("List surveys", {"200": _page_of("Survey")}, parameters=PAGING)},
+        "/surveys/{survey_id}": {"get": _operation("Show a survey", {"200": _json(_ref("Survey"))},
+                                                   parameters=[_path("survey_id")], not_found=True)},
+        "/responses": {
+            "get": _operation("List responses", {"200": _page_of("Response")}, parameters=PAGING + RESPONSE_FILTERS),
+            "post": _operation("Record a response", {"201": _json(_ref("Response"), "Created")}, body=NEW_RESPONSE)},
+        "/exports/responses": {"get": _operation(
+            "Download responses as CSV or JSON",
+            {"200": {"description": "The file", "content": {"text/csv": {"schema": STRING},
+                                                            "application/json": {"schema": {"type": "array",
+                                                                                            "items": OBJECT}}}}},
+            parameters=[_query("format", {"type": "string", "enum": ["csv", "json"]}), _query("since", DATETIME),
+                        _query("until", DATETIME), _query("survey_id", ID)])},
+        "/imports": {"post": {
+            "summary": "Import a CSV file of responses", "parameters": [],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"}, "survey_id": ID,
+                    "mapping": {"type": "array", "items": STRING,
+                                "description": "COLUMN=FIELD pairs; without them the file is read as "
+                                               "Delighted's export"}}}}}},
+            "responses": {"200": _json(_object({
+                "created": INTEGER, "duplicates": INTEGER,
+                "errors": {"type": "array", "items": _object({"line": INTEGER, "reason": STRING})}})),
+                **ERRORS, **NOT_FOUND}}},
+        "/responses/{response_id}": {
+            "get": _operation("Show a response", {"200": _json(_ref("Response"))},
+                              parameters=[_path("response_id")], not_found=True),
+            "patch": _operation("Change a response", {"200": _json(_ref("Response"))},
+                                parameters=[_path("response_id")], body=RESPONSE_CHANGES, not_found=True)},
+        "/people": {
+            "get": _operation("List people", {"200": _page_of("Person")},
+                              parameters=PAGING + [_query("email", STRING)]),
+            "post": _operation("Create or update a person", {"200": _json(_ref("Person"))}, body=NEW_PERSON)},
+        "/people/{person_id}": {
+            "get": _operation("Show a person", {"200": _json(_ref("Person"))}, parameters=[_path("person_id")],
+                              not_found=True),
+            "delete": _operation("Erase a person", NO_CONTENT, parameters=[_path("person_id")], not_found=True)},
+        "/themes": {"get": _operation("List themes", {"200": _page_of("Theme")}, parameters=PAGING)},
+        "/themes/{theme_id}": {"get": _operation("Show a theme", {"200": _json(_ref("Theme"))},
+                                                 parameters=[_path("theme_id")], not_found=True)},
+        "/actions": {
+            "get": _operation("List actions", {"200": _page_of("Action")}, parameters=PAGING + [
+                _query("status", {"type": "string", "enum": [s.value for s in ActionStatus]})]),
+            "post": _operation("Plan an action", {"201": _json(_ref("Action"), "Created")}, body=NEW_ACTION)},
+        "/actions/{action_id}": {"get": _operation("Show an action", {"200": _json(_ref("Action"))},
+                                                   parameters=[_path("action_id")], not_found=True)},
+        "/actions/{action_id}/status": {"post": _operation(
+            "Change an action's status", {"200": _json(_ref("Action"))}, parameters=[_path("action_id")],
+            body=NEW_STATUS, not_found=True)},
+        "/notifications": {"get": _operation("List notifications", {"200": _page_of("Notification")},
+                                             parameters=PAGING + [_query("status", {"type": "string", "enum": [
+                                                 "queued", "sending", "sent", "failed", "skipped"]})])},
+        "/webhooks": {
+            "get": _operation("List webhook endpoints", {"200": _page_of("Webhook")}),
+            "post": _operation("Subscribe a URL to events", {"201": _json(_ref("Webhook"), "Created")},
+                               body=NEW_WEBHOOK)},
+        "/webhooks/{endpoint_id}": {"delete": _operation("Delete a webhook endpoint", NO_CONTENT,
+                                                         parameters=[_path("endpoint_id")], not_found=True)},
+        "/webhooks/{endpoint_id}/deliveries": {"get": _operation(
+            "List an endpoint's deliveries", {"200": _page_of("Delivery")}, parameters=[_path("endpoint_id")],
+            not_found=True)},
+        "/webhook-deliveries/{delivery_id}/replay": {"post": _operation(
+            "Send a logged delivery again", {"201": _json(_ref("Delivery"), "Created")},
+            parameters=[_path("delivery_id")], not_found=True)},
+    }
+
+
+def document():
+    """Return the whole OpenAPI 3.0 document."""
+    error = _json(_ref("Error"), "Error")
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "feedback-loop API", "version": "1.0.0",
+                 "description": "Native API. Authenticate with `Authorization: Bearer <API key>` (or HTTP Basic with "
+                                "the key as user name). Lists are pages of `data` with a `next_cursor`."},
+        "servers": [{"url": "/api"}],
+        "security": [{"bearer": []}, {"basic": []}],
+        "paths": paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "basic": {"type": "http", "scheme": "basic"}},
+            "responses": {name: {**error, "description": name} for name in (
+                "Unauthorized", "NotAcceptable", "InvalidInput", "TooManyRequests", "NotFound")},
+        },
+    }

@@ -1,0 +1,286 @@
+"""The native REST API under ``/api``: surveys, responses, people, themes, actions, notifications, webhooks."""
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import NotAcceptable
+
+from feedback_app.api import auth, openapi
+from feedback_app.api import serializers as out
+from feedback_app.api.params import MAX_ID, Params, body_params, query_params
+from feedback_app.extensions import csrf, limiter
+from feedback_app.models import ActionStatus
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services import (
+    actions,
+    api_queries,
+    api_writes,
+    delighted,
+    exports,
+    imports,
+    people,
+    responses,
+    webhooks,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # authenticated by API key, never by a browser session cookie
+limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_limit_key)(bp)  # one budget per key
+
+
+@bp.before_request
+def authenticate_and_negotiate():
+    """Refuse clients that cannot read JSON, then resolve the API key (the document is public)."""
+    if request.accept_mimetypes and not request.accept_mimetypes.accept_json:
+        raise NotAcceptable("This API only speaks JSON: send Accept: application/json.")
+    if request.endpoint != "api.get_openapi":
+        auth.authenticate()
+
+
+@bp.get("/openapi.json")
+def get_openapi():
+    """Describe this API as an OpenAPI 3 document."""
+    return jsonify(openapi.document())
+
+
+def _page_options(params):
+    return {"per_page": params.per_page(), "cursor": params.text("cursor", max_length=500)}
+
+
+def _page(page, serialize):
+    return jsonify(out.page_json([serialize(item) for item in page.items], page.next_cursor))
+
+
+@bp.get("/surveys")
+def list_surveys():
+    """List surveys, oldest first."""
+    params = query_params()
+    options = _page_options(params)
+    params.check()
+    return _page(api_queries.list_surveys(g.workspace, **options), out.survey_json)
+
+
+@bp.get("/surveys/<int(max=2147483647):survey_id>")
+def get_survey(survey_id):
+    """Show a survey."""
+    return jsonify(out.survey_json(api_queries.get_survey(g.workspace, survey_id)))
+
+
+@bp.get("/responses")
+def list_responses():
+    """List responses with filters, a cursor page at a time."""
+    params = query_params()
+    options = _page_options(params)
+    order = params.choice("order", ("asc", "desc"), default="asc")
+    filters = api_queries.ResponseFilters(
+        since=params.iso_datetime("since"), until=params.iso_datetime("until"),
+        updated_since=params.iso_datetime("updated_since"), survey_id=params.integer("survey_id", low=1, high=MAX_ID),
+        person_id=params.integer("person_id", low=1, high=MAX_ID),
+        min_score=params.integer("min_score", low=0, high=10),
+        max_score=params.integer("max_score", low=0, high=10), tag=params.text("tag", max_length=100))
+    params.check()
+    return _page(api_queries.list_responses(g.workspace, filters, order=order, **options), out.response_json)
+
+
+@bp.post("/responses")
+def create_response():
+    """Record a response."""
+    params = body_params()
+    fields = dict(survey_id=params.integer("survey_id", low=1, high=MAX_ID), score=params.values.get("score"),
+                  comment=params.values.get("comment"), person=params.mapping("person"),
+                  answers=params.values.get("answers"), churn_reason=params.text("churn_reason", max_length=200),
+                  locale=params.text("locale", max_length=16), external_id=params.text("external_id", max_length=128))
+    if fields["survey_id"] is None and "survey_id" not in params.problems:
+        params.problems["survey_id"] = ["required"]
+    params.check()
+    return jsonify(out.response_json(api_writes.create_response(g.workspace, **fields))), 201
+
+
+@bp.get("/exports/responses")
+def export_responses():
+    """Download the responses matching the filters as CSV or JSON."""
+    params = query_params()
+    fmt = params.choice("format", exports.FORMATS, default="csv")
+    filters = api_queries.ResponseFilters(
+        since=params.iso_datetime("since"), until=params.iso_datetime("until"),
+        survey_id=params.integer("survey_id", low=1, high=MAX_ID))
+    params.check()
+    body = exports.export_responses(g.workspace, filters=filters, fmt=fmt)
+    mimetype = "text/csv" if fmt == "csv" else "application/json"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="responses.{fmt}"'})
+
+
+@bp.post("/imports")
+def import_responses():
+    """Import a CSV file of responses (Delighted's export, or any CSV with ``mapping``)."""
+    params = Params(request.form)
+    survey_id = params.integer("survey_id", low=1, high=MAX_ID)
+    upload = request.files.get("file")
+    if upload is None:
+        params.problems["file"] = ["a CSV file is required"]
+    params.check()
+    survey = api_queries.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
+        g.workspace)
+    mapping = imports.parse_mapping(request.form.getlist("mapping"))
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text.", fields={"file": ["not UTF-8"]}) from None
+    report = imports.import_text(g.workspace, survey, text, mapping=mapping)
+    return jsonify({"created": report.created, "duplicates": report.duplicates,
+                    "errors": [{"line": line, "reason": reason} for line, reason in report.errors]})
+
+
+@bp.get("/responses/<int(max=2147483647):response_id>")
+def get_response(response_id):
+    """Show a response."""
+    return jsonify(out.response_json(responses.get_response(g.workspace, response_id)))
+
+
+@bp.patch("/responses/<int(max=2147483647):response_id>")
+def update_response(response_id):
+    """Change a response's score, comment, answers or tags, or add a note."""
+    params = body_params()
+    changes = {key: params.values[key] for key in ("score", "comment", "answers", "tags") if key in params.values}
+    note = params.text("note", max_length=10_000)
+    params.check()
+    response = api_writes.update_response(g.workspace, response_id, changes=changes, note=note)
+    return jsonify(out.response_json(response))
+
+
+@bp.get("/people")
+def list_people():
+    """List people, oldest first."""
+    params = query_params()
+    options = dict(_page_options(params), email=params.text("email", max_length=254))
+    params.check()
+    return _page(api_queries.list_people(g.workspace, **options), out.person_json)
+
+
+@bp.post("/people")
+def create_person():
+    """Create a person, or update the one with the same email, phone number or external id."""
+    params = body_params()
+    fields = dict(email=params.text("email", max_length=254), phone_number=params.text("phone_number", max_length=32),
+                  external_id=params.text("external_id", max_length=128), name=params.text("name", max_length=200),
+                  locale=params.text("locale", max_length=16), properties=params.mapping("properties"))
+    params.check()
+    return jsonify(out.person_json(people.upsert_person(g.workspace, **fields)))
+
+
+@bp.get("/people/<int(max=2147483647):person_id>")
+def get_person(person_id):
+    """Show a person."""
+    return jsonify(out.person_json(people.get_person(g.workspace, person_id)))
+
+
+@bp.delete("/people/<int(max=2147483647):person_id>")
+def delete_person(person_id):
+    """Erase a person's personal data, keeping their scores anonymously."""
+    people.delete_person(g.workspace, people.get_person(g.workspace, person_id))
+    return "", 204
+
+
+@bp.get("/themes")
+def list_themes():
+    """List active themes with their response counts."""
+    params = query_params()
+    options = _page_options(params)
+    params.check()
+    page, counts = api_queries.list_themes(g.workspace, **options)
+    return _page(page, lambda theme: out.theme_json(theme, counts.get(theme.id, 0)))
+
+
+@bp.get("/themes/<int(max=2147483647):theme_id>")
+def get_theme(theme_id):
+    """Show a theme."""
+    return jsonify(out.theme_json(api_queries.get_theme(g.workspace, theme_id)))
+
+
+@bp.get("/actions")
+def list_actions():
+    """List actions, newest first."""
+    params = query_params()
+    options = dict(_page_options(params), status=params.choice("status", [s.value for s in ActionStatus],
+                                                               default=None))
+    params.check()
+    return _page(api_queries.list_actions(g.workspace, **options), out.action_json)
+
+
+@bp.post("/actions")
+def create_action():
+    """Plan an action on a theme and/or responses."""
+    params = body_params()
+    fields = dict(title=params.values.get("title"), theme=params.integer("theme_id", low=1, high=MAX_ID),
+                  response_ids=params.values.get("response_ids") or (),
+                  description=params.values.get("description") or "",
+                  public_message=params.values.get("public_message") or "", due_date=params.values.get("due_date"))
+    ids = fields["response_ids"]
+    if not isinstance(ids, (list, tuple)) or not all(
+            isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_ID for item in ids):
+        params.problems["response_ids"] = ["must be a list of response ids"]
+    params.check()
+    return jsonify(out.action_json(actions.create_action(g.workspace, **fields))), 201
+
+
+@bp.get("/actions/<int(max=2147483647):action_id>")
+def get_action(action_id):
+    """Show an action."""
+    return jsonify(out.action_json(actions.get_action(g.workspace, action_id)))
+
+
+@bp.post("/actions/<int(max=2147483647):action_id>/status")
+def set_action_status(action_id):
+    """Move an action to a new status (shipping it notifies its customers)."""
+    params = body_params()
+    status = params.choice("status", [s.value for s in ActionStatus], default=None)
+    if status is None and "status" not in params.problems:
+        params.problems["status"] = ["required"]
+    params.check()
+    action = actions.set_action_status(g.workspace, actions.get_action(g.workspace, action_id), status)
+    return jsonify(out.action_json(action))
+
+
+@bp.get("/notifications")
+def list_notifications():
+    """List outbox notifications, newest first."""
+    params = query_params()
+    options = dict(_page_options(params), status=params.choice(
+        "status", ("queued", "sending", "sent", "failed", "skipped"), default=None))
+    params.check()
+    return _page(api_queries.list_notifications(g.workspace, **options), out.notification_json)
+
+
+@bp.get("/webhooks")
+def list_webhooks():
+    """List webhook endpoints."""
+    return jsonify(out.page_json([out.webhook_json(e) for e in webhooks.list_endpoints(g.workspace)], None))
+
+
+@bp.post("/webhooks")
+def create_webhook():
+    """Subscribe a URL to events; the signing secret is shown once, in this answer."""
+    params = body_params()
+    url, events = params.text("url"), params.values.get("events")
+    params.check()
+    endpoint = webhooks.create_endpoint(g.workspace, url=url, events=events if isinstance(events, list) else None)
+    return jsonify(out.webhook_json(endpoint, with_secret=True)), 201
+
+
+@bp.delete("/webhooks/<int(max=2147483647):endpoint_id>")
+def delete_webhook(endpoint_id):
+    """Delete a webhook endpoint and its delivery log."""
+    webhooks.delete_endpoint(g.workspace, endpoint_id)
+    return "", 204
+
+
+@bp.get("/webhooks/<int(max=2147483647):endpoint_id>/deliveries")
+def list_webhook_deliveries(endpoint_id):
+    """Show the newest deliveries to an endpoint, with each one's outcome."""
+    endpoint = webhooks.get_endpoint(g.workspace, endpoint_id)
+    deliveries = webhooks.list_deliveries(g.workspace, endpoint_id=endpoint.id)
+    return jsonify(out.page_json([out.delivery_json(d) for d in deliveries], None))
+
+
+@bp.post("/webhook-deliveries/<int(max=2147483647):delivery_id>/replay")
+def replay_webhook_delivery(delivery_id):
+    """Send a logged delivery again."""
+    return jsonify(out.delivery_json(webhooks.replay_delivery(g.workspace, delivery_id))), 201

@@ -1,0 +1,1 @@
+"""The Delighted-compatible REST API under ``/v1``, for programs written against Delighted."""

@@ -1,0 +1,81 @@
+"""Chart geometry computed on the server, drawn as inline SVG by the templates (no script needed).
+
+Labels reach the page only through Jinja's autoescape (SVG ``<title>`` and ``<text>``), so a
+customer's text in a label stays text.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Chart:
+    """What a template needs to draw a line or bar chart."""
+
+    width: int
+    height: int
+    points: list = field(default_factory=list)  # [{"x", "y", "value", "label", "h"}]
+    y_ticks: list = field(default_factory=list)  # [{"y", "label"}]
+    x_labels: list = field(default_factory=list)  # [{"x", "label"}]
+    baseline: float = 0.0
+
+    @property
+    def polyline(self):
+        return " ".join(f"{p['x']:.1f},{p['y']:.1f}" for p in self.points if p["value"] is not None)
+
+    @property
+    def empty(self):
+        return all(p["value"] is None for p in self.points)
+
+
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 10, 24
+
+
+def _format_period(period, granularity):
+    if granularity == "month":
+        return period.strftime("%b %Y")
+    return period.strftime("%d %b")
+
+
+def series_chart(series, key, *, granularity, lower=None, upper=None, width=640, height=200, fmt="{:.0f}"):
+    """Return a :class:`Chart` of ``series[i][key]`` per period; ``None`` values leave gaps.
+
+    :param lower: fixed bottom of the y axis (e.g. -100 for NPS); else the data's minimum.
+    :param upper: fixed top of the y axis; else the data's maximum.
+    """
+    values = [row[key] for row in series]
+    known = [v for v in values if v is not None]
+    low = lower if lower is not None else min(known + [0])
+    high = upper if upper is not None else max(known + [1])
+    if high == low:
+        high = low + 1
+    plot_w, plot_h = width - PAD_LEFT - PAD_RIGHT, height - PAD_TOP - PAD_BOTTOM
+    step = plot_w / max(len(series) - 1, 1)
+    chart = Chart(width=width, height=height)
+
+    def y_of(value):
+        return PAD_TOP + plot_h * (1 - (value - low) / (high - low))
+
+    for index, row in enumerate(series):
+        value = row[key]
+        x = PAD_LEFT + step * index if len(series) > 1 else PAD_LEFT + plot_w / 2
+        label = _format_period(row["period"], granularity)
+        y = y_of(value) if value is not None else None
+        chart.points.append({"x": x, "y": y, "value": value, "label": label,
+                             "text": "–" if value is None else fmt.format(value),
+                             "h": (y_of(low) - y) if y is not None else 0})
+    for fraction in (0, 0.5, 1):
+        value = low + (high - low) * fraction
+        chart.y_ticks.append({"y": y_of(value), "label": fmt.format(value)})
+    every = max(1, len(series) // 6)
+    chart.x_labels = [{"x": p["x"], "label": p["label"]} for p in chart.points[::every]]
+    chart.baseline = y_of(max(low, 0) if low < 0 < high else low)
+    return chart
+
+
+def sparkline(values, *, width=120, height=28):
+    """Return the SVG ``points`` attribute of a sparkline of ``values`` (empty for none)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / max(len(values) - 1, 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in enumerate(values))

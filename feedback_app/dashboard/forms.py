@@ -1,0 +1,230 @@
+"""Forms of the dashboard: GET filter forms (no CSRF: they change nothing) and POST action forms."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import DateField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from feedback_app.models import Channel, Role, SurveyKind
+
+
+def choices(pairs):
+    """Return WTForms choices from ``(value, label)`` pairs (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+GRANULARITY_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+CHANNEL_CHOICES = [("", "Any channel")] + [(c.value, c.value.title()) for c in Channel]
+SCORE_GROUP_CHOICES = [("", "Any score"), ("promoter", "Promoters / satisfied"), ("passive", "Passives / neutral"),
+                       ("detractor", "Detractors / unsatisfied"), ("unscored", "No score")]
+SENTIMENT_CHOICES = [("", "Any sentiment"), ("positive", "Positive"), ("neutral", "Neutral"),
+                     ("negative", "Negative")]
+
+
+class _FilterForm(Form):
+    """Filters shared by the overview and the inbox, read from the query string."""
+
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+    survey = SelectField("Survey", coerce=lambda v: int(v) if v not in (None, "") else None,
+                         validators=[Optional()], validate_choice=False)
+    channel = SelectField("Channel", choices=choices(CHANNEL_CHOICES), validators=[Optional()])
+    segment_key = StringField("Segment property", validators=[Optional(), Length(max=64)])
+    segment_value = StringField("equals", validators=[Optional(), Length(max=200)])
+
+    def set_surveys(self, surveys):
+        self.survey.choices = choices([("", "All surveys")] + [(s.id, s.name) for s in surveys])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("Must be on or after the start date.")
+
+    def validate_segment_value(self, field):
+        if field.data and not self.segment_key.data:
+            raise ValidationError("Name the property too.")
+
+
+class OverviewFilterForm(_FilterForm):
+    granularity = SelectField("By", choices=choices(GRANULARITY_CHOICES), default="day")
+
+
+class InboxFilterForm(_FilterForm):
+    score_group = SelectField("Score", choices=choices(SCORE_GROUP_CHOICES), validators=[Optional()])
+    sentiment = SelectField("Sentiment", choices=choices(SENTIMENT_CHOICES), validators=[Optional()])
+    theme = IntegerField("Theme", validators=[Optional(), NumberRange(min=1)])
+    tag = StringField("Tag", validators=[Optional(), Length(max=100)])
+    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    assignee = IntegerField("Assignee", validators=[Optional(), NumberRange(min=1)])
+    after = HiddenField()
+
+
+class TagForm(FlaskForm):
+    name = StringField("Tag", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Add tag")
+
+
+class UntagForm(FlaskForm):
+    name = HiddenField(validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Remove")
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
+    submit = SubmitField("Add note")
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assignee", coerce=lambda v: int(v) if v not in (None, "") else None,
+                           validators=[Optional()], validate_choice=False)
+    submit = SubmitField("Assign")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: the POST carries only its CSRF token (revoke, delete...)."""
+
+    submit = SubmitField("Confirm")
+
+
+class RenameThemeForm(FlaskForm):
+    label = StringField("New name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Rename")
+
+
+class MergeThemeForm(FlaskForm):
+    absorbed = SelectField("Merge this theme into it", coerce=int, validate_choice=False)
+    submit = SubmitField("Merge")
+
+
+class SplitThemeForm(FlaskForm):
+    groups = TextAreaField("One new theme per line, phrases separated by commas",
+                           validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField("Split")
+
+    def phrase_groups(self):
+        return [[phrase.strip() for phrase in line.split(",")] for line in self.groups.data.splitlines()]
+
+
+class MoveResponseForm(FlaskForm):
+    response_id = IntegerField(validators=[DataRequired()])
+    to_theme = SelectField("Move to", coerce=lambda v: int(v) if v not in (None, "") else None,
+                           validators=[Optional()], validate_choice=False)
+    submit = SubmitField("Move")
+
+
+ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
+
+
+class MemberForm(FlaskForm):
+    email = StringField("Email of an existing user", validators=[Optional(), Email(), Length(max=254)])
+    user_id = IntegerField(validators=[Optional()])
+    role = SelectField("Role", choices=choices(ROLE_CHOICES))
+    submit = SubmitField("Save")
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    submit = SubmitField("Create key")
+
+
+class OriginsForm(FlaskForm):
+    allowed_origins = TextAreaField("Origins allowed to embed the widget, one per line",
+                                    validators=[Length(max=10000)])
+    submit = SubmitField("Save origins")
+
+
+class WebhookForm(FlaskForm):
+    url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField("Events", validators=[DataRequired()])
+    submit = SubmitField("Add endpoint")
+
+
+KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").upper()) for kind in SurveyKind]
+TRIGGER_CHOICES = [("page_load", "On page load"), ("url", "On a URL"), ("event", "On an event")]
+
+
+class SurveyForm(FlaskForm):
+    """A survey's settings; wording is edited per locale as ``locale | question`` lines."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Type", choices=choices(KIND_CHOICES))
+    questions = TextAreaField("Main question per locale, one “locale | question” line each",
+                              validators=[DataRequired(), Length(max=5000)])
+    default_locale = StringField("Default locale", default="en", validators=[DataRequired(), Length(max=16)])
+    channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
+                                   default=["widget", "link", "email"])
+    trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
+    trigger_value = StringField("URL pattern or event name", validators=[Optional(), Length(max=200)])
+    delay_seconds = IntegerField("Delay (seconds)", default=5, validators=[Optional(), NumberRange(0, 3600)])
+    sampling_percent = IntegerField("Sampling (% of eligible visitors)", default=100,
+                                    validators=[InputRequired(), NumberRange(0, 100)])
+    recontact_days = IntegerField("Recontact window (days; empty: the workspace's)",
+                                  validators=[Optional(), NumberRange(0, 3650)])
+    churn_reasons = TextAreaField("Churn reasons, one per line", validators=[Optional(), Length(max=6000)])
+    is_active = BooleanField("Active", default=True)
+    submit = SubmitField("Save survey")
+
+    def validate_questions(self, field):
+        for line in field.data.splitlines():
+            if line.strip() and "|" not in line:
+                raise ValidationError(f"Write “locale | question”, not {line.strip()!r}.")
+
+    def texts(self, existing=None):
+        """Return the survey's ``texts`` with each locale's question replaced from the form."""
+        texts = {locale: dict(values) for locale, values in (existing or {}).items()}
+        wanted = {}
+        for line in self.questions.data.splitlines():
+            if line.strip():
+                locale, _, question = line.partition("|")
+                wanted[locale.strip()] = question.strip()
+        texts = {locale: values for locale, values in texts.items() if locale in wanted}
+        for locale, question in wanted.items():
+            texts.setdefault(locale, {})["question"] = question
+        return texts
+
+    def trigger(self):
+        trigger = {"type": self.trigger_type.data, "delay_seconds": self.delay_seconds.data or 0}
+        if self.trigger_type.data == "url":
+            trigger["url_pattern"] = (self.trigger_value.data or "").strip()
+        elif self.trigger_type.data == "event":
+            trigger["event"] = (self.trigger_value.data or "").strip()
+        return trigger
+
+    def reasons(self):
+        return [line.strip() for line in (self.churn_reasons.data or "").splitlines() if line.strip()]
+
+    def fill_from(self, survey):
+        """Set the fields from ``survey`` (for the edit page)."""
+        self.name.data, self.kind.data, self.default_locale.data = survey.name, survey.kind.value, survey.default_locale
+        self.questions.data = "\n".join(f"{locale} | {values.get('question', '')}"
+                                        for locale, values in (survey.texts or {}).items())
+        self.channels.data = list(survey.channels or [])
+        trigger = survey.trigger or {}
+        self.trigger_type.data = trigger.get("type", "page_load")
+        self.trigger_value.data = trigger.get("url_pattern") or trigger.get("event") or ""
+        self.delay_seconds.data = trigger.get("delay_seconds", 0)
+        self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
+        self.churn_reasons.data = "\n".join(survey.churn_reasons or [])
+        self.is_active.data = survey.is_active
+
+
+class InviteForm(FlaskForm):
+    """Invite people to a survey by email: addresses typed in, or a CSV file with an ``email`` column."""
+
+    emails = TextAreaField("Email addresses, one per line", validators=[Optional(), Length(max=100_000)])
+    file = FileField("…or a CSV file (email, name, external_id, locale, any property)")
+    delay_hours = IntegerField("Send after (hours)", default=0, validators=[Optional(), NumberRange(0, 24 * 90)])
+    submit = SubmitField("Invite")
+
+    def addresses(self):
+        return [{"email": line.strip()} for line in (self.emails.data or "").splitlines() if line.strip()]

@@ -1,0 +1,39 @@
+"""Overview page: NPS, CSAT, CES and churn for a period, against the previous one, with trends."""
+from flask import g, render_template, request
+
+from feedback_app.dashboard import charts
+from feedback_app.dashboard.forms import OverviewFilterForm
+from feedback_app.dashboard.routes import bp
+from feedback_app.services import reports
+
+
+def read_report_filters(form):
+    """Return :class:`reports.ReportFilters` from a validated filter form."""
+    return reports.make_filters(
+        start=form.start.data, end=form.end.data, granularity=form.granularity.data or "day",
+        survey_id=form.survey.data, channel=form.channel.data or None,
+        segment_key=(form.segment_key.data or "").strip() or None,
+        segment_value=(form.segment_value.data or "").strip() or None,
+    )
+
+
+@bp.get("/app/<workspace>/")
+def overview():
+    """Show the workspace's figures for the chosen period and filters."""
+    form = OverviewFilterForm(request.args)
+    form.set_surveys(reports.survey_choices(g.workspace))
+    context = {"form": form, "segment_keys": reports.segment_keys(g.workspace)}
+    if not form.validate():
+        return render_template("dashboard/overview.html", report=None, **context), 422
+    filters = read_report_filters(form)
+    report = reports.overview(g.workspace, filters)
+    series = report["series"]
+    chart_args = {"granularity": filters.granularity}
+    context["charts"] = {
+        "nps": charts.series_chart(series, "nps", lower=-100, upper=100, **chart_args),
+        "csat": charts.series_chart(series, "csat", lower=0, upper=100, **chart_args),
+        "ces": charts.series_chart(series, "ces", lower=1, upper=7, fmt="{:.1f}", **chart_args),
+        "volume": charts.series_chart(series, "responses", lower=0, **chart_args),
+    }
+    return render_template("dashboard/overview.html", report=report, filters=filters,
+                           themes=reports.top_themes(g.workspace), **context)

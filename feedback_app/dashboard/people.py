@@ -1,0 +1,51 @@
+"""People: search, a person's history of responses and notifications, GDPR export and erasure."""
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback_app.auth.access import role_required
+from feedback_app.dashboard.forms import ConfirmForm
+from feedback_app.dashboard.routes import bp
+from feedback_app.models import Role
+from feedback_app.services import people as people_service
+from feedback_app.services import reports
+
+PEOPLE_PAGE = 50
+
+
+@bp.get("/app/<workspace>/people")
+def people():
+    """Search the workspace's people by email, name or external id."""
+    query = request.args.get("q", "")[:200]
+    after = request.args.get("after", type=int)
+    found = reports.search_people(g.workspace, query, after_id=after, limit=PEOPLE_PAGE + 1)
+    next_after = found[PEOPLE_PAGE - 1].id if len(found) > PEOPLE_PAGE else None
+    return render_template("dashboard/people.html", people=found[:PEOPLE_PAGE], q=query, next_after=next_after)
+
+
+@bp.get("/app/<workspace>/people/<int:person_id>")
+def person_detail(person_id):
+    """Show a person with their responses and the emails sent to them."""
+    person = people_service.get_person(g.workspace, person_id)
+    history = reports.person_history(g.workspace, person)
+    return render_template("dashboard/person.html", person=person, history=history, delete_form=ConfirmForm())
+
+
+@bp.get("/app/<workspace>/people/<int:person_id>/export.json")
+@role_required(Role.ADMIN)
+def export_person(person_id):
+    """Download everything stored about a person (GDPR access request)."""
+    person = people_service.get_person(g.workspace, person_id)
+    response = jsonify(reports.person_export(g.workspace, person))
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}.json"'
+    return response
+
+
+@bp.post("/app/<workspace>/people/<int:person_id>/delete")
+@role_required(Role.ADMIN)
+def delete_person(person_id):
+    """Erase a person's personal data, keeping their scores anonymously (GDPR erasure)."""
+    person = people_service.get_person(g.workspace, person_id)
+    if ConfirmForm().validate_on_submit():
+        people_service.delete_person(g.workspace, person, user=current_user)
+        flash("The person's personal data was erased; their scores are kept anonymously.")
+    return redirect(url_for("dashboard.people"))

@@ -1,0 +1,134 @@
+"""Settings: team members and roles, API keys (shown once), allowed origins, webhooks, SMTP status."""
+from flask import flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from feedback_app.auth.access import role_required
+from feedback_app.dashboard.forms import ApiKeyForm, ConfirmForm, MemberForm, OriginsForm, WebhookForm, choices
+from feedback_app.dashboard.routes import bp
+from feedback_app.models import Role
+from feedback_app.services import api_keys, webhooks, workspace_settings
+from feedback_app.services.events import EVENT_NAMES
+
+
+def _webhook_form():
+    form = WebhookForm()
+    form.events.choices = choices((name, name) for name in EVENT_NAMES)
+    return form
+
+
+def _render(**extra):
+    context = {
+        "members": workspace_settings.list_members(g.workspace), "member_form": MemberForm(),
+        "keys": api_keys.list_api_keys(g.workspace), "key_form": ApiKeyForm(), "confirm_form": ConfirmForm(),
+        "origins_form": OriginsForm(allowed_origins="\n".join(g.workspace.allowed_origins or [])),
+        "endpoints": webhooks.list_endpoints(g.workspace),
+        "deliveries": webhooks.list_deliveries(g.workspace, limit=50),
+        "webhook_form": _webhook_form(), "roles": [role.value for role in Role],
+    }
+    context.update(extra)
+    return render_template("dashboard/settings.html", **context)
+
+
+@bp.get("/app/<workspace>/settings")
+def settings():
+    """Show the team, API keys, allowed origins, webhooks and mail status."""
+    return _render()
+
+
+@bp.get("/app/<workspace>/settings/smtp")
+@role_required(Role.ADMIN)
+def smtp_status():
+    """Check that the SMTP server answers, on demand (it may take a few seconds)."""
+    ok, detail = workspace_settings.smtp_status()
+    return _render(smtp={"ok": ok, "detail": detail})
+
+
+def _to_settings():
+    return redirect(url_for("dashboard.settings"))
+
+
+def _flash_errors(form):
+    for name, errors in form.errors.items():
+        flash(f"{name}: {'; '.join(errors)}")
+
+
+@bp.post("/app/<workspace>/settings/members")
+@role_required(Role.ADMIN)
+def set_member():
+    """Add an existing user to the team or change a member's role."""
+    form = MemberForm()
+    if form.validate_on_submit():
+        workspace_settings.set_member_role(g.workspace, form.user_id.data, form.role.data, by=current_user,
+                                           email=form.email.data or None)
+        flash("The team is updated.")
+    else:
+        _flash_errors(form)
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/members/<int:user_id>/remove")
+@role_required(Role.ADMIN)
+def remove_member(user_id):
+    """Take a member out of the team."""
+    if ConfirmForm().validate_on_submit():
+        workspace_settings.remove_member(g.workspace, user_id, by=current_user)
+        flash("The member is removed.")
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/api-keys")
+@role_required(Role.ADMIN)
+def create_api_key():
+    """Create an API key and show it this once."""
+    form = ApiKeyForm()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _to_settings()
+    api_key, raw_key = api_keys.create_api_key(g.workspace, name=form.name.data, created_by=current_user)
+    return _render(new_key={"key": api_key, "raw": raw_key})
+
+
+@bp.post("/app/<workspace>/settings/api-keys/<int:key_id>/revoke")
+@role_required(Role.ADMIN)
+def revoke_api_key(key_id):
+    """Revoke an API key; it stops working at once."""
+    if ConfirmForm().validate_on_submit():
+        api_keys.revoke_api_key(g.workspace, key_id, revoked_by=current_user)
+        flash("The key is revoked.")
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/origins")
+@role_required(Role.ADMIN)
+def set_origins():
+    """Replace the origins allowed to embed the widget."""
+    form = OriginsForm()
+    if form.validate_on_submit():
+        workspace_settings.set_allowed_origins(g.workspace, (form.allowed_origins.data or "").splitlines(),
+                                               by=current_user)
+        flash("Allowed origins saved.")
+    else:
+        _flash_errors(form)
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/webhooks")
+@role_required(Role.ADMIN)
+def create_webhook():
+    """Subscribe a URL to events; its signing secret is shown this once."""
+    form = _webhook_form()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return _to_settings()
+    endpoint = webhooks.create_endpoint(g.workspace, url=form.url.data.strip(), events=form.events.data)
+    return _render(new_endpoint=endpoint)
+
+
+@bp.post("/app/<workspace>/settings/webhooks/<int:endpoint_id>/delete")
+@role_required(Role.ADMIN)
+def delete_webhook(endpoint_id):
+    """Delete a webhook endpoint and its delivery log."""
+    if ConfirmForm().validate_on_submit():
+        webhooks.delete_endpoint(g.workspace, endpoint_id)
+        flash("The endpoint is deleted.")
+    return _to_settings()

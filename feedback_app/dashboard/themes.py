@@ -1,0 +1,126 @@
+"""Themes: ranked list with explained figures, detail, and the team's edits (rename, merge, split, noise, move)."""
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback_app.auth.access import role_required
+from feedback_app.dashboard import charts
+from feedback_app.dashboard.forms import (
+    ConfirmForm,
+    MergeThemeForm,
+    MoveResponseForm,
+    RenameThemeForm,
+    SplitThemeForm,
+    choices,
+)
+from feedback_app.dashboard.routes import bp
+from feedback_app.models import Role
+from feedback_app.services import actions, inbox, reports, theme_reports, themes
+
+
+@bp.get("/app/<workspace>/themes")
+def themes_list():
+    """List the themes, worst problem first, with volume, trend, sentiment, NPS impact and churn share."""
+    ranked = themes.list_themes(g.workspace)
+    volumes = theme_reports.weekly_volumes(g.workspace, [theme.id for theme in ranked])
+    rows = [{"theme": theme, "scores": theme.scores or {}, "why": theme_reports.explain(theme.scores or {}),
+             "sparkline": charts.sparkline(volumes.get(theme.id, [])), "weekly": volumes.get(theme.id, [])}
+            for theme in ranked]
+    return render_template("dashboard/themes.html", rows=rows)
+
+
+@bp.get("/app/<workspace>/themes/<int:theme_id>")
+def theme_detail(theme_id):
+    """Show a theme: quotes, score distribution, segment breakdown, linked actions and edit forms."""
+    theme = themes.get_theme(g.workspace, theme_id)
+    segment_key = (request.args.get("segment_key") or "plan")[:64]
+    others = [t for t in themes.list_themes(g.workspace) if t.id != theme.id]
+    merge_form = MergeThemeForm()
+    merge_form.absorbed.choices = choices((t.id, t.label) for t in others)
+    move_form = MoveResponseForm()
+    move_form.to_theme.choices = choices([("", "No theme")] + [(t.id, t.label) for t in others])
+    return render_template(
+        "dashboard/theme.html", detail=themes.theme_detail(g.workspace, theme), theme=theme,
+        why=theme_reports.explain(theme.scores or {}), segment_key=segment_key,
+        breakdown=theme_reports.theme_breakdown(g.workspace, theme, segment_key=segment_key),
+        segment_keys=reports.segment_keys(g.workspace),
+        linked_actions=actions.list_actions(g.workspace, theme_id=theme.id),
+        responses=theme_reports.theme_responses(g.workspace, theme), rename_form=RenameThemeForm(label=theme.label),
+        merge_form=merge_form, split_form=SplitThemeForm(), move_form=move_form, noise_form=ConfirmForm(),
+    )
+
+
+def _to_theme(theme_id):
+    return redirect(url_for("dashboard.theme_detail", theme_id=theme_id))
+
+
+def _flash_errors(form):
+    for name, errors in form.errors.items():
+        flash(f"{name}: {'; '.join(errors)}")
+
+
+@bp.post("/app/<workspace>/themes/<int:theme_id>/rename")
+@role_required(Role.MEMBER)
+def rename_theme(theme_id):
+    """Rename a theme; later analysis runs keep the name."""
+    theme = themes.get_theme(g.workspace, theme_id)
+    form = RenameThemeForm()
+    if form.validate_on_submit():
+        themes.rename_theme(g.workspace, theme, form.label.data, user=current_user)
+    else:
+        _flash_errors(form)
+    return _to_theme(theme_id)
+
+
+@bp.post("/app/<workspace>/themes/<int:theme_id>/merge")
+@role_required(Role.MEMBER)
+def merge_theme(theme_id):
+    """Merge another theme into this one."""
+    keep = themes.get_theme(g.workspace, theme_id)
+    form = MergeThemeForm()
+    if form.validate_on_submit():
+        absorbed = themes.get_theme(g.workspace, form.absorbed.data)
+        themes.merge_themes(g.workspace, keep, absorbed, user=current_user)
+        flash(f"Merged “{absorbed.label}” into “{keep.label}”.")
+    else:
+        _flash_errors(form)
+    return _to_theme(theme_id)
+
+
+@bp.post("/app/<workspace>/themes/<int:theme_id>/split")
+@role_required(Role.MEMBER)
+def split_theme(theme_id):
+    """Split a theme into new themes pinned to groups of phrases."""
+    theme = themes.get_theme(g.workspace, theme_id)
+    form = SplitThemeForm()
+    if form.validate_on_submit():
+        children = themes.split_theme(g.workspace, theme, form.phrase_groups(), user=current_user)
+        flash(f"Split into {len(children)} new themes.")
+    else:
+        _flash_errors(form)
+    return _to_theme(theme_id)
+
+
+@bp.post("/app/<workspace>/themes/<int:theme_id>/noise")
+@role_required(Role.MEMBER)
+def mark_theme_noise(theme_id):
+    """Mark a theme as noise: its responses belong to no theme, now and later."""
+    theme = themes.get_theme(g.workspace, theme_id)
+    if ConfirmForm().validate_on_submit():
+        themes.mark_theme_noise(g.workspace, theme, user=current_user)
+        flash(f"“{theme.label}” is marked as noise.")
+    return redirect(url_for("dashboard.themes_list"))
+
+
+@bp.post("/app/<workspace>/themes/<int:theme_id>/move")
+@role_required(Role.MEMBER)
+def move_response(theme_id):
+    """Take a response out of this theme, optionally into another one."""
+    theme = themes.get_theme(g.workspace, theme_id)
+    form = MoveResponseForm()
+    if form.validate_on_submit():
+        response = inbox.get_response(g.workspace, form.response_id.data)
+        to_theme = themes.get_theme(g.workspace, form.to_theme.data) if form.to_theme.data else None
+        themes.move_response(g.workspace, response, from_theme=theme, to_theme=to_theme, user=current_user)
+    else:
+        _flash_errors(form)
+    return _to_theme(theme_id)

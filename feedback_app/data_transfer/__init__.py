@@ -1,0 +1,1 @@
+"""Import and export of responses from the dashboard: CSV upload with a report, CSV/JSON download."""

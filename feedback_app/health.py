@@ -1,0 +1,16 @@
+"""``GET /healthz``: database, broker and worker status for load balancers and people."""
+from flask import Blueprint, jsonify
+
+from feedback_app.extensions import csrf, limiter
+from feedback_app.services import system
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz():
+    """Report whether the app can reach its database and broker (200 if so, 503 if not)."""
+    healthy, report = system.health()
+    return jsonify(report), 200 if healthy else 503

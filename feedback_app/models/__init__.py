@@ -1,0 +1,38 @@
+"""Every model, re-exported so Alembic's autogenerate sees the full metadata."""
+from feedback_app.models.account import ApiKey, Membership, Role, User
+from feedback_app.models.analysis import AnalysisRun, LinkSource, ResponseTheme, RunStatus, Theme, ThemeStatus
+from feedback_app.models.audit import AuditEvent
+from feedback_app.models.base import Base, utcnow
+from feedback_app.models.loop import (
+    Action,
+    ActionResponse,
+    ActionStatus,
+    FollowUp,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+from feedback_app.models.people import Bounce, Person, Unsubscribe
+from feedback_app.models.response import Response, ResponseNote, ResponseTag
+from feedback_app.models.survey import (
+    Channel,
+    Question,
+    QuestionKind,
+    RequestStatus,
+    Survey,
+    SurveyDisplay,
+    SurveyKind,
+    SurveyRequest,
+)
+from feedback_app.models.system import WorkerHeartbeat
+from feedback_app.models.webhooks import WebhookDelivery, WebhookEndpoint
+from feedback_app.models.workspace import Workspace
+
+__all__ = [
+    "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
+    "Channel", "FollowUp", "LinkSource", "Membership", "Notification", "NotificationKind",
+    "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response", "ResponseNote",
+    "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey", "SurveyDisplay", "SurveyKind",
+    "SurveyRequest", "Theme", "ThemeStatus", "Unsubscribe", "User", "WebhookDelivery", "WebhookEndpoint",
+    "WorkerHeartbeat", "Workspace", "utcnow",
+]

@@ -1,0 +1,85 @@
+"""Team accounts: users, their workspace memberships with roles, and API keys."""
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback_app.models.base import Base, TimestampMixin, enum_type
+from feedback_app.models.workspace import Workspace
+
+
+class Role(enum.StrEnum):
+    """What a team member may do, from most to least powerful."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+    @property
+    def rank(self):
+        return list(Role).index(self)
+
+    def at_least(self, other):
+        """Return whether this role has every permission of ``other``."""
+        return self.rank <= Role(other).rank
+
+
+class User(UserMixin, TimestampMixin, Base):
+    """A person on a product team who logs in to the dashboard."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self):
+        return self.is_active_account
+
+    def __repr__(self):
+        return f"<User {self.email}>"
+
+
+class Membership(TimestampMixin, Base):
+    """A user's role in one workspace."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role), default=Role.MEMBER)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    workspace: Mapped[Workspace] = relationship()
+
+
+class ApiKey(TimestampMixin, Base):
+    """A secret for the REST APIs; only its SHA-256 is stored, the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in the UI so a team can tell keys apart
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    workspace: Mapped[Workspace] = relationship()
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

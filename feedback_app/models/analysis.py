@@ -1,0 +1,78 @@
+"""Results of the analysis: runs, themes and which responses each theme holds."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback_app.models.base import Base, TimestampMixin, enum_type
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ThemeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    NOISE = "noise"  # the team said: not a real theme; its comments belong to no theme
+    MERGED = "merged"  # absorbed into ``merged_into_id``
+
+
+class LinkSource(enum.StrEnum):
+    AUTO = "auto"  # assigned by the analysis
+    MANUAL = "manual"  # put there by a team member; analysis runs keep it
+    EXCLUDED = "excluded"  # taken out by a team member; analysis runs never put it back
+
+
+class AnalysisRun(TimestampMixin, Base):
+    """A full analysis of a workspace, with its progress, outcome and fitted model."""
+
+    __tablename__ = "analysis_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
+    progress: Mapped[int] = mapped_column(default=0)  # percent
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    stats: Mapped[dict] = mapped_column(default=dict)
+    model_state: Mapped[bytes | None] = mapped_column(LargeBinary)  # for incremental assignment
+
+
+class Theme(TimestampMixin, Base):
+    """A topic found in comments; keeps its id across runs so edits and actions stay attached."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # stable id in the analysis model
+    label: Mapped[str] = mapped_column(String(200))
+    label_is_custom: Mapped[bool] = mapped_column(default=False)  # renamed by the team: runs keep it
+    key_phrases: Mapped[list] = mapped_column(default=list)
+    pinned_phrases: Mapped[list] = mapped_column(default=list)
+    representative_response_ids: Mapped[list] = mapped_column(default=list)
+    status: Mapped[ThemeStatus] = mapped_column(enum_type(ThemeStatus), default=ThemeStatus.ACTIVE)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    scores: Mapped[dict] = mapped_column(default=dict)  # volume, trend, nps impact... with explanations
+    priority: Mapped[float | None] = mapped_column(Float, index=True)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
+
+
+class ResponseTheme(Base):
+    """Membership of a response in a theme; a response may be in several."""
+
+    __tablename__ = "response_themes"
+    __table_args__ = (Index("ix_response_themes_theme_id_source", "theme_id", "source"),)
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    source: Mapped[LinkSource] = mapped_column(enum_type(LinkSource), default=LinkSource.AUTO)
+    similarity: Mapped[float | None] = mapped_column(Float)

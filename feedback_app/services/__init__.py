@@ -1,0 +1,1 @@
+"""Business logic; each module owns its transactions. Import modules explicitly."""

@@ -1,0 +1,333 @@
+"""Actions: what the team does about a theme or chosen responses, and telling the customers once.
+
+Marking an action shipped (or :func:`notify_now`) writes one ``action_update`` notification per
+person whose feedback belongs to the action, in the same transaction as the change; the
+outbox delivers them after commit. The (action, person) unique constraint makes it once ever.
+"""
+from datetime import date
+
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import (
+    Action,
+    ActionResponse,
+    ActionStatus,
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Response,
+    Theme,
+    User,
+    utcnow,
+)
+from feedback_app.services import action_emails, outbox
+from feedback_app.services.audit import record_event
+from feedback_app.services.events import emit
+from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.transaction import transactional
+
+MAX_TITLE = 200
+MAX_TEXT = 10_000
+EDITABLE_FIELDS = ("title", "description", "public_message", "owner", "due_date", "theme", "response_ids")
+
+
+def get_action(workspace, action_id):
+    """Return ``workspace``'s action ``action_id``.
+
+    :raises NotFound: if it is not an action of this workspace.
+    """
+    action = db.session.scalar(select(Action).where(Action.id == action_id, Action.workspace_id == workspace.id))
+    if action is None:
+        raise NotFound("No such action.")
+    return action
+
+
+def list_actions(workspace, *, status=None, theme_id=None, response_id=None):
+    """Return the workspace's actions, newest first, optionally only those of a status, theme or response.
+
+    An action belongs to a response when linked to it directly or through the action's theme.
+
+    :raises InvalidInput: for an unknown status.
+    """
+    query = select(Action).where(Action.workspace_id == workspace.id)
+    if status is not None:
+        query = query.where(Action.status == _status(status))
+    if theme_id is not None:
+        query = query.where(Action.theme_id == theme_id)
+    if response_id is not None:
+        direct = select(ActionResponse.action_id).where(ActionResponse.response_id == response_id,
+                                                        ActionResponse.workspace_id == workspace.id)
+        themes = action_emails.themes_of_response(workspace, response_id)
+        query = query.where(Action.id.in_(direct) | Action.theme_id.in_(themes))
+    return db.session.scalars(query.order_by(Action.created_at.desc(), Action.id.desc())).all()
+
+
+def _status(value):
+    try:
+        return ActionStatus(value)
+    except ValueError:
+        allowed = ", ".join(status.value for status in ActionStatus)
+        raise InvalidInput(f"Unknown status {value!r}; use one of: {allowed}.",
+                           fields={"status": [f"must be one of: {allowed}"]}) from None
+
+
+def _clean_text(field, value, *, limit, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {field.replace('_', ' ')} must be text.", fields={field: ["not text"]})
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"The {field.replace('_', ' ')} is required.", fields={field: ["required"]})
+    if len(value) > limit:
+        raise InvalidInput(f"The {field.replace('_', ' ')} is longer than {limit} characters.",
+                           fields={field: [f"at most {limit} characters"]})
+    return value
+
+
+def _due_date(value):
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"The due date {value!r} is not a date (YYYY-MM-DD).",
+                           fields={"due_date": ["not a date (YYYY-MM-DD)"]}) from None
+
+
+def _theme(workspace, theme):
+    if theme is None:
+        return None
+    theme_id = theme.id if isinstance(theme, Theme) else theme
+    found = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace.id))
+    if found is None:
+        raise InvalidInput("No such theme in this workspace.", fields={"theme": ["unknown theme"]})
+    return found
+
+
+def _owner(workspace, owner):
+    if owner is None:
+        return None
+    user_id = owner.id if isinstance(owner, User) else owner
+    member = db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        User.id == user_id, Membership.workspace_id == workspace.id))
+    if member is None:
+        raise InvalidInput("The owner must be a member of this workspace.", fields={"owner": ["not a member"]})
+    return member
+
+
+def _response_ids(workspace, response_ids):
+    try:
+        wanted = {int(response_id) for response_id in response_ids or ()}
+    except (TypeError, ValueError):
+        raise InvalidInput("Response ids must be whole numbers.", fields={"response_ids": ["not integers"]}) from None
+    found = set(db.session.scalars(select(Response.id).where(Response.workspace_id == workspace.id,
+                                                             Response.id.in_(wanted)))) if wanted else set()
+    missing = sorted(wanted - found)
+    if missing:
+        raise InvalidInput(f"No such responses in this workspace: {missing[:20]}.",
+                           fields={"response_ids": [f"unknown ids: {missing[:20]}"]})
+    return sorted(found)
+
+
+def _link_responses(workspace, action, response_ids):
+    current = set(db.session.scalars(select(ActionResponse.response_id).where(ActionResponse.action_id == action.id)))
+    for response_id in set(response_ids) - current:
+        db.session.add(ActionResponse(action_id=action.id, response_id=response_id, workspace_id=workspace.id))
+    for link in db.session.scalars(select(ActionResponse).where(
+            ActionResponse.action_id == action.id, ActionResponse.response_id.in_(current - set(response_ids)))):
+        db.session.delete(link)
+
+
+@transactional
+def create_action(workspace, *, title, theme=None, response_ids=(), description="", public_message="", owner=None,
+                  due_date=None, user=None):
+    """Create a planned action on a theme and/or chosen responses.
+
+    :param theme: a :class:`Theme` of the workspace or its id.
+    :param response_ids: ids of the workspace's responses linked directly.
+    :param owner: the member (user or id) responsible for it.
+    :param due_date: a date or ``YYYY-MM-DD``.
+    :param user: who did it, for the audit log.
+    :raises InvalidInput: for a missing title, an overlong text, a bad date, or a theme, owner or
+        response that is not the workspace's.
+    """
+    action = Action(
+        workspace_id=workspace.id, title=_clean_text("title", title, limit=MAX_TITLE, required=True),
+        description=_clean_text("description", description, limit=MAX_TEXT),
+        public_message=_clean_text("public_message", public_message, limit=MAX_TEXT),
+        due_date=_due_date(due_date), status=ActionStatus.PLANNED,
+    )
+    theme, owner, linked = _theme(workspace, theme), _owner(workspace, owner), _response_ids(workspace, response_ids)
+    action.theme_id, action.owner_id = getattr(theme, "id", None), getattr(owner, "id", None)
+    db.session.add(action)
+    db.session.flush()
+    _link_responses(workspace, action, linked)
+    record_event("action.created", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=action,
+                 data={"title": action.title, "theme_id": action.theme_id, "response_ids": linked})
+    db.session.flush()
+    return action
+
+
+@transactional
+def update_action(workspace, action, *, user=None, **fields):
+    """Change an action's fields (any of ``EDITABLE_FIELDS``); every change goes to the audit log.
+
+    ``response_ids`` replaces the directly linked responses. The status changes through
+    :func:`set_action_status`.
+
+    :raises InvalidInput: for an unknown field or a bad value (as :func:`create_action`).
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(f"These fields cannot be changed here: {', '.join(unknown)}.",
+                           fields={name: ["not editable"] for name in unknown})
+    changes = {}
+    for name, value in fields.items():
+        old, new = _apply(workspace, action, name, value)
+        if old != new:
+            changes[name] = {"from": old, "to": new}
+    if changes:
+        record_event("action.updated", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=action,
+                     data=changes)
+    db.session.flush()
+    return action
+
+
+def _apply(workspace, action, name, value):
+    """Set one field; return its old and new values in JSON-able form."""
+    if name == "response_ids":
+        old = sorted(db.session.scalars(select(ActionResponse.response_id).where(
+            ActionResponse.action_id == action.id)))
+        new = _response_ids(workspace, value)
+        _link_responses(workspace, action, new)
+        return old, new
+    if name == "theme":
+        old, action.theme_id = action.theme_id, getattr(_theme(workspace, value), "id", None)
+        return old, action.theme_id
+    if name == "owner":
+        old, action.owner_id = action.owner_id, getattr(_owner(workspace, value), "id", None)
+        return old, action.owner_id
+    if name == "due_date":
+        old, action.due_date = action.due_date, _due_date(value)
+        return (old.isoformat() if old else None), (action.due_date.isoformat() if action.due_date else None)
+    limit = MAX_TITLE if name == "title" else MAX_TEXT
+    old = getattr(action, name)
+    setattr(action, name, _clean_text(name, value, limit=limit, required=name == "title"))
+    return old, getattr(action, name)
+
+
+def _check_workspace(workspace, action):
+    if action is None or action.workspace_id != workspace.id:
+        raise NotFound("No such action.")
+
+
+def _require_public_message(action):
+    if not (action.public_message or "").strip():
+        raise InvalidInput("Write the public message (what changed, for customers) before notifying them.",
+                           fields={"public_message": ["required to notify customers"]})
+
+
+@transactional
+def set_action_status(workspace, action, status, *, user=None):
+    """Move ``action`` to ``status``; when it becomes shipped, write its customers' notifications too.
+
+    The notifications are written in this same transaction, so the status change and the
+    promise to tell customers commit or fail together. Setting the current status again
+    changes nothing; shipping again later notifies only people not notified before.
+
+    :param status: an :class:`ActionStatus` or its value.
+    :raises InvalidInput: for an unknown status, or shipping without a public message.
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    status = _status(status)
+    if action.status == status:
+        return action
+    if status == ActionStatus.SHIPPED:
+        _require_public_message(action)
+    old = action.status
+    action.status = status
+    if status == ActionStatus.SHIPPED:
+        action.shipped_at = action.shipped_at or utcnow()
+    record_event("action.status_changed", workspace_id=workspace.id, user_id=getattr(user, "id", None),
+                 target=action, data={"from": old.value, "to": status.value})
+    emit("action.status_changed", workspace_id=workspace.id, action_id=action.id)
+    db.session.flush()
+    if status == ActionStatus.SHIPPED:
+        _queue_for_action(workspace, action)
+    return action
+
+
+@transactional
+def notify_now(workspace, action, *, user=None):
+    """Write notifications for every person of ``action`` not notified yet, whatever its status.
+
+    Queued notifications of the action that are due are handed to the workers again too
+    (harmless: a notification is claimed by one worker only).
+
+    :return: ids of the notifications written now.
+    :raises InvalidInput: without a public message.
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    _require_public_message(action)
+    written = _queue_for_action(workspace, action)
+    waiting = db.session.scalars(select(Notification.id).where(
+        Notification.action_id == action.id, Notification.status == NotificationStatus.QUEUED,
+        Notification.next_attempt_at <= utcnow(), Notification.id.not_in(written or [0]))).all()
+    outbox.deliver_after_commit(list(waiting))
+    record_event("action.notified", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=action,
+                 data={"written": len(written), "requeued": len(waiting)})
+    return written
+
+
+def _queue_for_action(workspace, action):
+    already = set(db.session.scalars(select(Notification.person_id).where(Notification.action_id == action.id)))
+    recipients = [(person, response) for person, response in action_emails.recipients(workspace, action)
+                  if person.id not in already]
+    return outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE, recipients=recipients,
+                                      action=action, _commit=False)
+
+
+def preview_notifications(workspace, action):
+    """Return who would get what if ``action`` were shipped now, and who cannot be reached and why.
+
+    :return: one dict per person: ``person_id``, ``name``, ``email``, ``language``, ``response_id``,
+        ``quote``, ``subject``, and ``outcome``: ``"will_send"``, ``"not_reachable"`` (``reason``:
+        ``no_email``, ``unsubscribed``, ``bounced``) or ``"already_notified"`` (``reason``: that
+        notification's status).
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    recipients = action_emails.recipients(workspace, action)
+    suppressed = outbox.suppressions(workspace.id, [person.email for person, _ in recipients])
+    existing = {person_id: status for person_id, status in db.session.execute(
+        select(Notification.person_id, Notification.status).where(Notification.action_id == action.id))}
+    preview = []
+    for person, response in recipients:
+        language = action_emails.language_of(workspace, person, response)
+        reason = outbox.skip_reason(person, person.email, suppressed)
+        if person.id in existing:
+            outcome, reason = "already_notified", NotificationStatus(existing[person.id]).value
+        else:
+            outcome = "not_reachable" if reason else "will_send"
+        preview.append({
+            "person_id": person.id, "name": person.name, "email": person.email, "language": language,
+            "response_id": getattr(response, "id", None), "quote": getattr(response, "comment", None),
+            "subject": action_emails.subject(language), "outcome": outcome, "reason": reason,
+        })
+    return preview
+
+
+def notification_status(workspace, action):
+    """Return the counts of the action's notifications by status, with the reasons for skips.
+
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    return outbox.status_counts(workspace, action_id=action.id)

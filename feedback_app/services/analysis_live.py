@@ -1,0 +1,95 @@
+"""Per-response analysis right after it is stored: sentiment and assignment to existing themes."""
+import pickle
+from collections import OrderedDict
+
+from sqlalchemy import delete, select
+
+from analysis import SentimentScorer, ThemeModel
+from feedback_app.extensions import db
+from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
+from feedback_app.services.analysis_data import SCALE_OF_KIND, resolve_theme
+from feedback_app.services.analysis_runs import SET_SENTIMENT, latest_model_run_id
+from feedback_app.services.events import subscribe
+from feedback_app.services.transaction import transactional
+
+
+@subscribe("response.created")
+@subscribe("response.updated")
+def _enqueue_analysis(event_name, payload):
+    from feedback_app.tasks import analysis as analysis_tasks, enqueue
+
+    enqueue(analysis_tasks.analyze_response, payload["response_id"])
+
+
+# Fitted models by run id: a worker unpickles each model once, then assigns in milliseconds.
+# Runs are immutable once they succeeded, so a cached model is never stale.
+_models_by_run = OrderedDict()
+MODEL_CACHE_SIZE = 8
+
+
+def _sentiment_scorer():
+    # Loading VADER's lexicon takes longer than scoring a comment: do it once per process.
+    global _scorer
+    if _scorer is None:
+        _scorer = SentimentScorer().fit()
+    return _scorer
+
+
+_scorer = None
+
+
+def theme_model_for(workspace_id):
+    """Return ``(run_id, fitted ThemeModel)`` of the workspace's latest run, or ``(None, None)``."""
+    run_id = latest_model_run_id(workspace_id)
+    if run_id is None:
+        return None, None
+    if run_id not in _models_by_run:
+        state = db.session.get(AnalysisRun, run_id).model_state
+        _models_by_run[run_id] = ThemeModel.from_state(pickle.loads(state))
+        while len(_models_by_run) > MODEL_CACHE_SIZE:
+            _models_by_run.popitem(last=False)
+    _models_by_run.move_to_end(run_id)
+    return run_id, _models_by_run[run_id]
+
+
+@transactional
+def analyze_response(response_id):
+    """Score the sentiment of one response and link it to the existing themes it belongs to.
+
+    Manual links and exclusions made by the team are kept; only automatic links change.
+    Returns the response, or ``None`` if it was deleted meanwhile.
+    """
+    response = db.session.get(Response, response_id)
+    if response is None:
+        return None
+    text = response.comment or ""
+    scale = SCALE_OF_KIND.get(SurveyKind(response.survey.kind))
+    sentiment = _sentiment_scorer().transform([text], scores=[response.score] if scale else None, scale=scale)
+    db.session.execute(SET_SENTIMENT, [{"response_id": response.id, "at": utcnow(),
+                                        "new_score": float(sentiment["sentiment_score"].iloc[0]),
+                                        "label": str(sentiment["sentiment"].iloc[0])}])
+    _, model = theme_model_for(response.workspace_id)
+    if model is not None:
+        keys = [model.themes_[index].key for index in model.assign([text], ids=[response.id])[0]]
+        _relink(response, keys)
+    return response
+
+
+def _relink(response, keys):
+    themes = db.session.scalars(select(Theme).where(Theme.workspace_id == response.workspace_id)).all()
+    by_key = {theme.key: theme for theme in themes}
+    by_id = {theme.id: theme for theme in themes}
+    decided = set(db.session.scalars(
+        select(ResponseTheme.theme_id).where(ResponseTheme.response_id == response.id,
+                                             ResponseTheme.source != LinkSource.AUTO)
+    ))
+    db.session.execute(delete(ResponseTheme).where(ResponseTheme.response_id == response.id,
+                                                   ResponseTheme.source == LinkSource.AUTO))
+    placed = set()
+    for key in keys:
+        theme = resolve_theme(by_key.get(key), by_id)
+        if theme is None or theme.id in decided or theme.id in placed:
+            continue
+        placed.add(theme.id)
+        db.session.add(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=response.workspace_id,
+                                     source=LinkSource.AUTO))

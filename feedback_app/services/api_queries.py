@@ -1,0 +1,316 @@
+"""Read queries behind both REST APIs: filtered lists with keyset (cursor) pages, metrics, themes.
+
+A cursor encodes the sort key of the last row of a page (timestamp and id), so the next page is
+a range scan on an index, not an ``OFFSET``: page 5,000 costs what page 1 costs.
+"""
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import case, func, literal, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from feedback_app.extensions import db
+from feedback_app.models import (
+    Action,
+    ActionStatus,
+    Bounce,
+    Notification,
+    Person,
+    RequestStatus,
+    Response,
+    ResponseTag,
+    ResponseTheme,
+    Survey,
+    SurveyKind,
+    SurveyRequest,
+    Theme,
+    ThemeStatus,
+    Unsubscribe,
+)
+from feedback_app.services.exceptions import InvalidInput, NotFound
+
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Page:
+    """One page of rows and the cursor of the next page (``None`` on the last page)."""
+
+    items: list
+    next_cursor: str | None
+
+
+def encode_cursor(timestamp, row_id):
+    """Return the opaque cursor for a row sorted by ``(timestamp, id)``."""
+    raw = json.dumps([timestamp.astimezone(timezone.utc).isoformat(), row_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor, *, field="cursor"):
+    """Return ``(timestamp, id)`` from a cursor.
+
+    :raises InvalidInput: naming ``field`` if the cursor was not made by :func:`encode_cursor`.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        timestamp, row_id = json.loads(raw)
+        return datetime.fromisoformat(timestamp), int(row_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("The page cursor is not valid.", fields={field: ["not a cursor from a previous page"]}) \
+            from None
+
+
+def keyset_page(query, *, time_column, id_column, per_page, cursor=None, descending=False, cursor_field="cursor",
+                offset=None):
+    """Run ``query`` for one page ordered by ``(time_column, id_column)``.
+
+    :param cursor: the ``next_cursor`` of the previous page, or ``None`` for the first page.
+    :param offset: Delighted's numbered pages; used instead of a cursor when given.
+    :raises InvalidInput: for a bad cursor.
+    """
+    if cursor:
+        after_time, after_id = decode_cursor(cursor, field=cursor_field)
+        # A row-value comparison is one index range on SQLite and PostgreSQL; the equivalent
+        # OR of two conditions makes SQLite scan the index from its start on every page.
+        key = tuple_(time_column, id_column)
+        after = tuple_(literal(after_time, time_column.type), literal(after_id, id_column.type))
+        query = query.where(key < after if descending else key > after)
+    order = (time_column.desc(), id_column.desc()) if descending else (time_column.asc(), id_column.asc())
+    query = query.order_by(*order).limit(per_page + 1)
+    if offset:
+        query = query.offset(offset)
+    rows = db.session.scalars(query).unique().all()
+    items = rows[:per_page]
+    more = len(rows) > per_page
+    if not more or not items:
+        return Page(items, None)
+    last = items[-1]
+    return Page(items, encode_cursor(getattr(last, time_column.key), getattr(last, id_column.key)))
+
+
+def _between(query, column, since, until):
+    if since is not None:
+        query = query.where(column >= since)
+    if until is not None:
+        query = query.where(column <= until)
+    return query
+
+
+def default_survey(workspace):
+    """Return the survey Delighted's single survey maps to: the first active NPS survey, or ``None``."""
+    return db.session.scalar(select(Survey).where(
+        Survey.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS, Survey.is_active.is_(True))
+        .order_by(Survey.id).limit(1))
+
+
+def resolve_survey(workspace, trend, *, field="trend"):
+    """Return ``workspace``'s survey named by ``trend``: its id, or its exact name.
+
+    :raises InvalidInput: naming ``field`` when no survey of the workspace matches.
+    """
+    trend = str(trend).strip()
+    condition = Survey.id == int(trend) if trend.isdigit() else Survey.name == trend
+    survey = db.session.scalar(select(Survey).where(Survey.workspace_id == workspace.id, condition)
+                               .order_by(Survey.id).limit(1))
+    if survey is None:
+        raise InvalidInput(f"No survey {trend!r} in this workspace.", fields={field: ["no such survey id or name"]})
+    return survey
+
+
+def list_people(workspace, *, per_page=20, cursor=None, since=None, until=None, email=None, phone_number=None):
+    """Return a :class:`Page` of ``workspace``'s people, oldest first.
+
+    :raises InvalidInput: for a bad cursor.
+    """
+    query = _between(select(Person).where(Person.workspace_id == workspace.id), Person.created_at, since, until)
+    if email:
+        query = query.where(Person.email == email.strip().lower())
+    if phone_number:
+        query = query.where(Person.phone_number == phone_number.strip())
+    return keyset_page(query, time_column=Person.created_at, id_column=Person.id, per_page=per_page, cursor=cursor,
+                       cursor_field="page_info")
+
+
+def survey_request_summary(workspace, person_ids):
+    """Return ``{person_id: {"last_sent_at": ..., "next_scheduled_at": ...}}`` for the given people."""
+    if not person_ids:
+        return {}
+    pending = case((SurveyRequest.status == RequestStatus.PENDING, SurveyRequest.scheduled_at), else_=None)
+    rows = db.session.execute(
+        select(SurveyRequest.person_id, func.max(SurveyRequest.sent_at), func.min(pending))
+        .where(SurveyRequest.workspace_id == workspace.id, SurveyRequest.person_id.in_(person_ids))
+        .group_by(SurveyRequest.person_id)).all()
+    return {person_id: {"last_sent_at": sent, "next_scheduled_at": scheduled} for person_id, sent, scheduled in rows}
+
+
+@dataclass
+class ResponseFilters:
+    """Filters shared by the response lists of both APIs and by exports."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    updated_since: datetime | None = None
+    updated_until: datetime | None = None
+    survey_id: int | None = None
+    person_id: int | None = None
+    person_email: str | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    tag: str | None = None
+
+
+def responses_query(workspace, filters):
+    """Return the SELECT of ``workspace``'s responses matching ``filters`` (unordered)."""
+    query = select(Response).where(Response.workspace_id == workspace.id)
+    query = _between(query, Response.created_at, filters.since, filters.until)
+    query = _between(query, Response.updated_at, filters.updated_since, filters.updated_until)
+    if filters.survey_id is not None:
+        query = query.where(Response.survey_id == filters.survey_id)
+    if filters.person_id is not None:
+        query = query.where(Response.person_id == filters.person_id)
+    if filters.person_email:
+        query = query.join(Person, Person.id == Response.person_id).where(
+            Person.email == filters.person_email.strip().lower(), Person.workspace_id == workspace.id)
+    if filters.min_score is not None:
+        query = query.where(Response.score >= filters.min_score)
+    if filters.max_score is not None:
+        query = query.where(Response.score <= filters.max_score)
+    if filters.tag:
+        query = query.where(Response.id.in_(select(ResponseTag.response_id).where(
+            ResponseTag.workspace_id == workspace.id, ResponseTag.name == filters.tag)))
+    return query
+
+
+def list_responses(workspace, filters, *, per_page=20, cursor=None, order="asc", by="created_at", page=None):
+    """Return a :class:`Page` of responses matching ``filters``.
+
+    :param order: ``"asc"`` or ``"desc"``.
+    :param by: ``"created_at"`` or ``"updated_at"``.
+    :param page: a 1-based page number (Delighted's ``page``), instead of a cursor.
+    :raises InvalidInput: for a bad cursor.
+    """
+    time_column = Response.updated_at if by == "updated_at" else Response.created_at
+    offset = (page - 1) * per_page if page else None
+    # The serializers read tags, notes, the survey and the person of every row: load them in
+    # four queries per page instead of four per row.
+    query = responses_query(workspace, filters).options(
+        selectinload(Response.tags), selectinload(Response.notes), selectinload(Response.person),
+        selectinload(Response.survey).selectinload(Survey.questions))
+    return keyset_page(query, time_column=time_column, id_column=Response.id,
+                       per_page=per_page, cursor=None if page else cursor, descending=order == "desc",
+                       offset=offset)
+
+
+# Score bands per survey kind: (good, neutral, bad) ranges, as Delighted reports them.
+BANDS = {
+    SurveyKind.NPS: (("promoter", 9, 10), ("passive", 7, 8), ("detractor", 0, 6)),
+    SurveyKind.CSAT: (("satisfied", 4, 5), ("neutral", 3, 3), ("dissatisfied", 1, 2)),
+    SurveyKind.CES: (("agree", 5, 7), ("neutral", 4, 4), ("disagree", 1, 3)),
+}
+HEADLINE = {SurveyKind.NPS: "nps", SurveyKind.CSAT: "csat", SurveyKind.CES: "ces"}
+
+
+def survey_metrics(workspace, survey, *, since=None, until=None):
+    """Return Delighted's metrics document for ``survey`` between ``since`` and ``until``.
+
+    NPS gives ``nps`` and promoter/passive/detractor counts and percents; CSAT gives ``csat``
+    (percent satisfied) with satisfied/neutral/dissatisfied; CES gives ``ces`` (percent who
+    agree it was easy) with agree/neutral/disagree. ``response_count`` counts scored responses.
+    """
+    kind = survey.kind if survey is not None and survey.kind in BANDS else SurveyKind.NPS
+    bands = BANDS[kind]
+    columns = [func.count(Response.id)] + [
+        func.coalesce(func.sum(case((Response.score.between(low, high), 1), else_=0)), 0) for _, low, high in bands]
+    query = select(*columns).where(Response.workspace_id == workspace.id, Response.score.is_not(None),
+                                   Response.survey_id == (survey.id if survey is not None else -1))
+    total, *counts = db.session.execute(_between(query, Response.created_at, since, until)).one()
+    document = {}
+    for (name, _, _), count in zip(bands, counts):
+        document[f"{name}_count"] = int(count)
+        document[f"{name}_percent"] = round(100.0 * count / total, 1) if total else 0.0
+    good, bad = counts[0], counts[2]
+    if kind == SurveyKind.NPS:
+        document["nps"] = round(100.0 * (good - bad) / total) if total else 0
+    else:
+        document[HEADLINE[kind]] = round(100.0 * good / total) if total else 0
+    document["response_count"] = int(total)
+    return document
+
+
+def list_suppressions(workspace, model, *, per_page=20, page=1, since=None, until=None):
+    """Return one numbered page of ``workspace``'s :class:`Unsubscribe` or :class:`Bounce` rows with names."""
+    query = (select(model, Person.name).outerjoin(Person, Person.id == model.person_id)
+             .where(model.workspace_id == workspace.id))
+    query = _between(query, model.created_at, since, until)
+    return db.session.execute(query.order_by(model.created_at, model.id).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+
+
+SUPPRESSION_MODELS = {"unsubscribes": Unsubscribe, "bounces": Bounce}
+
+
+def list_themes(workspace, *, per_page=20, cursor=None):
+    """Return a :class:`Page` of ``workspace``'s active themes with their response counts."""
+    page = keyset_page(select(Theme).where(Theme.workspace_id == workspace.id, Theme.status == ThemeStatus.ACTIVE),
+                       time_column=Theme.created_at, id_column=Theme.id, per_page=per_page, cursor=cursor)
+    counts = dict(db.session.execute(
+        select(ResponseTheme.theme_id, func.count(ResponseTheme.response_id))
+        .where(ResponseTheme.workspace_id == workspace.id,
+               ResponseTheme.theme_id.in_([theme.id for theme in page.items]),
+               ResponseTheme.source != "excluded")
+        .group_by(ResponseTheme.theme_id)).all()) if page.items else {}
+    return page, counts
+
+
+def get_theme(workspace, theme_id):
+    """Return ``workspace``'s theme ``theme_id``.
+
+    :raises NotFound: if there is no such theme in this workspace.
+    """
+    theme = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace.id))
+    if theme is None:
+        raise NotFound("No such theme.")
+    return theme
+
+
+def list_surveys(workspace, *, per_page=20, cursor=None):
+    """Return a :class:`Page` of ``workspace``'s surveys, oldest first."""
+    return keyset_page(select(Survey).where(Survey.workspace_id == workspace.id), time_column=Survey.created_at,
+                       id_column=Survey.id, per_page=per_page, cursor=cursor)
+
+
+def get_survey(workspace, survey_id):
+    """Return ``workspace``'s survey ``survey_id``.
+
+    :raises NotFound: if there is no such survey in this workspace.
+    """
+    survey = db.session.scalar(select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
+    if survey is None:
+        raise NotFound("No such survey.")
+    return survey
+
+
+def list_notifications(workspace, *, per_page=20, cursor=None, status=None):
+    """Return a :class:`Page` of ``workspace``'s outbox notifications, newest first."""
+    query = select(Notification).where(Notification.workspace_id == workspace.id)
+    if status:
+        query = query.where(Notification.status == status)
+    return keyset_page(query, time_column=Notification.created_at, id_column=Notification.id, per_page=per_page,
+                       cursor=cursor, descending=True)
+
+
+def list_actions(workspace, *, per_page=20, cursor=None, status=None):
+    """Return a :class:`Page` of ``workspace``'s actions, newest first, optionally of one status.
+
+    :raises InvalidInput: for an unknown status or a bad cursor.
+    """
+    query = select(Action).where(Action.workspace_id == workspace.id)
+    if status:
+        if status not in {item.value for item in ActionStatus}:
+            raise InvalidInput("Unknown action status.", fields={"status": ["not an action status"]})
+        query = query.where(Action.status == status)
+    return keyset_page(query, time_column=Action.created_at, id_column=Action.id, per_page=per_page, cursor=cursor,
+                       descending=True)

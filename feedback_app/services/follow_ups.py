@@ -1,0 +1,260 @@
+"""Detractor inner loop: an unhappy answer opens a follow-up for the team and alerts them within a minute.
+
+An NPS 0-6 or CSAT 1-2 response (new, or updated to that score) gets one :class:`FollowUp`,
+assigned by the workspace's ``detractor_rules``::
+
+    {
+        "assign_to": "ann@acme.com",                        # default assignee (a member)
+        "by_property": {"plan": {"enterprise": "bob@acme.com"}},  # first matching property wins
+        "alert_emails": ["cs@acme.com"],                    # who gets the alert email
+    }
+
+The alert email goes to ``alert_emails``, else to the assignee, else to the workspace's owners
+and admins, through the outbox. The ``follow_up.created`` event is emitted too: a webhook
+endpoint subscribed to it is the webhook alert.
+"""
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from feedback_app.extensions import db
+from feedback_app.models import (
+    FollowUp,
+    Membership,
+    NotificationKind,
+    Person,
+    Response,
+    Role,
+    SurveyKind,
+    User,
+    Workspace,
+    utcnow,
+)
+from feedback_app.services import mail, outbox
+from feedback_app.services.accounts import normalize_email
+from feedback_app.services.audit import record_event
+from feedback_app.services.events import emit, subscribe
+from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.transaction import transactional
+
+# Scores that need a personal reply: NPS detractors and the two lowest CSAT answers.
+UNHAPPY_SCORES = {SurveyKind.NPS: range(0, 7), SurveyKind.CSAT: range(1, 3)}
+RULE_KEYS = ("assign_to", "by_property", "alert_emails")
+MAX_ALERT_EMAILS = 20
+
+
+def is_unhappy(survey_kind, score):
+    """Return whether ``score`` on a survey of ``survey_kind`` calls for a follow-up."""
+    return score is not None and score in UNHAPPY_SCORES.get(survey_kind, ())
+
+
+def _member(workspace, email, field):
+    try:
+        address = normalize_email(email)
+    except (InvalidInput, AttributeError, TypeError):
+        raise InvalidInput(f"{email!r} is not an email address.", fields={field: ["not an email address"]}) from None
+    user = db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        User.email == address, Membership.workspace_id == workspace.id))
+    if user is None:
+        raise InvalidInput(f"{address} is not a member of this workspace.", fields={field: ["not a member"]})
+    return user
+
+
+def clean_rules(workspace, rules):
+    """Return ``rules`` checked and normalised (see the module docstring for the shape).
+
+    :raises InvalidInput: for an unknown key, an address that is not an email, or an assignee
+        who is not a member of the workspace.
+    """
+    if not isinstance(rules, dict):
+        raise InvalidInput("Detractor rules must be an object.", fields={"detractor_rules": ["not an object"]})
+    unknown = sorted(set(rules) - set(RULE_KEYS))
+    if unknown:
+        raise InvalidInput(f"Unknown rule keys: {', '.join(unknown)}.",
+                           fields={key: ["unknown key"] for key in unknown})
+    cleaned = {}
+    if rules.get("assign_to"):
+        cleaned["assign_to"] = _member(workspace, rules["assign_to"], "assign_to").email
+    by_property = _clean_by_property(workspace, rules.get("by_property") or {})
+    if by_property:
+        cleaned["by_property"] = by_property
+    alert_emails = _clean_alert_emails(rules.get("alert_emails") or [])
+    if alert_emails:
+        cleaned["alert_emails"] = alert_emails
+    return cleaned
+
+
+def _clean_by_property(workspace, by_property):
+    if not isinstance(by_property, dict) or not all(isinstance(v, dict) for v in by_property.values()):
+        raise InvalidInput("by_property maps a property to {value: assignee email}.",
+                           fields={"by_property": ["must be {property: {value: email}}"]})
+    return {
+        str(prop): {str(value): _member(workspace, email, "by_property").email for value, email in values.items()}
+        for prop, values in by_property.items()
+    }
+
+
+def _clean_alert_emails(alert_emails):
+    if isinstance(alert_emails, str):
+        alert_emails = [alert_emails]
+    if not isinstance(alert_emails, list) or len(alert_emails) > MAX_ALERT_EMAILS:
+        raise InvalidInput(f"alert_emails is a list of at most {MAX_ALERT_EMAILS} addresses.",
+                           fields={"alert_emails": [f"a list of at most {MAX_ALERT_EMAILS} addresses"]})
+    try:
+        addresses = [normalize_email(address) for address in alert_emails]
+    except (InvalidInput, AttributeError, TypeError):
+        raise InvalidInput("alert_emails holds an invalid address.",
+                           fields={"alert_emails": ["invalid address"]}) from None
+    return list(dict.fromkeys(addresses))
+
+
+@transactional
+def set_detractor_rules(workspace, rules, *, user=None):
+    """Replace the workspace's detractor rules.
+
+    :raises InvalidInput: as :func:`clean_rules`; nothing is stored then.
+    """
+    cleaned = clean_rules(workspace, rules)
+    record_event("workspace.detractor_rules_changed", workspace_id=workspace.id, user_id=getattr(user, "id", None),
+                 target=workspace, data={"from": workspace.detractor_rules, "to": cleaned})
+    workspace.detractor_rules = cleaned
+    return workspace
+
+
+def _assignee(workspace, rules, properties):
+    wanted = None
+    for prop, values in (rules.get("by_property") or {}).items():
+        value = properties.get(prop)
+        if value is not None and str(value) in values:
+            wanted = values[str(value)]
+            break
+    wanted = wanted or rules.get("assign_to")
+    if not wanted:
+        return None
+    # Rules were checked when saved, but the member may have left since: then nobody is assigned.
+    return db.session.scalar(select(User).join(Membership, Membership.user_id == User.id).where(
+        User.email == wanted, Membership.workspace_id == workspace.id))
+
+
+def _alert_addresses(workspace, rules, assignee):
+    if rules.get("alert_emails"):
+        return list(rules["alert_emails"])
+    if assignee is not None:
+        return [assignee.email]
+    return list(db.session.scalars(select(User.email).join(Membership, Membership.user_id == User.id).where(
+        Membership.workspace_id == workspace.id, Membership.role.in_([Role.OWNER, Role.ADMIN])).order_by(User.email)))
+
+
+@transactional
+def open_follow_up(response_id):
+    """Open the follow-up of an unhappy response and queue the team's alert; return it (or ``None``).
+
+    Idempotent: the response's follow-up is created once (unique per response) and alerted
+    once, however many times its events arrive. Called by the worker with an id.
+
+    :param response_id: the :class:`Response` id.
+    """
+    response = db.session.get(Response, response_id)
+    if response is None or not is_unhappy(response.survey.kind, response.score):
+        return None
+    workspace = db.session.get(Workspace, response.workspace_id)
+    rules = workspace.detractor_rules or {}
+    person = db.session.get(Person, response.person_id) if response.person_id else None
+    properties = {**(getattr(person, "properties", None) or {}), **(response.properties or {})}
+    assignee = _assignee(workspace, rules, properties)
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # Two events for one response (created, then updated with a comment) may race: the unique
+    # response id lets exactly one of them open the follow-up and send the alert.
+    created = db.session.execute(dialect.insert(FollowUp).values(
+        workspace_id=workspace.id, response_id=response.id, assignee_id=getattr(assignee, "id", None),
+        status="open", created_at=utcnow(), updated_at=utcnow()).on_conflict_do_nothing().returning(FollowUp.id)
+    ).scalar()
+    if created is None:
+        return db.session.scalar(select(FollowUp).where(FollowUp.response_id == response.id))
+    follow_up = db.session.get(FollowUp, created)
+    for address in _alert_addresses(workspace, rules, assignee):
+        outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None, to_address=address,
+                                  response=response, _commit=False)
+    follow_up.alerted_at = utcnow()
+    emit("follow_up.created", workspace_id=workspace.id, follow_up_id=follow_up.id, response_id=response.id)
+    return follow_up
+
+
+def get_follow_up(workspace, follow_up_id):
+    """Return ``workspace``'s follow-up ``follow_up_id``.
+
+    :raises NotFound: if it is not one of this workspace's.
+    """
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.id == follow_up_id,
+                                                         FollowUp.workspace_id == workspace.id))
+    if follow_up is None:
+        raise NotFound("No such follow-up.")
+    return follow_up
+
+
+def list_follow_ups(workspace, *, status="open", assignee_id=None):
+    """Return the workspace's follow-ups of ``status`` (``open``, ``done`` or ``None`` for all), oldest first."""
+    query = select(FollowUp).where(FollowUp.workspace_id == workspace.id)
+    if status is not None:
+        query = query.where(FollowUp.status == status)
+    if assignee_id is not None:
+        query = query.where(FollowUp.assignee_id == assignee_id)
+    return db.session.scalars(query.order_by(FollowUp.created_at, FollowUp.id)).all()
+
+
+@transactional
+def resolve_follow_up(workspace, follow_up, *, user=None):
+    """Mark ``follow_up`` done (the customer got their reply); doing it again changes nothing.
+
+    :raises NotFound: if it is not one of this workspace's.
+    """
+    if follow_up.workspace_id != workspace.id:
+        raise NotFound("No such follow-up.")
+    if follow_up.status != "done":
+        follow_up.status, follow_up.resolved_at = "done", utcnow()
+        record_event("follow_up.resolved", workspace_id=workspace.id, user_id=getattr(user, "id", None),
+                     target=follow_up)
+    return follow_up
+
+
+@subscribe("response.created")
+@subscribe("response.updated")
+def _on_response(event_name, payload):
+    # After commit, where the session may not emit SQL: the worker decides and writes.
+    from feedback_app.tasks.loop import open_follow_up as open_follow_up_task
+
+    outbox.enqueue_task(open_follow_up_task, payload["response_id"])
+
+
+@outbox.renderer(NotificationKind.DETRACTOR_ALERT)
+def render_detractor_alert(notification):
+    """Return the team's alert email about an unhappy response."""
+    from feedback_app.services.action_emails import render_email_template
+
+    response = db.session.get(Response, notification.response_id) if notification.response_id else None
+    workspace = db.session.get(Workspace, notification.workspace_id)
+    person = db.session.get(Person, response.person_id) if response is not None and response.person_id else None
+    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.response_id == getattr(response, "id", None)))
+    assignee_id = getattr(follow_up, "assignee_id", None)
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    who = (person.name or person.email) if person is not None else "an anonymous customer"
+    score = getattr(response, "score", None)
+    context = {
+        "workspace_name": workspace.name, "who": who, "email": getattr(person, "email", None), "score": score,
+        "survey_name": response.survey.name if response is not None else "",
+        "comment": getattr(response, "comment", None),
+        "assignee": assignee.email if assignee is not None else None, "response_id": getattr(response, "id", None),
+        "dashboard_url": workspace_url(),
+    }
+    return mail.Email(
+        subject=f"[{workspace.name}] Unhappy customer: {score} from {who}",
+        text=render_email_template("email/detractor_alert.txt", **context),
+        html=render_email_template("email/detractor_alert.html", **context),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
+def workspace_url():
+    """Return the base URL of the dashboard, for links in team emails."""
+    from flask import current_app
+
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/"

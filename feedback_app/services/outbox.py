@@ -1,0 +1,380 @@
+"""Transactional outbox: notification rows written with the change that causes them, sent after commit.
+
+A service writes :class:`Notification` rows in its own transaction (``queue_notification``, or
+``queue_notifications`` for many). Once that transaction commits, each queued row is handed to
+the Celery task ``email.deliver_notification``, which calls :func:`deliver`:
+
+1. **claim** the row atomically (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, a
+   conditional ``UPDATE`` checked by its row count on SQLite): ``queued`` -> ``sending`` with
+   ``claimed_by``/``claimed_at``. Whoever loses the race does nothing, so duplicate task
+   messages and several workers never send a row twice.
+2. **render** it with the renderer registered for its kind (``@renderer(kind)``).
+3. **send** it over SMTP, then mark it ``sent`` at once in its own commit.
+
+A temporary failure puts the row back to ``queued`` with an exponential backoff; a 5xx to the
+recipient fails it and records a bounce. ``sweep`` (periodic) re-queues claims left by killed
+workers and re-enqueues due rows whose task message was lost.
+"""
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from feedback_app.extensions import db
+from feedback_app.models import (
+    Bounce,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Person,
+    Unsubscribe,
+    Workspace,
+    utcnow,
+)
+from feedback_app.services import mail
+from feedback_app.services.events import emit
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.outbox_claims import TEAM_KINDS, claim  # noqa: F401  (part of the outbox API)
+from feedback_app.services.transaction import transactional
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 6 * 3600
+SWEEP_BATCH = 1000
+INSERT_CHUNK = 500
+
+_renderers = {}
+_PENDING_KEY = "feedback_outbox_pending"
+
+
+def renderer(kind):
+    """Register the decorated ``render(notification) -> mail.Email`` for notifications of ``kind``."""
+
+    def decorator(func):
+        _renderers[NotificationKind(kind)] = func
+        return func
+
+    return decorator
+
+
+def render(notification):
+    """Return the :class:`mail.Email` for ``notification``.
+
+    :raises LookupError: if no renderer is registered for its kind (a programming error).
+    """
+    try:
+        render_function = _renderers[notification.kind]
+    except KeyError:
+        raise LookupError(f"no renderer registered for notification kind {notification.kind!r}") from None
+    return render_function(notification)
+
+
+def new_message_id():
+    """Return a new globally unique ``Message-ID`` value, kept by the row across retries."""
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip("> ") or "localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def suppressions(workspace_id, addresses):
+    """Return ``{address: "unsubscribed" | "bounced"}`` for the suppressed ones among ``addresses``.
+
+    Unsubscribes and bounces are kept by address, so they hold even for a person re-created
+    after being deleted.
+    """
+    addresses = {address.lower() for address in addresses if address}
+    if not addresses:
+        return {}
+    reasons = {}
+    for address in db.session.scalars(select(Bounce.email).where(
+            Bounce.workspace_id == workspace_id, func.lower(Bounce.email).in_(addresses))):
+        reasons[address.lower()] = "bounced"
+    for address in db.session.scalars(select(Unsubscribe.email).where(
+            Unsubscribe.workspace_id == workspace_id, func.lower(Unsubscribe.email).in_(addresses))):
+        reasons[address.lower()] = "unsubscribed"
+    return reasons
+
+
+def skip_reason(person, address, suppressed):
+    """Return why nobody may email ``address`` (``person``'s), or ``None`` if it may be sent.
+
+    :param suppressed: the result of :func:`suppressions` for the workspace.
+    """
+    if not address:
+        return "no_email"
+    if (person is not None and person.unsubscribed_at is not None) or suppressed.get(address.lower()) == "unsubscribed":
+        return "unsubscribed"
+    if (person is not None and person.bounced_at is not None) or suppressed.get(address.lower()) == "bounced":
+        return "bounced"
+    return None
+
+
+@transactional
+def queue_notification(workspace, *, kind, person, to_address=None, action=None, response=None,
+                       survey_request=None):
+    """Write one notification in the caller's transaction; it is delivered after the commit.
+
+    The row is ``skipped`` (with ``skip_reason`` ``no_email``, ``unsubscribed`` or ``bounced``)
+    instead of ``queued`` when the address may not be emailed.
+
+    :param kind: a :class:`NotificationKind`.
+    :param person: the customer it is for, or ``None`` for mail to the team.
+    :param to_address: the address; defaults to ``person.email``.
+    :return: the :class:`Notification`.
+    """
+    address = to_address or getattr(person, "email", None)
+    reason = skip_reason(person, address, suppressions(workspace.id, [address]))
+    notification = Notification(
+        workspace_id=workspace.id, kind=NotificationKind(kind), person_id=getattr(person, "id", None),
+        action_id=getattr(action, "id", None), response_id=getattr(response, "id", None),
+        survey_request_id=getattr(survey_request, "id", None), to_address=address,
+        status=NotificationStatus.SKIPPED if reason else NotificationStatus.QUEUED, skip_reason=reason,
+        message_id=new_message_id(), next_attempt_at=utcnow(),
+    )
+    db.session.add(notification)
+    db.session.flush()
+    if reason is None:
+        deliver_after_commit([notification.id])
+    return notification
+
+
+@transactional
+def queue_notifications(workspace, *, kind, recipients, action=None):
+    """Write one notification per recipient in one statement, leaving out those that already have one.
+
+    For notifications about ``action`` the unique (action, person) constraint decides: a person
+    notified before, or by a concurrent transaction, is skipped by ``ON CONFLICT DO NOTHING``
+    rather than failing the whole transaction.
+
+    :param recipients: ``(person, response)`` pairs; ``response`` is the one quoted, may be ``None``.
+    :return: ids of the rows written now (queued and skipped).
+    """
+    recipients = list(recipients)
+    if not recipients:
+        return []
+    suppressed = suppressions(workspace.id, [person.email for person, _ in recipients])
+    now = utcnow()
+    rows = []
+    for person, response in recipients:
+        reason = skip_reason(person, person.email, suppressed)
+        rows.append({
+            "workspace_id": workspace.id, "kind": NotificationKind(kind), "person_id": person.id,
+            "action_id": getattr(action, "id", None), "response_id": getattr(response, "id", None),
+            "to_address": person.email, "skip_reason": reason, "message_id": new_message_id(),
+            "status": NotificationStatus.SKIPPED if reason else NotificationStatus.QUEUED,
+            "attempts": 0, "next_attempt_at": now, "created_at": now, "updated_at": now,
+        })
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    written = []
+    # In chunks: one statement's bound parameters are limited (32,766 on SQLite, 65,535 on PostgreSQL).
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = (dialect.insert(Notification).values(rows[start:start + INSERT_CHUNK]).on_conflict_do_nothing()
+                     .returning(Notification.id, Notification.status))
+        written += db.session.execute(statement).all()
+    deliver_after_commit([row.id for row in written if row.status == NotificationStatus.QUEUED])
+    return [row.id for row in written]
+
+
+def deliver_after_commit(notification_ids):
+    """Enqueue delivery of ``notification_ids`` once the current transaction commits."""
+    if notification_ids:
+        db.session.info.setdefault(_PENDING_KEY, []).extend(notification_ids)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    pending = session.info.pop(_PENDING_KEY, None)
+    if pending:
+        enqueue_deliveries(pending)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session, previous_transaction):
+    if previous_transaction.parent is None:  # the outermost transaction: those rows never existed
+        session.info.pop(_PENDING_KEY, None)
+
+
+def enqueue_deliveries(notification_ids, *, countdown=None):
+    """Send one ``email.deliver_notification`` task per id to the configured email queue."""
+    # Imported here: the tasks package imports the services, not the other way round.
+    from feedback_app.tasks.email import deliver_notification
+
+    for notification_id in notification_ids:
+        enqueue_task(deliver_notification, notification_id, countdown=countdown)
+
+
+def enqueue_task(task, *args, countdown=None):
+    """Send ``task`` to the configured email queue (``FEEDBACK_EMAIL_QUEUE``), whatever its declared queue."""
+    from feedback_app.tasks import enqueue
+
+    return enqueue(task, *args, queue=current_app.config["EMAIL_QUEUE"], countdown=countdown)
+
+
+def worker_name():
+    """Return this process's name in ``claimed_by``: host and pid, to trace a claim to a worker."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def _finish(notification_id, worker, **values):
+    """Record the outcome of our claim; ``False`` if the claim was taken from us meanwhile."""
+    result = db.session.execute(update(Notification).where(
+        Notification.id == notification_id, Notification.status == NotificationStatus.SENDING,
+        Notification.claimed_by == worker).values(attempts=Notification.attempts + 1, **values))
+    db.session.commit()
+    if result.rowcount != 1:
+        logger.warning("notification %s: claim by %s had expired before its outcome %s was recorded",
+                       notification_id, worker, values.get("status"))
+    return result.rowcount == 1
+
+
+def backoff_seconds(attempts):
+    """Return the delay before attempt ``attempts + 1``: the base, doubled per failed attempt."""
+    return min(current_app.config["EMAIL_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def deliver(notification_id, *, worker=None):
+    """Claim, render and send one notification; return seconds until its retry, or ``None``.
+
+    Called by the ``email.deliver_notification`` task. After the SMTP server accepted the
+    message the row is marked ``sent`` before anything else happens, so it is never sent again
+    (except if the process dies in that instant, when the retry keeps the same Message-ID).
+
+    :param notification_id: the :class:`Notification` id.
+    :param worker: the claimer's name; defaults to host and pid.
+    :raises LookupError: if its kind has no renderer; the row is marked ``failed`` first.
+    """
+    worker = worker or worker_name()
+    notification = claim(notification_id, worker=worker)
+    if notification is None:
+        return None
+    # Checked again at send time: the person may have unsubscribed, bounced or been erased
+    # since the row was queued (rows held by the daily limit wait a day).
+    reason = _reason_now(notification)
+    if reason is not None:
+        _finish(notification.id, worker, status=NotificationStatus.SKIPPED, skip_reason=reason)
+        return None
+    try:
+        email = render(notification)
+    # A rendering bug must not leave the row claimed forever: record it, then let the task fail.
+    except Exception as error:
+        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=f"render: {error!r}"[:2000])
+        raise
+    try:
+        mail.send_email(notification.to_address, email, message_id=notification.message_id)
+    except mail.PermanentFailure as error:
+        _record_bounce(notification, str(error))
+        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=str(error)[:2000])
+        return None
+    except mail.TemporaryFailure as error:
+        return _schedule_retry(notification, worker, str(error))
+    emit("notification.sent", workspace_id=notification.workspace_id, notification_id=notification.id)
+    _finish(notification.id, worker, status=NotificationStatus.SENT, sent_at=utcnow(), last_error=None)
+    return None
+
+
+def _reason_now(notification):
+    if not notification.to_address:
+        return "no_email"
+    if notification.kind in TEAM_KINDS:
+        return None
+    person = db.session.get(Person, notification.person_id) if notification.person_id else None
+    return skip_reason(person, notification.to_address,
+                       suppressions(notification.workspace_id, [notification.to_address]))
+
+
+def _schedule_retry(notification, worker, error):
+    attempts = notification.attempts + 1
+    if attempts >= current_app.config["EMAIL_MAX_ATTEMPTS"]:
+        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=error[:2000])
+        logger.warning("notification %s failed after %s attempts: %s", notification.id, attempts, error)
+        return None
+    delay = backoff_seconds(attempts)
+    recorded = _finish(notification.id, worker, status=NotificationStatus.QUEUED, claimed_by=None, claimed_at=None,
+                       next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=error[:2000])
+    logger.info("notification %s attempt %s failed (%s); retry in %ss", notification.id, attempts, error, delay)
+    return delay if recorded else None
+
+
+def _record_bounce(notification, reason):
+    if notification.kind in TEAM_KINDS or not notification.to_address:
+        return
+    from feedback_app.services import people  # the people service is not needed by the outbox otherwise
+
+    workspace = db.session.get(Workspace, notification.workspace_id)
+    people.record_bounce(workspace, notification.to_address, reason=reason)
+
+
+def sweep(*, now=None):
+    """Re-queue claims of dead workers and return ids of queued rows whose task may be lost.
+
+    A ``sending`` row claimed longer than ``OUTBOX_CLAIM_TIMEOUT_SECONDS`` ago goes back to
+    ``queued``. A ``queued`` row due for longer than that timeout is returned for re-enqueuing
+    (its message was lost, e.g. with the broker down); a second message for a row is harmless
+    because claiming is atomic.
+
+    :return: at most ``SWEEP_BATCH`` ids, oldest due first.
+    """
+    now = now or utcnow()
+    timeout = timedelta(seconds=current_app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"])
+    stale = db.session.execute(update(Notification).where(
+        Notification.status == NotificationStatus.SENDING, Notification.claimed_at < now - timeout).values(
+        status=NotificationStatus.QUEUED, claimed_by=None, claimed_at=None,
+        last_error="claim expired: the worker stopped before recording an outcome"))
+    db.session.commit()
+    if stale.rowcount:
+        logger.warning("re-queued %s notifications claimed by workers that stopped", stale.rowcount)
+    due = db.session.scalars(select(Notification.id).where(
+        Notification.status == NotificationStatus.QUEUED, Notification.next_attempt_at <= now - timeout)
+        .order_by(Notification.next_attempt_at).limit(SWEEP_BATCH)).all()
+    return list(due)
+
+
+def status_counts(workspace, **filters):
+    """Return ``{"queued": n, "sending": n, "sent": n, "failed": n, "skipped": n, "skip_reasons": {...}}``.
+
+    :param filters: column equality filters, e.g. ``action_id=3`` or ``kind=...``.
+    """
+    statement = (select(Notification.status, Notification.skip_reason, func.count())
+                 .where(Notification.workspace_id == workspace.id)
+                 .group_by(Notification.status, Notification.skip_reason))
+    for column, value in filters.items():
+        statement = statement.where(getattr(Notification, column) == value)
+    counts = Counter()
+    reasons = Counter()
+    for status, reason, count in db.session.execute(statement):
+        counts[NotificationStatus(status).value] += count
+        if reason and status == NotificationStatus.SKIPPED:
+            reasons[reason] += count
+    result = {status.value: counts[status.value] for status in NotificationStatus}
+    result["skip_reasons"] = dict(reasons)
+    return result
+
+
+def list_notifications(workspace, *, action_id=None, status=None, limit=100, after_id=None):
+    """Return the workspace's notifications, newest first, to show each one's status and why.
+
+    :param action_id: only those of this action.
+    :param status: only those of this :class:`NotificationStatus` (or its value).
+    :param after_id: for paging, only those with a smaller id.
+    :raises InvalidInput: for an unknown status.
+    """
+    query = select(Notification).where(Notification.workspace_id == workspace.id)
+    if action_id is not None:
+        query = query.where(Notification.action_id == action_id)
+    if status is not None:
+        try:
+            query = query.where(Notification.status == NotificationStatus(status))
+        except ValueError:
+            allowed = ", ".join(item.value for item in NotificationStatus)
+            raise InvalidInput(f"Unknown status {status!r}; use one of: {allowed}.",
+                               fields={"status": [f"must be one of: {allowed}"]}) from None
+    if after_id is not None:
+        query = query.where(Notification.id < after_id)
+    return db.session.scalars(query.order_by(Notification.id.desc()).limit(min(int(limit), 1000))).all()

@@ -1,0 +1,154 @@
+"""Customers: find or create them by their identifiers, suppress their email, forget them."""
+from sqlalchemy import select, update
+
+from feedback_app.extensions import db
+from feedback_app.models import Bounce, Notification, Person, Response, SurveyRequest, Unsubscribe, utcnow
+from feedback_app.services.accounts import normalize_email
+from feedback_app.services.audit import record_event
+from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.transaction import transactional
+
+MAX_PROPERTIES = 100
+MAX_PROPERTY_LENGTH = 1000
+
+
+def _clean_properties(properties):
+    if properties is None:
+        return {}
+    if not isinstance(properties, dict):
+        raise InvalidInput("Properties must be an object of names to values.", fields={"properties": ["not an object"]})
+    if len(properties) > MAX_PROPERTIES:
+        raise InvalidInput(f"At most {MAX_PROPERTIES} properties.", fields={"properties": ["too many"]})
+    cleaned = {}
+    for key, value in properties.items():
+        if not isinstance(value, (str, int, float, bool)) and value is not None:
+            raise InvalidInput(f"Property {key!r} must be text, a number or true/false.",
+                               fields={"properties": [f"{key}: not a scalar"]})
+        if isinstance(value, str) and len(value) > MAX_PROPERTY_LENGTH:
+            raise InvalidInput(f"Property {key!r} is longer than {MAX_PROPERTY_LENGTH} characters.",
+                               fields={"properties": [f"{key}: too long"]})
+        cleaned[str(key)[:100]] = value
+    return cleaned
+
+
+def find_person(workspace, *, email=None, phone_number=None, external_id=None):
+    """Return the person with the first identifier that matches (external id, email, phone), or ``None``."""
+    identifiers = ((Person.external_id, external_id), (Person.email, email), (Person.phone_number, phone_number))
+    for column, value in identifiers:
+        if value:
+            person = db.session.scalar(select(Person).where(Person.workspace_id == workspace.id, column == value))
+            if person is not None:
+                return person
+    return None
+
+
+def get_person(workspace, person_id):
+    """Return ``workspace``'s person ``person_id``.
+
+    :raises NotFound: if it does not exist in this workspace.
+    """
+    person = db.session.scalar(select(Person).where(Person.id == person_id, Person.workspace_id == workspace.id))
+    if person is None:
+        raise NotFound("No such person.")
+    return person
+
+
+@transactional
+def upsert_person(workspace, *, email=None, phone_number=None, external_id=None, name=None, locale=None,
+                  properties=None):
+    """Find the person by external id, email or phone number and update them, or create them.
+
+    Given properties are merged over the stored ones; other fields change only when given.
+
+    :raises InvalidInput: for a bad email or properties, or when no identifier is given.
+    """
+    email = normalize_email(email) if email else None
+    phone_number = (phone_number or "").strip() or None
+    external_id = str(external_id).strip() if external_id not in (None, "") else None
+    if not (email or phone_number or external_id):
+        raise InvalidInput("A person needs an email, a phone number or an id.", fields={"email": ["required"]})
+    properties = _clean_properties(properties)
+    person = find_person(workspace, email=email, phone_number=phone_number, external_id=external_id)
+    if person is None:
+        person = Person(workspace_id=workspace.id, properties={})
+        db.session.add(person)
+        if email and _is_unsubscribed(workspace, email):
+            person.unsubscribed_at = utcnow()
+    for field, value in (("email", email), ("phone_number", phone_number), ("external_id", external_id),
+                         ("name", name), ("locale", locale)):
+        if value:
+            setattr(person, field, value[:200] if field == "name" else value)
+    if properties:
+        person.properties = {**(person.properties or {}), **properties}
+    db.session.flush()
+    return person
+
+
+def _is_unsubscribed(workspace, email):
+    return db.session.scalar(
+        select(Unsubscribe.id).where(Unsubscribe.workspace_id == workspace.id, Unsubscribe.email == email)
+    ) is not None
+
+
+@transactional
+def unsubscribe(workspace, email, *, source="link"):
+    """Record that ``email`` must not be emailed again by ``workspace``; repeating it changes nothing.
+
+    :raises InvalidInput: for a bad email.
+    """
+    email = normalize_email(email)
+    person = find_person(workspace, email=email)
+    existing = db.session.scalar(
+        select(Unsubscribe).where(Unsubscribe.workspace_id == workspace.id, Unsubscribe.email == email)
+    )
+    if person is not None and person.unsubscribed_at is None:
+        person.unsubscribed_at = utcnow()
+    if existing is not None:
+        return existing
+    record = Unsubscribe(workspace_id=workspace.id, email=email, person_id=getattr(person, "id", None), source=source)
+    db.session.add(record)
+    record_event("person.unsubscribed", workspace_id=workspace.id, target=person, data={"source": source})
+    db.session.flush()
+    return record
+
+
+@transactional
+def record_bounce(workspace, email, *, reason=""):
+    """Record a hard bounce for ``email``; the person is never emailed again.
+
+    :raises InvalidInput: for a bad email.
+    """
+    email = normalize_email(email)
+    person = find_person(workspace, email=email)
+    if person is not None and person.bounced_at is None:
+        person.bounced_at = utcnow()
+    bounce = Bounce(workspace_id=workspace.id, email=email, person_id=getattr(person, "id", None), reason=reason[:2000])
+    db.session.add(bounce)
+    db.session.flush()
+    return bounce
+
+
+@transactional
+def delete_person(workspace, person, *, user=None):
+    """Erase ``person``'s personal data everywhere and keep their scores anonymously (GDPR erasure).
+
+    Comments and answers are removed too because customers write names and emails in them;
+    the unsubscribe record stays so that a re-imported address is still never emailed.
+    """
+    if person.workspace_id != workspace.id:
+        raise NotFound("No such person.")
+    db.session.execute(
+        update(Response)
+        .where(Response.workspace_id == workspace.id, Response.person_id == person.id)
+        .values(person_id=None, comment=None, answers={}, properties={})
+    )
+    db.session.execute(
+        update(Notification).where(Notification.person_id == person.id).values(to_address=None, person_id=None)
+    )
+    db.session.execute(update(Unsubscribe).where(Unsubscribe.person_id == person.id).values(person_id=None))
+    db.session.execute(update(Bounce).where(Bounce.person_id == person.id).values(person_id=None))
+    db.session.execute(SurveyRequest.__table__.delete().where(SurveyRequest.person_id == person.id))
+    record_event("person.erased", workspace_id=workspace.id, user_id=getattr(user, "id", None),
+                 data={"person_id": person.id})
+    db.session.delete(person)
+    db.session.flush()

@@ -1,0 +1,389 @@
+"""Read models for the dashboard: headline figures, metrics over time and period-over-period change.
+
+Figures are computed from SQL aggregates (counts per day, survey and score), never from the raw
+rows, so a workspace with a million responses costs a few thousand grouped rows. The NPS, CSAT
+and CES definitions are those of :mod:`analysis.metrics`, applied to the counts.
+"""
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import case, func, select
+
+from analysis.metrics import Z_95
+from feedback_app.extensions import db
+from feedback_app.models import (
+    Channel,
+    Membership,
+    Notification,
+    Person,
+    Response,
+    Survey,
+    SurveyKind,
+    Theme,
+    ThemeStatus,
+    User,
+)
+from feedback_app.services.exceptions import InvalidInput, NotFound
+
+GRANULARITIES = ("day", "week", "month")
+SCORED_KINDS = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366  # a longer range would draw thousands of daily points for no reader
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What the overview shows: an inclusive date range, a bucket size and optional filters."""
+
+    start: date
+    end: date
+    granularity: str = "day"
+    survey_id: int | None = None
+    channel: str | None = None
+    segment_key: str | None = None
+    segment_value: str | None = None
+
+    @property
+    def days(self):
+        return (self.end - self.start).days + 1
+
+    def previous(self):
+        """Return the same filters over the period of the same length just before this one."""
+        return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
+
+    def as_args(self):
+        """Return the filters as URL query arguments (empty ones left out) so a view can be shared."""
+        args = {"start": self.start.isoformat(), "end": self.end.isoformat(), "granularity": self.granularity,
+                "survey": self.survey_id, "channel": self.channel, "segment_key": self.segment_key,
+                "segment_value": self.segment_value}
+        return {key: value for key, value in args.items() if value not in (None, "")}
+
+
+def utc_today():
+    """Return today's date in UTC, the calendar every figure is bucketed by."""
+    return datetime.now(timezone.utc).date()
+
+
+def make_filters(*, start=None, end=None, granularity="day", survey_id=None, channel=None, segment_key=None,
+                 segment_value=None, today=None):
+    """Return checked :class:`ReportFilters`, defaulting to the last 30 days.
+
+    :param today: the day ranges end on by default (UTC today).
+    :raises InvalidInput: for a range ending before it starts or longer than three years, an
+        unknown granularity or channel, or a segment value without a key.
+    """
+    today = today or utc_today()
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    problems = {}
+    if start > end:
+        problems["start"] = ["must be on or before the end date"]
+    elif (end - start).days + 1 > MAX_DAYS:
+        problems["start"] = [f"the range may cover at most {MAX_DAYS} days"]
+    if granularity not in GRANULARITIES:
+        problems["granularity"] = [f"one of {', '.join(GRANULARITIES)}"]
+    if channel and channel not in {c.value for c in Channel}:
+        problems["channel"] = [f"one of {', '.join(c.value for c in Channel)}"]
+    if segment_value and not segment_key:
+        problems["segment_key"] = ["required with a segment value"]
+    if problems:
+        raise InvalidInput("The filters are not valid.", fields=problems)
+    return ReportFilters(start=start, end=end, granularity=granularity, survey_id=survey_id, channel=channel or None,
+                         segment_key=segment_key or None, segment_value=segment_value or None)
+
+
+@dataclass
+class ScoreCounts:
+    """Score histograms of one bucket, by survey kind: ``{kind: Counter({score: n})}``."""
+
+    by_kind: dict = field(default_factory=lambda: defaultdict(Counter))
+    responses: int = 0
+    churn_reasons: Counter = field(default_factory=Counter)
+
+    def add(self, other):
+        for kind, counter in other.by_kind.items():
+            self.by_kind[kind].update(counter)
+        self.responses += other.responses
+        self.churn_reasons.update(other.churn_reasons)
+
+    def figures(self):
+        """Return NPS (with margin of error), CSAT, CES and the counts behind them."""
+        nps_counts = self.by_kind.get(SurveyKind.NPS, Counter())
+        promoters = sum(n for score, n in nps_counts.items() if score >= 9)
+        detractors = sum(n for score, n in nps_counts.items() if score <= 6)
+        n_nps = sum(nps_counts.values())
+        csat_counts = self.by_kind.get(SurveyKind.CSAT, Counter())
+        n_csat = sum(csat_counts.values())
+        ces_counts = self.by_kind.get(SurveyKind.CES, Counter())
+        n_ces = sum(ces_counts.values())
+        return {
+            "responses": self.responses,
+            "n_nps": n_nps, "promoters": promoters, "passives": n_nps - promoters - detractors,
+            "detractors": detractors,
+            "nps": nps_from_counts(promoters, detractors, n_nps),
+            "nps_moe": nps_margin_from_counts(promoters, detractors, n_nps),
+            "n_csat": n_csat,
+            "csat": 100.0 * sum(n for s, n in csat_counts.items() if s >= 4) / n_csat if n_csat else None,
+            "n_ces": n_ces,
+            "ces": sum(s * n for s, n in ces_counts.items()) / n_ces if n_ces else None,
+            "churn": sum(self.churn_reasons.values()),
+        }
+
+
+def nps_from_counts(promoters, detractors, n):
+    """Return the NPS (as :func:`analysis.metrics.nps`) from counts, or ``None`` without answers."""
+    return 100.0 * (promoters - detractors) / n if n else None
+
+
+def nps_margin_from_counts(promoters, detractors, n, z=Z_95):
+    """Return the 95% margin of error of the NPS (as :func:`analysis.metrics.nps_margin_of_error`)."""
+    if not n:
+        return None
+    p, d = promoters / n, detractors / n
+    return z * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n) * 100.0
+
+
+def survey_choices(workspace):
+    """Return ``[(id, name, kind)]`` of the workspace's surveys, by name."""
+    return db.session.execute(
+        select(Survey.id, Survey.name, Survey.kind).where(Survey.workspace_id == workspace.id).order_by(Survey.name)
+    ).all()
+
+
+def members_of(workspace):
+    """Return ``[(user id, "name <email>")]`` of the workspace's team, by email."""
+    rows = db.session.execute(
+        select(User.id, User.name, User.email).join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace.id).order_by(User.email)
+    ).all()
+    return [(user_id, f"{name} <{email}>" if name else email) for user_id, name, email in rows]
+
+
+def segment_keys(workspace, *, sample=500):
+    """Return the person property keys seen on the latest responses, for the segment picker."""
+    rows = db.session.scalars(
+        select(Response.properties).where(Response.workspace_id == workspace.id)
+        .order_by(Response.created_at.desc()).limit(sample)
+    )
+    return sorted({key for properties in rows for key in (properties or {})})
+
+
+def segment_condition(key, value):
+    """Return the SQL condition "the response's person property ``key`` equals ``value``"."""
+    return Response.properties[key].as_string() == value
+
+
+def day_bucket():
+    """Return the SQL expression of a response's UTC calendar day."""
+    if db.engine.dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", Response.created_at))
+    return func.date(Response.created_at)
+
+
+def as_date(value):
+    """Return the ``date`` a day bucket comes back as (a date, datetime or ISO string by backend)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def day_start(day):
+    """Return midnight UTC at the start of ``day``."""
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def _check_survey(workspace, survey_id):
+    if survey_id is None:
+        return
+    found = db.session.scalar(select(Survey.id).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
+    if found is None:
+        raise NotFound("No such survey.")
+
+
+def response_conditions(workspace, filters, *, start, end):
+    """Return the WHERE conditions of ``filters`` on responses created from ``start`` to ``end`` (days)."""
+    conditions = [Response.workspace_id == workspace.id, Response.created_at >= day_start(start),
+                  Response.created_at < day_start(end + timedelta(days=1))]
+    if filters.survey_id is not None:
+        conditions.append(Response.survey_id == filters.survey_id)
+    if filters.channel:
+        conditions.append(Response.channel == filters.channel)
+    if filters.segment_key and filters.segment_value is not None:
+        conditions.append(segment_condition(filters.segment_key, filters.segment_value))
+    return conditions
+
+
+def daily_counts(workspace, filters, *, start, end):
+    """Return ``{day: ScoreCounts}`` for the filtered responses from ``start`` to ``end``.
+
+    :raises NotFound: if the survey filter names a survey of another workspace.
+    """
+    _check_survey(workspace, filters.survey_id)
+    kinds = dict(db.session.execute(select(Survey.id, Survey.kind).where(Survey.workspace_id == workspace.id)).all())
+    day = day_bucket().label("day")
+    conditions = response_conditions(workspace, filters, start=start, end=end)
+    # One scan: churn reasons are NULL outside churn-exit surveys, so grouping by them adds few groups.
+    rows = db.session.execute(
+        select(day, Response.survey_id, Response.score, Response.churn_reason, func.count()).where(*conditions)
+        .group_by(day, Response.survey_id, Response.score, Response.churn_reason)
+    ).all()
+    buckets = defaultdict(ScoreCounts)
+    for day_value, survey_id, score, churn_reason, count in rows:
+        bucket = buckets[as_date(day_value)]
+        bucket.responses += count
+        kind = kinds.get(survey_id)
+        if score is not None and kind in SCORED_KINDS:
+            bucket.by_kind[kind][score] += count
+        if churn_reason is not None and kind == SurveyKind.CHURN_EXIT:
+            bucket.churn_reasons[churn_reason] += count
+    return buckets
+
+
+def period_start(day, granularity):
+    """Return the first day of the day, week (Monday) or month that holds ``day``."""
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _periods(start, end, granularity):
+    periods, current = [], period_start(start, granularity)
+    while current <= end:
+        periods.append(current)
+        if granularity == "day":
+            current += timedelta(days=1)
+        elif granularity == "week":
+            current += timedelta(days=7)
+        else:
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return periods
+
+
+def _change(current, previous):
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def overview(workspace, filters):
+    """Return the overview of ``workspace`` for ``filters``.
+
+    The result holds ``current`` and ``previous`` figures (the period of the same length just
+    before), their ``change``, a ``series`` of figures per day, week or month, and the churn
+    reasons of the period.
+
+    :raises NotFound: if the survey filter names a survey of another workspace.
+    """
+    previous_filters = filters.previous()
+    days = daily_counts(workspace, filters, start=previous_filters.start, end=filters.end)
+    current, previous = ScoreCounts(), ScoreCounts()
+    by_period = {period: ScoreCounts() for period in _periods(filters.start, filters.end, filters.granularity)}
+    for day, counts in days.items():
+        if day >= filters.start:
+            current.add(counts)
+            by_period[period_start(day, filters.granularity)].add(counts)
+        else:
+            previous.add(counts)
+    current_figures, previous_figures = current.figures(), previous.figures()
+    change = {key: _change(current_figures[key], previous_figures[key])
+              for key in ("nps", "csat", "ces", "responses", "churn")}
+    series = [{"period": period, **counts.figures()} for period, counts in sorted(by_period.items())]
+    total_churn = sum(current.churn_reasons.values())
+    reasons = [{"reason": reason, "count": count, "share": count / total_churn}
+               for reason, count in current.churn_reasons.most_common()]
+    return {"current": current_figures, "previous": previous_figures, "change": change, "series": series,
+            "churn_reasons": reasons, "previous_filters": previous_filters}
+
+
+def top_themes(workspace, *, limit=5):
+    """Return the ``limit`` active themes of highest priority."""
+    return db.session.scalars(
+        select(Theme).where(Theme.workspace_id == workspace.id, Theme.status == ThemeStatus.ACTIVE)
+        .order_by(Theme.priority.desc().nulls_last(), Theme.id).limit(limit)
+    ).all()
+
+
+def workspace_summary(workspace):
+    """Return headline counts and the all-time NPS of ``workspace``."""
+    nps_row = db.session.execute(
+        select(
+            func.count(Response.id),
+            func.sum(case((Response.score >= 9, 1), else_=0)),
+            func.sum(case((Response.score <= 6, 1), else_=0)),
+        )
+        .join(Survey, Survey.id == Response.survey_id)
+        .where(Response.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS, Response.score.is_not(None))
+    ).one()
+    answered, promoters, detractors = nps_row[0], nps_row[1] or 0, nps_row[2] or 0
+    return {
+        "responses": db.session.scalar(select(func.count(Response.id)).where(Response.workspace_id == workspace.id)),
+        "people": db.session.scalar(select(func.count(Person.id)).where(Person.workspace_id == workspace.id)),
+        "surveys": db.session.scalar(select(func.count(Survey.id)).where(Survey.workspace_id == workspace.id)),
+        "nps": round(100.0 * (promoters - detractors) / answered, 1) if answered else None,
+        "nps_responses": answered,
+    }
+
+
+def search_people(workspace, query, *, after_id=None, limit=50):
+    """Return up to ``limit`` people whose email, name or external id contains ``query``, by id.
+
+    :param after_id: the last id of the previous page (keyset pagination).
+    """
+    statement = select(Person).where(Person.workspace_id == workspace.id)
+    query = (query or "").strip()
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(Person.email.ilike(pattern, escape="\\") | Person.name.ilike(pattern, escape="\\")
+                                    | Person.external_id.ilike(pattern, escape="\\"))
+    if after_id:
+        statement = statement.where(Person.id > after_id)
+    return db.session.scalars(statement.order_by(Person.id).limit(limit)).all()
+
+
+def person_history(workspace, person, *, limit=200):
+    """Return the person's latest responses and notifications, newest first.
+
+    :raises NotFound: if ``person`` is not in ``workspace``.
+    """
+    if person.workspace_id != workspace.id:
+        raise NotFound("No such person.")
+    responses = db.session.scalars(
+        select(Response).where(Response.workspace_id == workspace.id, Response.person_id == person.id)
+        .order_by(Response.created_at.desc(), Response.id.desc()).limit(limit)
+    ).all()
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.workspace_id == workspace.id, Notification.person_id == person.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ).all()
+    return {"responses": responses, "notifications": notifications}
+
+
+def person_export(workspace, person):
+    """Return everything stored about ``person`` as JSON-able data (GDPR access request).
+
+    :raises NotFound: if ``person`` is not in ``workspace``.
+    """
+    history = person_history(workspace, person, limit=None)
+
+    def when(value):
+        return value.isoformat() if value else None
+
+    return {
+        "person": {"id": person.id, "email": person.email, "phone_number": person.phone_number,
+                   "external_id": person.external_id, "name": person.name, "locale": person.locale,
+                   "properties": person.properties, "created_at": when(person.created_at),
+                   "unsubscribed_at": when(person.unsubscribed_at), "bounced_at": when(person.bounced_at),
+                   "last_surveyed_at": when(person.last_surveyed_at)},
+        "responses": [{"id": r.id, "survey": r.survey.name, "created_at": when(r.created_at), "score": r.score,
+                       "comment": r.comment, "churn_reason": r.churn_reason, "answers": r.answers,
+                       "properties": r.properties, "channel": r.channel.value} for r in history["responses"]],
+        "notifications": [{"id": n.id, "kind": n.kind.value, "status": n.status.value, "to_address": n.to_address,
+                           "created_at": when(n.created_at), "sent_at": when(n.sent_at)}
+                          for n in history["notifications"]],
+    }

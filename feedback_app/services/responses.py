@@ -1,0 +1,224 @@
+"""Responses: the single write path for answers from every channel, and their team annotations."""
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import (
+    Channel,
+    QuestionKind,
+    RequestStatus,
+    Response,
+    ResponseNote,
+    ResponseTag,
+    SurveyKind,
+    utcnow,
+)
+from feedback_app.services.events import emit
+from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.transaction import transactional
+
+SCORE_RANGES = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+    QuestionKind.NPS: (0, 10),
+    QuestionKind.CSAT: (1, 5),
+    QuestionKind.CES: (1, 7),
+}
+MAX_COMMENT_LENGTH = 10_000
+MAX_TAG_LENGTH = 100
+_UNSET = object()
+
+
+def validate_score(survey, score):
+    """Return ``score`` as an int within the survey's scale (or ``None``).
+
+    :raises InvalidInput: if it is not a whole number in range.
+    """
+    if score is None:
+        return None
+    is_integer_text = isinstance(score, str) and score.strip().lstrip("-").isdigit()
+    if isinstance(score, bool) or not (isinstance(score, int) or is_integer_text):
+        raise InvalidInput(f"The score must be a whole number, got {score!r}.", fields={"score": ["not an integer"]})
+    score = int(score)
+    low, high = SCORE_RANGES.get(survey.kind, (0, 10))
+    if not low <= score <= high:
+        raise InvalidInput(f"The score must be between {low} and {high} for this survey, got {score}.",
+                           fields={"score": [f"must be between {low} and {high}"]})
+    return score
+
+
+def _validate_comment(comment):
+    if comment is None:
+        return None
+    if not isinstance(comment, str):
+        raise InvalidInput("The comment must be text.", fields={"comment": ["not text"]})
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"The comment is longer than {MAX_COMMENT_LENGTH} characters.",
+                           fields={"comment": ["too long"]})
+    return comment.strip() or None
+
+
+def _validate_churn_reason(survey, churn_reason):
+    if churn_reason is None:
+        return None
+    if churn_reason not in (survey.churn_reasons or []):
+        raise InvalidInput(f"Unknown reason {churn_reason!r}.",
+                           fields={"churn_reason": [f"one of: {', '.join(survey.churn_reasons or [])}"]})
+    return churn_reason
+
+
+def _validate_answer(question, value):
+    kind = question.kind
+    if kind in SCORE_RANGES or kind == QuestionKind.RATING:
+        low, high = SCORE_RANGES.get(kind, (1, int((question.options or {}).get("max", 5))))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"must be a whole number from {low} to {high}"
+    elif kind == QuestionKind.TEXT:
+        if not isinstance(value, str) or len(value) > MAX_COMMENT_LENGTH:
+            return "must be text"
+    else:
+        choices = {choice for labels in ((question.options or {}).get("choices") or {}).values() for choice in labels}
+        picked = value if kind == QuestionKind.MULTIPLE_CHOICE else [value]
+        if not isinstance(picked, list) or not all(isinstance(item, str) and item in choices for item in picked):
+            return "must be one of the offered choices"
+    return None
+
+
+def validate_answers(survey, answers):
+    """Return ``answers`` checked against the survey's questions (free keys allowed for API imports).
+
+    :raises InvalidInput: naming every answer that does not fit its question.
+    """
+    if answers is None:
+        return {}
+    if not isinstance(answers, dict):
+        raise InvalidInput("Answers must be an object of question keys to values.",
+                           fields={"answers": ["not an object"]})
+    problems = {}
+    questions = {question.key: question for question in survey.questions}
+    for key, value in answers.items():
+        question = questions.get(key)
+        if question is not None and value is not None:
+            problem = _validate_answer(question, value)
+            if problem:
+                problems[f"answers.{key}"] = [problem]
+        elif question is None and not isinstance(value, (str, int, float, bool, list, type(None))):
+            problems[f"answers.{key}"] = ["must be text, a number, true/false or a list"]
+    if problems:
+        raise InvalidInput("Some answers are not valid.", fields=problems)
+    return answers
+
+
+def _existing_response(workspace, submission_key, survey_request):
+    if submission_key:
+        found = db.session.scalar(select(Response).where(Response.submission_key == submission_key))
+        if found is not None and found.workspace_id == workspace.id:
+            return found
+    if survey_request is not None:
+        return db.session.scalar(select(Response).where(Response.survey_request_id == survey_request.id))
+    return None
+
+
+@transactional
+def record_response(workspace, survey, *, channel, score=None, comment=None, person=None, answers=None,
+                    properties=None, churn_reason=None, locale=None, survey_request=None, submission_key=None,
+                    external_id=None, created_at=None):
+    """Store an answer, or update the one it continues; the only way responses are created.
+
+    A response already stored with the same ``submission_key`` (a retry, or the comment that
+    follows a score) or for the same ``survey_request`` (an email link clicked again) is
+    updated with the given fields instead of creating a second one.
+
+    :raises InvalidInput: for a score out of the survey's range, a bad comment, answers that
+        do not fit the questions, a churn reason the survey does not offer, or a survey or
+        person of another workspace.
+    """
+    if survey.workspace_id != workspace.id or (person is not None and person.workspace_id != workspace.id):
+        raise NotFound("No such survey.")
+    score = validate_score(survey, score)
+    comment = _validate_comment(comment)
+    churn_reason = _validate_churn_reason(survey, churn_reason)
+    answers = validate_answers(survey, answers)
+    response = _existing_response(workspace, submission_key, survey_request)
+    if response is not None:
+        return update_response(workspace, response, score=score if score is not None else _UNSET,
+                               comment=comment if comment is not None else _UNSET,
+                               churn_reason=churn_reason if churn_reason is not None else _UNSET,
+                               answers=answers or _UNSET, _commit=False)
+    if survey.kind == SurveyKind.CHURN_EXIT and churn_reason is None:
+        raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
+    now = utcnow()
+    response = Response(
+        workspace_id=workspace.id, survey_id=survey.id, person_id=getattr(person, "id", None),
+        survey_request_id=getattr(survey_request, "id", None), channel=Channel(channel), score=score,
+        comment=comment, churn_reason=churn_reason, answers=answers,
+        properties=dict(properties if properties is not None else getattr(person, "properties", None) or {}),
+        locale=locale or getattr(person, "locale", None), submission_key=submission_key, external_id=external_id,
+        created_at=created_at or now, updated_at=created_at or now,
+    )
+    db.session.add(response)
+    if person is not None and (person.last_surveyed_at is None or person.last_surveyed_at < response.created_at):
+        person.last_surveyed_at = response.created_at
+    if survey_request is not None:
+        survey_request.status = RequestStatus.ANSWERED
+        survey_request.answered_at = now
+    db.session.flush()
+    emit("response.created", workspace_id=workspace.id, response_id=response.id)
+    return response
+
+
+def get_response(workspace, response_id):
+    """Return ``workspace``'s response ``response_id``.
+
+    :raises NotFound: if there is none in this workspace.
+    """
+    response = db.session.scalar(
+        select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id)
+    )
+    if response is None:
+        raise NotFound("No such response.")
+    return response
+
+
+def _set_tags(response, tags):
+    names = []
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.strip() or len(tag) > MAX_TAG_LENGTH:
+            raise InvalidInput(f"Tags must be non-empty text of at most {MAX_TAG_LENGTH} characters.",
+                               fields={"tags": [f"bad tag {tag!r}"]})
+        if tag.strip() not in names:
+            names.append(tag.strip())
+    response.tags = [ResponseTag(name=name, workspace_id=response.workspace_id) for name in names]
+
+
+@transactional
+def update_response(workspace, response, *, score=_UNSET, comment=_UNSET, answers=_UNSET, churn_reason=_UNSET,
+                    tags=None, notes=None, author=None):
+    """Change a stored response: its answers, or the team's tags (replaced) and notes (added).
+
+    :raises InvalidInput: for values that would not be accepted by :func:`record_response`.
+    :raises NotFound: if the response belongs to another workspace.
+    """
+    if response.workspace_id != workspace.id:
+        raise NotFound("No such response.")
+    survey = response.survey
+    if score is not _UNSET:
+        response.score = validate_score(survey, score)
+    if comment is not _UNSET:
+        response.comment = _validate_comment(comment)
+        response.analyzed_at = None  # new words: sentiment and themes must be computed again
+    if answers is not _UNSET:
+        response.answers = {**(response.answers or {}), **validate_answers(survey, answers)}
+    if churn_reason is not _UNSET:
+        response.churn_reason = _validate_churn_reason(survey, churn_reason)
+    if tags is not None:
+        _set_tags(response, tags)
+    for text in notes or ():
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidInput("A note must be non-empty text.", fields={"notes": ["empty"]})
+        response.notes.append(ResponseNote(text=text.strip()[:MAX_COMMENT_LENGTH],
+                                           author_id=getattr(author, "id", None)))
+    response.updated_at = utcnow()
+    db.session.flush()
+    emit("response.updated", workspace_id=workspace.id, response_id=response.id)
+    return response

@@ -1,0 +1,321 @@
+"""Outgoing webhooks: endpoints, signed deliveries with retries and backoff, the delivery log.
+
+Every delivery is a :class:`WebhookDelivery` row written in the transaction of the event that
+causes it; the worker task ``webhooks.deliver`` posts it and records each attempt's outcome.
+The body is signed as Stripe does: the ``Feedback-Signature`` header carries
+``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``, so a receiver can refuse replays of an
+old request (see :func:`verify_signature`).
+"""
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+
+from feedback_app.extensions import db
+from feedback_app.models import WebhookDelivery, WebhookEndpoint, Workspace, utcnow
+from feedback_app.services.events import EVENT_NAMES, subscribe
+from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.transaction import transactional
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Feedback-Signature"
+EVENT_HEADER = "Feedback-Event"
+DELIVERY_HEADER = "Feedback-Delivery"
+SIGNATURE_TOLERANCE_SECONDS = 300
+# Seconds to wait after the n-th failed attempt; after the last one the delivery is failed.
+RETRY_DELAYS = (5, 30, 120, 600, 3600, 6 * 3600)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+REQUEST_TIMEOUT_SECONDS = 10
+KEPT_BODY_CHARS = 2048
+
+
+class DeliveryStatus:
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+def sign(secret, body, *, timestamp=None):
+    """Return the signature header value for ``body`` (bytes) signed with ``secret`` at ``timestamp``."""
+    timestamp = int(time.time() if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(secret, body, header, *, tolerance=SIGNATURE_TOLERANCE_SECONDS, now=None):
+    """Return whether ``header`` signs ``body`` with ``secret`` within ``tolerance`` seconds of ``now``.
+
+    This is what a receiver runs; it is here so that receivers (and our tests) share one definition.
+    """
+    try:
+        parts = dict(item.split("=", 1) for item in (header or "").split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance:
+        return False
+    expected = sign(secret, body, timestamp=timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def check_url(url):
+    """Raise :class:`InvalidInput` unless ``url`` is an http(s) URL we may post to.
+
+    Addresses on private, loopback, link-local or reserved networks are refused (they would let
+    a tenant probe our internal network) unless ``WEBHOOKS_ALLOW_PRIVATE`` is set.
+
+    :raises InvalidInput: naming the ``url`` field.
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("The webhook URL is not valid.", fields={"url": ["must be an http or https URL"]})
+    if current_app.config["WEBHOOKS_ALLOW_PRIVATE"]:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise InvalidInput("The webhook host does not resolve.", fields={"url": ["host does not resolve"]}) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not address.is_global:
+            raise InvalidInput("The webhook URL points to a private address.",
+                               fields={"url": ["private, loopback and reserved addresses are not allowed"]})
+
+
+def _check_events(events):
+    events = list(events or ())
+    unknown = [name for name in events if name not in EVENT_NAMES]
+    if not events or unknown:
+        raise InvalidInput("Choose the events to send.",
+                           fields={"events": [f"must be a non-empty list of: {', '.join(EVENT_NAMES)}"]})
+    return sorted(set(events))
+
+
+@transactional
+def create_endpoint(workspace, *, url, events):
+    """Subscribe ``url`` to ``events`` for ``workspace``; return the endpoint with its new secret.
+
+    :param url: where to post; checked by :func:`check_url`.
+    :param events: names from :data:`feedback_app.services.events.EVENT_NAMES`.
+    :raises InvalidInput: on a bad URL or event list.
+    """
+    events = _check_events(events)
+    check_url(url)
+    endpoint = WebhookEndpoint(workspace_id=workspace.id, url=url, events=events,
+                               secret="whsec_" + secrets.token_urlsafe(32))
+    db.session.add(endpoint)
+    db.session.flush()
+    return endpoint
+
+
+def get_endpoint(workspace, endpoint_id):
+    """Return ``workspace``'s endpoint ``endpoint_id``.
+
+    :raises NotFound: if the workspace has no such endpoint.
+    """
+    endpoint = db.session.scalar(select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.workspace_id == workspace.id))
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
+
+
+def list_endpoints(workspace):
+    """Return ``workspace``'s endpoints, oldest first."""
+    return db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == workspace.id)
+                              .order_by(WebhookEndpoint.id)).all()
+
+
+@transactional
+def delete_endpoint(workspace, endpoint_id):
+    """Delete an endpoint and its delivery log.
+
+    :raises NotFound: if the workspace has no such endpoint.
+    """
+    db.session.delete(get_endpoint(workspace, endpoint_id))
+
+
+def list_deliveries(workspace, *, endpoint_id=None, limit=100):
+    """Return the newest deliveries of ``workspace`` (optionally of one endpoint)."""
+    query = select(WebhookDelivery).where(WebhookDelivery.workspace_id == workspace.id)
+    if endpoint_id is not None:
+        query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
+    return db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)).all()
+
+
+def get_delivery(workspace, delivery_id):
+    """Return ``workspace``'s delivery ``delivery_id``.
+
+    :raises NotFound: if the workspace has no such delivery.
+    """
+    delivery = db.session.scalar(select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.workspace_id == workspace.id))
+    if delivery is None:
+        raise NotFound("No such webhook delivery.")
+    return delivery
+
+
+def _enqueue_after_commit(delivery_ids):
+    from feedback_app.tasks import enqueue
+    from feedback_app.tasks.webhooks import deliver
+
+    for delivery_id in delivery_ids:
+        enqueue(deliver, delivery_id)
+
+
+def _queue_delivery(endpoint, event, payload):
+    delivery = WebhookDelivery(workspace_id=endpoint.workspace_id, endpoint_id=endpoint.id, event=event,
+                               payload=payload, status=DeliveryStatus.PENDING, next_attempt_at=utcnow())
+    db.session.add(delivery)
+    return delivery
+
+
+def _after_commit(func, *args):
+    from sqlalchemy import event as sa_event
+
+    session = db.session()
+
+    def run(_session):
+        func(*args)
+
+    sa_event.listen(session, "after_commit", run, once=True)
+
+
+@transactional
+def publish(workspace, event, payload):
+    """Queue ``event`` with ``payload`` for every active endpoint of ``workspace`` subscribed to it.
+
+    The deliveries are rows in the caller's transaction; they are sent once it commits.
+
+    :param workspace: a :class:`Workspace` or its id.
+    :param event: an event name from ``EVENT_NAMES``.
+    :param payload: a JSON-able dict, sent as ``{"event": ..., "created_at": ..., "data": payload}``.
+    :raises ValueError: for an unknown event name (a programming error).
+    :return: the queued deliveries.
+    """
+    if event not in EVENT_NAMES:
+        raise ValueError(f"unknown event {event!r}")
+    workspace_id = workspace if isinstance(workspace, int) else workspace.id
+    endpoints = db.session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True))).all()
+    deliveries = [_queue_delivery(endpoint, event, payload) for endpoint in endpoints if event in endpoint.events]
+    if deliveries:
+        db.session.flush()
+        _after_commit(_enqueue_after_commit, [delivery.id for delivery in deliveries])
+    return deliveries
+
+
+@transactional
+def replay_delivery(workspace, delivery_id):
+    """Send a logged delivery again, as a new delivery of the same event and payload.
+
+    :raises NotFound: if the workspace has no such delivery, or its endpoint is gone.
+    """
+    original = get_delivery(workspace, delivery_id)
+    endpoint = get_endpoint(workspace, original.endpoint_id)
+    delivery = _queue_delivery(endpoint, original.event, dict(original.payload, replay_of=original.id))
+    db.session.flush()
+    _after_commit(_enqueue_after_commit, [delivery.id])
+    return delivery
+
+
+def _body(delivery):
+    document = {"id": delivery.id, "event": delivery.event, "created_at": int(delivery.created_at.timestamp()),
+                "data": delivery.payload}
+    return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def attempt_delivery(delivery_id):
+    """Post a pending delivery once and record the outcome; return the retry delay or ``None``.
+
+    Called by the worker. A 2xx answer succeeds; anything else (an error status, a timeout, a
+    refused connection, a private address) schedules a retry after ``RETRY_DELAYS[attempt]``
+    seconds, and the last failure marks the delivery failed.
+
+    :param delivery_id: the :class:`WebhookDelivery` id.
+    :return: seconds until the next attempt, or ``None`` when there is nothing more to do.
+    """
+    delivery = db.session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    # A delivery can be enqueued twice (its retry message and the sweep): whoever comes second,
+    # or early, finds it done or not yet due and leaves it alone.
+    if delivery is None or delivery.status != DeliveryStatus.PENDING or delivery.next_attempt_at > utcnow():
+        db.session.rollback()
+        return None
+    endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
+    body = _body(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "feedback-loop-webhooks/1",
+        EVENT_HEADER: delivery.event,
+        DELIVERY_HEADER: str(delivery.id),
+        SIGNATURE_HEADER: sign(endpoint.secret, body),
+    }
+    delivery.attempts += 1
+    try:
+        check_url(endpoint.url)  # again at send time: DNS may have changed since creation
+        answer = requests.post(endpoint.url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
+                               allow_redirects=False)
+        delivery.response_status = answer.status_code
+        delivery.response_body = answer.text[:KEPT_BODY_CHARS]
+        delivery.last_error = None if answer.ok else f"HTTP {answer.status_code}"
+        succeeded = 200 <= answer.status_code < 300
+    # Any transport failure is the receiver's problem, not ours: record it and retry later.
+    except (requests.RequestException, InvalidInput) as error:
+        delivery.response_status = None
+        delivery.last_error = str(getattr(error, "message", error))[:KEPT_BODY_CHARS]
+        succeeded = False
+    retry_in = None
+    if succeeded:
+        delivery.status = DeliveryStatus.SUCCEEDED
+        delivery.delivered_at = utcnow()
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+    else:
+        retry_in = RETRY_DELAYS[delivery.attempts - 1]
+        delivery.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+    db.session.commit()
+    logger.info("webhook delivery %s attempt %s: %s", delivery.id, delivery.attempts,
+                delivery.status if retry_in is None else f"retry in {retry_in}s ({delivery.last_error})")
+    return retry_in
+
+
+def due_delivery_ids(*, limit=500):
+    """Return ids of pending deliveries whose next attempt is due (for the periodic sweep)."""
+    return db.session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= utcnow())
+        .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+
+
+def publish_event(event_name, payload):
+    """Publish a spine event to webhooks; run by the worker task that the subscriber enqueues.
+
+    :param payload: the event payload, ``{"workspace_id": ..., "<thing>_id": ...}``.
+    """
+    workspace = db.session.get(Workspace, payload["workspace_id"])
+    if workspace is None or workspace.deleted_at is not None:
+        return []
+    return publish(workspace, event_name, {key: value for key, value in payload.items() if key != "workspace_id"})
+
+
+def _on_event(event_name, payload):
+    # Runs after the causing transaction committed, when its session may not emit SQL: hand
+    # the work to the worker, whose task records the deliveries in a transaction of its own.
+    from feedback_app.tasks import enqueue
+    from feedback_app.tasks.webhooks import publish_event as publish_event_task
+
+    enqueue(publish_event_task, event_name, payload)
+
+
+for _event_name in EVENT_NAMES:
+    subscribe(_event_name)(_on_event)

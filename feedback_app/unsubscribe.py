@@ -1,0 +1,42 @@
+"""``/u/<token>``: the unsubscribe link of every email, with RFC 8058 one-click support."""
+from flask import Blueprint, render_template, request
+
+from feedback_app.extensions import csrf, db
+from feedback_app.models import Workspace
+from feedback_app.services import people
+from feedback_app.services.exceptions import NotFound
+from feedback_app.services.tokens import make_token, read_token
+
+bp = Blueprint("unsubscribe", __name__)
+
+
+def unsubscribe_url(workspace, email):
+    """Return the absolute unsubscribe URL for ``email`` in ``workspace`` (it never expires)."""
+    from flask import current_app
+
+    token = make_token("unsubscribe", {"w": workspace.id, "e": email})
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/u/{token}"
+
+
+def _workspace_and_email(token):
+    payload = read_token("unsubscribe", token)
+    workspace = db.session.get(Workspace, payload.get("w"))
+    if workspace is None:
+        raise NotFound("This workspace no longer exists.")
+    return workspace, payload["e"]
+
+
+@bp.get("/u/<token>")
+def confirm(token):
+    """Ask the person to confirm; a GET changes nothing, so link scanners cannot unsubscribe anyone."""
+    workspace, email = _workspace_and_email(token)
+    return render_template("public/unsubscribe.html", workspace=workspace, email=email, done=False)
+
+
+@bp.post("/u/<token>")
+@csrf.exempt  # the signed token is the credential; mail clients post here without a session
+def unsubscribe(token):
+    """Unsubscribe the address in the token (the page's button, or a mail client's one-click POST)."""
+    workspace, email = _workspace_and_email(token)
+    people.unsubscribe(workspace, email, source="one-click" if "List-Unsubscribe" in request.form else "link")
+    return render_template("public/unsubscribe.html", workspace=workspace, email=email, done=True)

@@ -1,0 +1,129 @@
+"""Analysis in the app: full runs persist themes, live assignment, and team edits that survive runs."""
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, RunStatus, Theme, ThemeStatus
+from feedback_app.services import analysis_runs, demo, responses, themes
+from feedback_app.services.exceptions import Conflict
+from tests.factories import create_survey, create_workspace
+
+
+@pytest.fixture()
+def analyzed(db):
+    """A demo workspace of 600 responses after one full run (the eager queue runs it at once)."""
+    workspace = demo.seed_demo(n_responses=600, seed=3).workspace
+    run = analysis_runs.start_analysis_run(workspace)
+    db.session.expire_all()
+    return workspace, db.session.get(AnalysisRun, run.id)
+
+
+def _auto_theme_of(db, response_id):
+    query = select(ResponseTheme.theme_id).where(ResponseTheme.response_id == response_id,
+                                                 ResponseTheme.source == LinkSource.AUTO)
+    return db.session.scalars(query).all()
+
+
+def test_full_run_persists_sentiment_themes_and_scores(db, analyzed):
+    workspace, run = analyzed
+    assert run.status == RunStatus.SUCCEEDED and run.progress == 100
+    assert run.stats["responses"] == 600 and run.stats["themes"] >= 3
+    unscored = db.session.scalar(select(func.count(Response.id)).where(Response.sentiment.is_(None)))
+    assert unscored == 0
+    ranked = themes.list_themes(workspace)
+    assert len(ranked) >= 3
+    assert ranked[0].priority >= ranked[-1].priority
+    assert "explanation" in ranked[0].scores and ranked[0].key_phrases
+    assert db.session.scalar(select(func.count()).select_from(ResponseTheme)) > 300
+
+
+def test_second_run_keeps_theme_ids(db, analyzed):
+    workspace, _ = analyzed
+    before = {theme.key: theme.id for theme in themes.list_themes(workspace)}
+    analysis_runs.start_analysis_run(workspace)
+    after = {theme.key: theme.id for theme in themes.list_themes(workspace)}
+    kept = set(before) & set(after)
+    assert len(kept) >= 0.7 * len(before)
+    assert all(before[key] == after[key] for key in kept)
+
+
+def test_new_response_is_scored_and_assigned_at_once(db, analyzed):
+    workspace, _ = analyzed
+    survey = create_survey(workspace, name="Another NPS")
+    biggest = max(themes.list_themes(workspace), key=lambda theme: theme.scores.get("volume", 0))
+    quote = db.session.get(Response, biggest.representative_response_ids[0]).comment
+    response = responses.record_response(workspace, survey, channel="widget", score=2, comment=quote)
+    db.session.expire_all()
+    stored = db.session.get(Response, response.id)
+    assert stored.sentiment == "negative" or biggest.scores["mean_sentiment"] > 0
+    assert biggest.id in _auto_theme_of(db, response.id)
+
+
+def test_edits_survive_the_next_run(db, analyzed):
+    workspace, _ = analyzed
+    first, second, third, fourth = themes.list_themes(workspace)[:4]
+    themes.rename_theme(workspace, first, "Our name for it")
+    themes.merge_themes(workspace, second, third)
+    themes.mark_theme_noise(workspace, fourth)
+    moved = db.session.scalar(select(ResponseTheme.response_id).where(ResponseTheme.theme_id == second.id).limit(1))
+    themes.move_response(workspace, db.session.get(Response, moved), from_theme=second, to_theme=first)
+
+    analysis_runs.start_analysis_run(workspace)
+    db.session.expire_all()
+
+    assert db.session.get(Theme, first.id).label == "Our name for it"
+    assert db.session.get(Theme, third.id).status == ThemeStatus.MERGED
+    assert db.session.scalar(select(func.count()).select_from(ResponseTheme)
+                             .where(ResponseTheme.theme_id == third.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ResponseTheme)
+                             .where(ResponseTheme.theme_id == fourth.id, ResponseTheme.source == LinkSource.AUTO)) == 0
+    assert db.session.get(ResponseTheme, (moved, first.id)).source == LinkSource.MANUAL
+    assert db.session.get(ResponseTheme, (moved, second.id)).source == LinkSource.EXCLUDED
+
+
+def test_split_theme_moves_matching_comments_to_pinned_children(db, analyzed):
+    workspace, _ = analyzed
+    theme = themes.list_themes(workspace)[0]
+    word = theme.key_phrases[0].split()[0]
+    children = themes.split_theme(workspace, theme, [[word]])
+    assert children[0].pinned_phrases == [word]
+    moved = db.session.scalar(select(func.count()).select_from(ResponseTheme)
+                              .where(ResponseTheme.theme_id == children[0].id))
+    assert moved > 0
+
+
+def test_only_one_run_at_a_time(db):
+    workspace = create_workspace()
+    analysis_runs.create_run(workspace)
+    with pytest.raises(Conflict):
+        analysis_runs.create_run(workspace)
+
+
+def test_failed_run_records_the_error(db, monkeypatch):
+    workspace = demo.seed_demo(n_responses=100, seed=1).workspace
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(analysis_runs, "analyze_feedback", broken)
+    run = analysis_runs.create_run(workspace)
+    with pytest.raises(RuntimeError):
+        analysis_runs.execute_analysis_run(run.id)
+    db.session.expire_all()
+    failed = db.session.get(AnalysisRun, run.id)
+    assert failed.status == RunStatus.FAILED and "model exploded" in failed.error
+
+
+def test_scheduled_runs_only_for_changed_workspaces(db, analyzed):
+    workspace, _ = analyzed
+    quiet = create_workspace("Quiet")
+    assert workspace.id not in analysis_runs.workspaces_due_for_analysis()
+    assert quiet.id not in analysis_runs.workspaces_due_for_analysis()
+    responses.record_response(workspace, create_survey(workspace, name="New"), channel="api", score=7)
+    assert analysis_runs.workspaces_due_for_analysis() == [workspace.id]
+
+
+def test_analysis_run_command_shows_progress(runner, db):
+    demo.seed_demo(n_responses=200, seed=2)
+    result = runner.invoke(args=["analysis", "run", "--workspace", "Demo"])
+    assert result.exit_code == 0, result.output
+    assert "200 responses" in result.output

@@ -1,0 +1,119 @@
+"""CSV import (Delighted's export and mapped CSVs), export through pandas, and the CLI with its progress bar."""
+import csv
+import io
+import json
+
+import pytest
+
+from feedback_app.models import Person, Response, SurveyKind
+from feedback_app.services import exports, imports
+from feedback_app.services.api_queries import ResponseFilters
+from feedback_app.services.exceptions import InvalidInput
+from tests.factories import create_response, create_survey, create_workspace
+
+DELIGHTED_EXPORT = """Response ID,Date,Score,Comment,Name,Email,Plan,Country
+101,2025-03-01 10:15:00 -0800,9,"Love it, really",Ann Lee,ann@example.com,pro,US
+102,2025-03-02 08:00:00 -0800,3,Too slow,Bob,bob@example.com,free,FR
+103,2025-03-03 09:00:00 -0800,12,Out of range,Cy,cy@example.com,pro,DE
+104,not a date,5,,Dee,dee@example.com,free,US
+105,2025-03-04 09:00:00 -0800,7,,Eve,not-an-email,pro,US
+106,2025-03-05 09:00:00 -0800,10,"=HYPERLINK(""http://evil"")",Fay,fay@example.com,pro,US
+"""
+
+
+@pytest.fixture()
+def workspace(db):
+    return create_workspace()
+
+
+@pytest.fixture()
+def nps(workspace):
+    return create_survey(workspace, SurveyKind.NPS)
+
+
+def test_delighted_export_imports_good_rows_and_reports_bad_ones_by_line(db, workspace, nps):
+    report = imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    assert (report.created, report.duplicates) == (3, 0)
+    assert [line for line, _ in report.errors] == [4, 5, 6]
+    assert "score" in report.errors[0][1] and "date" in report.errors[1][1] and "email" in report.errors[2][1]
+    ann = db.session.query(Response).filter_by(external_id="101").one()
+    assert (ann.score, ann.comment, ann.channel) == (9, "Love it, really", "import")
+    assert ann.properties == {"Plan": "pro", "Country": "US"}
+    assert ann.created_at.isoformat() == "2025-03-01T18:15:00+00:00"
+    assert db.session.query(Person).filter_by(email="ann@example.com").one().name == "Ann Lee"
+
+
+def test_reimporting_the_same_file_creates_no_duplicates(db, workspace, nps):
+    imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    again = imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    assert (again.created, again.duplicates, again.failed) == (0, 3, 3)
+    assert db.session.query(Response).count() == 3
+
+
+def test_mapped_csv_without_ids_is_not_duplicated_either(db, workspace, nps):
+    text = "when,rating,feedback,mail,tier\n2025-01-01,8,ok,a@example.com,gold\n2025-01-02,2,bad,b@example.com,tin\n"
+    mapping = imports.parse_mapping(["when=created_at", "rating=score", "feedback=comment", "mail=email",
+                                     "tier=property:tier"])
+    first = imports.import_text(workspace, nps, text, mapping=mapping)
+    second = imports.import_text(workspace, nps, text, mapping=mapping)
+    assert (first.created, second.created, second.duplicates) == (2, 0, 2)
+    assert db.session.query(Response).filter_by(score=8).one().properties == {"tier": "gold"}
+
+
+@pytest.mark.parametrize("pairs", [["rating"], ["rating=shoe_size"], ["=score"]])
+def test_bad_mappings_are_refused(pairs):
+    with pytest.raises(InvalidInput) as raised:
+        imports.parse_mapping(pairs)
+    assert "mapping" in raised.value.fields
+
+
+def test_mapping_a_missing_column_is_refused(db, workspace, nps):
+    with pytest.raises(InvalidInput):
+        imports.import_text(workspace, nps, "a,b\n1,2\n", mapping={"rating": "score"})
+    assert db.session.query(Response).count() == 0
+
+
+def test_export_csv_neutralizes_formulas_and_filters(db, workspace, nps):
+    imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    other = create_survey(workspace, SurveyKind.CSAT)
+    create_response(other, score=5, comment="+1 great")
+    rows = list(csv.DictReader(io.StringIO(exports.export_responses(workspace, fmt="csv"))))
+    assert len(rows) == 4
+    assert {row["comment"] for row in rows} >= {"'=HYPERLINK(\"http://evil\")", "'+1 great", "Love it, really"}
+    only_nps = exports.export_responses(workspace, filters=ResponseFilters(survey_id=nps.id, min_score=9), fmt="json")
+    assert sorted((item["score"], item["person_email"]) for item in json.loads(only_nps)) == [
+        (9, "ann@example.com"), (10, "fay@example.com")]
+
+
+def test_export_of_another_workspace_is_empty(db, workspace, nps):
+    imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    assert json.loads(exports.export_responses(create_workspace(), fmt="json")) == []
+
+
+def test_cli_import_shows_progress_reports_lines_and_is_idempotent(runner, workspace, nps, tmp_path, db):
+    path = tmp_path / "delighted.csv"
+    path.write_text(DELIGHTED_EXPORT, encoding="utf-8")
+    result = runner.invoke(args=["responses", "import", str(path), "--workspace", workspace.name,
+                                 "--survey", str(nps.id)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 responses" in result.output and "3 rows refused" in result.output
+    assert "line 4: " in result.output and "6/6" in result.output  # the tqdm bar reached its total
+    again = runner.invoke(args=["responses", "import", str(path), "--workspace", workspace.name])
+    assert "Imported 0 responses" in again.output and "3 already there" in again.output
+
+
+def test_cli_export_writes_json(runner, workspace, nps, tmp_path, db):
+    imports.import_text(workspace, nps, DELIGHTED_EXPORT)
+    out = tmp_path / "out.json"
+    result = runner.invoke(args=["responses", "export", "--workspace", workspace.name, "--format", "json",
+                                 "--since", "2025-03-02", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(item["score"] for item in json.loads(out.read_text())) == [3, 10]
+
+
+def test_cli_import_with_a_bad_mapping_fails_cleanly(runner, workspace, nps, tmp_path, db):
+    path = tmp_path / "x.csv"
+    path.write_text("a\n1\n")
+    result = runner.invoke(args=["responses", "import", str(path), "--workspace", workspace.name,
+                                 "--mapping", "a=nonsense"])
+    assert result.exit_code != 0 and "Bad mapping" in result.output

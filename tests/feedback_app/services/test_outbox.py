@@ -1,0 +1,270 @@
+"""The notification outbox, delivering in-process (eager tasks) to a real aiosmtpd server on loopback."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from feedback_app.models import Bounce, Notification, NotificationKind, NotificationStatus, utcnow
+from feedback_app.services import mail, outbox, people
+from feedback_app.services.exceptions import InvalidInput
+from tests.factories import create_person, create_workspace
+from tests.loop import smtp_server
+
+smtp = smtp_server.smtp  # the recording SMTP server fixture
+
+
+@pytest.fixture()
+def simple_renderer(monkeypatch):
+    """Render action updates as a fixed short email (the real renderer is tested in tests/loop)."""
+
+    def render(notification):
+        return mail.Email(subject=f"Update {notification.id}", text="It shipped.", html="<p>It shipped.</p>",
+                          headers={"X-Test": "yes"})
+
+    monkeypatch.setitem(outbox._renderers, NotificationKind.ACTION_UPDATE, render)
+
+
+def _workspace(daily_limit=None):
+    workspace = create_workspace()
+    if daily_limit is not None:
+        workspace.daily_notification_limit = daily_limit
+        db_session().commit()
+    return workspace
+
+
+def db_session():
+    from feedback_app.extensions import db
+
+    return db.session
+
+
+def _queue(workspace, person, **kwargs):
+    return outbox.queue_notification(workspace, kind=NotificationKind.ACTION_UPDATE, person=person, **kwargs)
+
+
+def _reload(db, notification_id):
+    db.session.expire_all()
+    return db.session.get(Notification, notification_id)
+
+
+def _make_due(db, notification_id):
+    db.session.execute(update(Notification).where(Notification.id == notification_id).values(
+        next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_queue_notification_delivers_once_after_commit(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    person = create_person(workspace, email="ann@example.com")
+    notification = _queue(workspace, person)
+    stored = _reload(db, notification.id)
+    assert stored.status == NotificationStatus.SENT
+    assert stored.attempts == 1 and stored.sent_at is not None
+    [received] = smtp.messages_to("ann@example.com")
+    assert received.message_id == stored.message_id
+    assert received.message["X-Test"] == "yes"
+    assert received.message.get_body(("plain",)).get_content().strip() == "It shipped."
+
+
+def test_queue_notification_in_a_rolled_back_transaction_sends_nothing(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    person = create_person(workspace)
+    _queue(workspace, person, _commit=False)
+    db.session.rollback()
+    db.session.commit()  # a later commit must not deliver what was rolled back
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert smtp.count() == 0
+
+
+@pytest.mark.parametrize("setup, reason", [
+    (lambda workspace, person: people.unsubscribe(workspace, person.email), "unsubscribed"),
+    (lambda workspace, person: people.record_bounce(workspace, person.email, reason="550"), "bounced"),
+])
+def test_queue_notification_skips_suppressed_addresses(db, smtp, simple_renderer, setup, reason):
+    workspace = create_workspace()
+    person = create_person(workspace)
+    setup(workspace, person)
+    notification = _queue(workspace, person)
+    assert (notification.status, notification.skip_reason) == (NotificationStatus.SKIPPED, reason)
+    assert smtp.count() == 0
+
+
+def test_queue_notification_without_address_is_skipped_as_no_email(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    person = create_person(workspace, email=None, phone_number="+33600000000")
+    notification = _queue(workspace, person)
+    assert (notification.status, notification.skip_reason) == (NotificationStatus.SKIPPED, "no_email")
+    assert smtp.count() == 0
+
+
+def test_unsubscribe_of_another_workspace_does_not_suppress(db, smtp, simple_renderer):
+    workspace, other = create_workspace(), create_workspace()
+    person = create_person(workspace, email="shared@example.com")
+    people.unsubscribe(other, "shared@example.com")
+    notification = _queue(workspace, person)
+    assert (notification.status, notification.skip_reason) == (NotificationStatus.SENT, None)
+    assert smtp.per_recipient()["shared@example.com"] == 1
+
+
+def test_claim_is_exclusive(db, app, smtp, simple_renderer, monkeypatch):
+    workspace = create_workspace()
+    notification = _queue(workspace, create_person(workspace), _commit=False)
+    db.session.info.pop(outbox._PENDING_KEY)  # keep it queued: this test claims by hand
+    db.session.commit()
+    assert outbox.claim(notification.id, worker="first") is not None
+    assert outbox.claim(notification.id, worker="second") is None
+    stored = _reload(db, notification.id)
+    assert (stored.status, stored.claimed_by) == (NotificationStatus.SENDING, "first")
+
+
+def test_deliver_of_a_sent_notification_sends_nothing_more(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    notification = _queue(workspace, create_person(workspace, email="bob@example.com"))
+    assert outbox.deliver(notification.id) is None
+    assert outbox.deliver(notification.id) is None
+    assert smtp.per_recipient()["bob@example.com"] == 1
+
+
+@pytest.mark.parametrize("fault", ["rcpt-451", "data-421", "data-554", "drop"])
+def test_temporary_failure_retries_later_with_the_same_message_id(db, smtp, simple_renderer, fault):
+    workspace = create_workspace()
+    person = create_person(workspace, email="cat@example.com")
+    smtp.fail(fault, times=1)
+    before = utcnow()
+    notification = _queue(workspace, person)
+    stored = _reload(db, notification.id)
+    assert stored.status == NotificationStatus.QUEUED
+    assert stored.attempts == 1 and stored.claimed_by is None and stored.last_error
+    assert stored.next_attempt_at >= before + timedelta(seconds=1)
+    assert outbox.deliver(notification.id) is None  # not due yet: nothing happens
+    _make_due(db, notification.id)
+    outbox.deliver(notification.id)
+    stored = _reload(db, notification.id)
+    assert (stored.status, stored.attempts) == (NotificationStatus.SENT, 2)
+    [received] = smtp.messages_to("cat@example.com")
+    assert received.message_id == stored.message_id
+
+
+def test_backoff_doubles_per_attempt(app):
+    with app.app_context():
+        base = app.config["EMAIL_RETRY_BASE_SECONDS"]
+        assert [outbox.backoff_seconds(n) for n in (1, 2, 3, 4)] == [base, 2 * base, 4 * base, 8 * base]
+        assert outbox.backoff_seconds(40) == outbox.MAX_BACKOFF_SECONDS
+
+
+def test_notification_fails_after_max_attempts(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    smtp.fail("data-421")
+    notification = _queue(workspace, create_person(workspace))
+    for _ in range(2):
+        _make_due(db, notification.id)
+        outbox.deliver(notification.id)
+    stored = _reload(db, notification.id)
+    assert (stored.status, stored.attempts) == (NotificationStatus.FAILED, 3)
+    assert "421" in stored.last_error
+    assert smtp.count() == 0
+
+
+def test_recipient_refused_for_good_fails_and_records_a_bounce(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    person = create_person(workspace, email="gone@example.com")
+    smtp.fail("rcpt-550", times=1)
+    notification = _queue(workspace, person)
+    stored = _reload(db, notification.id)
+    assert (stored.status, stored.attempts) == (NotificationStatus.FAILED, 1)
+    assert db.session.scalar(select(Bounce.email).where(Bounce.workspace_id == workspace.id)) == "gone@example.com"
+    assert db.session.get(type(person), person.id).bounced_at is not None
+
+
+def test_sweep_requeues_a_stale_claim_and_not_a_fresh_one(db, app, smtp, simple_renderer, monkeypatch):
+    workspace = create_workspace()
+    persons = [create_person(workspace) for _ in range(2)]
+    stale, fresh = (_queue(workspace, person, _commit=False) for person in persons)
+    db.session.info.pop(outbox._PENDING_KEY)
+    db.session.commit()
+    long_ago = utcnow() - timedelta(seconds=app.config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] + 5)
+    db.session.execute(update(Notification).values(next_attempt_at=long_ago - timedelta(seconds=1)))
+    db.session.commit()
+    outbox.claim(stale.id, worker="dead-worker", now=long_ago)
+    outbox.claim(fresh.id, worker="live-worker")
+    due = outbox.sweep()
+    assert due == [stale.id]
+    assert _reload(db, stale.id).status == NotificationStatus.QUEUED
+    assert _reload(db, fresh.id).claimed_by == "live-worker"
+    # The dead worker's late outcome is not recorded over the re-queued row.
+    assert outbox._finish(stale.id, "dead-worker", status=NotificationStatus.SENT) is False
+
+
+def test_daily_limit_holds_the_rest_until_the_next_day(db, smtp, simple_renderer):
+    workspace = _workspace(daily_limit=2)
+    notifications = [_queue(workspace, create_person(workspace)) for _ in range(3)]
+    statuses = [_reload(db, n.id).status for n in notifications]
+    assert statuses == [NotificationStatus.SENT, NotificationStatus.SENT, NotificationStatus.QUEUED]
+    held = _reload(db, notifications[2].id)
+    tomorrow = (utcnow() + timedelta(days=1)).date()
+    assert held.next_attempt_at.date() == tomorrow and held.next_attempt_at.hour == 0
+    assert held.last_error == "daily send limit reached" and held.attempts == 0
+    assert smtp.count() == 2
+
+
+def test_daily_limit_does_not_hold_team_alerts(db, smtp, simple_renderer, monkeypatch):
+    monkeypatch.setitem(outbox._renderers, NotificationKind.DETRACTOR_ALERT, outbox._renderers[
+        NotificationKind.ACTION_UPDATE])
+    workspace = _workspace(daily_limit=1)
+    _queue(workspace, create_person(workspace))
+    alert = outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None,
+                                      to_address="team@example.com")
+    assert _reload(db, alert.id).status == NotificationStatus.SENT
+
+
+def test_status_counts_per_status_and_skip_reason(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    _queue(workspace, create_person(workspace))
+    _queue(workspace, create_person(workspace, email=None, external_id="x1"))
+    counts = outbox.status_counts(workspace)
+    assert counts["sent"] == 1 and counts["skipped"] == 1 and counts["queued"] == 0
+    assert counts["skip_reasons"] == {"no_email": 1}
+    assert outbox.status_counts(create_workspace())["sent"] == 0
+
+
+def test_queue_notifications_writes_one_row_per_person_and_action(db, app, smtp, simple_renderer):
+    from feedback_app.models import Action
+
+    workspace = create_workspace()
+    action = Action(workspace_id=workspace.id, title="Faster exports")
+    db.session.add(action)
+    db.session.commit()
+    persons = [create_person(workspace) for _ in range(3)]
+    first = outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE,
+                                       recipients=[(p, None) for p in persons[:2]], action=action)
+    second = outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE,
+                                        recipients=[(p, None) for p in persons], action=action)
+    assert len(first) == 2 and len(second) == 1
+    assert sorted(smtp.per_recipient().values()) == [1, 1, 1]
+
+
+def test_queue_notifications_writes_more_rows_than_one_statement_holds(db, app, smtp, simple_renderer, monkeypatch):
+    from feedback_app.models import Action
+
+    monkeypatch.setattr(outbox, "INSERT_CHUNK", 2)
+    workspace = create_workspace()
+    action = Action(workspace_id=workspace.id, title="Faster exports")
+    db.session.add(action)
+    db.session.commit()
+    persons = [create_person(workspace) for _ in range(5)]
+    written = outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE,
+                                         recipients=[(p, None) for p in persons], action=action)
+    assert len(set(written)) == 5
+    assert sorted(smtp.per_recipient().values()) == [1] * 5
+
+
+def test_list_notifications_filters_and_stays_in_its_workspace(db, smtp, simple_renderer):
+    workspace, other = create_workspace(), create_workspace()
+    sent = _queue(workspace, create_person(workspace))
+    skipped = _queue(workspace, create_person(workspace, email=None, external_id="x2"))
+    _queue(other, create_person(other))
+    assert [n.id for n in outbox.list_notifications(workspace)] == [skipped.id, sent.id]
+    assert [n.id for n in outbox.list_notifications(workspace, status="skipped")] == [skipped.id]
+    assert [n.id for n in outbox.list_notifications(workspace, after_id=skipped.id)] == [sent.id]
+    with pytest.raises(InvalidInput):
+        outbox.list_notifications(workspace, status="lost")

@@ -1,0 +1,52 @@
+"""Workspaces and the demo seed."""
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.models import AuditEvent, Person, Response, Survey
+from feedback_app.services import demo, workspaces
+from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
+
+
+def test_create_workspace_has_slug_keys_and_audit_entry(db):
+    workspace = workspaces.create_workspace("Acme Inc.")
+    assert workspace.slug == "acme-inc"
+    assert workspace.public_key.startswith("pk_")
+    assert workspace.identity_secret.startswith("sk_")
+    assert db.session.scalar(select(AuditEvent.verb).where(AuditEvent.workspace_id == workspace.id)) == (
+        "workspace.created"
+    )
+
+
+@pytest.mark.parametrize("name", ["", "   ", "!!!"])
+def test_create_workspace_needs_a_real_name(db, name):
+    with pytest.raises(InvalidInput):
+        workspaces.create_workspace(name)
+
+
+def test_create_workspace_refuses_duplicates(db):
+    workspaces.create_workspace("Acme")
+    with pytest.raises(Conflict):
+        workspaces.create_workspace("acme", slug="acme")
+
+
+def test_get_workspace_by_name_or_slug(db):
+    workspace = workspaces.create_workspace("Acme Inc.")
+    assert workspaces.get_workspace_by_name("Acme Inc.") == workspace
+    assert workspaces.get_workspace_by_name("acme-inc") == workspace
+    with pytest.raises(NotFound):
+        workspaces.get_workspace_by_name("nope")
+
+
+def test_seed_demo_creates_varied_data_once_and_rotates_the_key(db):
+    first = demo.seed_demo(n_responses=300, seed=1)
+    second = demo.seed_demo(n_responses=300, seed=1)
+    assert first.created and not second.created
+    assert first.api_key != second.api_key
+    assert second.response_count == 300
+    kinds = set(db.session.scalars(select(Survey.kind).where(Survey.workspace_id == first.workspace.id)))
+    assert kinds == {"nps", "csat", "churn_exit"}
+    comments = db.session.scalars(select(Response.comment).where(Response.comment.is_not(None))).all()
+    assert len(set(comments)) > 50
+    span = db.session.execute(select(func.min(Response.created_at), func.max(Response.created_at))).one()
+    assert (span[1] - span[0]).days > 150
+    assert db.session.scalar(select(func.count(Person.id))) >= 200

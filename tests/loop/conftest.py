@@ -1,0 +1,100 @@
+"""Real parts for close-the-loop tests: an SMTP server that counts per recipient, Celery workers on Redis."""
+import contextlib
+import secrets
+import subprocess
+import sys
+import time
+
+import pytest
+from celery import Celery
+from sqlalchemy import func, select
+
+from feedback_app.models import Notification, NotificationStatus
+from tests.loop.smtp_server import smtp_server
+from tests.support.processes import ROOT, app_environment, celery_worker
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _redis_is_up():
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.fixture()
+def mail_server():
+    """Yield the controllable SMTP server (``.handler`` counts what it accepted per recipient)."""
+    servers = []
+    with smtp_server(servers):
+        yield servers[0]
+
+
+class Loop:
+    """A delivery setup of one test: its own queue on the local Redis, workers, and the ship process."""
+
+    def __init__(self, app, server, tmp_path):
+        self.queue = f"test-email-{secrets.token_hex(4)}"  # parallel runs never take each other's tasks
+        self.server, self.tmp_path = server, tmp_path
+        self.environment = app_environment(
+            app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=REDIS_URL, FEEDBACK_EMAIL_QUEUE=self.queue,
+            FEEDBACK_SMTP_HOST="127.0.0.1", FEEDBACK_SMTP_PORT=server.port, FEEDBACK_SMTP_TIMEOUT=2,
+            FEEDBACK_EMAIL_RETRY_BASE_SECONDS=1, FEEDBACK_EMAIL_MAX_ATTEMPTS=12,
+            FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS=6,
+        )
+        # Not the current app: shared tasks of later tests must keep resolving to the Flask app's Celery app.
+        self.sender = Celery(broker=REDIS_URL, set_as_current=False)
+        self._workers = 0
+
+    @contextlib.contextmanager
+    def worker(self):
+        """Run one worker process (solo pool) on this test's queue; yield it once it is ready."""
+        self._workers += 1
+        log_path = self.tmp_path / f"worker-{self._workers}.log"
+        with celery_worker(self.environment, queues=[self.queue], log_path=log_path) as process:
+            _wait_for_text(log_path, "ready.", process, timeout=60)
+            yield process
+
+    def run(self, workspace, action, what="shipped"):
+        """Ship the action (or notify now) in a separate production process; return it once started."""
+        return subprocess.Popen([sys.executable, "-m", "tests.loop.ship", str(workspace.id), str(action.id), what],
+                                cwd=ROOT, env=self.environment)
+
+    def send(self, task_name, *args):
+        self.sender.send_task(task_name, args=list(args), queue=self.queue)
+
+    def close(self):
+        with self.sender.connection_for_write() as connection:
+            connection.default_channel.queue_purge(self.queue)  # leave nothing behind on the shared Redis
+        self.sender.close()
+
+
+def _wait_for_text(path, text, process, *, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{path.read_text()}")
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"worker not ready within {timeout}s:\n{path.read_text()}")
+
+
+@pytest.fixture()
+def loop(app, db, mail_server, tmp_path):
+    """Yield a :class:`Loop` on the local Redis; skip when there is no Redis."""
+    if not _redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    setup = Loop(app, mail_server, tmp_path)
+    yield setup
+    setup.close()
+
+
+def outstanding(db):
+    """Return how many notifications are still queued or being sent."""
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.status.in_([NotificationStatus.QUEUED, NotificationStatus.SENDING])))

@@ -1,0 +1,48 @@
+"""A real HTTP server on loopback that records what it receives (a webhook receiver for tests)."""
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Receiver:
+    """Records every POST; answers with the statuses in ``statuses`` in turn, then 200."""
+
+    def __init__(self, statuses=()):
+        self.statuses = list(statuses)
+        self.requests = []  # (headers dict, body bytes)
+        self.url = None
+        self._lock = threading.Lock()
+
+    def _next_status(self):
+        with self._lock:
+            return self.statuses.pop(0) if self.statuses else 200
+
+
+@contextlib.contextmanager
+def webhook_receiver(statuses=()):
+    """Serve a :class:`Receiver` on a free loopback port; yield it with its ``url`` set."""
+    receiver = Receiver(statuses)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            receiver.requests.append(({key: value for key, value in self.headers.items()}, body))
+            status = receiver._next_status()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"ok" if status < 300 else b"receiver says no")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

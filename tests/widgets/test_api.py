@@ -1,0 +1,245 @@
+"""The widget's JSON API: origins, targeting answers, partial answers, bad input, bots and identity."""
+import hashlib
+import hmac
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
+from tests.factories import create_survey, create_workspace
+from tests.widgets.conftest import ORIGIN, new_key
+
+
+def responses_count(db):
+    return db.session.scalar(select(func.count(Response.id)))
+
+
+def answer_url(workspace, survey):
+    return f"/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
+
+
+def test_loader_is_served_as_javascript(client):
+    response = client.get("/w/widget.js")
+    assert response.status_code == 200
+    assert "javascript" in response.content_type
+    assert b"feedbackLoop" in response.data
+
+
+def test_config_lists_the_survey_with_texts_in_the_browser_language(workspace, post):
+    survey = create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 2})
+    response = post(f"/w/api/{workspace.public_key}/config",
+                    {"visitor_id": "visitor-12345", "language": "fr-CA"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    [shown] = response.json["surveys"]
+    assert shown["token"] == survey.token
+    assert shown["locale"] == "fr"
+    assert shown["texts"]["question"].startswith("Quelle est la probabilité")
+    assert shown["trigger"] == {"type": "page_load", "delay_seconds": 2}
+    assert shown["scale"] == {"min": 0, "max": 10}
+
+
+def test_preflight_from_an_allowed_origin_is_answered(workspace, client):
+    response = client.options(f"/w/api/{workspace.public_key}/config",
+                              headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                                       "Access-Control-Request-Headers": "content-type"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Content-Type" in response.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example.net", None, "null"])
+def test_a_disallowed_origin_gets_403_and_nothing_is_stored(workspace, post, db, origin):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = post(answer_url(workspace, survey), {"score": 9, "submission_key": new_key()}, origin=origin)
+    assert response.status_code == 403
+    assert response.json["error"] == "Forbidden"
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert responses_count(db) == 0
+
+
+def test_the_score_then_the_comment_make_one_response(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    key = new_key()
+    first = post(answer_url(workspace, survey), {"score": 3, "submission_key": key, "visitor_id": "visitor-1234"})
+    assert first.status_code == 201, first.json
+    second = post(answer_url(workspace, survey),
+                  {"score": 3, "comment": "Too slow <b>today</b>", "submission_key": key, "visitor_id": "visitor-1234"})
+    assert second.status_code == 201
+    assert second.json["response_id"] == first.json["response_id"]
+    [stored] = db.session.scalars(select(Response)).all()
+    assert (stored.score, stored.comment, stored.channel) == (3, "Too slow <b>today</b>", "widget")
+
+
+def test_an_identified_answer_carries_the_person_and_their_properties(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.CSAT)
+    identity = {"id": "u-42", "email": "ann@example.com", "name": "Ann", "properties": {"plan": "pro"}}
+    response = post(answer_url(workspace, survey), {"score": 5, "submission_key": new_key(), "identity": identity})
+    assert response.status_code == 201, response.json
+    stored = db.session.scalar(select(Response))
+    person = db.session.get(Person, stored.person_id)
+    assert (person.external_id, person.email) == ("u-42", "ann@example.com")
+    assert stored.properties == {"plan": "pro"}
+    assert person.last_surveyed_at is not None
+
+
+def test_churn_exit_stores_reason_comment_and_what_would_have_kept_them(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.CHURN_EXIT)
+    key = new_key()
+    first = post(answer_url(workspace, survey), {"churn_reason": "Too expensive", "submission_key": key})
+    assert first.status_code == 201
+    post(answer_url(workspace, survey), {"churn_reason": "Too expensive", "comment": "Budget cut",
+                                         "kept": "A cheaper plan", "submission_key": key})
+    stored = db.session.scalar(select(Response))
+    assert (stored.churn_reason, stored.comment, stored.answers) == ("Too expensive", "Budget cut",
+                                                                     {"kept": "A cheaper plan"})
+
+
+@pytest.mark.parametrize("kind, body, field", [
+    (SurveyKind.NPS, {"score": 11}, "score"),
+    (SurveyKind.NPS, {"score": -1}, "score"),
+    (SurveyKind.CSAT, {"score": 0}, "score"),
+    (SurveyKind.CES, {"score": 8}, "score"),
+    (SurveyKind.NPS, {"score": "9"}, "score"),
+    (SurveyKind.NPS, {"score": True}, "score"),
+    (SurveyKind.NPS, {"score": 9, "comment": ["list"]}, "comment"),
+    (SurveyKind.NPS, {"score": 9, "answers": "text"}, "answers"),
+    (SurveyKind.NPS, {"score": 9, "answers": {"nope": 1}}, "answers.nope"),
+    (SurveyKind.NPS, {}, "score"),
+    (SurveyKind.CHURN_EXIT, {"churn_reason": "Bored"}, "churn_reason"),
+    (SurveyKind.NPS, {"score": 9, "identity": "ann"}, "identity"),
+    (SurveyKind.NPS, {"score": 9, "identity": {"id": "1", "email": "not-an-email"}}, "email"),
+])
+def test_bad_answers_get_422_naming_the_field_and_store_nothing(workspace, post, db, kind, body, field):
+    survey = create_survey(workspace, kind)
+    response = post(answer_url(workspace, survey), {"submission_key": new_key(), **body})
+    assert response.status_code == 422, response.json
+    assert response.json["error"] == "Unprocessable Entity"
+    assert field in response.json["errors"]
+    assert responses_count(db) == 0
+    assert db.session.scalar(select(func.count(Person.id))) == 0
+
+
+def test_a_missing_submission_key_is_refused(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = post(answer_url(workspace, survey), {"score": 9})
+    assert response.status_code == 422
+    assert "submission_key" in response.json["errors"]
+    assert responses_count(db) == 0
+
+
+def test_a_body_that_is_not_json_gets_400(workspace, client, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = client.post(answer_url(workspace, survey), data="score=9", headers={"Origin": ORIGIN},
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "JSON" in response.json["message"]
+    assert responses_count(db) == 0
+
+
+def test_an_oversized_body_gets_413(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = post(answer_url(workspace, survey), {"score": 9, "submission_key": new_key(), "comment": "x" * 20000})
+    assert response.status_code == 413
+    assert response.json["error"] == "Request Entity Too Large"
+    assert responses_count(db) == 0
+
+
+def test_an_unknown_survey_or_key_gets_404(workspace, post, db):
+    other = create_survey(create_workspace("Other Co", allowed_origins=[ORIGIN]), SurveyKind.NPS)
+    assert post(answer_url(workspace, other), {"score": 9, "submission_key": new_key()}).status_code == 404
+    assert post(f"/w/api/{workspace.public_key}/surveys/nope/responses",
+                {"score": 9, "submission_key": new_key()}).status_code == 404
+    assert post("/w/api/pk_unknown/config", {}).status_code == 404
+    assert responses_count(db) == 0
+
+
+def test_the_honeypot_drops_the_answer_quietly(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = post(answer_url(workspace, survey), {"score": 9, "submission_key": new_key(),
+                                                    "website": "http://spam.example"})
+    assert response.status_code == 202
+    assert responses_count(db) == 0
+
+
+def test_a_replayed_submission_never_duplicates(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    body = {"score": 10, "submission_key": new_key()}
+    ids = {post(answer_url(workspace, survey), body).json["response_id"] for _ in range(3)}
+    assert len(ids) == 1
+    assert responses_count(db) == 1
+
+
+@pytest.fixture()
+def verified_workspace(workspace, db):
+    workspace.require_identity_verification = True
+    db.session.commit()
+    return workspace
+
+
+def _signed(workspace, user_id):
+    return hmac.new(workspace.identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("identity", [
+    {"id": "u-1"},
+    {"id": "u-1", "user_hash": "0" * 64},
+    {"email": "ann@example.com"},
+])
+def test_unsigned_or_wrongly_signed_identities_get_403_when_verification_is_on(
+        verified_workspace, post, db, identity):
+    survey = create_survey(verified_workspace, SurveyKind.NPS)
+    response = post(answer_url(verified_workspace, survey),
+                    {"score": 9, "submission_key": new_key(), "identity": identity})
+    assert response.status_code == 403
+    assert "verified" in response.json["message"]
+    assert responses_count(db) == 0
+
+
+def test_a_signed_identity_is_accepted_when_verification_is_on(verified_workspace, post, db):
+    survey = create_survey(verified_workspace, SurveyKind.NPS)
+    identity = {"id": "u-1", "user_hash": _signed(verified_workspace, "u-1")}
+    response = post(answer_url(verified_workspace, survey), {"score": 9, "submission_key": new_key(),
+                                                             "identity": identity})
+    assert response.status_code == 201
+    assert db.session.scalar(select(Response)).person.external_id == "u-1"
+
+
+def test_a_display_then_a_dismissal_are_recorded_and_respected(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    visitor = {"visitor_id": "visitor-abcdef"}
+    shown = post(f"/w/api/{workspace.public_key}/surveys/{survey.token}/displays", {**visitor, "url": "https://x/"})
+    assert shown.status_code == 201
+    display_id = shown.json["display_id"]
+    assert post(f"/w/api/{workspace.public_key}/displays/{display_id}/dismiss",
+                {"visitor_id": "visitor-someone-else"}).status_code == 404
+    assert post(f"/w/api/{workspace.public_key}/displays/{display_id}/dismiss", visitor).status_code == 200
+    assert db.session.get(SurveyDisplay, display_id).outcome == "dismissed"
+    config = post(f"/w/api/{workspace.public_key}/config", visitor)
+    assert config.json["surveys"] == []
+
+
+def test_an_answer_marks_its_display_answered(workspace, post, db):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    visitor = {"visitor_id": "visitor-abcdef"}
+    display_id = post(f"/w/api/{workspace.public_key}/surveys/{survey.token}/displays", visitor).json["display_id"]
+    post(answer_url(workspace, survey), {**visitor, "score": 8, "submission_key": new_key(), "display_id": display_id})
+    assert db.session.get(SurveyDisplay, display_id).outcome == "answered"
+
+
+def test_custom_questions_are_answered_by_choice_number_and_stored_as_labels(workspace, post, db):
+    from feedback_app.models import QuestionKind
+    from feedback_app.models.survey import Question
+
+    survey = create_survey(workspace, SurveyKind.CSAT)
+    survey.questions = [Question(key="area", kind=QuestionKind.MULTIPLE_CHOICE, prompts={"en": "Which areas?"},
+                                 options={"choices": {"en": ["Billing", "Reports", "Support"]}})]
+    db.session.commit()
+    config = post(f"/w/api/{workspace.public_key}/config", {"visitor_id": "visitor-12345"}).json
+    assert config["surveys"][0]["questions"][0]["choices"] == ["Billing", "Reports", "Support"]
+    body = {"score": 4, "submission_key": new_key(), "answers": {"area": [2, 0]}}
+    response = post(answer_url(workspace, survey), body)
+    assert response.status_code == 201, response.json
+    assert db.session.scalar(select(Response.answers)) == {"area": ["Billing", "Support"]}
+    bad = post(answer_url(workspace, survey), {"score": 4, "submission_key": new_key(), "answers": {"area": [7]}})
+    assert bad.status_code == 422 and "answers.area" in bad.json["errors"]

@@ -1,0 +1,42 @@
+"""Rate limits of the widget API, on a production-like server where they are on (tests turn them off)."""
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+from sqlalchemy import func, select
+
+from feedback_app.models import Response, SurveyKind
+from tests.factories import create_survey, create_workspace
+from tests.support.processes import app_environment, serve_app
+from widgets import security
+
+ORIGIN = "https://shop.example.com"
+
+
+def _post(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Origin": ORIGIN})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
+    workspace = create_workspace("Limited Co", allowed_origins=[ORIGIN])
+    survey = create_survey(workspace, SurveyKind.NPS)
+    limit = int(security.IP_LIMIT.split()[0])
+    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], FEEDBACK_RATELIMIT_ENABLED="true")
+    with serve_app(environment) as base_url:
+        url = f"{base_url}/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
+        statuses = [_post(url, {"score": 7, "submission_key": uuid.uuid4().hex}) for _ in range(limit + 5)]
+    assert statuses.count(201) == limit
+    assert statuses[limit:] == [429] * 5
+    assert db.session.scalar(select(func.count(Response.id))) == limit
+
+
+def test_the_per_survey_limit_is_keyed_by_the_survey_in_the_url(app):
+    with app.test_request_context("/w/api/pk_x/surveys/abc123/responses", method="POST"):
+        assert security.survey_limit_key() == "survey:abc123"

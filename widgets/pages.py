@@ -1,0 +1,100 @@
+"""Hosted survey pages that work without JavaScript: the public link, the emailed score links, the comment page."""
+from flask import redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from feedback_app import errors
+from feedback_app.models import Channel, SurveyKind
+from feedback_app.services import collection, invitations
+from feedback_app.services.exceptions import ServiceError
+from widgets.forms import comment_form_class, score_form_class, why_text
+from widgets.question_types import form_value_to_raw, question_type
+from widgets.routes import HEX_COLOR, bp
+
+
+def _locale(survey, person=None):
+    return collection.pick_locale(survey, getattr(person, "locale", None),
+                                  *[value for value, _quality in request.accept_languages])
+
+
+def _render(template, survey, locale, status=200, **context):
+    color = survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else "#4f46e5"
+    texts = (survey.texts or {}).get(locale, {})
+    return render_template(template, survey=survey, texts=texts, locale=locale, color=color, **context), status
+
+
+def _answers(form):
+    return {question.key: question_type(question).parse(question, form_value_to_raw(question, field.data))
+            for field, question in zip(form.question_fields(), form.survey.questions)
+            if field.data not in (None, "", [])}
+
+
+def _first_step(survey, *, person=None, survey_request=None, channel=Channel.LINK):
+    locale = _locale(survey, person)
+    texts = (survey.texts or {}).get(locale, {})
+    form = score_form_class(survey, locale, texts=texts)()
+    form.survey = survey
+    if form.validate_on_submit():
+        response = collection.answer_link(
+            collection.workspace_of(survey), survey, score=getattr(form, "score", None) and form.score.data,
+            churn_reason=getattr(form, "churn_reason", None) and form.churn_reason.data, answers=_answers(form),
+            person=person, survey_request=survey_request, channel=channel, locale=locale)
+        if survey.kind == SurveyKind.CUSTOM:
+            return _render("widgets/thanks.html", survey, locale)
+        return redirect(url_for("widgets.comment", token=collection.comment_token(response)), 303)
+    status = 422 if form.is_submitted() else 200
+    return _render("widgets/survey.html", survey, locale, status, form=form, person=person)
+
+
+@bp.route("/s/<survey_token>", methods=["GET", "POST"])
+def survey_page(survey_token):
+    """Show a survey's public page and record its first answer."""
+    return _first_step(collection.get_link_survey(survey_token))
+
+
+@bp.route("/s/r/<token>", methods=["GET", "POST"])
+def request_page(token):
+    """Show the survey page of one invitation (a link per person)."""
+    survey_request = invitations.request_from_token(token)
+    _workspace, survey, person = invitations.request_parts(survey_request)
+    return _first_step(survey, person=person, survey_request=survey_request, channel=Channel.EMAIL)
+
+
+@bp.get("/s/r/<token>/<int:score>")
+def score_link(token, score):
+    """Record the score clicked in an email at once, then open the comment page."""
+    response = invitations.record_email_score(token, score)
+    return redirect(url_for("widgets.comment", token=collection.comment_token(response)), 303)
+
+
+@bp.route("/s/c/<token>", methods=["GET", "POST"])
+def comment(token):
+    """Ask for the comment that completes a response, and store it."""
+    workspace, response = collection.response_from_comment_token(token)
+    survey = response.survey
+    locale = response.locale if response.locale in (survey.texts or {}) else _locale(survey, response.person)
+    texts = (survey.texts or {}).get(locale, {})
+    form = comment_form_class(survey, locale, why=why_text(survey, texts, response.score), texts=texts)()
+    form.survey = survey
+    if form.validate_on_submit():
+        collection.complete_response(workspace, response, comment=form.comment.data,
+                                     kept=getattr(form, "kept", None) and form.kept.data, answers=_answers(form))
+        return _render("widgets/thanks.html", survey, locale)
+    status = 422 if form.is_submitted() else 200
+    return _render("widgets/comment.html", survey, locale, status, form=form, response=response)
+
+
+@bp.errorhandler(ServiceError)
+def service_error(error):
+    """Answer the widget API in JSON and people on hosted pages with a plain page."""
+    if request.path.startswith("/w/"):
+        return errors.handle_service_error(error)
+    errors.db.session.rollback()
+    return render_template("widgets/error.html", status=error.status, message=error.message), error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error):
+    """Answer HTTP errors (413, 404, 429...) in the shape the caller understands."""
+    if request.path.startswith("/w/"):
+        return errors.handle_http_exception(error)
+    return render_template("widgets/error.html", status=error.code, message=error.description), error.code

@@ -1,0 +1,120 @@
+"""Public collection endpoints: the widget's JSON API under ``/w``; hosted pages live in ``widgets.pages``."""
+import functools
+import re
+from pathlib import Path
+
+from flask import Blueprint, current_app, make_response, request
+from sqlalchemy import inspect as sa_inspect
+
+from feedback_app.extensions import limiter
+from feedback_app.models import SurveyKind
+from feedback_app.services import collection
+from feedback_app.services.exceptions import InvalidInput
+from widgets import security
+from widgets.question_types import describe_questions, parse_answers
+from widgets.security import json_body, json_response, public_api
+
+bp = Blueprint("widgets", __name__, static_folder="static", static_url_path="/w/static",
+               template_folder="templates")
+
+API = "/w/api/<public_key>"
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 7)}
+LOADER_MAX_AGE = 300  # the loader's URL never changes; the UI file is versioned and cached for long
+
+
+@bp.get("/w/widget.js")
+def loader():
+    """Serve the widget loader script."""
+    response = make_response(_loader_source())
+    response.content_type = "text/javascript; charset=utf-8"
+    response.cache_control.public = True
+    response.cache_control.max_age = LOADER_MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@functools.cache
+def _loader_source():
+    return (Path(bp.static_folder) / "widget.js").read_bytes()
+
+
+def survey_json(survey, locale):
+    """Return what the widget needs to show ``survey`` in ``locale``."""
+    color = survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else "#4f46e5"
+    low, high = SCALES.get(survey.kind, (None, None))
+    return {
+        "token": survey.token, "name": survey.name, "kind": str(survey.kind), "locale": locale,
+        "texts": (survey.texts or {}).get(locale, {}), "trigger": survey.trigger or {}, "theme_color": color,
+        "scale": {"min": low, "max": high} if low is not None else None,
+        "churn_reasons": list(survey.churn_reasons or []), "questions": describe_questions(survey, locale),
+    }
+
+
+def _visitor(workspace, data, *, _commit=True):
+    identity = collection.check_identity(workspace, data.get("identity"))
+    person = collection.identify(workspace, identity, _commit=_commit)
+    return person, collection.clean_visitor_id(data.get("visitor_id"))
+
+
+def _locale_candidates(person, data):
+    language = data.get("language") if isinstance(data.get("language"), str) else None
+    accepted = [value for value, _quality in request.accept_languages]
+    return [getattr(person, "locale", None), language, *accepted]
+
+
+@bp.route(API + "/config", methods=["POST", "OPTIONS"])
+@public_api
+def config(workspace):
+    """Return the surveys this visitor may be shown now, with texts in their language."""
+    data = json_body()
+    person, visitor_id = _visitor(workspace, data)
+    surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id)
+    body = [survey_json(s, collection.pick_locale(s, *_locale_candidates(person, data))) for s in surveys]
+    return json_response({"identified": person is not None, "surveys": body})
+
+
+@bp.route(API + "/surveys/<survey_token>/displays", methods=["POST", "OPTIONS"])
+@limiter.limit(security.IP_LIMIT, methods=["POST"])
+@public_api
+def display(workspace, survey_token):
+    """Record that the widget showed a survey."""
+    data = json_body()
+    survey = collection.get_widget_survey(workspace, survey_token)
+    person, visitor_id = _visitor(workspace, data, _commit=False)
+    page_url = data.get("url") if isinstance(data.get("url"), str) else None
+    shown = collection.record_display(workspace, survey, person=person, visitor_id=visitor_id, page_url=page_url)
+    return json_response({"display_id": shown.id}, 201)
+
+
+@bp.route(API + "/displays/<int:display_id>/dismiss", methods=["POST", "OPTIONS"])
+@limiter.limit(security.IP_LIMIT, methods=["POST"])
+@public_api
+def dismiss(workspace, display_id):
+    """Record that the visitor closed the survey without answering."""
+    data = json_body()
+    person, visitor_id = _visitor(workspace, data, _commit=False)
+    collection.dismiss_display(workspace, display_id, person=person, visitor_id=visitor_id)
+    return json_response({"status": "dismissed"})
+
+
+@bp.route(API + "/surveys/<survey_token>/responses", methods=["POST", "OPTIONS"])
+@limiter.limit(security.IP_LIMIT, methods=["POST"])
+@limiter.limit(security.SURVEY_LIMIT, key_func=security.survey_limit_key, methods=["POST"])
+@public_api
+def respond(workspace, survey_token):
+    """Store a score at once, or complete the same response with its comment."""
+    data = json_body()
+    survey = collection.get_widget_survey(workspace, survey_token)
+    if security.is_bot(data):
+        current_app.logger.info("honeypot filled on survey %s; answer dropped", survey.id)
+        return json_response({"status": "received"}, 202)
+    # Custom answers arrive as the widget shows them (choice numbers); the question types turn them
+    # into stored values before the service sees them.
+    answers, problems = parse_answers(survey, data.get("answers"))
+    if problems:
+        raise InvalidInput("The answer is not valid.", fields=problems)
+    response = collection.submit_answer(workspace, survey, data, answers=answers,
+                                        locales=_locale_candidates(None, data))
+    # The id from the identity map: reading ``response.id`` after the commit would reload the row.
+    return json_response({"status": "received", "response_id": sa_inspect(response).identity[0]}, 201)

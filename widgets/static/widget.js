@@ -1,0 +1,113 @@
+/* feedback-loop widget loader: one <script src=".../w/widget.js" data-workspace="PUBLIC_KEY" async>.
+ * Small on purpose: it asks the server which survey (if any) this visitor should see, watches
+ * the triggers, and only then loads the survey UI (widget-ui-1.js).
+ * API: feedbackLoop.identify({id, email, name, locale, properties, user_hash}),
+ *      feedbackLoop.track("clicked_cancel"), feedbackLoop.show("SURVEY_TOKEN").
+ * Calls made before the script loaded: (window.feedbackLoopQueue = window.feedbackLoopQueue || []).push(["identify", {...}]). */
+(function (w, d) {
+  "use strict";
+  if (w.feedbackLoop && w.feedbackLoop.version) return;
+  var script = d.currentScript || d.querySelector("script[data-workspace]");
+  var key = script.getAttribute("data-workspace");
+  var base = script.src.replace(/\/w\/widget\.js(\?.*)?$/, "");
+  var api = base + "/w/api/" + encodeURIComponent(key);
+  var identity = null, surveys = [], shown = false, timers = [], seq = 0;
+  var visitor;
+  try {
+    visitor = localStorage.getItem("feedbackLoop.visitor");
+    if (!visitor) {
+      visitor = ("v" + Math.random().toString(36).slice(2) + Date.now().toString(36)).slice(0, 40);
+      localStorage.setItem("feedbackLoop.visitor", visitor);
+    }
+  } catch (e) {
+    visitor = "v" + Math.random().toString(36).slice(2, 14) + "tmp";
+  }
+
+  function post(path, body) {
+    body.visitor_id = visitor;
+    body.identity = identity;
+    body.language = navigator.language;
+    return fetch(api + path, {method: "POST", mode: "cors", credentials: "omit", keepalive: true,
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+      .then(function (r) {
+        return r.json().then(function (data) { if (!r.ok) throw data; return data; });
+      });
+  }
+
+  function urlMatches(pattern) {
+    if (!pattern) return true;
+    // "*" is a wildcard; anything else must appear in the URL.
+    var re = new RegExp(pattern.split("*").map(function (p) {
+      return p.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+    }).join(".*"));
+    return re.test(location.href);
+  }
+
+  function clearTimers() {
+    timers.forEach(clearTimeout);
+    timers = [];
+  }
+
+  function open(survey) {
+    if (shown) return;
+    shown = true;
+    clearTimers();
+    var ctx = {survey: survey, post: post, visitor: visitor};
+    if (w.feedbackLoopUI) return w.feedbackLoopUI.open(ctx);
+    var ui = d.createElement("script");
+    ui.src = base + "/w/static/widget-ui-1.js";
+    ui.async = true;
+    ui.onload = function () { w.feedbackLoopUI.open(ctx); };
+    d.head.appendChild(ui);
+  }
+
+  function arm() {
+    clearTimers();
+    surveys.forEach(function (s) {
+      var t = s.trigger || {};
+      if (t.type === "page_load" && urlMatches(t.url)) {
+        timers.push(setTimeout(function () { open(s); }, 1000 * (t.delay_seconds || 0)));
+      } else if (t.type === "url" && urlMatches(t.url)) {
+        timers.push(setTimeout(function () { open(s); }, 1000 * (t.delay_seconds || 0)));
+      }
+    });
+  }
+
+  function load() {
+    var mine = ++seq;
+    return post("/config", {url: location.href}).then(function (data) {
+      if (mine !== seq) return;  // a newer identify() superseded this answer
+      surveys = data.surveys || [];
+      if (!shown) arm();
+    }, function (error) {
+      if (w.console) console.warn("feedback-loop:", (error && error.message) || error);
+    });
+  }
+
+  var loop = {
+    version: 1,
+    identify: function (person) {
+      identity = person || null;
+      return load();
+    },
+    track: function (name) {
+      surveys.forEach(function (s) {
+        var t = s.trigger || {};
+        if (t.type === "event" && t.event === name && urlMatches(t.url)) open(s);
+      });
+    },
+    show: function (token) {
+      surveys.forEach(function (s) { if (s.token === token) open(s); });
+    }
+  };
+  w.feedbackLoop = loop;
+  var queued = w.feedbackLoopQueue || [];
+  queued.forEach(function (call) { if (call[0] === "identify") identity = call[1]; });
+  w.feedbackLoopQueue = {push: function (call) { loop[call[0]].apply(loop, call.slice(1)); }};
+  w.addEventListener("popstate", function () { if (!shown) arm(); });
+  w.addEventListener("hashchange", function () { if (!shown) arm(); });
+  load().then(function () {
+    queued.forEach(function (call) { if (call[0] !== "identify") loop[call[0]].apply(loop, call.slice(1)); });
+    try { w.dispatchEvent(new CustomEvent("feedbackloop:ready")); } catch (e) { /* very old browsers */ }
+  });
+})(window, document);
