@@ -70,11 +70,10 @@ def test_import_without_csrf_token_is_refused(database_url, db, workspace):
     survey = create_survey(workspace)
     user = create_user(workspace, role=Role.ADMIN)
     client = app.test_client()
+    login_page = client.get("/auth/login").get_data(as_text=True)
+    token = login_page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    client.post("/auth/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token})
+    assert _upload(client, workspace, survey).status_code == 400
+    assert db.session.query(Response).count() == 0
     with app.app_context():
-        login_page = client.get("/auth/login").get_data(as_text=True)
-        token = login_page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-        client.post("/auth/login", data={"email": user.email, "password": "correct horse battery",
-                                         "csrf_token": token})
-        assert _upload(client, workspace, survey).status_code == 400
-        assert db.session.query(Response).count() == 0
         db.engine.dispose()  # this app's pool would otherwise outlive the test database
