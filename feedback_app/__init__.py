@@ -39,7 +39,7 @@ def register_extensions(app):
     from feedback_app import tasks
     from feedback_app.auth.access import init_login
     from feedback_app.extensions import csrf, db, limiter, migrate
-    from feedback_app.services import events
+    from feedback_app.services import events, ingest
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_directory()))
@@ -48,6 +48,7 @@ def register_extensions(app):
     init_login(app)
     tasks.init_app(app)
     events.init_app(app)
+    ingest.init_app(app)
 
 
 def _migrations_directory():

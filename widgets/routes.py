@@ -4,11 +4,9 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, request
-from sqlalchemy import inspect as sa_inspect
-
 from feedback_app.extensions import limiter
 from feedback_app.models import SurveyKind
-from feedback_app.services import collection
+from feedback_app.services import collection, ingest
 from feedback_app.services.exceptions import InvalidInput
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
@@ -103,7 +101,7 @@ def dismiss(workspace, display_id):
 @limiter.limit(security.SURVEY_LIMIT, key_func=security.survey_limit_key, methods=["POST"])
 @public_api
 def respond(workspace, survey_token):
-    """Store a score at once, or complete the same response with its comment."""
+    """Accept a score at once, or the same answer completed with its comment (one response either way)."""
     data = json_body()
     survey = collection.get_widget_survey(workspace, survey_token)
     if security.is_bot(data):
@@ -114,7 +112,7 @@ def respond(workspace, survey_token):
     answers, problems = parse_answers(survey, data.get("answers"))
     if problems:
         raise InvalidInput("The answer is not valid.", fields=problems)
-    response = collection.submit_answer(workspace, survey, data, answers=answers,
-                                        locales=_locale_candidates(None, data))
-    # The id from the identity map: reading ``response.id`` after the commit would reload the row.
-    return json_response({"status": "received", "response_id": sa_inspect(response).identity[0]}, 201)
+    submission_id = ingest.accept_widget_answer(workspace, survey, data, answers=answers,
+                                                locales=_locale_candidates(None, data))
+    # Accepted: stored durably, recorded as a response by the worker a moment later.
+    return json_response({"status": "received", "submission_id": submission_id}, 202)

@@ -13,7 +13,7 @@ from feedback_app.models.loop import (
     NotificationStatus,
 )
 from feedback_app.models.people import Bounce, Person, Unsubscribe
-from feedback_app.models.response import Response, ResponseNote, ResponseTag
+from feedback_app.models.response import Response, ResponseNote, ResponseTag, WidgetSubmission
 from feedback_app.models.survey import (
     Channel,
     Question,
@@ -34,5 +34,5 @@ __all__ = [
     "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response", "ResponseNote",
     "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey", "SurveyDisplay", "SurveyKind",
     "SurveyRequest", "Theme", "ThemeStatus", "Unsubscribe", "User", "WebhookDelivery", "WebhookEndpoint",
-    "WorkerHeartbeat", "Workspace", "utcnow",
+    "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

@@ -70,3 +70,22 @@ class ResponseNote(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WidgetSubmission(Base):
+    """A widget answer accepted and durably stored, waiting for the worker to record it as a response.
+
+    The widget endpoint commits these in batches (group commit) and acknowledges each one once
+    its batch is committed; the worker then runs each through the single response write path
+    and deletes it. A row that keeps failing stays, with its last error, for the team to see.
+    """
+
+    __tablename__ = "widget_submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    payload: Mapped[dict]  # {"data": posted fields, "answers": stored values, "locales": [...]}
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

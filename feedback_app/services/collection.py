@@ -207,6 +207,16 @@ def _owned_display(workspace, display_id, *, person=None, visitor_id=None):
     return display
 
 
+def _visitors_display(workspace, display_id, *, person=None, visitor_id=None):
+    # An answer counts whatever display id came with it; only the visitor's own display is closed.
+    if display_id is None:
+        return None
+    try:
+        return _owned_display(workspace, display_id, person=person, visitor_id=visitor_id)
+    except NotFound:
+        return None
+
+
 @transactional
 def dismiss_display(workspace, display_id, *, person=None, visitor_id=None):
     """Mark a display dismissed; the person is then left alone for the recontact window.
@@ -262,6 +272,29 @@ def parse_answer(survey, data, *, answers=None):
             "answers": answers, "submission_key": f"w{survey.id}-{key}"}
 
 
+WIDGET_ANSWER_FIELDS = ("score", "comment", "churn_reason", "kept", "submission_key", "display_id", "identity",
+                        "visitor_id")
+
+
+def check_widget_answer(workspace, survey, data, *, answers=None):
+    """Raise whatever :func:`submit_answer` would refuse in this answer, writing nothing.
+
+    :raises InvalidInput: on wrong types or values out of the survey's range.
+    :raises PermissionDenied: for an unverified identity when verification is required.
+    """
+    identity = check_identity(workspace, data.get("identity"))
+    if identity is not None:
+        people.check_person_fields(email=identity["email"], properties=identity["properties"])
+    fields = parse_answer(survey, data, answers=answers)
+    responses.validate_fields(survey, score=fields["score"], comment=fields["comment"],
+                              churn_reason=fields["churn_reason"], answers=fields["answers"])
+    if survey.kind == SurveyKind.CHURN_EXIT and fields["churn_reason"] is None:
+        raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
+    display_id = data.get("display_id")
+    if display_id is not None and (isinstance(display_id, bool) or not isinstance(display_id, int)):
+        raise InvalidInput("The display id must be a whole number.", fields={"display_id": ["not an integer"]})
+
+
 @transactional
 def submit_answer(workspace, survey, data, *, answers=None, locales=()):
     """Record (or complete) a widget answer through the single response write path.
@@ -275,8 +308,7 @@ def submit_answer(workspace, survey, data, *, answers=None, locales=()):
     :param locales: the visitor's languages in order of preference (after the person's own).
     :raises InvalidInput: on wrong types or values out of the survey's range.
     :raises PermissionDenied: for an unverified identity when verification is required.
-    :raises NotFound: for a display id that is not this visitor's.
-    """
+        """
     person = identify(workspace, check_identity(workspace, data.get("identity")), _commit=False)
     visitor_id = clean_visitor_id(data.get("visitor_id"))
     fields = parse_answer(survey, data, answers=answers)
@@ -285,9 +317,8 @@ def submit_answer(workspace, survey, data, *, answers=None, locales=()):
     response = responses.record_response(
         workspace, survey, person=person, channel=Channel.WIDGET, properties=properties,
         locale=locale, _commit=False, **fields)
-    display_id = data.get("display_id")
-    if display_id is not None:
-        display = _owned_display(workspace, display_id, person=person, visitor_id=visitor_id)
+    display = _visitors_display(workspace, data.get("display_id"), person=person, visitor_id=visitor_id)
+    if display is not None:
         display.outcome = "answered"
     return response
 

@@ -36,3 +36,8 @@ class Unauthorized(ServiceError):
 class Conflict(ServiceError):
     status = 409
     message = "That conflicts with existing data."
+
+
+class Unavailable(ServiceError):
+    status = 503
+    message = "The service is busy; please try again shortly."

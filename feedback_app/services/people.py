@@ -31,6 +31,16 @@ def _clean_properties(properties):
     return cleaned
 
 
+def check_person_fields(*, email=None, properties=None):
+    """Raise what :func:`upsert_person` would raise for ``email`` and ``properties``, writing nothing.
+
+    :raises InvalidInput: for a malformed email or properties.
+    """
+    if email:
+        normalize_email(email)
+    _clean_properties(properties)
+
+
 def find_person(workspace, *, email=None, phone_number=None, external_id=None):
     """Return the person with the first identifier that matches (external id, email, phone), or ``None``."""
     identifiers = ((Person.external_id, external_id), (Person.email, email), (Person.phone_number, phone_number))

@@ -109,6 +109,15 @@ def validate_answers(survey, answers):
     return answers
 
 
+def validate_fields(survey, *, score=None, comment=None, churn_reason=None, answers=None):
+    """Return ``(score, comment, churn_reason, answers)`` cleaned as :func:`record_response` stores them.
+
+    :raises InvalidInput: naming each field that does not fit ``survey``.
+    """
+    return (validate_score(survey, score), _validate_comment(comment), _validate_churn_reason(survey, churn_reason),
+            validate_answers(survey, answers))
+
+
 def _existing_response(workspace, submission_key, survey_request):
     if submission_key:
         found = db.session.scalar(select(Response).where(Response.submission_key == submission_key))
@@ -135,10 +144,8 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
     """
     if survey.workspace_id != workspace.id or (person is not None and person.workspace_id != workspace.id):
         raise NotFound("No such survey.")
-    score = validate_score(survey, score)
-    comment = _validate_comment(comment)
-    churn_reason = _validate_churn_reason(survey, churn_reason)
-    answers = validate_answers(survey, answers)
+    score, comment, churn_reason, answers = validate_fields(
+        survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
     response = _existing_response(workspace, submission_key, survey_request)
     if response is not None:
         return update_response(workspace, response, score=score if score is not None else _UNSET,

@@ -18,6 +18,7 @@ TASK_MODULES = (
     "feedback_app.tasks.email",
     "feedback_app.tasks.loop",
     "feedback_app.tasks.invitations",
+    "feedback_app.tasks.collection",
 )
 
 
@@ -43,6 +44,11 @@ def periodic_jobs(config):
             "task": "email.sweep_outbox",
             "schedule": float(config["OUTBOX_SWEEP_SECONDS"]),
             "options": {"queue": config["EMAIL_QUEUE"], "expires": float(config["OUTBOX_SWEEP_SECONDS"])},
+        },
+        "record-widget-submissions": {
+            "task": "collection.process_widget_submissions",
+            "schedule": 30.0,
+            "options": {"queue": "default", "expires": 30.0},
         },
         "send-due-invitations": {
             "task": "invitations.send_due",

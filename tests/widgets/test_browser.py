@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
+from feedback_app.services import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.browser import chromium
 from tests.support.processes import app_environment, free_port, serve_app, wait_until
@@ -57,6 +58,7 @@ def _page(app_url, workspace, identity):
 
 
 def _stored(db, **filters):
+    ingest.process_pending()  # the worker's part: the served app runs without one
     db.session.expire_all()
     return db.session.scalars(select(Response).filter_by(**filters)).all()
 

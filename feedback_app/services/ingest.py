@@ -1,0 +1,192 @@
+"""Widget answers: acknowledged once durably staged (group commit), recorded as responses by the worker.
+
+A widget answer is checked completely in the request (anything wrong gets its 4xx there) and
+then handed to this process's writer thread, which inserts every answer waiting at that moment
+in one transaction and releases their requests once it has committed. So the request pays for
+a share of one commit instead of a whole write path, and an acknowledged answer is never lost:
+it is in the database before the widget hears "received". The worker then runs each staged
+answer through :func:`feedback_app.services.collection.submit_answer` (the single write path
+for responses) and deletes it; a periodic sweep picks up whatever a lost message left behind.
+"""
+import logging
+import os
+import queue
+import threading
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from feedback_app.extensions import db
+from feedback_app.models import Survey, WidgetSubmission, Workspace, utcnow
+from feedback_app.services import collection
+from feedback_app.services.exceptions import ServiceError, Unavailable
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+ACK_TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 5  # then the submission stays, with its error, instead of being retried forever
+PROCESS_CHUNK = 200
+
+
+class _Waiting:
+    """One request's answer, waiting for the commit of the batch that holds it."""
+
+    __slots__ = ("row", "committed", "submission_id", "error")
+
+    def __init__(self, row):
+        self.row = row
+        self.committed = threading.Event()
+        self.submission_id = None
+        self.error = None
+
+
+class GroupCommitter:
+    """This process's writer: one thread inserting whatever answers are waiting, one commit per batch."""
+
+    def __init__(self, app):
+        self._app = app
+        self._lock = threading.Lock()
+        self._pid = None
+        self._queue = None
+
+    def stage(self, row):
+        """Insert ``row`` into ``widget_submissions`` with the others waiting; return its id once committed.
+
+        :raises Unavailable: if the database did not take it in time (nothing acknowledged).
+        """
+        waiting = _Waiting(row)
+        self._running_queue().put(waiting)
+        if not waiting.committed.wait(ACK_TIMEOUT_SECONDS):
+            raise Unavailable("Your answer could not be saved in time; please send it again.")
+        if waiting.error is not None:
+            raise Unavailable("Your answer could not be saved; please send it again.")
+        return waiting.submission_id
+
+    def _running_queue(self):
+        # Started on first use in each process: gunicorn forks its workers, and threads do not
+        # survive a fork.
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._queue = os.getpid(), queue.SimpleQueue()
+                threading.Thread(target=self._write_forever, args=(self._queue,), name="widget-group-commit",
+                                 daemon=True).start()
+            return self._queue
+
+    def _write_forever(self, waiting_answers):
+        with self._app.app_context():
+            while True:
+                batch = [waiting_answers.get()]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(waiting_answers.get_nowait())
+                    except queue.Empty:
+                        break
+                try:
+                    self._write(batch)
+                except Exception as error:  # noqa: BLE001  (this thread must outlive any failure)
+                    logger.exception("widget group commit failed")
+                    for waiting in batch:
+                        waiting.error = waiting.error or error
+                        waiting.committed.set()
+
+    def _write(self, batch):
+        try:
+            ids = _insert([waiting.row for waiting in batch])
+        except SQLAlchemyError:
+            # One bad row (its survey deleted a moment ago) must not cost the others their answer.
+            logger.warning("batch of %d widget answers failed; inserting them one by one", len(batch), exc_info=True)
+            ids = []
+            for waiting in batch:
+                try:
+                    ids.extend(_insert([waiting.row]))
+                except SQLAlchemyError as error:
+                    waiting.error = error
+                    ids.append(None)
+        if any(submission_id is not None for submission_id in ids):
+            try:
+                enqueue_processing()
+            except Exception:  # noqa: BLE001  (the answers are committed; the periodic sweep records them)
+                logger.exception("could not ask the worker to record %d widget answers", len(batch))
+        for waiting, submission_id in zip(batch, ids):
+            waiting.submission_id = submission_id
+            waiting.committed.set()
+
+
+def _insert(rows):
+    table = WidgetSubmission.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    with db.engine.begin() as connection:
+        return list(connection.execute(statement, rows).scalars())
+
+
+def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
+    """Check a widget answer completely, stage it durably, and return the staged submission's id.
+
+    :param data: the posted JSON object (see :func:`collection.submit_answer`).
+    :raises InvalidInput: on wrong types or values out of the survey's range.
+    :raises PermissionDenied: for an unverified identity when verification is required.
+    :raises Unavailable: when the database does not take the answer in time.
+    """
+    collection.check_widget_answer(workspace, survey, data, answers=answers)
+    row = {"workspace_id": workspace.id, "survey_id": survey.id, "received_at": utcnow(), "attempts": 0,
+           "payload": {"data": {key: data[key] for key in collection.WIDGET_ANSWER_FIELDS if key in data},
+                       "answers": answers or {}, "locales": [locale for locale in locales if locale]}}
+    # The request's read transaction ends before it waits, giving its connection back to the pool
+    # (nothing may load after this); on SQLite an open reader would also hold back checkpoints.
+    db.session.commit()
+    return current_app.extensions["widget_group_commit"].stage(row)
+
+
+def enqueue_processing():
+    """Ask the worker to record the staged answers (one message per committed batch)."""
+    from feedback_app.tasks import enqueue
+    from feedback_app.tasks.collection import process_widget_submissions
+
+    enqueue(process_widget_submissions)
+
+
+def process_pending(*, limit=PROCESS_CHUNK):
+    """Record up to ``limit`` staged answers as responses, oldest first; return how many were recorded."""
+    ids = db.session.scalars(select(WidgetSubmission.id).where(WidgetSubmission.attempts < MAX_ATTEMPTS)
+                             .order_by(WidgetSubmission.id).limit(limit)).all()
+    db.session.rollback()  # each submission gets a transaction of its own
+    return sum(_process_one(submission_id) for submission_id in ids)
+
+
+def _process_one(submission_id):
+    try:
+        submission = db.session.scalar(select(WidgetSubmission).where(WidgetSubmission.id == submission_id)
+                                       .with_for_update(skip_locked=True))
+        if submission is None:  # done by another worker meanwhile
+            db.session.rollback()
+            return False
+        workspace = db.session.get(Workspace, submission.workspace_id)
+        survey = db.session.get(Survey, submission.survey_id)
+        payload = submission.payload
+        collection.submit_answer(workspace, survey, payload["data"], answers=payload["answers"],
+                                 locales=payload["locales"], _commit=False)
+        db.session.delete(submission)
+        db.session.commit()
+        return True
+    except (ServiceError, SQLAlchemyError) as error:
+        db.session.rollback()
+        logger.warning("widget submission %s not recorded: %s", submission_id, error)
+        db.session.execute(update(WidgetSubmission).where(WidgetSubmission.id == submission_id).values(
+            attempts=WidgetSubmission.attempts + 1, last_error=str(error)[:2000]))
+        db.session.commit()
+        return False
+
+
+def pending_count(workspace=None):
+    """Return how many staged answers wait to be recorded (in ``workspace``, or everywhere)."""
+    query = select(func.count(WidgetSubmission.id)).where(WidgetSubmission.attempts < MAX_ATTEMPTS)
+    if workspace is not None:
+        query = query.where(WidgetSubmission.workspace_id == workspace.id)
+    return db.session.scalar(query)
+
+
+def init_app(app):
+    """Give ``app`` its writer (started on first use in each process)."""
+    app.extensions["widget_group_commit"] = GroupCommitter(app)

@@ -1,0 +1,127 @@
+"""Widget answers are acknowledged once staged (group commit) and recorded as responses by the worker."""
+import json
+import secrets
+import threading
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback_app.models import Response, SurveyKind, WidgetSubmission
+from feedback_app.services import ingest
+from tests.factories import create_survey
+from tests.support.processes import app_environment, celery_worker, serve_app, wait_until
+from tests.widgets.conftest import ORIGIN, new_key
+
+
+def _answer_url(workspace, survey):
+    return f"/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
+
+
+def _count(db, model):
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(model.id)))
+
+
+def _post_over_http(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Origin": ORIGIN})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _post_concurrently(send, bodies, threads):
+    statuses, lock = [], threading.Lock()
+
+    def run(chunk):
+        for body in chunk:
+            status = send(body)
+            with lock:
+                statuses.append(status)
+
+    workers = [threading.Thread(target=run, args=(bodies[i::threads],)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    return statuses
+
+
+def test_concurrent_answers_share_commits_and_each_becomes_one_response(app, db, workspace, monkeypatch):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    batch_sizes = []
+    real_insert = ingest._insert
+    monkeypatch.setattr(ingest, "_insert", lambda rows: batch_sizes.append(len(rows)) or real_insert(rows))
+    url = _answer_url(workspace, survey)
+    bodies = [{"score": n % 11, "comment": f"Answer {n}", "submission_key": new_key()} for n in range(160)]
+
+    def send(body):
+        return app.test_client().post(url, json=body, headers={"Origin": ORIGIN}).status_code
+
+    statuses = _post_concurrently(send, bodies, threads=16)
+    assert statuses == [202] * 160
+    assert _count(db, Response) == 160
+    assert _count(db, WidgetSubmission) == 0
+    assert sum(batch_sizes) == 160
+    assert len(batch_sizes) < 160  # answers arriving together were committed together
+    stored = dict(db.session.execute(select(Response.comment, Response.score)).all())
+    assert stored == {body["comment"]: body["score"] for body in bodies}
+
+
+def test_a_staged_answer_that_cannot_be_recorded_is_kept_with_its_error(db, workspace):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    good, bad = ({"score": score, "submission_key": new_key()} for score in (9, 42))
+    db.session.add_all(WidgetSubmission(workspace_id=workspace.id, survey_id=survey.id,
+                                        payload={"data": data, "answers": {}, "locales": []}) for data in (bad, good))
+    db.session.commit()
+    for _ in range(ingest.MAX_ATTEMPTS + 1):
+        ingest.process_pending()
+    assert db.session.scalars(select(Response.score)).all() == [9]
+    kept = db.session.scalar(select(WidgetSubmission))
+    assert kept.attempts == ingest.MAX_ATTEMPTS
+    assert "between 0 and 10" in kept.last_error
+    assert ingest.pending_count(workspace) == 0  # given up on: no longer counted as waiting
+
+
+def test_one_answer_the_database_refuses_does_not_cost_its_batch_the_others(app, db, workspace):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    row = {"workspace_id": workspace.id, "payload": {"data": {"score": 9, "submission_key": new_key()},
+                                                     "answers": {}, "locales": []}}
+    # The survey of the first was deleted between the request's checks and the commit.
+    refused, kept = ingest._Waiting({**row, "survey_id": survey.id + 1000}), ingest._Waiting({**row, "survey_id": survey.id})
+    ingest.GroupCommitter(app)._write([refused, kept])
+    assert refused.committed.is_set() and refused.error is not None and refused.submission_id is None
+    assert kept.committed.is_set() and kept.error is None
+    assert db.session.scalar(select(Response.score)) == 9  # recorded (the task runs eagerly in tests)
+
+
+def _redis_url():
+    import redis
+
+    # A database of our own on the shared Redis, so that no other test run's worker takes our tasks.
+    url = f"redis://127.0.0.1:6379/{secrets.randbelow(14) + 2}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return url
+
+
+@pytest.mark.worker
+@pytest.mark.timeout(180)
+def test_a_real_worker_records_every_answer_a_served_app_acknowledged(app, db, workspace, tmp_path):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=_redis_url())
+    bodies = [{"score": n % 11, "comment": f"Answer {n}", "submission_key": uuid.uuid4().hex} for n in range(120)]
+    with serve_app(environment, workers=2) as base_url, \
+            celery_worker(environment, queues=["default"], log_path=tmp_path / "worker.log"):
+        url = base_url + _answer_url(workspace, survey)
+        statuses = _post_concurrently(lambda body: _post_over_http(url, body), bodies, threads=12)
+        assert statuses == [202] * 120
+        wait_until(lambda: _count(db, Response) == 120 and _count(db, WidgetSubmission) == 0, timeout=90)
+    assert sorted(db.session.scalars(select(Response.comment))) == sorted(body["comment"] for body in bodies)
