@@ -288,8 +288,7 @@ def check_widget_answer(workspace, survey, data, *, answers=None):
     fields = parse_answer(survey, data, answers=answers)
     responses.validate_fields(survey, score=fields["score"], comment=fields["comment"],
                               churn_reason=fields["churn_reason"], answers=fields["answers"])
-    if survey.kind == SurveyKind.CHURN_EXIT and fields["churn_reason"] is None:
-        raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
+    responses.require_churn_reason(survey, fields["churn_reason"])
     display_id = data.get("display_id")
     if display_id is not None and (isinstance(display_id, bool) or not isinstance(display_id, int)):
         raise InvalidInput("The display id must be a whole number.", fields={"display_id": ["not an integer"]})
@@ -308,7 +307,7 @@ def submit_answer(workspace, survey, data, *, answers=None, locales=()):
     :param locales: the visitor's languages in order of preference (after the person's own).
     :raises InvalidInput: on wrong types or values out of the survey's range.
     :raises PermissionDenied: for an unverified identity when verification is required.
-        """
+    """
     person = identify(workspace, check_identity(workspace, data.get("identity")), _commit=False)
     visitor_id = clean_visitor_id(data.get("visitor_id"))
     fields = parse_answer(survey, data, answers=answers)

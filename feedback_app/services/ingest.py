@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
-from feedback_app.models import Survey, WidgetSubmission, Workspace, utcnow
+from feedback_app.models import Survey, WidgetSubmission, Workspace
 from feedback_app.services import collection
 from feedback_app.services.exceptions import ServiceError, Unavailable
 
@@ -130,7 +130,7 @@ def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
     :raises Unavailable: when the database does not take the answer in time.
     """
     collection.check_widget_answer(workspace, survey, data, answers=answers)
-    row = {"workspace_id": workspace.id, "survey_id": survey.id, "received_at": utcnow(), "attempts": 0,
+    row = {"workspace_id": workspace.id, "survey_id": survey.id,
            "payload": {"data": {key: data[key] for key in collection.WIDGET_ANSWER_FIELDS if key in data},
                        "answers": answers or {}, "locales": [locale for locale in locales if locale]}}
     # The request's read transaction ends before it waits, giving its connection back to the pool

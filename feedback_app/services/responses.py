@@ -118,6 +118,15 @@ def validate_fields(survey, *, score=None, comment=None, churn_reason=None, answ
             validate_answers(survey, answers))
 
 
+def require_churn_reason(survey, churn_reason):
+    """Refuse a new churn-exit answer without its reason.
+
+    :raises InvalidInput: if ``survey`` is a churn-exit survey and no reason is given.
+    """
+    if survey.kind == SurveyKind.CHURN_EXIT and churn_reason is None:
+        raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
+
+
 def _existing_response(workspace, submission_key, survey_request):
     if submission_key:
         found = db.session.scalar(select(Response).where(Response.submission_key == submission_key))
@@ -152,8 +161,7 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
                                comment=comment if comment is not None else _UNSET,
                                churn_reason=churn_reason if churn_reason is not None else _UNSET,
                                answers=answers or _UNSET, _commit=False)
-    if survey.kind == SurveyKind.CHURN_EXIT and churn_reason is None:
-        raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
+    require_churn_reason(survey, churn_reason)
     now = utcnow()
     response = Response(
         workspace_id=workspace.id, survey_id=survey.id, person_id=getattr(person, "id", None),
