@@ -102,3 +102,23 @@ def login(client):
         return response
 
     return log_in
+
+
+@pytest.fixture()
+def private_redis_url():
+    """Yield a database of our own on the local Redis, emptied afterwards; skip without Redis.
+
+    Our own, so that no other test run's worker takes our tasks; emptied, so that messages our
+    app sent to queues no worker of ours consumed never reach a later test's worker.
+    """
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{secrets.randbelow(14) + 2}"
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    yield url
+    client.flushdb()
+    client.close()

@@ -1,4 +1,7 @@
 """Helpers for the widget tests: a workspace that allows one origin, and JSON posts from it."""
+import json
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -26,3 +29,14 @@ def post(client):
 
 def new_key():
     return uuid.uuid4().hex
+
+
+def post_over_http(url, body, *, timeout=10):
+    """POST ``body`` as JSON from a page at ``ORIGIN`` to a served app; return the status code."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Origin": ORIGIN})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

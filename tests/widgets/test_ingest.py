@@ -1,9 +1,5 @@
 """Widget answers are acknowledged once staged (group commit) and recorded as responses by the worker."""
-import json
-import secrets
 import threading
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -13,7 +9,7 @@ from feedback_app.models import Response, SurveyKind, WidgetSubmission
 from feedback_app.services import ingest
 from tests.factories import create_survey
 from tests.support.processes import app_environment, celery_worker, serve_app, wait_until
-from tests.widgets.conftest import ORIGIN, new_key
+from tests.widgets.conftest import ORIGIN, new_key, post_over_http
 
 
 def _answer_url(workspace, survey):
@@ -23,16 +19,6 @@ def _answer_url(workspace, survey):
 def _count(db, model):
     db.session.expire_all()
     return db.session.scalar(select(func.count(model.id)))
-
-
-def _post_over_http(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Origin": ORIGIN})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def _post_concurrently(send, bodies, threads):
@@ -93,35 +79,25 @@ def test_one_answer_the_database_refuses_does_not_cost_its_batch_the_others(app,
     row = {"workspace_id": workspace.id, "payload": {"data": {"score": 9, "submission_key": new_key()},
                                                      "answers": {}, "locales": []}}
     # The survey of the first was deleted between the request's checks and the commit.
-    refused, kept = ingest._Waiting({**row, "survey_id": survey.id + 1000}), ingest._Waiting({**row, "survey_id": survey.id})
+    refused = ingest._Waiting({**row, "survey_id": survey.id + 1000})
+    kept = ingest._Waiting({**row, "survey_id": survey.id})
     ingest.GroupCommitter(app)._write([refused, kept])
     assert refused.committed.is_set() and refused.error is not None and refused.submission_id is None
     assert kept.committed.is_set() and kept.error is None
     assert db.session.scalar(select(Response.score)) == 9  # recorded (the task runs eagerly in tests)
 
 
-def _redis_url():
-    import redis
-
-    # A database of our own on the shared Redis, so that no other test run's worker takes our tasks.
-    url = f"redis://127.0.0.1:6379/{secrets.randbelow(14) + 2}"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    return url
-
-
 @pytest.mark.worker
 @pytest.mark.timeout(180)
-def test_a_real_worker_records_every_answer_a_served_app_acknowledged(app, db, workspace, tmp_path):
+def test_a_real_worker_records_every_answer_a_served_app_acknowledged(
+        app, db, workspace, tmp_path, private_redis_url):
     survey = create_survey(workspace, SurveyKind.NPS)
-    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=_redis_url())
+    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=private_redis_url)
     bodies = [{"score": n % 11, "comment": f"Answer {n}", "submission_key": uuid.uuid4().hex} for n in range(120)]
     with serve_app(environment, workers=2) as base_url, \
             celery_worker(environment, queues=["default"], log_path=tmp_path / "worker.log"):
         url = base_url + _answer_url(workspace, survey)
-        statuses = _post_concurrently(lambda body: _post_over_http(url, body), bodies, threads=12)
+        statuses = _post_concurrently(lambda body: post_over_http(url, body, timeout=30), bodies, threads=12)
         assert statuses == [202] * 120
         wait_until(lambda: _count(db, Response) == 120 and _count(db, WidgetSubmission) == 0, timeout=90)
     assert sorted(db.session.scalars(select(Response.comment))) == sorted(body["comment"] for body in bodies)

@@ -1,7 +1,4 @@
 """Rate limits of the widget API, on a production-like server where they are on (tests turn them off)."""
-import json
-import urllib.error
-import urllib.request
 import uuid
 
 from sqlalchemy import func, select
@@ -10,19 +7,8 @@ from feedback_app.models import Response, SurveyKind
 from feedback_app.services import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app
+from tests.widgets.conftest import ORIGIN, post_over_http
 from widgets import security
-
-ORIGIN = "https://shop.example.com"
-
-
-def _post(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Origin": ORIGIN})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
@@ -32,7 +18,7 @@ def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
     environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], FEEDBACK_RATELIMIT_ENABLED="true")
     with serve_app(environment) as base_url:
         url = f"{base_url}/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
-        statuses = [_post(url, {"score": 7, "submission_key": uuid.uuid4().hex}) for _ in range(limit + 5)]
+        statuses = [post_over_http(url, {"score": 7, "submission_key": uuid.uuid4().hex}) for _ in range(limit + 5)]
     assert statuses.count(202) == limit
     assert statuses[limit:] == [429] * 5
     ingest.process_pending(limit=2 * limit)  # the worker's part: this app process has no worker

@@ -1,6 +1,5 @@
 """Webhooks: signed deliveries to a real receiver on loopback, retries, replay, SSRF guard."""
 import json
-import secrets
 import time
 from datetime import timedelta
 
@@ -144,21 +143,9 @@ def test_signature_refuses_old_timestamps_and_changed_bodies():
     assert not webhooks.verify_signature(secret, body, "garbage")
 
 
-def _redis_url():
-    import redis
-
-    # A database of our own on the shared Redis, so that no other test run's worker takes our tasks.
-    url = f"redis://127.0.0.1:6379/{secrets.randbelow(14) + 2}"
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    return url
-
-
 @pytest.mark.worker
-def test_real_worker_retries_after_a_500_until_delivered(app, db, tmp_path):
-    broker_url = _redis_url()
+def test_real_worker_retries_after_a_500_until_delivered(app, db, tmp_path, private_redis_url):
+    broker_url = private_redis_url
     workspace = create_workspace()
     environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=broker_url,
                                   FEEDBACK_WEBHOOKS_ALLOW_PRIVATE="true")
