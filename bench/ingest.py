@@ -164,6 +164,31 @@ def _wrk(url, *, seconds, connections, threads, run_id, workdir):
     return result
 
 
+def _server_cpu_seconds(base_url):
+    """Return the CPU time used so far by the gunicorn processes serving ``base_url`` (master and workers).
+
+    Unlike requests/s, CPU per request does not depend on what else the machine is doing.
+    """
+    bind = urlsplit(base_url).netloc.encode()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        except OSError:  # exited meanwhile
+            continue
+    return total
+
+
+def _measured_wrk(base_url, path, **load):
+    before = _server_cpu_seconds(base_url)
+    result = _wrk(base_url + path, **load)
+    result["cpu_ms"] = (_server_cpu_seconds(base_url) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def _serve(environment, app_spec, workers):
     from tests.support.processes import serve_app
 
@@ -202,16 +227,17 @@ def run_backend(name, database_url, args, workdir):
     environment = app_environment(database_url, FEEDBACK_RATELIMIT_ENABLED="false")
     load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads, "workdir": workdir}
     with _serve(environment, "bench.ingest:bare_app", args.workers) as base_url:
-        bare = _wrk(base_url + path, run_id="bare", **load)
+        bare = _measured_wrk(base_url, path, run_id="bare", **load)
     with _serve(environment, "feedback_app.wsgi:app", args.workers) as base_url:
-        real = _wrk(base_url + path, run_id=name, **load)
+        real = _measured_wrk(base_url, path, run_id=name, **load)
     staged, found, rows, distinct_keys, left, seconds = _record_and_count(database_url, token, real["ids"])
     distinct_acked = len(set(real["ids"]))
     ratio = real["rps"] / bare["rps"] if bare["rps"] else 0.0
     print(f"\n== {name}: {args.connections} connections, {args.seconds}s, gunicorn {args.workers} workers x 4 threads")
-    print(f"bare endpoint   {bare['rps']:8.0f} req/s   p50 {bare['p50_ms']:6.2f} ms   p99 {bare['p99_ms']:6.2f} ms")
+    print(f"bare endpoint   {bare['rps']:8.0f} req/s   p50 {bare['p50_ms']:6.2f} ms   p99 {bare['p99_ms']:6.2f} ms"
+          f"   server CPU {bare['cpu_ms']:.2f} ms/request")
     print(f"widget submit   {real['rps']:8.0f} req/s   p50 {real['p50_ms']:6.2f} ms   p99 {real['p99_ms']:6.2f} ms"
-          f"   errors {real['errors']}")
+          f"   server CPU {real['cpu_ms']:.2f} ms/request   errors {real['errors']}")
     print(f"ratio to bare   {ratio:.2f}   (target >= 0.50; p99 target < 50 ms: "
           f"{'met' if ratio >= 0.5 and real['p99_ms'] < 50 else 'NOT met'})")
     stored_all = found == distinct_acked == real["acked"] and left == 0 and rows == distinct_keys == staged

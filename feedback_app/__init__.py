@@ -39,7 +39,7 @@ def register_extensions(app):
     from feedback_app import tasks
     from feedback_app.auth.access import init_login
     from feedback_app.extensions import csrf, db, limiter, migrate
-    from feedback_app.services import events, ingest
+    from feedback_app.services import events, ingest, widget_config
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_directory()))
@@ -49,6 +49,7 @@ def register_extensions(app):
     tasks.init_app(app)
     events.init_app(app)
     ingest.init_app(app)
+    widget_config.init_app(app)
 
 
 def _migrations_directory():

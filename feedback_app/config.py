@@ -109,6 +109,12 @@ class Config:
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
     OUTBOX_SWEEP_SECONDS = _env("FEEDBACK_OUTBOX_SWEEP_SECONDS", 60)
 
+    # Widget answers: a web process keeps a workspace's and a survey's widget settings this long
+    # (a change made in another process is seen within it), and tells the worker to record the
+    # staged answers at most once per notify interval.
+    WIDGET_CONFIG_TTL_SECONDS = _env("FEEDBACK_WIDGET_CONFIG_TTL_SECONDS", 5)
+    WIDGET_NOTIFY_INTERVAL_SECONDS = 0.2
+
     RATELIMIT_STORAGE_URI = _env("FEEDBACK_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env("FEEDBACK_RATELIMIT_ENABLED", True)
@@ -136,6 +142,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_ENABLED = False
     CELERY_TASK_ALWAYS_EAGER = True  # the worker tests start a real worker explicitly
+    WIDGET_NOTIFY_INTERVAL_SECONDS = 0  # so a widget answer is recorded before its 202 returns
     BROKER_URL = "memory://"
     RATELIMIT_ENABLED = False
     WEBHOOKS_ALLOW_PRIVATE = True  # tests deliver to receivers on loopback
@@ -159,6 +166,7 @@ INT_SETTINGS = {
     "OUTBOX_SWEEP_SECONDS": "FEEDBACK_OUTBOX_SWEEP_SECONDS",
     "HEARTBEAT_SECONDS": "FEEDBACK_HEARTBEAT_SECONDS",
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
+    "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",
 }
 BOOL_SETTINGS = {
     "SESSION_COOKIE_SECURE": "FEEDBACK_SECURE_COOKIES",

@@ -21,7 +21,7 @@ class QuestionType:
 
     def prompt(self, question, locale):
         prompts = question.prompts or {}
-        return prompts.get(locale) or prompts.get(question.survey.default_locale) or next(iter(prompts.values()), "")
+        return prompts.get(locale) or prompts.get(question.default_locale) or next(iter(prompts.values()), "")
 
     def describe(self, question, locale):
         return {"key": question.key, "kind": str(question.kind), "prompt": self.prompt(question, locale),
@@ -72,14 +72,14 @@ class ChoiceQuestion(QuestionType):
 
     def choices(self, question, locale):
         choices = (question.options or {}).get("choices") or {}
-        return choices.get(locale) or choices.get(question.survey.default_locale) or next(iter(choices.values()), [])
+        return choices.get(locale) or choices.get(question.default_locale) or next(iter(choices.values()), [])
 
     def describe(self, question, locale):
         return {**super().describe(question, locale), "choices": self.choices(question, locale),
                 "multiple": self.multiple}
 
     def parse(self, question, raw):
-        stored = self.choices(question, question.survey.default_locale)
+        stored = self.choices(question, question.default_locale)
         picked = raw if self.multiple else [raw]
         if not isinstance(picked, list) or not picked or len(picked) > len(stored):
             raise ValueError("must be a list of choice numbers" if self.multiple else "must be a choice number")

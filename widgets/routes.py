@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Blueprint, current_app, make_response, request
 from feedback_app.extensions import limiter
 from feedback_app.models import SurveyKind
-from feedback_app.services import collection, ingest
+from feedback_app.services import collection, ingest, widget_config
 from feedback_app.services.exceptions import InvalidInput
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
@@ -63,9 +63,10 @@ def _locale_candidates(person, data):
 
 @bp.route(API + "/config", methods=["POST", "OPTIONS"])
 @public_api
-def config(workspace):
+def config(widget_workspace):
     """Return the surveys this visitor may be shown now, with texts in their language."""
     data = json_body()
+    workspace = collection.get_live_workspace(widget_workspace.id)
     person, visitor_id = _visitor(workspace, data)
     surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id)
     body = [survey_json(s, collection.pick_locale(s, *_locale_candidates(person, data))) for s in surveys]
@@ -75,10 +76,11 @@ def config(workspace):
 @bp.route(API + "/surveys/<survey_token>/displays", methods=["POST", "OPTIONS"])
 @limiter.limit(security.IP_LIMIT, methods=["POST"])
 @public_api
-def display(workspace, survey_token):
+def display(widget_workspace, survey_token):
     """Record that the widget showed a survey."""
     data = json_body()
-    survey = collection.get_widget_survey(workspace, survey_token)
+    survey = widget_config.widget_survey(widget_workspace, survey_token)
+    workspace = collection.get_live_workspace(widget_workspace.id)
     person, visitor_id = _visitor(workspace, data, _commit=False)
     page_url = data.get("url") if isinstance(data.get("url"), str) else None
     shown = collection.record_display(workspace, survey, person=person, visitor_id=visitor_id, page_url=page_url)
@@ -88,9 +90,10 @@ def display(workspace, survey_token):
 @bp.route(API + "/displays/<int:display_id>/dismiss", methods=["POST", "OPTIONS"])
 @limiter.limit(security.IP_LIMIT, methods=["POST"])
 @public_api
-def dismiss(workspace, display_id):
+def dismiss(widget_workspace, display_id):
     """Record that the visitor closed the survey without answering."""
     data = json_body()
+    workspace = collection.get_live_workspace(widget_workspace.id)
     person, visitor_id = _visitor(workspace, data, _commit=False)
     collection.dismiss_display(workspace, display_id, person=person, visitor_id=visitor_id)
     return json_response({"status": "dismissed"})
@@ -103,7 +106,7 @@ def dismiss(workspace, display_id):
 def respond(workspace, survey_token):
     """Accept a score at once, or the same answer completed with its comment (one response either way)."""
     data = json_body()
-    survey = collection.get_widget_survey(workspace, survey_token)
+    survey = widget_config.widget_survey(workspace, survey_token)
     if security.is_bot(data):
         current_app.logger.info("honeypot filled on survey %s; answer dropped", survey.id)
         return json_response({"status": "received"}, 202)

@@ -3,7 +3,7 @@ import functools
 
 from flask import abort, g, jsonify, make_response, request
 
-from feedback_app.services import collection
+from feedback_app.services import widget_config
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 
 # A widget answer is a score, a comment and a few properties: 16 KB is generous and keeps a
@@ -33,13 +33,14 @@ def _cors_headers(response, origin):
 def public_api(view):
     """Resolve the workspace from its public key and allow only its origins (CORS, preflight).
 
+    The view receives the workspace as a :class:`~feedback_app.services.widget_config.WidgetWorkspace`.
     The Origin header is required: browsers always send it on these cross-origin requests, and a
     disallowed page gets 403 before anything is read or stored.
     """
 
     @functools.wraps(view)
     def wrapper(public_key, **kwargs):
-        workspace = collection.get_workspace_by_public_key(public_key)
+        workspace = widget_config.workspace_by_public_key(public_key)
         origin = request.headers.get("Origin", "")
         if not workspace.allows_origin(origin):
             raise PermissionDenied("This site is not allowed to use the widget of this workspace.")

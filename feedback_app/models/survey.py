@@ -95,6 +95,11 @@ class Question(Base):
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 
+    @property
+    def default_locale(self):
+        """The survey's default locale, whose prompts and choices are the stored values."""
+        return self.survey.default_locale
+
 
 class SurveyRequest(TimestampMixin, Base):
     """An invitation of one person to one survey, by email or another channel."""

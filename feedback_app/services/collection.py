@@ -25,27 +25,15 @@ MAX_COMMENT = 5000
 MAX_PROPERTIES = 50
 
 
-def get_workspace_by_public_key(public_key):
-    """Return the live workspace whose widget key is ``public_key``.
+def get_live_workspace(workspace_id):
+    """Return the workspace with ``workspace_id`` unless it was deleted.
 
-    :raises NotFound: for an unknown key or a deleted workspace.
+    :raises NotFound: for an unknown or deleted workspace.
     """
-    workspace = db.session.scalar(select(Workspace).where(Workspace.public_key == public_key))
+    workspace = db.session.get(Workspace, workspace_id)
     if workspace is None or workspace.deleted_at is not None:
         raise NotFound("Unknown widget key.")
     return workspace
-
-
-def get_widget_survey(workspace, token):
-    """Return the workspace's active survey with public ``token`` offered on the widget.
-
-    :raises NotFound: when no such survey is open to the widget in this workspace.
-    """
-    survey = db.session.scalar(
-        select(Survey).where(Survey.workspace_id == workspace.id, Survey.token == str(token)))
-    if survey is None or not survey.is_active or Channel.WIDGET not in (survey.channels or ()):
-        raise NotFound("Unknown survey.")
-    return survey
 
 
 def identity_signature(workspace, user_id):

@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
@@ -33,23 +34,50 @@ PROCESS_CHUNK = 200
 class _Waiting:
     """One request's answer, waiting for the commit of the batch that holds it."""
 
-    __slots__ = ("row", "committed", "submission_id", "error")
+    __slots__ = ("row", "submission_id", "error", "_pending")
 
     def __init__(self, row):
         self.row = row
-        self.committed = threading.Event()
         self.submission_id = None
         self.error = None
+        # A bare lock held until the writer is done: the cheapest wake-up there is, and every
+        # request pays for one (an Event builds a Condition and a fresh lock per wait).
+        self._pending = threading.Lock()
+        self._pending.acquire()
+
+    def finish(self, *, submission_id=None, error=None):
+        """Record the outcome and release the waiting request (once; later calls change nothing)."""
+        if self._pending.locked():
+            self.submission_id, self.error = submission_id, error
+            self._pending.release()
+
+    @property
+    def finished(self):
+        return not self._pending.locked()
+
+    def wait(self, timeout):
+        """Return whether the writer finished within ``timeout`` seconds."""
+        return self._pending.acquire(timeout=timeout)
 
 
 class GroupCommitter:
-    """This process's writer: one thread inserting whatever answers are waiting, one commit per batch."""
+    """This process's writer: one thread inserting whatever answers are waiting, one commit per batch.
 
-    def __init__(self, app):
+    While answers keep coming it keeps one connection (no pool checkout and liveness ping per
+    batch) and tells the worker at most once per ``notify_interval`` seconds: one message makes
+    the worker record every answer staged before it, so a message per batch would only cost
+    broker round trips. The connection goes back to the pool before the last waiting answer is
+    released, so nothing holds it once the answers stop.
+    """
+
+    def __init__(self, app, *, notify_interval=0.2):
         self._app = app
+        self._notify_interval = notify_interval
         self._lock = threading.Lock()
         self._pid = None
         self._queue = None
+        self._last_notified = float("-inf")
+        self._notify_pending = False
 
     def stage(self, row):
         """Insert ``row`` into ``widget_submissions`` with the others waiting; return its id once committed.
@@ -58,7 +86,7 @@ class GroupCommitter:
         """
         waiting = _Waiting(row)
         self._running_queue().put(waiting)
-        if not waiting.committed.wait(ACK_TIMEOUT_SECONDS):
+        if not waiting.wait(ACK_TIMEOUT_SECONDS):
             raise Unavailable("Your answer could not be saved in time; please send it again.")
         if waiting.error is not None:
             raise Unavailable("Your answer could not be saved; please send it again.")
@@ -76,48 +104,87 @@ class GroupCommitter:
 
     def _write_forever(self, waiting_answers):
         with self._app.app_context():
+            connection = None
             while True:
-                batch = [waiting_answers.get()]
-                while len(batch) < MAX_BATCH:
-                    try:
-                        batch.append(waiting_answers.get_nowait())
-                    except queue.Empty:
-                        break
+                batch = self._next_batch(waiting_answers)
+                if batch is None:
+                    self._notify_worker()
+                    continue
                 try:
-                    self._write(batch)
+                    connection = connection if connection is not None else db.engine.connect()
+                    self._write(batch, connection=connection, keep_connection=not waiting_answers.empty())
                 except Exception as error:  # noqa: BLE001  (this thread must outlive any failure)
                     logger.exception("widget group commit failed")
                     for waiting in batch:
-                        waiting.error = waiting.error or error
-                        waiting.committed.set()
+                        waiting.finish(error=error)
+                if connection is not None and (connection.closed or connection.invalidated):
+                    connection = None
 
-    def _write(self, batch):
+    def _next_batch(self, waiting_answers):
+        """Return every answer waiting now (at least one), or None when a message to the worker falls due first."""
         try:
-            ids = _insert([waiting.row for waiting in batch])
+            batch = [waiting_answers.get(timeout=self._notify_wait())]
+        except queue.Empty:
+            return None
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(waiting_answers.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _write(self, batch, *, connection=None, keep_connection=False):
+        """Insert ``batch``, tell the worker, then release each waiting request with its id or error."""
+        connection = connection if connection is not None else db.engine.connect()
+        try:
+            outcomes = self._insert_batch(connection, batch)
+        finally:
+            if not keep_connection:
+                connection.close()
+        if any(submission_id is not None for submission_id, _error in outcomes):
+            self._notify_pending = True
+            if time.monotonic() - self._last_notified >= self._notify_interval:
+                self._notify_worker()
+        for waiting, (submission_id, error) in zip(batch, outcomes):
+            waiting.finish(submission_id=submission_id, error=error)
+
+    @staticmethod
+    def _insert_batch(connection, batch):
+        """Return ``(submission id, None)`` or ``(None, error)`` for each answer of ``batch``."""
+        try:
+            return [(submission_id, None) for submission_id in _insert(connection, [waiting.row for waiting in batch])]
         except SQLAlchemyError:
+            if connection.invalidated:
+                raise  # the connection died: every answer of the batch is refused, none half-stored
             # One bad row (its survey deleted a moment ago) must not cost the others their answer.
             logger.warning("batch of %d widget answers failed; inserting them one by one", len(batch), exc_info=True)
-            ids = []
+            outcomes = []
             for waiting in batch:
                 try:
-                    ids.extend(_insert([waiting.row]))
+                    outcomes.append((_insert(connection, [waiting.row])[0], None))
                 except SQLAlchemyError as error:
-                    waiting.error = error
-                    ids.append(None)
-        if any(submission_id is not None for submission_id in ids):
-            try:
-                enqueue_processing()
-            except Exception:  # noqa: BLE001  (the answers are committed; the periodic sweep records them)
-                logger.exception("could not ask the worker to record %d widget answers", len(batch))
-        for waiting, submission_id in zip(batch, ids):
-            waiting.submission_id = submission_id
-            waiting.committed.set()
+                    outcomes.append((None, error))
+            return outcomes
+
+    def _notify_wait(self):
+        """Return how long to wait for answers before a due message to the worker must go (None: no limit)."""
+        if not self._notify_pending:
+            return None
+        return max(0.0, self._last_notified + self._notify_interval - time.monotonic())
+
+    def _notify_worker(self):
+        self._notify_pending = False
+        self._last_notified = time.monotonic()
+        try:
+            enqueue_processing()
+        except Exception:  # noqa: BLE001  (the answers are committed; the periodic sweep records them)
+            logger.exception("could not ask the worker to record the staged widget answers")
 
 
-def _insert(rows):
+def _insert(connection, rows):
     table = WidgetSubmission.__table__
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    with db.engine.begin() as connection:
+    with connection.begin():
         return list(connection.execute(statement, rows).scalars())
 
 
@@ -133,9 +200,10 @@ def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
     row = {"workspace_id": workspace.id, "survey_id": survey.id,
            "payload": {"data": {key: data[key] for key in collection.WIDGET_ANSWER_FIELDS if key in data},
                        "answers": answers or {}, "locales": [locale for locale in locales if locale]}}
-    # The request's read transaction ends before it waits, giving its connection back to the pool
-    # (nothing may load after this); on SQLite an open reader would also hold back checkpoints.
-    db.session.commit()
+    # A read transaction (the configuration was not cached) ends before the request waits, giving
+    # its connection back to the pool; on SQLite an open reader would also hold back checkpoints.
+    if db.session().in_transaction():
+        db.session.commit()
     return current_app.extensions["widget_group_commit"].stage(row)
 
 
@@ -189,4 +257,5 @@ def pending_count(workspace=None):
 
 def init_app(app):
     """Give ``app`` its writer (started on first use in each process)."""
-    app.extensions["widget_group_commit"] = GroupCommitter(app)
+    app.extensions["widget_group_commit"] = GroupCommitter(
+        app, notify_interval=app.config["WIDGET_NOTIFY_INTERVAL_SECONDS"])

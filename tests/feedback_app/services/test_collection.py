@@ -5,7 +5,7 @@ import pytest
 
 from feedback_app.models import Channel, SurveyKind
 from feedback_app.models.base import utcnow
-from feedback_app.services import collection
+from feedback_app.services import collection, widget_config
 from feedback_app.services.exceptions import InvalidInput, NotFound, PermissionDenied
 from tests.factories import create_person, create_survey, create_workspace
 
@@ -117,4 +117,4 @@ def test_submit_answer_stores_then_completes_one_response(workspace):
 def test_a_survey_of_another_workspace_is_not_found_by_token(workspace):
     other = create_survey(create_workspace("Other"), SurveyKind.NPS)
     with pytest.raises(NotFound):
-        collection.get_widget_survey(workspace, other.token)
+        widget_config.widget_survey(workspace, other.token)
