@@ -1,2 +1,11 @@
 """The triage dashboard blueprint; importing the page modules registers their views on ``bp``."""
-from feedback_app.dashboard import follow_ups, overview, people, responses, settings, surveys, themes  # noqa: F401
+from feedback_app.dashboard import (  # noqa: F401
+    actions,
+    follow_ups,
+    overview,
+    people,
+    responses,
+    settings,
+    surveys,
+    themes,
+)

@@ -16,7 +16,7 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from feedback_app.models import Channel, Role, SurveyKind
+from feedback_app.models import ActionStatus, Channel, Role, SurveyKind
 
 
 def choices(pairs):
@@ -120,6 +120,46 @@ class MoveResponseForm(FlaskForm):
     to_theme = SelectField("Move to", coerce=lambda v: int(v) if v not in (None, "") else None,
                            validators=[Optional()], validate_choice=False)
     submit = SubmitField("Move")
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+ACTION_STATUS_LABELS = {
+    ActionStatus.PLANNED: "Planned", ActionStatus.IN_PROGRESS: "In progress", ActionStatus.SHIPPED: "Shipped",
+    ActionStatus.CLOSED: "Closed", ActionStatus.WONT_DO: "Won't do",
+}
+
+
+class ActionForm(FlaskForm):
+    """An action's fields; the owner and theme choices are the workspace's, set by the view."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description (for the team)", validators=[Optional(), Length(max=10_000)])
+    public_message = TextAreaField("Public message (what changed, in the email to customers)",
+                                   validators=[Optional(), Length(max=10_000)])
+    owner = SelectField("Owner", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    due_date = DateField("Due date", validators=[Optional()])
+    theme = SelectField("Theme", coerce=_optional_int, validators=[Optional()], validate_choice=False)
+    response_ids = HiddenField()
+    submit = SubmitField("Save")
+
+    def linked_response_ids(self):
+        return [int(value) for value in (self.response_ids.data or "").split(",") if value.strip().isdigit()]
+
+
+class ActionStatusForm(FlaskForm):
+    status = SelectField("Status", choices=choices((status.value, label) for status, label in
+                                                   ACTION_STATUS_LABELS.items()))
+    submit = SubmitField("Change status")
+
+
+class LinkActionForm(FlaskForm):
+    """Link a response to an existing action of the workspace (choices set by the view)."""
+
+    action = SelectField("Action", coerce=int, validate_choice=False)
+    submit = SubmitField("Link")
 
 
 ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]

@@ -6,10 +6,18 @@ from flask import abort, flash, g, redirect, render_template, request, stream_wi
 from flask_login import current_user
 
 from feedback_app.auth.access import role_required
-from feedback_app.dashboard.forms import AssignForm, InboxFilterForm, NoteForm, TagForm, UntagForm, choices
+from feedback_app.dashboard.forms import (
+    AssignForm,
+    InboxFilterForm,
+    LinkActionForm,
+    NoteForm,
+    TagForm,
+    UntagForm,
+    choices,
+)
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import inbox, reports
+from feedback_app.services import actions, inbox, reports
 
 
 def read_inbox_filters(form):
@@ -72,11 +80,17 @@ def response_detail(response_id):
     members = reports.members_of(g.workspace)
     assign_form = AssignForm(assignee=response.assignee_id)
     assign_form.assignee.choices = choices([("", "Nobody")] + members)
+    response_actions = actions.list_actions(g.workspace, response_id=response.id)
+    linked = {action.id for action in response_actions}
+    link_action_form = LinkActionForm()
+    link_action_form.action.choices = choices((action.id, action.title) for action in actions.list_actions(g.workspace)
+                                              if action.id not in linked)
     return render_template("dashboard/response.html", response=response, tag_form=TagForm(),
                            untag_form=UntagForm(), note_form=NoteForm(), assign_form=assign_form,
                            members=dict(members),
                            themes=inbox.themes_of(g.workspace, [response.id]).get(response.id, []),
-                           group=inbox.score_group_of(response.survey.kind, response.score))
+                           group=inbox.score_group_of(response.survey.kind, response.score),
+                           response_actions=response_actions, link_action_form=link_action_form)
 
 
 def _back(response_id):

@@ -198,11 +198,29 @@ def update_action(workspace, action, *, user=None, **fields):
     return action
 
 
+def linked_response_ids(workspace, action):
+    """Return the ids of the responses linked to ``action`` directly (not through its theme), in order.
+
+    :raises NotFound: if ``action`` is not the workspace's.
+    """
+    _check_workspace(workspace, action)
+    return sorted(db.session.scalars(select(ActionResponse.response_id).where(ActionResponse.action_id == action.id)))
+
+
+def link_response(workspace, action, response, *, user=None):
+    """Link ``response`` to ``action`` directly, so that its customer is told when it ships.
+
+    :raises NotFound: if ``action`` is not the workspace's.
+    :raises InvalidInput: if ``response`` is not the workspace's.
+    """
+    return update_action(workspace, action, user=user,
+                         response_ids=[*linked_response_ids(workspace, action), response.id])
+
+
 def _apply(workspace, action, name, value):
     """Set one field; return its old and new values in JSON-able form."""
     if name == "response_ids":
-        old = sorted(db.session.scalars(select(ActionResponse.response_id).where(
-            ActionResponse.action_id == action.id)))
+        old = linked_response_ids(workspace, action)
         new = _response_ids(workspace, value)
         _link_responses(workspace, action, new)
         return old, new

@@ -1,8 +1,9 @@
 """Close-the-loop figures for the team: how much feedback was answered with an outcome, and how fast."""
 import statistics
 from dataclasses import dataclass
+from datetime import timezone
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -15,6 +16,7 @@ from feedback_app.models import (
     Response,
     ResponseTheme,
 )
+from feedback_app.services import action_emails
 
 
 @dataclass(frozen=True)
@@ -32,24 +34,34 @@ class LoopMetrics:
     median_seconds_to_notification: float | None
 
 
-def _first_outcome_sent_at():
-    """Return the correlated subquery: when a response's customer first got an outcome about it.
+def _first_told_at(workspace, period):
+    """Return ``{response id: (received at, first outcome email sent at)}`` for the told responses of ``period``.
 
-    The email counts when it was sent, after the response, to the response's person, for an
-    action the response belongs to (linked directly, or through the action's theme).
+    An email counts when it was sent, after the response, to the response's person, for an
+    action the response belongs to (linked directly, or through the action's theme, followed
+    into the theme that absorbed it if it was merged). The work starts from the sent outcome
+    emails, which are few, rather than from every response of the period.
     """
-    belongs = or_(
-        exists().where(ActionResponse.action_id == Action.id, ActionResponse.response_id == Response.id),
-        exists().where(ResponseTheme.response_id == Response.id, ResponseTheme.theme_id == Action.theme_id,
-                       ResponseTheme.source != LinkSource.EXCLUDED),
-    )
-    return (select(func.min(Notification.sent_at))
-            .join(Action, Action.id == Notification.action_id)
-            .where(Notification.workspace_id == Response.workspace_id, Notification.person_id == Response.person_id,
-                   Notification.kind == NotificationKind.ACTION_UPDATE,
-                   Notification.status == NotificationStatus.SENT, Notification.sent_at >= Response.created_at,
-                   belongs)
-            .correlate(Response).scalar_subquery())
+    sent = (Notification.workspace_id == workspace.id, Notification.kind == NotificationKind.ACTION_UPDATE,
+            Notification.status == NotificationStatus.SENT)
+    action_ids = db.session.scalars(select(Notification.action_id).where(*sent).distinct()).all()
+    told = {}
+    for action in db.session.scalars(select(Action).where(Action.id.in_(action_ids))):
+        direct = select(ActionResponse.response_id).where(ActionResponse.action_id == action.id)
+        themed = select(ResponseTheme.response_id).where(
+            ResponseTheme.workspace_id == workspace.id, ResponseTheme.source != LinkSource.EXCLUDED,
+            ResponseTheme.theme_id.in_(action_emails.theme_ids(workspace, action) or [0]))
+        rows = db.session.execute(
+            select(Response.id, Response.created_at, func.min(Notification.sent_at))
+            .join(Notification, and_(Notification.person_id == Response.person_id,
+                                     Notification.action_id == action.id, *sent,
+                                     Notification.sent_at >= Response.created_at))
+            .where(*period, Response.id.in_(direct.union(themed)))
+            .group_by(Response.id, Response.created_at))
+        for response_id, received_at, told_at in rows:
+            if response_id not in told or told_at < told[response_id][1]:
+                told[response_id] = (received_at, told_at)
+    return told
 
 
 def loop_metrics(workspace, since=None, until=None):
@@ -61,17 +73,22 @@ def loop_metrics(workspace, since=None, until=None):
     """
     if since is not None and until is not None and since > until:
         raise ValueError(f"since {since} is after until {until}")
-    conditions = [Response.workspace_id == workspace.id]
+    period = [Response.workspace_id == workspace.id]
     if since is not None:
-        conditions.append(Response.created_at >= since)
+        period.append(Response.created_at >= since)
     if until is not None:
-        conditions.append(Response.created_at < until)
-    rows = db.session.execute(select(Response.created_at, _first_outcome_sent_at().label("told_at"))
-                              .where(and_(*conditions))).all()
-    delays = [(row.told_at - row.created_at).total_seconds() for row in rows if row.told_at is not None]
+        period.append(Response.created_at < until)
+    responses = db.session.scalar(select(func.count(Response.id)).where(*period))
+    delays = [(_aware(told_at) - _aware(received_at)).total_seconds()
+              for received_at, told_at in _first_told_at(workspace, period).values()]
     return LoopMetrics(
-        responses=len(rows),
+        responses=responses,
         told=len(delays),
-        share_told=len(delays) / len(rows) if rows else None,
+        share_told=len(delays) / responses if responses else None,
         median_seconds_to_notification=statistics.median(delays) if delays else None,
     )
+
+
+def _aware(moment):
+    # Aggregates (min) bypass the column type, so SQLite hands back naive UTC datetimes.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

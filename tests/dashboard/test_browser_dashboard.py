@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from feedback_app.extensions import db as _db
-from feedback_app.models import ResponseTag, Theme, ThemeStatus
+from feedback_app.models import Action, ActionStatus, Notification, ResponseTag, Theme, ThemeStatus
 from tests.dashboard.browser_data import build_dashboard_world
 from tests.factories import PASSWORD
 from tests.support.browser import chromium
@@ -65,6 +65,21 @@ def test_dashboard_end_to_end_in_chromium(db, app):
         assert _db.session.query(Theme).filter_by(workspace_id=workspace.id, key="price").one().status \
             == ThemeStatus.MERGED
 
+        # Plan an action on the theme and ship it: its customers' emails are written at once.
+        page.click("#new-theme-action")
+        page.fill("#action-title", "Sync rebuilt")
+        page.fill("#action-public-message", "Sync no longer loses your changes.")
+        page.click("#save-action")
+        page.wait_for_selector("[data-testid=action-title]:has-text('Sync rebuilt')")
+        assert "will be emailed" in page.text_content("[data-testid=preview-counts]")
+        page.select_option("#action-status-select", "shipped")
+        page.click("#change-status")
+        page.wait_for_selector("text=Now shipped")
+        _db.session.expire_all()
+        action = _db.session.query(Action).filter_by(workspace_id=workspace.id, title="Sync rebuilt").one()
+        assert action.status == ActionStatus.SHIPPED
+        assert _db.session.query(Notification).filter_by(action_id=action.id).count() > 0
+
         # Responses: filter detractors with a search, open one, tag it, find it by its tag.
         page.click("nav.tabs >> text=Responses")
         page.select_option("#score_group", "detractor")
@@ -89,6 +104,7 @@ def test_dashboard_end_to_end_in_chromium(db, app):
 
         # Every other page opens.
         for tab, marker in [("People", "[data-testid=people]"), ("Follow-ups", "[data-testid=follow-ups]"),
+                            ("Actions", "[data-testid=loop-metrics]"),
                             ("Surveys", "[data-testid=snippet]"), ("Settings", "[data-testid=members]")]:
             page.click(f"nav.tabs >> text={tab}")
             page.wait_for_selector(marker)

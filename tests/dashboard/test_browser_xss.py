@@ -3,6 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import FollowUp, ResponseNote, ResponseTag, ResponseTheme, Role, SurveyKind, Theme
+from feedback_app.services import actions
 from tests.factories import PASSWORD, create_person, create_response, create_survey, create_user, create_workspace
 from tests.support.browser import chromium
 from tests.support.processes import app_environment, serve_app
@@ -43,8 +44,10 @@ def poisoned(db):
         FollowUp(workspace_id=workspace.id, response_id=response.id, status="open"),
     ])
     _db.session.commit()
+    action = actions.create_action(workspace, title=PAYLOADS[0], theme=theme, response_ids=[response.id],
+                                   description=PAYLOADS[1], public_message=PAYLOADS[3])
     return {"workspace": workspace, "owner": owner, "survey": churn, "person": person, "response": response,
-            "theme": theme}
+            "theme": theme, "action": action}
 
 
 @pytest.mark.browser
@@ -55,7 +58,8 @@ def test_no_payload_runs_on_any_page(app, poisoned):
         f"/themes/{poisoned['theme'].id}?segment_key=plan", "/responses", f"/responses?q={PAYLOADS[0]}",
         f"/responses/{poisoned['response'].id}", "/people", f"/people?q={PAYLOADS[1]}",
         f"/people/{poisoned['person'].id}", "/follow-ups", "/settings", "/surveys",
-        f"/surveys/{poisoned['survey'].id}",
+        f"/surveys/{poisoned['survey'].id}", "/actions", f"/actions/{poisoned['action'].id}",
+        f"/actions/new?theme={poisoned['theme'].id}",
     ]
     with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
         page = browser.new_page()

@@ -74,3 +74,19 @@ def test_loop_metrics_ignore_a_notification_sent_before_the_feedback(db, smtp):
     actions.update_action(workspace, action, response_ids=[first.id, later.id])
     metrics = loop_metrics(workspace)
     assert (metrics.responses, metrics.told) == (2, 1)
+
+
+def test_loop_metrics_follow_the_action_theme_into_the_theme_that_absorbed_it(db, smtp):
+    from feedback_app.services import themes
+
+    workspace = create_workspace()
+    survey = create_survey(workspace)
+    told = _response(survey, hours=0)
+    theme, absorbing = create_theme(workspace), create_theme(workspace, label="Exports")
+    link(theme, told)
+    action = actions.create_action(workspace, title="Faster", theme=theme, public_message="Faster now.")
+    actions.set_action_status(workspace, action, ActionStatus.SHIPPED)
+    assert smtp.count() == 1
+    themes.merge_themes(workspace, absorbing, theme)  # the response now belongs to ``absorbing`` only
+    metrics = loop_metrics(workspace)
+    assert (metrics.responses, metrics.told, metrics.share_told) == (1, 1, 1.0)

@@ -1,0 +1,173 @@
+"""Actions: what the team does about a theme or chosen responses, its status, and telling the customers.
+
+Shipping an action (or "notify now") writes its customers' emails in the same transaction; the
+preview shows beforehand who will get what and who cannot be reached, and the status of each
+email afterwards. The list carries the close-the-loop figures of the chosen period.
+"""
+from collections import Counter
+from datetime import timedelta
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from feedback_app.auth.access import role_required
+from feedback_app.dashboard.forms import (
+    ACTION_STATUS_LABELS,
+    ActionForm,
+    ActionStatusForm,
+    ConfirmForm,
+    LinkActionForm,
+    choices,
+)
+from feedback_app.dashboard.routes import bp
+from feedback_app.models import Role, utcnow
+from feedback_app.services import actions, inbox, outbox, reports, themes
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.loop_metrics import loop_metrics
+
+PERIODS = (30, 90, 365)
+PREVIEW_ROWS = 50
+NOTIFICATION_ROWS = 50
+
+
+@bp.get("/app/<workspace>/actions")
+def actions_list():
+    """List the actions, newest first, with the share of feedback told of an outcome and how fast."""
+    status = request.args.get("status") or None
+    if status not in {item.value for item in ACTION_STATUS_LABELS}:
+        status = None
+    days = request.args.get("days", type=int)
+    days = days if days in PERIODS else 90
+    return render_template("dashboard/actions.html", actions=actions.list_actions(g.workspace, status=status),
+                           status=status, statuses=ACTION_STATUS_LABELS, days=days, periods=PERIODS,
+                           metrics=loop_metrics(g.workspace, since=utcnow() - timedelta(days=days)),
+                           themes={theme.id: theme for theme in themes.list_themes(g.workspace, include_hidden=True)})
+
+
+def _action_form(form):
+    form.owner.choices = choices([("", "Nobody")] + reports.members_of(g.workspace))
+    form.theme.choices = choices([("", "No theme")] + [(t.id, t.label) for t in themes.list_themes(g.workspace)])
+    return form
+
+
+def _fields(form):
+    return {"title": form.title.data, "description": form.description.data or "",
+            "public_message": form.public_message.data or "", "owner": form.owner.data,
+            "due_date": form.due_date.data, "theme": form.theme.data}
+
+
+def _show_errors(form, error=None):
+    if error is not None:
+        for name, problems in (error.fields or {}).items():
+            if hasattr(form, name):
+                getattr(form, name).errors = [*getattr(form, name).errors, *problems]
+        flash(error.message)
+
+
+@bp.route("/app/<workspace>/actions/new", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def new_action():
+    """Plan an action on a theme (``?theme=``) or on chosen responses (``?response=``, repeatable)."""
+    form = _action_form(ActionForm())
+    if request.method == "GET":
+        form.theme.data = request.args.get("theme", type=int)
+        form.response_ids.data = ",".join(str(i) for i in request.args.getlist("response", type=int))
+    linked = form.linked_response_ids()
+    if form.validate_on_submit():
+        try:
+            action = actions.create_action(g.workspace, response_ids=linked, user=current_user, **_fields(form))
+        except InvalidInput as error:
+            _show_errors(form, error)
+        else:
+            flash(f"Action “{action.title}” planned.")
+            return redirect(url_for("dashboard.action_detail", action_id=action.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("dashboard/action_form.html", form=form, action=None, linked=linked), status
+
+
+@bp.get("/app/<workspace>/actions/<int:action_id>")
+def action_detail(action_id):
+    """Show an action: its fields and status, who would be told what, and each email's status."""
+    action = actions.get_action(g.workspace, action_id)
+    preview = actions.preview_notifications(g.workspace, action)
+    form = _action_form(ActionForm(obj=action, theme=action.theme_id, owner=action.owner_id))
+    return render_template(
+        "dashboard/action.html", action=action, form=form, status_form=ActionStatusForm(status=action.status.value),
+        notify_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS, preview=preview[:PREVIEW_ROWS],
+        preview_counts=Counter(row["outcome"] for row in preview), preview_total=len(preview),
+        counts=actions.notification_status(g.workspace, action),
+        notifications=outbox.list_notifications(g.workspace, action_id=action.id, limit=NOTIFICATION_ROWS),
+        theme=themes.get_theme(g.workspace, action.theme_id) if action.theme_id else None,
+        direct_responses=actions.linked_response_ids(g.workspace, action),
+        members=dict(reports.members_of(g.workspace)))
+
+
+@bp.post("/app/<workspace>/actions/<int:action_id>")
+@role_required(Role.MEMBER)
+def edit_action(action_id):
+    """Change an action's fields (the status changes on its own form)."""
+    action = actions.get_action(g.workspace, action_id)
+    form = _action_form(ActionForm())
+    if form.validate_on_submit():
+        try:
+            actions.update_action(g.workspace, action, user=current_user, **_fields(form))
+        except InvalidInput as error:
+            flash(error.message)
+        else:
+            flash("Action saved.")
+    else:
+        for name, problems in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {'; '.join(problems)}")
+    return redirect(url_for("dashboard.action_detail", action_id=action.id))
+
+
+@bp.post("/app/<workspace>/actions/<int:action_id>/status")
+@role_required(Role.MEMBER)
+def set_action_status(action_id):
+    """Move an action to another status; shipping it writes its customers' emails."""
+    action = actions.get_action(g.workspace, action_id)
+    form = ActionStatusForm()
+    if form.validate_on_submit():
+        before = _emails_written(action)
+        try:
+            actions.set_action_status(g.workspace, action, form.status.data, user=current_user)
+        except InvalidInput as error:
+            flash(error.message)
+        else:
+            written = _emails_written(action) - before
+            flash(f"Now {ACTION_STATUS_LABELS[action.status].lower()}"
+                  + (f"; {written} customer email(s) written." if written else "."))
+    return redirect(url_for("dashboard.action_detail", action_id=action.id))
+
+
+@bp.post("/app/<workspace>/actions/<int:action_id>/notify")
+@role_required(Role.MEMBER)
+def notify_action(action_id):
+    """Tell every customer of the action not told yet, whatever its status."""
+    action = actions.get_action(g.workspace, action_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            written = actions.notify_now(g.workspace, action, user=current_user)
+        except InvalidInput as error:
+            flash(error.message)
+        else:
+            flash(f"{len(written)} new email(s) queued." if written else "Everyone reachable was already notified.")
+    return redirect(url_for("dashboard.action_detail", action_id=action.id))
+
+
+@bp.post("/app/<workspace>/responses/<int:response_id>/actions")
+@role_required(Role.MEMBER)
+def link_response_to_action(response_id):
+    """Link a response to an existing action: its customer is told when the action ships."""
+    response = inbox.get_response(g.workspace, response_id)
+    form = LinkActionForm()
+    if form.validate_on_submit():
+        action = actions.get_action(g.workspace, form.action.data)
+        actions.link_response(g.workspace, action, response, user=current_user)
+        flash(f"Linked to “{action.title}”.")
+    return redirect(url_for("dashboard.response_detail", response_id=response.id))
+
+
+def _emails_written(action):
+    counts = actions.notification_status(g.workspace, action)
+    return sum(count for status, count in counts.items() if status != "skip_reasons")
