@@ -13,7 +13,15 @@ from feedback_app.models.loop import (
     NotificationStatus,
 )
 from feedback_app.models.people import Bounce, Person, Unsubscribe
-from feedback_app.models.response import Response, ResponseNote, ResponseTag, WidgetSubmission
+from feedback_app.models.response import (
+    NO_CHURN_REASON,
+    NO_SCORE,
+    Response,
+    ResponseDayCount,
+    ResponseNote,
+    ResponseTag,
+    WidgetSubmission,
+)
 from feedback_app.models.survey import (
     Channel,
     Question,
@@ -30,9 +38,9 @@ from feedback_app.models.workspace import Workspace
 
 __all__ = [
     "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
-    "Channel", "FollowUp", "LinkSource", "Membership", "Notification", "NotificationKind",
-    "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response", "ResponseNote",
-    "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey", "SurveyDisplay", "SurveyKind",
-    "SurveyRequest", "Theme", "ThemeStatus", "Unsubscribe", "User", "WebhookDelivery", "WebhookEndpoint",
-    "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
+    "Channel", "FollowUp", "LinkSource", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
+    "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",
+    "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
+    "SurveyDisplay", "SurveyKind", "SurveyRequest", "Theme", "ThemeStatus", "Unsubscribe", "User",
+    "WebhookDelivery", "WebhookEndpoint", "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

@@ -1,7 +1,8 @@
 """Read models for the dashboard: headline figures, metrics over time and period-over-period change.
 
-Figures are computed from SQL aggregates (counts per day, survey and score), never from the raw
-rows, so a workspace with a million responses costs a few thousand grouped rows. The NPS, CSAT
+Figures are computed from counts per day, survey and score, never from the raw rows: read from the
+daily rollup ``response_day_counts`` (which database triggers keep exact), or grouped from the
+responses when a segment filter (a person property the rollup does not hold) is set. The NPS, CSAT
 and CES definitions are those of :mod:`analysis.metrics`, applied to the counts.
 """
 import math
@@ -14,11 +15,14 @@ from sqlalchemy import case, func, select
 from analysis.metrics import Z_95
 from feedback_app.extensions import db
 from feedback_app.models import (
+    NO_CHURN_REASON,
+    NO_SCORE,
     Channel,
     Membership,
     Notification,
     Person,
     Response,
+    ResponseDayCount,
     Survey,
     SurveyKind,
     Theme,
@@ -44,6 +48,11 @@ class ReportFilters:
     channel: str | None = None
     segment_key: str | None = None
     segment_value: str | None = None
+
+    @property
+    def segmented(self):
+        """Whether only the responses of people with one property value count."""
+        return bool(self.segment_key) and self.segment_value is not None
 
     @property
     def days(self):
@@ -212,27 +221,51 @@ def response_conditions(workspace, filters, *, start, end):
         conditions.append(Response.survey_id == filters.survey_id)
     if filters.channel:
         conditions.append(Response.channel == filters.channel)
-    if filters.segment_key and filters.segment_value is not None:
+    if filters.segmented:
         conditions.append(segment_condition(filters.segment_key, filters.segment_value))
     return conditions
+
+
+def _raw_count_rows(workspace, filters, *, start, end):
+    """Return ``(day, survey id, score, churn reason, count)`` rows grouped from the responses themselves."""
+    day = day_bucket().label("day")
+    conditions = response_conditions(workspace, filters, start=start, end=end)
+    # One scan: churn reasons are NULL outside churn-exit surveys, so grouping by them adds few groups.
+    return db.session.execute(
+        select(day, Response.survey_id, Response.score, Response.churn_reason, func.count()).where(*conditions)
+        .group_by(day, Response.survey_id, Response.score, Response.churn_reason)
+    ).all()
+
+
+def _rollup_count_rows(workspace, filters, *, start, end):
+    """Return the rows of :func:`_raw_count_rows`, read from the daily rollup instead of the responses."""
+    conditions = [ResponseDayCount.workspace_id == workspace.id, ResponseDayCount.day >= start,
+                  ResponseDayCount.day <= end]
+    if filters.survey_id is not None:
+        conditions.append(ResponseDayCount.survey_id == filters.survey_id)
+    if filters.channel:
+        conditions.append(ResponseDayCount.channel == filters.channel)
+    key = (ResponseDayCount.day, ResponseDayCount.survey_id, ResponseDayCount.score, ResponseDayCount.churn_reason)
+    count = func.sum(ResponseDayCount.responses)
+    rows = db.session.execute(select(*key, count).where(*conditions).group_by(*key).having(count > 0)).all()
+    return [(day, survey_id, None if score == NO_SCORE else score,
+             None if churn_reason == NO_CHURN_REASON else churn_reason, n)
+            for day, survey_id, score, churn_reason, n in rows]
 
 
 def daily_counts(workspace, filters, *, start, end):
     """Return ``{day: ScoreCounts}`` for the filtered responses from ``start`` to ``end``.
 
+    Reads the daily rollup, which the database keeps exact; a segment filter (any person
+    property) is not in the rollup, so it is answered from the responses themselves.
+
     :raises NotFound: if the survey filter names a survey of another workspace.
     """
     _check_survey(workspace, filters.survey_id)
     kinds = dict(db.session.execute(select(Survey.id, Survey.kind).where(Survey.workspace_id == workspace.id)).all())
-    day = day_bucket().label("day")
-    conditions = response_conditions(workspace, filters, start=start, end=end)
-    # One scan: churn reasons are NULL outside churn-exit surveys, so grouping by them adds few groups.
-    rows = db.session.execute(
-        select(day, Response.survey_id, Response.score, Response.churn_reason, func.count()).where(*conditions)
-        .group_by(day, Response.survey_id, Response.score, Response.churn_reason)
-    ).all()
+    read_rows = _raw_count_rows if filters.segmented else _rollup_count_rows
     buckets = defaultdict(ScoreCounts)
-    for day_value, survey_id, score, churn_reason, count in rows:
+    for day_value, survey_id, score, churn_reason, count in read_rows(workspace, filters, start=start, end=end):
         bucket = buckets[as_date(day_value)]
         bucket.responses += count
         kind = kinds.get(survey_id)
