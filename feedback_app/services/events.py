@@ -8,6 +8,7 @@ drops its events, so no task ever runs for data that was never stored.
 import importlib
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -65,6 +66,20 @@ def emit(event_name, *, workspace_id, **ids):
     db.session.info.setdefault(_PENDING_KEY, []).append((event_name, payload))
 
 
+@contextmanager
+def savepoint():
+    """Run the block in a savepoint: if it raises, its changes and the events it emitted are both dropped."""
+    from feedback_app.extensions import db
+
+    mark = len(db.session.info.get(_PENDING_KEY, ()))
+    try:
+        with db.session.begin_nested():
+            yield
+    except BaseException:
+        del db.session.info.get(_PENDING_KEY, [])[mark:]
+        raise
+
+
 def dispatch(event_name, payload):
     """Call every subscriber of ``event_name``; one failing subscriber does not stop the others."""
     for func in (*_subscribers[event_name], *_subscribers["*"]):
@@ -78,6 +93,8 @@ def dispatch(event_name, payload):
 
 @sa_event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was released: nothing is committed until the transaction around it is
     pending = session.info.pop(_PENDING_KEY, None)
     for event_name, payload in pending or ():
         dispatch(event_name, payload)

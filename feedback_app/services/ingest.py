@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
 from feedback_app.models import Survey, WidgetSubmission, Workspace
-from feedback_app.services import collection
-from feedback_app.services.exceptions import ServiceError, Unavailable
+from feedback_app.services import collection, events
+from feedback_app.services.exceptions import NotFound, ServiceError, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -216,35 +216,42 @@ def enqueue_processing():
 
 
 def process_pending(*, limit=PROCESS_CHUNK):
-    """Record up to ``limit`` staged answers as responses, oldest first; return how many were recorded."""
-    ids = db.session.scalars(select(WidgetSubmission.id).where(WidgetSubmission.attempts < MAX_ATTEMPTS)
-                             .order_by(WidgetSubmission.id).limit(limit)).all()
-    db.session.rollback()  # each submission gets a transaction of its own
-    return sum(_process_one(submission_id) for submission_id in ids)
+    """Record up to ``limit`` staged answers as responses, oldest first, in one transaction; return how many.
 
-
-def _process_one(submission_id):
-    try:
-        submission = db.session.scalar(select(WidgetSubmission).where(WidgetSubmission.id == submission_id)
-                                       .with_for_update(skip_locked=True))
-        if submission is None:  # done by another worker meanwhile
-            db.session.rollback()
-            return False
-        workspace = db.session.get(Workspace, submission.workspace_id)
-        survey = db.session.get(Survey, submission.survey_id)
-        payload = submission.payload
-        collection.submit_answer(workspace, survey, payload["data"], answers=payload["answers"],
-                                 locales=payload["locales"], _commit=False)
-        db.session.delete(submission)
-        db.session.commit()
-        return True
-    except (ServiceError, SQLAlchemyError) as error:
-        db.session.rollback()
-        logger.warning("widget submission %s not recorded: %s", submission_id, error)
+    Each answer runs in a savepoint of its own, so one that cannot be recorded costs the others
+    nothing: it stays staged with its error and an attempt more. The staged rows are locked
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two workers never record the same chunk.
+    """
+    submissions = db.session.scalars(
+        select(WidgetSubmission).where(WidgetSubmission.attempts < MAX_ATTEMPTS).order_by(WidgetSubmission.id)
+        .limit(limit).with_for_update(skip_locked=True)).all()
+    recorded, failures = 0, []
+    for submission in submissions:
+        submission_id = submission.id
+        try:
+            with events.savepoint():
+                _record(submission)
+            recorded += 1
+        except (ServiceError, SQLAlchemyError) as error:
+            logger.warning("widget submission %s not recorded: %s", submission_id, error)
+            failures.append((submission_id, str(error)[:2000]))
+    for submission_id, error in failures:
         db.session.execute(update(WidgetSubmission).where(WidgetSubmission.id == submission_id).values(
-            attempts=WidgetSubmission.attempts + 1, last_error=str(error)[:2000]))
-        db.session.commit()
-        return False
+            attempts=WidgetSubmission.attempts + 1, last_error=error))
+    db.session.commit()
+    return recorded
+
+
+def _record(submission):
+    workspace = db.session.get(Workspace, submission.workspace_id)
+    survey = db.session.get(Survey, submission.survey_id)
+    if workspace is None or survey is None:
+        raise NotFound("The survey of this answer no longer exists.")
+    payload = submission.payload
+    collection.submit_answer(workspace, survey, payload["data"], answers=payload["answers"],
+                             locales=payload["locales"], _commit=False)
+    db.session.delete(submission)
+    db.session.flush()
 
 
 def pending_count(workspace=None):

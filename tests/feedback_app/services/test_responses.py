@@ -110,3 +110,25 @@ def test_events_are_dispatched_after_commit_only(db):
         assert len(seen) == 1
     finally:
         events._subscribers["response.created"].remove(remember)
+
+
+def test_events_of_a_savepoint_wait_for_the_real_commit_and_die_with_a_failed_savepoint(db):
+    seen = []
+
+    @events.subscribe("response.created")
+    def remember(event_name, payload):
+        seen.append(payload["response_id"])
+
+    try:
+        workspace = create_workspace()
+        survey = create_survey(workspace)
+        with events.savepoint():
+            kept = responses.record_response(workspace, survey, channel="api", score=5, _commit=False)
+        assert seen == []  # released savepoint: nothing is committed yet
+        with pytest.raises(InvalidInput), events.savepoint():
+            responses.record_response(workspace, survey, channel="api", score=6, _commit=False)
+            raise InvalidInput("this one is refused after its event was emitted")
+        db.session.commit()
+        assert seen == [kept.id]
+    finally:
+        events._subscribers["response.created"].remove(remember)
