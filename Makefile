@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := feedback_app.wsgi
 
-.PHONY: run test install chromium worker lint clean
+.PHONY: run test install chromium embeddings worker lint clean
 
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,13 @@ $(STAMP): setup.cfg
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Optional: sentence embeddings for finding themes (analysis/README.md). PyTorch's CPU build comes
+# first, from its own index, because the default Linux torch on PyPI is the multi-GB CUDA build.
+embeddings: $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+	  || $(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[embeddings]'
 
 # The browser tests drive Debian's Chromium; install it when missing and we may (root, apt).
 chromium:

@@ -5,7 +5,8 @@ frozen dataclasses. ``python -m analysis`` runs it on a CSV file.
 """
 
 from . import metrics
-from .clustering import BaseClusterer, KMeansClusterer, NMFClusterer
+from .clustering import BaseClusterer, HybridKMeansClusterer, KMeansClusterer, NMFClusterer
+from .embeddings import MiniLMEmbedder, default_embedder
 from .labeling import BaseLabeler, ClassTfidfLabeler
 from .matching import match_themes
 from .pipeline import analyze_feedback
@@ -17,8 +18,8 @@ from .sentiment import (NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, SentimentScorer,
 from .themes import ThemeClusterer, ThemeModel
 
 __all__ = [
-    "AnalysisResult", "BaseClusterer", "BaseLabeler", "ClassTfidfLabeler", "KMeansClusterer",
-    "NEGATIVE_THRESHOLD", "NMFClusterer", "POSITIVE_THRESHOLD", "SentimentScorer",
+    "AnalysisResult", "BaseClusterer", "BaseLabeler", "ClassTfidfLabeler", "HybridKMeansClusterer",
+    "KMeansClusterer", "MiniLMEmbedder", "NEGATIVE_THRESHOLD", "NMFClusterer", "POSITIVE_THRESHOLD", "SentimentScorer",
     "TextNormalizer", "Theme", "ThemeClusterer", "ThemeEdits", "ThemeModel", "analyze_feedback",
-    "match_themes", "metrics", "normalize_text", "score_sentiment", "theme_scores",
+    "default_embedder", "match_themes", "metrics", "normalize_text", "score_sentiment", "theme_scores",
 ]

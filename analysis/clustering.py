@@ -3,9 +3,10 @@
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.decomposition import NMF
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.decomposition import NMF, TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -21,11 +22,17 @@ class BaseClusterer(BaseEstimator):
     direction has the highest cosine similarity with it, so the fit and later assignments
     agree by construction. This base puts all comments in one cluster (their mean).
 
+    A step that also uses sentence embeddings sets ``uses_embeddings = True`` and accepts
+    ``fit(X, embeddings=E)`` with one row of ``E`` per row of ``X`` (see
+    :class:`HybridKMeansClusterer`); the theme model then embeds its fitting sample.
+
     Parameters
     ----------
     n_clusters : int, default=1
     random_state : int, RandomState instance or None, default=None
     """
+
+    uses_embeddings = False
 
     def __init__(self, n_clusters=1, random_state=None):
         self.n_clusters = n_clusters
@@ -96,14 +103,93 @@ class KMeansClusterer(BaseClusterer):
         return self
 
 
+class HybridKMeansClusterer(BaseClusterer):
+    """K-means on sentence embeddings joined with reduced TF-IDF (the step used with embeddings).
+
+    Each comment is represented by its centred, unit-length embedding next to its unit-length
+    TF-IDF reduced by truncated SVD, the two blocks weighted equally: embeddings group
+    comments that say the same thing in different words, TF-IDF keeps the concrete nouns
+    ("bag", "refund") that decide what a complaint is about. Centring removes the direction
+    every comment shares, which otherwise dominates the cosine between short texts. The
+    clusters are returned as TF-IDF directions (the mean unit TF-IDF of their members), so
+    new comments are assigned without embedding them. Without embeddings it is k-means on
+    the SVD alone.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+    n_components : int, default=200
+        SVD dimensions of the TF-IDF block.
+    embedding_weight : float, default=1.0
+        Weight of the embedding block relative to the TF-IDF block.
+    n_init : int, default=5
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    components_ : numpy.ndarray (n_clusters, n_features)
+        Mean unit TF-IDF row per cluster.
+    labels_ : numpy.ndarray of int
+        Cluster per fitted row.
+    """
+
+    uses_embeddings = True
+
+    def __init__(self, n_clusters=8, n_components=200, embedding_weight=1.0, n_init=5,
+                 random_state=None):
+        self.n_clusters = n_clusters
+        self.n_components = n_components
+        self.embedding_weight = embedding_weight
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def joint_features(self, X, embeddings=None, random_state=None):
+        """Return the unit-length joint representation (n_docs, n_dims) that is clustered."""
+        Xn = normalize(X)
+        n_comp = min(self.n_components, Xn.shape[1] - 1, Xn.shape[0] - 1)
+        if n_comp >= 2:
+            svd = TruncatedSVD(n_comp, random_state=check_random_state(random_state))
+            blocks = [normalize(svd.fit_transform(Xn))]
+        else:
+            blocks = [Xn.toarray() if sp.issparse(Xn) else np.asarray(Xn)]
+        if embeddings is not None:
+            E = np.asarray(embeddings, dtype=np.float64)
+            if E.shape[0] != Xn.shape[0]:
+                raise ValueError(f"embeddings must have {Xn.shape[0]} rows to match X, got {E.shape[0]}")
+            blocks.insert(0, self.embedding_weight * normalize(E - E.mean(axis=0)))
+        return normalize(np.hstack(blocks))
+
+    def fit(self, X, y=None, embeddings=None, joint=None):
+        """Cluster the rows of ``X`` (and their ``embeddings``); return self.
+
+        ``joint``: the rows' :meth:`joint_features`, when already computed (the choice of
+        the theme count fits many counts on the same rows, and the SVD is the costly part).
+        """
+        rng = check_random_state(self.random_state)
+        seed = rng.randint(2**31 - 1)
+        if joint is None:
+            joint = self.joint_features(X, embeddings, random_state=seed)
+        km = KMeans(n_clusters=self.n_clusters, n_init=self.n_init,
+                    random_state=rng.randint(2**31 - 1)).fit(joint)
+        self.labels_ = km.labels_
+        Xn = normalize(X)
+        members = sp.csr_matrix((np.ones(len(km.labels_)), (km.labels_, np.arange(len(km.labels_)))),
+                                shape=(self.n_clusters, Xn.shape[0]))
+        sizes = np.maximum(np.asarray(members.sum(axis=1)).ravel(), 1)
+        centres = members @ Xn
+        centres = centres.toarray() if sp.issparse(centres) else np.asarray(centres)
+        self.components_ = centres / sizes[:, None]
+        return self
+
+
 def cosine_to_components(X, components):
     """Return the cosine similarity (n_docs, n_clusters) of rows of ``X`` to ``components``."""
     centroids = normalize(np.asarray(components, dtype=np.float32))
     return np.asarray(normalize(X) @ centroids.T, dtype=np.float32)
 
 
-def choose_n_clusters(X, clusterer, candidates, *, sample_size=2000, tolerance=0.85,
-                      random_state=None):
+def choose_n_clusters(X, clusterer, candidates, *, embeddings=None, sample_size=2000,
+                      tolerance=0.85, random_state=None):
     """Pick the smallest cluster count whose cosine silhouette is near the best one.
 
     On short texts the silhouette keeps creeping up with the number of clusters, so the
@@ -117,6 +203,8 @@ def choose_n_clusters(X, clusterer, candidates, *, sample_size=2000, tolerance=0
     clusterer : BaseClusterer
         Cloned with each candidate ``n_clusters``.
     candidates : sequence of int
+    embeddings : numpy.ndarray (n_docs, n_dims), default=None
+        Passed on (rows sampled alike) to a clusterer with ``uses_embeddings``.
     sample_size : int, default=2000
         Documents used for fitting and scoring each candidate.
     tolerance : float, default=0.85
@@ -136,13 +224,21 @@ def choose_n_clusters(X, clusterer, candidates, *, sample_size=2000, tolerance=0
     # Only terms present in the sample matter; dropping the rest makes each fit cheaper.
     Xs = Xs[:, np.flatnonzero(np.asarray(Xs.getnnz(axis=0)) > 1)]
     probe = clone(clusterer)
+    fit_params = {}
+    if getattr(probe, "uses_embeddings", False):
+        fit_params["joint"] = probe.joint_features(
+            Xs, None if embeddings is None else np.asarray(embeddings)[rows],
+            random_state=rng.randint(2**31 - 1))
+    # Probes only rank the counts, so they get fewer iterations and restarts than the final fit.
     if "max_iter" in probe.get_params():
         probe.set_params(max_iter=min(probe.get_params()["max_iter"], 100))
+    if "n_init" in probe.get_params():
+        probe.set_params(n_init=min(probe.get_params()["n_init"], 2))
     scores = {}
     for k in candidates:
         if k >= len(rows):
             break
-        model = clone(probe).set_params(n_clusters=k).fit(Xs)
+        model = clone(probe).set_params(n_clusters=k).fit(Xs, **fit_params)
         labels = cosine_to_components(Xs, model.components_).argmax(axis=1)
         if len(np.unique(labels)) < 2:
             continue

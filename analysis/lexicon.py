@@ -66,7 +66,8 @@ FEEDBACK_PHRASES = {
     "wait time": -1.5, "long wait": -2.2, "long line": -2.0, "long lines": -2.0,
     "for hours": -2.2, "hours late": -2.5, "hour late": -2.2, "hours delay": -2.5,
     "missed my": -2.2, "missed our": -2.2, "sold out": -1.0, "over an hour": -2.0,
-    "thanks for nothing": -3.0, "no thanks": -1.5, "thank you": 2.3, "thanks so much": 2.8, "thank you so much": 3.0, "well done": 2.5,
+    "thanks for nothing": -3.0, "no thanks": -1.5, "thank you": 2.3, "thanks so much": 2.8,
+    "thank you so much": 3.0, "well done": 2.5,
     "good job": 2.5, "great job": 3.0, "great service": 3.0, "on time": 1.2,
     "no problem": 1.5, "no problems": 1.5, "no issues": 1.5, "no complaints": 1.5,
 }

@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_positive_int, check_texts
-from .clustering import NMFClusterer, choose_n_clusters, cosine_to_components
+from .clustering import HybridKMeansClusterer, NMFClusterer, choose_n_clusters, cosine_to_components
+from .embeddings import embed_sample, resolve_embedder
 from .labeling import ClassTfidfLabeler, representative_quotes, top_terms
 from .lexicon import THEME_CONCEPTS
 from .matching import assign_keys, overlap_similarity, term_similarity
@@ -37,11 +38,13 @@ class ThemeClusterer(BaseEstimator):
     """Group comments into themes with readable labels; assign new comments to them.
 
     Pipeline: normalise (mask URLs, @mentions, numbers; singularise) → tag generic problem
-    concepts (:data:`analysis.lexicon.THEME_CONCEPTS`) → TF-IDF of words and word pairs →
-    clustering step (NMF topics by default) on a sample of at most ``max_fit_samples``
-    comments → every comment goes to the themes whose direction is most similar (cosine);
-    below ``similarity_threshold`` it goes to no theme. Labels are class-based TF-IDF key
-    phrases; quotes are the comments closest to each theme.
+    concepts (:data:`analysis.lexicon.THEME_CONCEPTS`) → TF-IDF of words and word pairs on a
+    sample of at most ``max_fit_samples`` comments → clustering step (k-means on sentence
+    embeddings of at most ``max_embed_samples`` of them joined with their TF-IDF when an
+    embedder is available, NMF topics otherwise) → every comment goes to the themes whose
+    TF-IDF direction is most similar (cosine); below ``similarity_threshold`` it goes to no
+    theme. Labels are class-based TF-IDF key phrases; quotes are the comments closest to
+    each theme.
 
     Parameters
     ----------
@@ -52,7 +55,13 @@ class ThemeClusterer(BaseEstimator):
         Text-to-matrix step with ``fit_transform``/``transform``/``get_feature_names_out``
         (a scikit-learn vectorizer); None uses a word and word-pair TF-IDF.
     clusterer : BaseClusterer, default=None
-        Clustering step (see :class:`analysis.clustering.BaseClusterer`); None uses NMF.
+        Clustering step (see :class:`analysis.clustering.BaseClusterer`); None uses
+        :class:`~analysis.clustering.HybridKMeansClusterer` when there is an embedder, NMF
+        otherwise.
+    embedder : "auto", object or None, default="auto"
+        Sentence-embedding step (``transform(texts) -> array``) used to find themes; "auto"
+        uses the bundled MiniLM when installed (:func:`analysis.embeddings.default_embedder`),
+        None uses TF-IDF only. Assignment never needs it.
     labeler : BaseLabeler, default=None
         Labelling step; None uses :class:`analysis.labeling.ClassTfidfLabeler`.
     concepts : dict of str to list of str, default=None
@@ -67,6 +76,8 @@ class ThemeClusterer(BaseEstimator):
         fraction of its best one.
     max_fit_samples : int, default=30000
         Comments used to fit the vocabulary and clusters; all comments are then assigned.
+    max_embed_samples : int, default=2000
+        Of those, comments embedded and clustered when there is an embedder.
     n_key_phrases, n_quotes : int, default=8, 3
     edits : ThemeEdits, default=None
         Team edits to respect (see :class:`analysis.results.ThemeEdits`).
@@ -100,13 +111,15 @@ class ThemeClusterer(BaseEstimator):
     [(1,)]
     """
 
-    def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, labeler=None,
-                 concepts=None, min_themes=4, max_themes=15, similarity_threshold=0.05,
-                 multi_label_ratio=0.8, max_fit_samples=30_000, n_key_phrases=8, n_quotes=3,
-                 edits=None, reference=None, random_state=None):
+    def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, embedder="auto",
+                 labeler=None, concepts=None, min_themes=4, max_themes=15,
+                 similarity_threshold=0.05, multi_label_ratio=0.8, max_fit_samples=30_000,
+                 max_embed_samples=2_000, n_key_phrases=8, n_quotes=3, edits=None,
+                 reference=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
         self.clusterer = clusterer
+        self.embedder = embedder
         self.labeler = labeler
         self.concepts = concepts
         self.min_themes = min_themes
@@ -114,6 +127,7 @@ class ThemeClusterer(BaseEstimator):
         self.similarity_threshold = similarity_threshold
         self.multi_label_ratio = multi_label_ratio
         self.max_fit_samples = max_fit_samples
+        self.max_embed_samples = max_embed_samples
         self.n_key_phrases = n_key_phrases
         self.n_quotes = n_quotes
         self.edits = edits
@@ -127,6 +141,7 @@ class ThemeClusterer(BaseEstimator):
         check_positive_int(self.max_themes, "max_themes", minimum=self.min_themes,
                            allow_none=False)
         check_positive_int(self.max_fit_samples, "max_fit_samples", minimum=10, allow_none=False)
+        check_positive_int(self.max_embed_samples, "max_embed_samples", minimum=10, allow_none=False)
         if not 0.0 <= self.similarity_threshold < 1.0:
             raise ValueError(f"similarity_threshold must lie in [0, 1), got "
                              f"{self.similarity_threshold}")
@@ -170,16 +185,23 @@ class ThemeClusterer(BaseEstimator):
         Xs = vec.fit_transform([prepared[i] for i in sample])
         if hasattr(vec, "stop_words_"):
             del vec.stop_words_  # the pruned-term set is only introspection and bloats the state
-        clusterer = (clone(self.clusterer) if self.clusterer is not None
-                     else NMFClusterer(random_state=rng.randint(2**31 - 1)))
+        embedder = resolve_embedder(self.embedder)
+        if self.clusterer is not None:
+            clusterer = clone(self.clusterer)
+        else:
+            default = HybridKMeansClusterer if embedder is not None else NMFClusterer
+            clusterer = default(random_state=rng.randint(2**31 - 1))
+        rows, fit_params = embed_sample(embedder, clusterer, [texts[i] for i in sample],
+                                        self.max_embed_samples, rng)
         self.n_themes_scores_ = {}
         k = self.n_themes
         if k is None:
-            hi = min(self.max_themes, max(Xs.shape[0] // 5, self.min_themes))
+            hi = min(self.max_themes, max(len(rows) // 5, self.min_themes))
             k, self.n_themes_scores_ = choose_n_clusters(
-                Xs, clusterer, range(self.min_themes, hi + 1), random_state=rng)
-        k = max(1, min(k, Xs.shape[0] - 1, Xs.shape[1]))
-        clusterer.set_params(n_clusters=k).fit(Xs)
+                Xs[rows], clusterer, range(self.min_themes, hi + 1),
+                embeddings=fit_params.get("embeddings"), random_state=rng)
+        k = max(1, min(k, len(rows) - 1, Xs.shape[1]))
+        clusterer.set_params(n_clusters=k).fit(Xs[rows], **fit_params)
         centroids = np.asarray(clusterer.components_, dtype=np.float32)
         sims = cosine_to_components(Xs, centroids)
         primary = np.where(sims.max(axis=1) >= self.similarity_threshold, sims.argmax(axis=1), -1)

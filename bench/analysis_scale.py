@@ -20,7 +20,7 @@ import pandas as pd
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import ThemeModel, analyze_feedback  # noqa: E402
+from analysis import ThemeModel, analyze_feedback, default_embedder  # noqa: E402
 
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "airline-tweets" / "dev.csv"
 
@@ -64,6 +64,8 @@ def main(argv=None):
     parser.add_argument("--latency-samples", type=int, default=1000)
     args = parser.parse_args(argv)
     texts = pd.read_csv(args.data)["text"].fillna("").tolist()
+    print(f"theme embedder: {type(default_embedder()).__name__ if default_embedder() else 'none (TF-IDF only)'}",
+          flush=True)
     for n in args.sizes:
         frame = synthesize(texts, n)
         print(f"n={n:,}  distinct texts={frame['text'].nunique():,}  RSS before={peak_rss_mb():.0f} MB",

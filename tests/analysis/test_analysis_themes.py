@@ -186,3 +186,39 @@ def test_edit_pinned_phrase_that_normalises_to_nothing_is_ignored(fitted_model, 
     model = ThemeModel(n_themes=4, edits=ThemeEdits(pinned_phrases={key: ["123", "@someone"]}),
                        reference=fitted_model.to_state(), random_state=0).fit(texts)
     assert model.memberships_ == fitted_model.memberships_
+
+
+class _TopicEmbedder:
+    """A stand-in sentence embedder: one direction per topic word, so the tests need no model."""
+
+    WORDS = ("refund", "deliver", "crash", "staff")
+
+    def __init__(self):
+        self.calls = 0
+
+    def transform(self, texts):
+        self.calls += 1
+        rows = [[float(word in text.lower()) for word in self.WORDS] + [0.1] for text in texts]
+        return np.asarray(rows, dtype=np.float32)
+
+
+def test_themes_found_on_embeddings_are_assigned_without_the_embedder(corpus):
+    texts, topics = corpus
+    embedder = _TopicEmbedder()
+    model = ThemeModel(n_themes=4, embedder=embedder, random_state=0).fit(texts)
+    assert embedder.calls == 1 and _purity(model, topics) > 0.9
+    restored = ThemeModel.from_state(model.to_state())
+    assert restored.assign(texts[:10]) == model.assign(texts[:10])
+    assert embedder.calls == 1  # assignment (and the stored state) never embed
+
+
+def test_themes_without_an_embedder_fall_back_to_tfidf_topics(corpus):
+    texts, topics = corpus
+    model = ThemeModel(n_themes=4, embedder=None, random_state=0).fit(texts)
+    assert _purity(model, topics) > 0.6
+
+
+@pytest.mark.parametrize("embedder, error", [("minilm", ValueError), (object(), TypeError)])
+def test_themes_reject_a_bad_embedder(corpus, embedder, error):
+    with pytest.raises(error):
+        ThemeModel(n_themes=4, embedder=embedder).fit(corpus[0])
