@@ -15,6 +15,7 @@ def _nullable(schema):
 
 STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
 DATETIME = {"type": "string", "format": "date-time"}
+NUMBER = {"type": "number"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
@@ -49,6 +50,8 @@ SCHEMAS = {
                                                                   "enum": [s.value for s in ActionStatus]},
                        "due_date": _nullable({"type": "string", "format": "date"}), "shipped_at": _nullable(DATETIME),
                        "created_at": DATETIME}),
+    "LoopMetrics": _object({"since": DATETIME, "responses": INTEGER, "told": INTEGER,
+                            "share_told": _nullable(NUMBER), "median_seconds_to_notification": _nullable(NUMBER)}),
     "Notification": _object({"id": INTEGER, "kind": STRING, "status": STRING, "person_id": _nullable(INTEGER),
                              "action_id": _nullable(INTEGER), "skip_reason": _nullable(STRING), "attempts": INTEGER,
                              "sent_at": _nullable(DATETIME), "created_at": DATETIME}),
@@ -186,6 +189,9 @@ def paths():
         "/notifications": {"get": _operation("List notifications", {"200": _page_of("Notification")},
                                              parameters=PAGING + [_query("status", {"type": "string", "enum": [
                                                  "queued", "sending", "sent", "failed", "skipped"]})])},
+        "/loop-metrics": {"get": _operation(
+            "Close-the-loop figures", {"200": _json(_ref("LoopMetrics"))},
+            parameters=[_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})])},
         "/webhooks": {
             "get": _operation("List webhook endpoints", {"200": _page_of("Webhook")}),
             "post": _operation("Subscribe a URL to events", {"201": _json(_ref("Webhook"), "Created")},

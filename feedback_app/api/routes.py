@@ -1,4 +1,6 @@
 """The native REST API under ``/api``: surveys, responses, people, themes, actions, notifications, webhooks."""
+from datetime import timedelta
+
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import NotAcceptable
 
@@ -6,8 +8,9 @@ from feedback_app.api import auth, openapi
 from feedback_app.api import serializers as out
 from feedback_app.api.params import MAX_ID, Params, body_params, query_params
 from feedback_app.extensions import csrf, limiter
-from feedback_app.models import ActionStatus
+from feedback_app.models import ActionStatus, utcnow
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.loop_metrics import loop_metrics
 from feedback_app.services import (
     actions,
     api_queries,
@@ -247,6 +250,16 @@ def list_notifications():
         "status", ("queued", "sending", "sent", "failed", "skipped"), default=None))
     params.check()
     return _page(api_queries.list_notifications(g.workspace, **options), out.notification_json)
+
+
+@bp.get("/loop-metrics")
+def get_loop_metrics():
+    """Share of the feedback of the last ``days`` days whose customer was told of an outcome, and how fast."""
+    params = query_params()
+    days = params.integer("days", default=90, low=1, high=3660)
+    params.check()
+    since = utcnow() - timedelta(days=days)
+    return jsonify(out.loop_metrics_json(loop_metrics(g.workspace, since=since), since=since))
 
 
 @bp.get("/webhooks")

@@ -69,3 +69,10 @@ def delivery_json(delivery):
 
 def page_json(items, next_cursor):
     return {"data": items, "next_cursor": next_cursor}
+
+
+def loop_metrics_json(metrics, *, since):
+    """Return :class:`~feedback_app.services.loop_metrics.LoopMetrics` of the responses received since ``since``."""
+    return {"since": since.isoformat(), "responses": metrics.responses, "told": metrics.told,
+            "share_told": metrics.share_told,
+            "median_seconds_to_notification": metrics.median_seconds_to_notification}
