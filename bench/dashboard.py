@@ -130,13 +130,20 @@ def _load(app, n_responses):
 
 
 def _pages(client, app):
-    from feedback_app.models import FollowUp, Person, Response, Theme
+    from feedback_app.models import Action, FollowUp, Person, Response, Theme, Workspace
+    from feedback_app.services import actions
 
     with app.app_context():
         response_id = db.session.query(Response.id).order_by(Response.id.desc()).limit(1).scalar()
         person_id = db.session.query(Person.id).order_by(Person.id).limit(1).scalar()
         theme_id = db.session.query(Theme.id).order_by(Theme.id).limit(1).scalar()
         assert db.session.query(FollowUp.id).limit(1).scalar() is not None
+        # A planned action on the first theme: its page previews everyone the theme would notify.
+        action_id = db.session.query(Action.id).filter_by(theme_id=theme_id).limit(1).scalar()
+        if action_id is None:
+            workspace = db.session.query(Workspace).filter_by(name="Bench Co").one()
+            action_id = actions.create_action(workspace, title="Bench action", theme=theme_id,
+                                              public_message="It is fixed.").id
     first = client.get("/app/bench-co/responses?score_group=detractor").get_data(as_text=True)
     cursor = first.split("after=")[1].split("&")[0].split('"')[0] if "after=" in first else ""
     base = "/app/bench-co"
@@ -155,6 +162,8 @@ def _pages(client, app):
         ("responses: theme", f"{base}/responses?theme={theme_id}"),
         ("response detail", f"{base}/responses/{response_id}"),
         ("follow-ups", f"{base}/follow-ups"),
+        ("actions, with 90 days of loop figures", f"{base}/actions"),
+        ("action detail (preview of its emails)", f"{base}/actions/{action_id}"),
         ("people", f"{base}/people"),
         ("people: search", f"{base}/people?q=customer9999"),
         ("person detail", f"{base}/people/{person_id}"),

@@ -4,7 +4,6 @@ Shipping an action (or "notify now") writes its customers' emails in the same tr
 preview shows beforehand who will get what and who cannot be reached, and the status of each
 email afterwards. The list carries the close-the-loop figures of the chosen period.
 """
-from collections import Counter
 from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -89,12 +88,13 @@ def new_action():
 def action_detail(action_id):
     """Show an action: its fields and status, who would be told what, and each email's status."""
     action = actions.get_action(g.workspace, action_id)
-    preview = actions.preview_notifications(g.workspace, action)
+    preview_counts = actions.preview_counts(g.workspace, action)
     form = _action_form(ActionForm(obj=action, theme=action.theme_id, owner=action.owner_id))
     return render_template(
         "dashboard/action.html", action=action, form=form, status_form=ActionStatusForm(status=action.status.value),
-        notify_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS, preview=preview[:PREVIEW_ROWS],
-        preview_counts=Counter(row["outcome"] for row in preview), preview_total=len(preview),
+        notify_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS,
+        preview=actions.preview_notifications(g.workspace, action, limit=PREVIEW_ROWS),
+        preview_counts=preview_counts, preview_total=sum(preview_counts.values()),
         counts=actions.notification_status(g.workspace, action),
         notifications=outbox.list_notifications(g.workspace, action_id=action.id, limit=NOTIFICATION_ROWS),
         theme=themes.get_theme(g.workspace, action.theme_id) if action.theme_id else None,

@@ -2,7 +2,7 @@
 import re
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -64,24 +64,42 @@ def themes_of_response(workspace, response_id):
                                                 ResponseTheme.source != LinkSource.EXCLUDED)
 
 
-def recipients(workspace, action):
-    """Return ``[(person, response)]``: everyone whose feedback belongs to ``action``, once each.
+def belonging_responses(workspace, action):
+    """Return the select of the ids of the responses that belong to ``action``.
 
     A response belongs to it when linked directly, or through its theme (links made by the
     analysis or by hand, not excluded ones; a merged theme is followed into the theme that
-    absorbed it). Anonymous responses have nobody to tell. The response kept for a person is
-    their latest one with a comment (the words the email quotes), else their latest.
+    absorbed it).
     """
     direct = select(ActionResponse.response_id).where(ActionResponse.action_id == action.id,
                                                       ActionResponse.workspace_id == workspace.id)
     themed = select(ResponseTheme.response_id).where(ResponseTheme.workspace_id == workspace.id,
                                                      ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
                                                      ResponseTheme.source != LinkSource.EXCLUDED)
-    responses = db.session.scalars(select(Response).where(
+    return direct.union(themed)
+
+
+def recipient_ids(workspace, action):
+    """Return the select of the ids of the people whose feedback belongs to ``action`` (anonymous ones have nobody)."""
+    return select(Response.person_id).where(
         Response.workspace_id == workspace.id, Response.person_id.is_not(None),
-        or_(Response.id.in_(direct), Response.id.in_(themed))).order_by(Response.created_at.desc(), Response.id.desc()))
+        Response.id.in_(belonging_responses(workspace, action))).distinct()
+
+
+def recipients(workspace, action, *, person_ids=None):
+    """Return ``[(person, response)]``: everyone whose feedback belongs to ``action``, once each, by person id.
+
+    The response kept for a person is their latest one with a comment (the words the email
+    quotes), else their latest.
+
+    :param person_ids: only these people (a preview page); ``None`` for everyone.
+    """
+    query = select(Response).where(Response.workspace_id == workspace.id, Response.person_id.is_not(None),
+                                   Response.id.in_(belonging_responses(workspace, action)))
+    if person_ids is not None:
+        query = query.where(Response.person_id.in_(list(person_ids)))
     chosen = {}
-    for response in responses:
+    for response in db.session.scalars(query.order_by(Response.created_at.desc(), Response.id.desc())):
         kept = chosen.get(response.person_id)
         if kept is None or (not kept.comment and response.comment):
             chosen[response.person_id] = response

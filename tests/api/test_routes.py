@@ -134,7 +134,6 @@ def test_actions_create_list_and_change_status(client, headers, workspace):
     assert client.post("/api/actions", headers=headers, json={"title": ""}).status_code == 422
 
 
-
 def test_loop_metrics_count_the_feedback_of_the_period(client, headers, workspace):
     survey = create_survey(workspace)
     create_response(survey, score=3, comment="slow")
@@ -143,6 +142,7 @@ def test_loop_metrics_count_the_feedback_of_the_period(client, headers, workspac
         1, 0, 0.0, None)
     refused = client.get("/api/loop-metrics", headers=headers, query_string={"days": 0})
     assert refused.status_code == 422 and "days" in refused.get_json()["errors"]
+
 
 def test_webhooks_created_delivered_logged_and_replayed(client, headers, workspace, db):
     with webhook_receiver() as receiver:

@@ -227,10 +227,33 @@ def test_preview_lists_who_gets_what_and_who_is_not_reachable(db, workspace, sur
         row = preview[pairs[state][0].id]
         assert (row["outcome"], row["reason"]) == ("not_reachable", state)
     assert preview[pairs["bounced"][0].id]["language"] == "fr"
+    assert actions.preview_counts(workspace, action) == _outcomes(preview.values())
+    first_two = actions.preview_notifications(workspace, action, limit=2)
+    assert [row["person_id"] for row in first_two] == sorted(preview)[:2]
     actions.set_action_status(workspace, action, ActionStatus.SHIPPED)
     after = {row["person_id"]: row for row in actions.preview_notifications(workspace, action)}
     assert (after[pairs["reachable"][0].id]["outcome"], after[pairs["reachable"][0].id]["reason"]) == (
         "already_notified", "sent")
+    assert actions.preview_counts(workspace, action) == _outcomes(after.values())
+
+
+def test_preview_counts_an_address_suppressed_in_another_case_as_not_reachable(db, workspace, survey):
+    from feedback_app.models import Unsubscribe
+
+    person, response = person_with_response(workspace, survey, email="Mixed.Case@example.com")
+    db.session.add(Unsubscribe(workspace_id=workspace.id, email="mixed.case@EXAMPLE.com"))
+    db.session.commit()
+    action = actions.create_action(workspace, title="Faster", public_message=MESSAGE, response_ids=[response.id])
+    [row] = actions.preview_notifications(workspace, action)
+    assert (row["outcome"], row["reason"]) == ("not_reachable", "unsubscribed")
+    assert actions.preview_counts(workspace, action) == {"will_send": 0, "not_reachable": 1, "already_notified": 0}
+
+
+def _outcomes(rows):
+    counts = {"will_send": 0, "not_reachable": 0, "already_notified": 0}
+    for row in rows:
+        counts[row["outcome"]] += 1
+    return counts
 
 
 @pytest.mark.parametrize("locale, greeting, intro", [
