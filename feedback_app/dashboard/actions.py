@@ -18,7 +18,7 @@ from feedback_app.dashboard.forms import (
     LinkActionForm,
     choices,
 )
-from feedback_app.dashboard.routes import bp
+from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role, utcnow
 from feedback_app.services import actions, inbox, outbox, reports, themes
 from feedback_app.services.exceptions import InvalidInput
@@ -55,12 +55,12 @@ def _fields(form):
             "due_date": form.due_date.data, "theme": form.theme.data}
 
 
-def _show_errors(form, error=None):
-    if error is not None:
-        for name, problems in (error.fields or {}).items():
-            if hasattr(form, name):
-                getattr(form, name).errors = [*getattr(form, name).errors, *problems]
-        flash(error.message)
+def _show_errors(form, error):
+    """Put the service's field problems next to the fields of the form shown again, and its message on top."""
+    for name, problems in error.fields.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = [*getattr(form, name).errors, *problems]
+    flash(error.message)
 
 
 @bp.route("/app/<workspace>/actions/new", methods=["GET", "POST"])
@@ -116,8 +116,7 @@ def edit_action(action_id):
         else:
             flash("Action saved.")
     else:
-        for name, problems in form.errors.items():
-            flash(f"{getattr(form, name).label.text}: {'; '.join(problems)}")
+        flash_form_errors(form)
     return redirect(url_for("dashboard.action_detail", action_id=action.id))
 
 

@@ -3,7 +3,7 @@
 ``bp`` and the workspace plumbing live here; each page's views are in their own module of this
 package (overview, responses, people, settings, ...), imported by the package so they register.
 """
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from feedback_app.auth.access import load_workspace
@@ -43,6 +43,12 @@ def inject_layout():
 @login_required
 def require_login():
     """Refuse every dashboard page to anonymous visitors (login redirect)."""
+
+
+def flash_form_errors(form):
+    """Flash each field's problems of a refused form, for the page the view redirects to."""
+    for name, errors in form.errors.items():
+        flash(f"{name}: {'; '.join(errors)}")
 
 
 @bp.get("/")

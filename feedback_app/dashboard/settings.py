@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ApiKeyForm, ConfirmForm, MemberForm, OriginsForm, WebhookForm, choices
-from feedback_app.dashboard.routes import bp
+from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
 from feedback_app.services import api_keys, webhooks, workspace_settings
 from feedback_app.services.events import EVENT_NAMES
@@ -47,11 +47,6 @@ def _to_settings():
     return redirect(url_for("dashboard.settings"))
 
 
-def _flash_errors(form):
-    for name, errors in form.errors.items():
-        flash(f"{name}: {'; '.join(errors)}")
-
-
 @bp.post("/app/<workspace>/settings/members")
 @role_required(Role.ADMIN)
 def set_member():
@@ -62,7 +57,7 @@ def set_member():
                                            email=form.email.data or None)
         flash("The team is updated.")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_settings()
 
 
@@ -82,7 +77,7 @@ def create_api_key():
     """Create an API key and show it this once."""
     form = ApiKeyForm()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return _to_settings()
     api_key, raw_key = api_keys.create_api_key(g.workspace, name=form.name.data, created_by=current_user)
     return _render(new_key={"key": api_key, "raw": raw_key})
@@ -108,7 +103,7 @@ def set_origins():
                                                by=current_user)
         flash("Allowed origins saved.")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_settings()
 
 
@@ -118,7 +113,7 @@ def create_webhook():
     """Subscribe a URL to events; its signing secret is shown this once."""
     form = _webhook_form()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return _to_settings()
     endpoint = webhooks.create_endpoint(g.workspace, url=form.url.data.strip(), events=form.events.data)
     return _render(new_endpoint=endpoint)

@@ -12,7 +12,7 @@ from feedback_app.dashboard.forms import (
     SplitThemeForm,
     choices,
 )
-from feedback_app.dashboard.routes import bp
+from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
 from feedback_app.services import actions, inbox, reports, theme_reports, themes
 
@@ -53,11 +53,6 @@ def _to_theme(theme_id):
     return redirect(url_for("dashboard.theme_detail", theme_id=theme_id))
 
 
-def _flash_errors(form):
-    for name, errors in form.errors.items():
-        flash(f"{name}: {'; '.join(errors)}")
-
-
 @bp.post("/app/<workspace>/themes/<int:theme_id>/rename")
 @role_required(Role.MEMBER)
 def rename_theme(theme_id):
@@ -67,7 +62,7 @@ def rename_theme(theme_id):
     if form.validate_on_submit():
         themes.rename_theme(g.workspace, theme, form.label.data, user=current_user)
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_theme(theme_id)
 
 
@@ -82,7 +77,7 @@ def merge_theme(theme_id):
         themes.merge_themes(g.workspace, keep, absorbed, user=current_user)
         flash(f"Merged “{absorbed.label}” into “{keep.label}”.")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_theme(theme_id)
 
 
@@ -96,7 +91,7 @@ def split_theme(theme_id):
         children = themes.split_theme(g.workspace, theme, form.phrase_groups(), user=current_user)
         flash(f"Split into {len(children)} new themes.")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_theme(theme_id)
 
 
@@ -122,5 +117,5 @@ def move_response(theme_id):
         to_theme = themes.get_theme(g.workspace, form.to_theme.data) if form.to_theme.data else None
         themes.move_response(g.workspace, response, from_theme=theme, to_theme=to_theme, user=current_user)
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_theme(theme_id)

@@ -38,7 +38,3 @@ class Workspace(TimestampMixin, Base):
 
     def __repr__(self):
         return f"<Workspace {self.slug}>"
-
-    def allows_origin(self, origin):
-        """Return whether a browser page at ``origin`` may embed the widget."""
-        return bool(origin) and origin.rstrip("/") in {o.rstrip("/") for o in self.allowed_origins or ()}

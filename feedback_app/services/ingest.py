@@ -208,7 +208,7 @@ def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
 
 
 def enqueue_processing():
-    """Ask the worker to record the staged answers (one message per committed batch)."""
+    """Ask the worker to record every answer staged so far (the writer sends at most one per notify interval)."""
     from feedback_app.tasks import enqueue
     from feedback_app.tasks.collection import process_widget_submissions
 

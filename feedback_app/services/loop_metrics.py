@@ -8,13 +8,10 @@ from sqlalchemy import and_, func, select
 from feedback_app.extensions import db
 from feedback_app.models import (
     Action,
-    ActionResponse,
-    LinkSource,
     Notification,
     NotificationKind,
     NotificationStatus,
     Response,
-    ResponseTheme,
 )
 from feedback_app.services import action_emails
 
@@ -47,16 +44,12 @@ def _first_told_at(workspace, period):
     action_ids = db.session.scalars(select(Notification.action_id).where(*sent).distinct()).all()
     told = {}
     for action in db.session.scalars(select(Action).where(Action.id.in_(action_ids))):
-        direct = select(ActionResponse.response_id).where(ActionResponse.action_id == action.id)
-        themed = select(ResponseTheme.response_id).where(
-            ResponseTheme.workspace_id == workspace.id, ResponseTheme.source != LinkSource.EXCLUDED,
-            ResponseTheme.theme_id.in_(action_emails.theme_ids(workspace, action) or [0]))
         rows = db.session.execute(
             select(Response.id, Response.created_at, func.min(Notification.sent_at))
             .join(Notification, and_(Notification.person_id == Response.person_id,
                                      Notification.action_id == action.id, *sent,
                                      Notification.sent_at >= Response.created_at))
-            .where(*period, Response.id.in_(direct.union(themed)))
+            .where(*period, Response.id.in_(action_emails.belonging_responses(workspace, action)))
             .group_by(Response.id, Response.created_at))
         for response_id, received_at, told_at in rows:
             if response_id not in told or told_at < told[response_id][1]:
