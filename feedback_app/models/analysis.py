@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import FetchedValue, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_app.models.base import Base, TimestampMixin, enum_type
@@ -70,9 +70,16 @@ class ResponseTheme(Base):
 
     __tablename__ = "response_themes"
     __table_args__ = (Index("ix_response_themes_theme_id_source", "theme_id", "source"),)
+    # The copied columns below are expired after an insert and read back on access: on SQLite the
+    # trigger fills them after the row is written, after what RETURNING would show.
+    __mapper_args__ = {"eager_defaults": False}
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     source: Mapped[LinkSource] = mapped_column(enum_type(LinkSource), default=LinkSource.AUTO)
     similarity: Mapped[float | None] = mapped_column(Float)
+    # Copies of the response's, kept by database triggers (migration 0004) so that a theme's
+    # people and volume by day are read without visiting its responses. Never set them.
+    person_id: Mapped[int | None] = mapped_column(server_default=FetchedValue())
+    created_at: Mapped[datetime | None] = mapped_column(server_default=FetchedValue())

@@ -80,10 +80,19 @@ def belonging_responses(workspace, action):
 
 
 def recipient_ids(workspace, action):
-    """Return the select of the ids of the people whose feedback belongs to ``action`` (anonymous ones have nobody)."""
-    return select(Response.person_id).where(
-        Response.workspace_id == workspace.id, Response.person_id.is_not(None),
-        Response.id.in_(belonging_responses(workspace, action))).distinct()
+    """Return the union select (column ``person_id``) of the people whose feedback belongs to ``action``.
+
+    Anonymous responses have nobody. Theme links carry their response's person, so a theme of
+    a hundred thousand responses is read from its links alone.
+    """
+    direct = select(Response.person_id).join(ActionResponse, ActionResponse.response_id == Response.id).where(
+        ActionResponse.action_id == action.id, ActionResponse.workspace_id == workspace.id,
+        Response.workspace_id == workspace.id, Response.person_id.is_not(None))
+    themed = select(ResponseTheme.person_id).where(ResponseTheme.workspace_id == workspace.id,
+                                                   ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
+                                                   ResponseTheme.source != LinkSource.EXCLUDED,
+                                                   ResponseTheme.person_id.is_not(None))
+    return direct.union(themed)
 
 
 def recipients(workspace, action, *, person_ids=None):

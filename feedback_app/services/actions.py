@@ -328,8 +328,8 @@ def preview_notifications(workspace, action, *, limit=None):
     _check_workspace(workspace, action)
     person_ids = None
     if limit is not None:
-        person_ids = db.session.scalars(action_emails.recipient_ids(workspace, action)
-                                        .order_by(Response.person_id).limit(limit)).all()
+        people = action_emails.recipient_ids(workspace, action).subquery()
+        person_ids = db.session.scalars(select(people.c.person_id).order_by(people.c.person_id).limit(limit)).all()
     recipients = action_emails.recipients(workspace, action, person_ids=person_ids)
     suppressed = outbox.suppressions(workspace.id, [person.email for person, _ in recipients])
     existing = {person_id: status for person_id, status in db.session.execute(

@@ -184,11 +184,11 @@ def segment_condition(key, value):
     return Response.properties[key].as_string() == value
 
 
-def day_bucket():
-    """Return the SQL expression of a response's UTC calendar day."""
+def day_bucket(created_at=Response.created_at):
+    """Return the SQL expression of the UTC calendar day of ``created_at`` (a response's by default)."""
     if db.engine.dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", Response.created_at))
-    return func.date(Response.created_at)
+        return func.date(func.timezone("UTC", created_at))
+    return func.date(created_at)
 
 
 def as_date(value):
