@@ -38,9 +38,10 @@ def register_extensions(app):
     """Bind the unbound extensions and the task queue to ``app``."""
     from feedback_app import tasks
     from feedback_app.auth.access import init_login
-    from feedback_app.extensions import csrf, db, limiter, migrate
+    from feedback_app.extensions import CookieSessionInterface, csrf, db, limiter, migrate
     from feedback_app.services import events, ingest, widget_config
 
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_directory()))
     csrf.init_app(app)

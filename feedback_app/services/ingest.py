@@ -202,7 +202,8 @@ def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
                        "answers": answers or {}, "locales": [locale for locale in locales if locale]}}
     # A read transaction (the configuration was not cached) ends before the request waits, giving
     # its connection back to the pool; on SQLite an open reader would also hold back checkpoints.
-    if db.session().in_transaction():
+    # Mostly the configuration was cached and no session exists: creating one just to ask costs.
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()
     return current_app.extensions["widget_group_commit"].stage(row)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
-from tests.factories import create_survey, create_workspace
+from tests.factories import create_survey, create_user, create_workspace
 from tests.widgets.conftest import ORIGIN, new_key
 
 
@@ -242,3 +242,15 @@ def test_custom_questions_are_answered_by_choice_number_and_stored_as_labels(wor
     assert db.session.scalar(select(Response.answers)) == {"area": ["Billing", "Support"]}
     bad = post(answer_url(workspace, survey), {"score": 4, "submission_key": new_key(), "answers": {"area": [7]}})
     assert bad.status_code == 422 and "answers.area" in bad.json["errors"]
+
+
+def test_an_answer_sets_no_cookie_and_a_login_session_still_works(workspace, post, client, db, login):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    answered = post(answer_url(workspace, survey), {"score": 9, "submission_key": new_key()})
+    assert answered.status_code == 202
+    assert "Set-Cookie" not in answered.headers
+    assert {"Origin", "Cookie"} <= {value.strip() for value in answered.headers["Vary"].split(",")}
+
+    user = create_user(workspace)
+    assert "session=" in login(user).headers["Set-Cookie"]
+    assert client.get(f"/app/{workspace.slug}/").status_code == 200
