@@ -7,7 +7,7 @@ Usage::
     .venv/bin/python bench/ingest.py --seconds 5 --connections 64 --workers 2
 
 For each backend it builds a fresh database with the migrations, creates a workspace that allows
-one origin and an NPS survey, serves the app with gunicorn on loopback (rate limiting off, the
+one origin and an NPS survey, serves the app with gunicorn on loopback (rate limits on but raised, the
 in-memory broker so no shared queue is touched) and loads
 ``POST /w/api/<key>/surveys/<token>/responses`` with ``wrk`` for ``--seconds`` at
 ``--connections``; every request carries a unique submission key, a score and a comment. The
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from flask import Flask, jsonify, request  # noqa: E402
 
 ORIGIN = "https://shop.example.com"
+BENCH_RATE_LIMIT = "100000000 per minute"
 
 # Each wrk thread numbers its requests so every submission key is unique; ``response`` counts the
 # 202s so that ``done`` can report how many submissions the server acknowledged.
@@ -189,15 +190,15 @@ def _measured_wrk(base_url, path, **load):
     return result
 
 
-def _serve(environment, app_spec, workers):
+def _serve(environment, app_spec, workers, threads):
     from tests.support.processes import serve_app
 
     if app_spec == "feedback_app.wsgi:app":
-        return serve_app(environment, workers=workers)
-    return _serve_bare(environment, workers)
+        return serve_app(environment, workers=workers, threads=threads)
+    return _serve_bare(environment, workers, threads)
 
 
-def _serve_bare(environment, workers):
+def _serve_bare(environment, workers, threads):
     import contextlib
 
     from tests.support.processes import _stop, _wait_for, free_port
@@ -208,7 +209,7 @@ def _serve_bare(environment, workers):
         with tempfile.TemporaryFile("w+") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                 "--threads", "4", "--log-level", "warning", "bench.ingest:bare_app"],
+                 "--threads", str(threads), "--log-level", "warning", "bench.ingest:bare_app"],
                 cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
             try:
                 _wait_for(f"http://127.0.0.1:{port}/", process, 30, log)
@@ -224,16 +225,21 @@ def run_backend(name, database_url, args, workdir):
 
     key, token = _prepare(database_url)
     path = f"/w/api/{key}/surveys/{token}/responses"
-    environment = app_environment(database_url, FEEDBACK_RATELIMIT_ENABLED="false")
+    # Rate limits stay on, as in production (their cost is part of every answer), raised so that
+    # one loopback client is not refused.
+    environment = app_environment(database_url, FEEDBACK_RATELIMIT_ENABLED="true",
+                                  FEEDBACK_WIDGET_IP_RATE_LIMIT=BENCH_RATE_LIMIT,
+                                  FEEDBACK_WIDGET_SURVEY_RATE_LIMIT=BENCH_RATE_LIMIT)
     load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads, "workdir": workdir}
-    with _serve(environment, "bench.ingest:bare_app", args.workers) as base_url:
+    with _serve(environment, "bench.ingest:bare_app", args.workers, args.worker_threads) as base_url:
         bare = _measured_wrk(base_url, path, run_id="bare", **load)
-    with _serve(environment, "feedback_app.wsgi:app", args.workers) as base_url:
+    with _serve(environment, "feedback_app.wsgi:app", args.workers, args.worker_threads) as base_url:
         real = _measured_wrk(base_url, path, run_id=name, **load)
     staged, found, rows, distinct_keys, left, seconds = _record_and_count(database_url, token, real["ids"])
     distinct_acked = len(set(real["ids"]))
     ratio = real["rps"] / bare["rps"] if bare["rps"] else 0.0
-    print(f"\n== {name}: {args.connections} connections, {args.seconds}s, gunicorn {args.workers} workers x 4 threads")
+    print(f"\n== {name}: {args.connections} connections, {args.seconds}s, gunicorn {args.workers} workers x "
+          f"{args.worker_threads} threads")
     print(f"bare endpoint   {bare['rps']:8.0f} req/s   p50 {bare['p50_ms']:6.2f} ms   p99 {bare['p99_ms']:6.2f} ms"
           f"   server CPU {bare['cpu_ms']:.2f} ms/request")
     print(f"widget submit   {real['rps']:8.0f} req/s   p50 {real['p50_ms']:6.2f} ms   p99 {real['p99_ms']:6.2f} ms"
@@ -273,7 +279,8 @@ def main(argv=None):
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads of each gunicorn worker")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")

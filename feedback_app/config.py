@@ -115,6 +115,11 @@ class Config:
     WIDGET_CONFIG_TTL_SECONDS = _env("FEEDBACK_WIDGET_CONFIG_TTL_SECONDS", 5)
     WIDGET_NOTIFY_INTERVAL_SECONDS = 0.2
 
+    # Widget API limits ("N per second|minute|hour|day", or several joined by ";"): per visitor IP,
+    # then per survey whatever the IP, so that a botnet spread over many addresses still cannot
+    # flood one survey.
+    WIDGET_IP_RATE_LIMIT = _env("FEEDBACK_WIDGET_IP_RATE_LIMIT", "120 per minute")
+    WIDGET_SURVEY_RATE_LIMIT = _env("FEEDBACK_WIDGET_SURVEY_RATE_LIMIT", "3000 per minute")
     RATELIMIT_STORAGE_URI = _env("FEEDBACK_RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env("FEEDBACK_RATELIMIT_ENABLED", True)
@@ -176,6 +181,20 @@ BOOL_SETTINGS = {
 }
 
 
+def validate_rate_limit(env_name, value):
+    """Refuse a rate limit that the limiter could not parse (it would fail on every request).
+
+    :raises ConfigError: naming ``env_name`` and the expected form.
+    """
+    from limits import parse_many
+
+    try:
+        parse_many(str(value))
+    except ValueError:
+        raise ConfigError(f"{env_name} must look like '120 per minute' (several joined by ';'), "
+                          f"got {value!r}") from None
+
+
 def config_class_from_env():
     """Return the config class named by ``FEEDBACK_ENV`` (default ``production``)."""
     name = _env("FEEDBACK_ENV", "production")
@@ -201,5 +220,7 @@ def validate_config(config):
     for key, env_name in BOOL_SETTINGS.items():
         config[key] = _as_bool(env_name, config[key])
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
+    for key in ("WIDGET_IP_RATE_LIMIT", "WIDGET_SURVEY_RATE_LIMIT"):
+        validate_rate_limit(f"FEEDBACK_{key}", config[key])
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     validate_broker_url(config["BROKER_URL"])

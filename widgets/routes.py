@@ -74,7 +74,7 @@ def config(widget_workspace):
 
 
 @bp.route(API + "/surveys/<survey_token>/displays", methods=["POST", "OPTIONS"])
-@limiter.limit(security.IP_LIMIT, methods=["POST"])
+@limiter.limit(security.ip_limit, methods=["POST"])
 @public_api
 def display(widget_workspace, survey_token):
     """Record that the widget showed a survey."""
@@ -88,7 +88,7 @@ def display(widget_workspace, survey_token):
 
 
 @bp.route(API + "/displays/<int:display_id>/dismiss", methods=["POST", "OPTIONS"])
-@limiter.limit(security.IP_LIMIT, methods=["POST"])
+@limiter.limit(security.ip_limit, methods=["POST"])
 @public_api
 def dismiss(widget_workspace, display_id):
     """Record that the visitor closed the survey without answering."""
@@ -100,8 +100,8 @@ def dismiss(widget_workspace, display_id):
 
 
 @bp.route(API + "/surveys/<survey_token>/responses", methods=["POST", "OPTIONS"])
-@limiter.limit(security.IP_LIMIT, methods=["POST"])
-@limiter.limit(security.SURVEY_LIMIT, key_func=security.survey_limit_key, methods=["POST"])
+@limiter.limit(security.ip_limit, methods=["POST"])
+@limiter.limit(security.survey_limit, key_func=security.survey_limit_key, methods=["POST"])
 @public_api
 def respond(workspace, survey_token):
     """Accept a score at once, or the same answer completed with its comment (one response either way)."""

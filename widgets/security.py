@@ -1,7 +1,7 @@
 """Guards of the public widget API: allowed origins (CORS), body size, rate-limit keys, bots."""
 import functools
 
-from flask import abort, g, jsonify, make_response, request
+from flask import abort, current_app, g, jsonify, make_response, request
 
 from feedback_app.services import widget_config
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
@@ -10,12 +10,18 @@ from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 # flood of large bodies from costing memory or database space.
 MAX_BODY_BYTES = 16 * 1024
 PREFLIGHT_MAX_AGE = 600
-# Per visitor IP, then per survey whatever the IP: a botnet spread over many addresses still
-# cannot flood one survey.
-IP_LIMIT = "120 per minute"
-SURVEY_LIMIT = "3000 per minute"
 # Hidden from people by the widget and the hosted page; bots that fill every field fill it.
 HONEYPOT_FIELD = "website"
+
+
+def ip_limit():
+    """Return the per-visitor-IP limit of the widget API (``WIDGET_IP_RATE_LIMIT``)."""
+    return current_app.config["WIDGET_IP_RATE_LIMIT"]
+
+
+def survey_limit():
+    """Return the per-survey limit of answers (``WIDGET_SURVEY_RATE_LIMIT``)."""
+    return current_app.config["WIDGET_SURVEY_RATE_LIMIT"]
 
 
 def survey_limit_key():

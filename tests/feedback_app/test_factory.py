@@ -67,6 +67,8 @@ def _flask(args, **env):
         ({"FEEDBACK_ENV": "development", "BROKER_URL": "amqp://guest@localhost//"}, "BROKER_URL has unsupported"),
         ({"FEEDBACK_ENV": "staging"}, "FEEDBACK_ENV must be one of"),
         ({"FEEDBACK_ENV": "development", "FEEDBACK_SMTP_PORT": "twenty-five"}, "FEEDBACK_SMTP_PORT must be a whole"),
+        ({"FEEDBACK_ENV": "development", "FEEDBACK_WIDGET_IP_RATE_LIMIT": "lots"},
+         "FEEDBACK_WIDGET_IP_RATE_LIMIT must look like '120 per minute'"),
     ],
 )
 def test_bad_configuration_gives_one_clear_line(env, message, tmp_path):

@@ -44,13 +44,13 @@ def _stop(process):
 
 
 @contextlib.contextmanager
-def serve_app(environment, *, workers=1, timeout=30):
+def serve_app(environment, *, workers=1, threads=4, timeout=30):
     """Run the app under gunicorn on a free loopback port; yield its base URL."""
     port = free_port()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-             "--threads", "4", "--log-level", "warning", "feedback_app.wsgi:app"],
+             "--threads", str(threads), "--log-level", "warning", "feedback_app.wsgi:app"],
             cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )
         base_url = f"http://127.0.0.1:{port}"
