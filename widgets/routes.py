@@ -4,16 +4,17 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, request
-from feedback_app.extensions import limiter
 from feedback_app.models import SurveyKind
 from feedback_app.services import collection, ingest, widget_config
 from feedback_app.services.exceptions import InvalidInput
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
-from widgets.security import json_body, json_response, public_api
+from widgets.security import json_body, json_response, public_api, rate_limited
 
 bp = Blueprint("widgets", __name__, static_folder="static", static_url_path="/w/static",
                template_folder="templates")
+
+bp.after_request(security.add_cors_headers)
 
 API = "/w/api/<public_key>"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
@@ -74,8 +75,8 @@ def config(widget_workspace):
 
 
 @bp.route(API + "/surveys/<survey_token>/displays", methods=["POST", "OPTIONS"])
-@limiter.limit(security.ip_limit, methods=["POST"])
 @public_api
+@rate_limited()
 def display(widget_workspace, survey_token):
     """Record that the widget showed a survey."""
     data = json_body()
@@ -88,8 +89,8 @@ def display(widget_workspace, survey_token):
 
 
 @bp.route(API + "/displays/<int:display_id>/dismiss", methods=["POST", "OPTIONS"])
-@limiter.limit(security.ip_limit, methods=["POST"])
 @public_api
+@rate_limited()
 def dismiss(widget_workspace, display_id):
     """Record that the visitor closed the survey without answering."""
     data = json_body()
@@ -100,9 +101,8 @@ def dismiss(widget_workspace, display_id):
 
 
 @bp.route(API + "/surveys/<survey_token>/responses", methods=["POST", "OPTIONS"])
-@limiter.limit(security.ip_limit, methods=["POST"])
-@limiter.limit(security.survey_limit, key_func=security.survey_limit_key, methods=["POST"])
 @public_api
+@rate_limited(per_survey=True)
 def respond(workspace, survey_token):
     """Accept a score at once, or the same answer completed with its comment (one response either way)."""
     data = json_body()

@@ -1,8 +1,14 @@
-"""Guards of the public widget API: allowed origins (CORS), body size, rate-limit keys, bots."""
+"""Guards of the public widget API: allowed origins (CORS), body size, rate limits, bots."""
 import functools
+import math
+import time
 
 from flask import abort, current_app, g, jsonify, make_response, request
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
+from feedback_app.extensions import limiter
 from feedback_app.services import widget_config
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 
@@ -14,25 +20,53 @@ PREFLIGHT_MAX_AGE = 600
 HONEYPOT_FIELD = "website"
 
 
-def ip_limit():
-    """Return the per-visitor-IP limit of the widget API (``WIDGET_IP_RATE_LIMIT``)."""
-    return current_app.config["WIDGET_IP_RATE_LIMIT"]
+def rate_limited(*, per_survey=False):
+    """Count each POST against the widget limits of the visitor's IP (and of the survey in the URL).
+
+    Flask-Limiter's own strategy and storage do the counting (so ``RATELIMIT_ENABLED`` and
+    ``RATELIMIT_STORAGE_URI`` apply as everywhere), called directly: its decorators resolve
+    their limits, exemptions and headers on every request, which cost the answer endpoint as
+    much CPU as everything else it does. Budgets are per endpoint, as the decorators' were.
+    """
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.method == "POST" and limiter.enabled:
+                _hit(current_app.config["WIDGET_IP_RATE_LIMIT"], request.endpoint, get_remote_address())
+                if per_survey:
+                    _hit(current_app.config["WIDGET_SURVEY_RATE_LIMIT"], request.endpoint,
+                         "survey:" + str(kwargs.get("survey_token", "")))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
-def survey_limit():
-    """Return the per-survey limit of answers (``WIDGET_SURVEY_RATE_LIMIT``)."""
-    return current_app.config["WIDGET_SURVEY_RATE_LIMIT"]
+@functools.lru_cache(maxsize=16)
+def _limits(text):
+    return tuple(parse_many(text))
 
 
-def survey_limit_key():
-    """Return the rate-limit bucket of the survey named in the URL."""
-    return "survey:" + str((request.view_args or {}).get("survey_token", ""))
+def _hit(limit_text, *identifiers):
+    for item in _limits(limit_text):
+        if not limiter.limiter.hit(item, "widget", *identifiers):
+            reset_at = limiter.limiter.get_window_stats(item, "widget", *identifiers).reset_time
+            raise TooManyRequests(f"Too many requests: at most {item}. Please try again later.",
+                                  retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
-def _cors_headers(response, origin):
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Credentials"] = "false"
-    response.headers["Vary"] = "Origin"
+def add_cors_headers(response):
+    """Let the allowed page read this response, errors included (the widget shows their messages).
+
+    Registered after every request of the blueprint; a request whose origin was not checked and
+    allowed (see :func:`public_api`) gets no CORS headers.
+    """
+    origin = g.get("widget_origin")
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "false"
+        response.vary.add("Origin")
     return response
 
 
@@ -41,7 +75,7 @@ def public_api(view):
 
     The view receives the workspace as a :class:`~feedback_app.services.widget_config.WidgetWorkspace`.
     The Origin header is required: browsers always send it on these cross-origin requests, and a
-    disallowed page gets 403 before anything is read or stored.
+    disallowed page gets 403 before anything is read, counted or stored.
     """
 
     @functools.wraps(view)
@@ -50,14 +84,15 @@ def public_api(view):
         origin = request.headers.get("Origin", "")
         if not workspace.allows_origin(origin):
             raise PermissionDenied("This site is not allowed to use the widget of this workspace.")
+        g.widget_origin = origin
         if request.method == "OPTIONS":
             response = make_response("", 204)
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"
             response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
-            return _cors_headers(response, origin)
+            return response
         g.workspace = workspace
-        return _cors_headers(make_response(view(workspace, **kwargs)), origin)
+        return view(workspace, **kwargs)
 
     return wrapper
 

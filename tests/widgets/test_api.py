@@ -115,6 +115,7 @@ def test_bad_answers_get_422_naming_the_field_and_store_nothing(workspace, post,
     assert response.status_code == 422, response.json
     assert response.json["error"] == "Unprocessable Entity"
     assert field in response.json["errors"]
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # the widget may read why
     assert responses_count(db) == 0
     assert db.session.scalar(select(func.count(Person.id))) == 0
 

@@ -1,4 +1,7 @@
 """Rate limits of the widget API, on a production-like server where they are on (tests turn them off)."""
+import json
+import urllib.error
+import urllib.request
 import uuid
 
 from sqlalchemy import func, select
@@ -8,7 +11,6 @@ from feedback_app.services import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app
 from tests.widgets.conftest import ORIGIN, post_over_http
-from widgets import security
 
 
 def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
@@ -25,18 +27,31 @@ def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
     assert db.session.scalar(select(func.count(Response.id))) == limit
 
 
-def test_the_limits_are_settings(db, app):
+def _post(url):
+    request = urllib.request.Request(url, data=json.dumps({"score": 7, "submission_key": uuid.uuid4().hex}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json", "Origin": ORIGIN})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.load(error)
+
+
+def test_the_limits_are_settings_and_the_survey_limit_is_per_survey(db, app):
     workspace = create_workspace("Configured Co", allowed_origins=[ORIGIN])
-    survey = create_survey(workspace, SurveyKind.NPS)
+    limited, other = create_survey(workspace, SurveyKind.NPS), create_survey(workspace, SurveyKind.NPS)
     environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], FEEDBACK_RATELIMIT_ENABLED="true",
                                   FEEDBACK_WIDGET_IP_RATE_LIMIT="1000 per minute",
                                   FEEDBACK_WIDGET_SURVEY_RATE_LIMIT="3 per minute")
     with serve_app(environment) as base_url:
-        url = f"{base_url}/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
-        statuses = [post_over_http(url, {"score": 7, "submission_key": uuid.uuid4().hex}) for _ in range(5)]
-    assert statuses == [202, 202, 202, 429, 429]
+        def url(survey):
+            return f"{base_url}/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
 
-
-def test_the_per_survey_limit_is_keyed_by_the_survey_in_the_url(app):
-    with app.test_request_context("/w/api/pk_x/surveys/abc123/responses", method="POST"):
-        assert security.survey_limit_key() == "survey:abc123"
+        answers = [_post(url(limited)) for _ in range(5)]
+        other_answer = _post(url(other))
+    assert [status for status, _headers, _body in answers] == [202, 202, 202, 429, 429]
+    status, headers, body = answers[-1]
+    assert body["error"] == "Too Many Requests" and "at most 3 per 1 minute" in body["message"]
+    assert 1 <= int(headers["Retry-After"]) <= 60
+    assert headers["Access-Control-Allow-Origin"] == ORIGIN  # so that the widget can read why
+    assert other_answer[0] == 202
