@@ -5,7 +5,7 @@ frozen dataclasses. ``python -m analysis`` runs it on a CSV file.
 """
 
 from . import metrics
-from .clustering import BaseClusterer, HybridKMeansClusterer, KMeansClusterer, NMFClusterer
+from .clustering import BaseClusterer, HybridKMeansClusterer, HybridSpectralClusterer, KMeansClusterer, NMFClusterer
 from .embeddings import MiniLMEmbedder, default_embedder
 from .labeling import BaseLabeler, ClassTfidfLabeler
 from .matching import match_themes
@@ -19,7 +19,8 @@ from .themes import ThemeClusterer, ThemeModel
 
 __all__ = [
     "AnalysisResult", "BaseClusterer", "BaseLabeler", "ClassTfidfLabeler", "HybridKMeansClusterer",
-    "KMeansClusterer", "MiniLMEmbedder", "NEGATIVE_THRESHOLD", "NMFClusterer", "POSITIVE_THRESHOLD", "SentimentScorer",
+    "HybridSpectralClusterer", "KMeansClusterer", "MiniLMEmbedder", "NEGATIVE_THRESHOLD", "NMFClusterer",
+    "POSITIVE_THRESHOLD", "SentimentScorer",
     "TextNormalizer", "Theme", "ThemeClusterer", "ThemeEdits", "ThemeModel", "analyze_feedback",
     "default_embedder", "match_themes", "metrics", "normalize_text", "score_sentiment", "theme_scores",
 ]

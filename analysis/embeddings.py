@@ -1,7 +1,7 @@
 """Optional sentence-embedding step of theme discovery (bundled MiniLM when it is installed).
 
 The embedding model only helps to *find* themes: comments are assigned to themes by TF-IDF
-directions (see :class:`analysis.clustering.HybridKMeansClusterer`), so a fitted theme model,
+directions (see :class:`analysis.clustering.HybridSpectralClusterer`), so a fitted theme model,
 its stored state and the per-response assignment never need the model. When the optional
 packages are missing, :func:`default_embedder` returns None and the theme model falls back to
 TF-IDF + NMF.

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_positive_int, check_texts
-from .clustering import HybridKMeansClusterer, NMFClusterer, choose_n_clusters, cosine_to_components
+from .clustering import HybridSpectralClusterer, NMFClusterer, choose_n_clusters, cosine_to_components
 from .embeddings import embed_sample, resolve_embedder
 from .labeling import ClassTfidfLabeler, representative_quotes, top_terms
 from .lexicon import THEME_CONCEPTS
@@ -39,9 +39,9 @@ class ThemeClusterer(BaseEstimator):
 
     Pipeline: normalise (mask URLs, @mentions, numbers; singularise) → tag generic problem
     concepts (:data:`analysis.lexicon.THEME_CONCEPTS`) → TF-IDF of words and word pairs on a
-    sample of at most ``max_fit_samples`` comments → clustering step (k-means on sentence
-    embeddings of at most ``max_embed_samples`` of them joined with their TF-IDF when an
-    embedder is available, NMF topics otherwise) → every comment goes to the themes whose
+    sample of at most ``max_fit_samples`` comments → clustering step (spectral clustering of
+    sentence embeddings of at most ``max_embed_samples`` of them joined with their TF-IDF
+    when an embedder is available, NMF topics otherwise) → every comment goes to the themes whose
     TF-IDF direction is most similar (cosine); below ``similarity_threshold`` it goes to no
     theme. Labels are class-based TF-IDF key phrases; quotes are the comments closest to
     each theme.
@@ -56,7 +56,7 @@ class ThemeClusterer(BaseEstimator):
         (a scikit-learn vectorizer); None uses a word and word-pair TF-IDF.
     clusterer : BaseClusterer, default=None
         Clustering step (see :class:`analysis.clustering.BaseClusterer`); None uses
-        :class:`~analysis.clustering.HybridKMeansClusterer` when there is an embedder, NMF
+        :class:`~analysis.clustering.HybridSpectralClusterer` when there is an embedder, NMF
         otherwise.
     embedder : "auto", object or None, default="auto"
         Sentence-embedding step (``transform(texts) -> array``) used to find themes; "auto"
@@ -76,7 +76,7 @@ class ThemeClusterer(BaseEstimator):
         fraction of its best one.
     max_fit_samples : int, default=30000
         Comments used to fit the vocabulary and clusters; all comments are then assigned.
-    max_embed_samples : int, default=2000
+    max_embed_samples : int, default=3000
         Of those, comments embedded and clustered when there is an embedder.
     n_key_phrases, n_quotes : int, default=8, 3
     edits : ThemeEdits, default=None
@@ -114,7 +114,7 @@ class ThemeClusterer(BaseEstimator):
     def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, embedder="auto",
                  labeler=None, concepts=None, min_themes=4, max_themes=15,
                  similarity_threshold=0.05, multi_label_ratio=0.8, max_fit_samples=30_000,
-                 max_embed_samples=2_000, n_key_phrases=8, n_quotes=3, edits=None,
+                 max_embed_samples=3_000, n_key_phrases=8, n_quotes=3, edits=None,
                  reference=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
@@ -189,7 +189,7 @@ class ThemeClusterer(BaseEstimator):
         if self.clusterer is not None:
             clusterer = clone(self.clusterer)
         else:
-            default = HybridKMeansClusterer if embedder is not None else NMFClusterer
+            default = HybridSpectralClusterer if embedder is not None else NMFClusterer
             clusterer = default(random_state=rng.randint(2**31 - 1))
         rows, fit_params = embed_sample(embedder, clusterer, [texts[i] for i in sample],
                                         self.max_embed_samples, rng)

@@ -1,6 +1,7 @@
 """Tests for analysis.themes: labels, noise, multi-membership, auto n, assign, state, edits."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -222,3 +223,18 @@ def test_themes_without_an_embedder_fall_back_to_tfidf_topics(corpus):
 def test_themes_reject_a_bad_embedder(corpus, embedder, error):
     with pytest.raises(error):
         ThemeModel(n_themes=4, embedder=embedder).fit(corpus[0])
+
+
+def test_themes_with_embedder_choose_the_count_on_the_graph(corpus):
+    texts, topics = corpus
+    model = ThemeModel(embedder=_TopicEmbedder(), min_themes=2, max_themes=8, random_state=0).fit(texts)
+    assert model.n_themes_scores_ and _purity(model, topics) > 0.8
+
+
+def test_state_keeps_the_version_1_layout(fitted_model):
+    # States stored by earlier releases have exactly this layout; from_state must keep reading it.
+    state = fitted_model.to_state()
+    assert state["version"] == 1
+    payload = pickle.loads(state["model"])
+    assert set(payload) == {"vectorizer", "centroids", "cluster_theme", "pinned", "moves", "pattern"}
+    assert payload["centroids"].shape[1] == len(payload["vectorizer"].vocabulary_)
