@@ -64,19 +64,22 @@ def themes_of_response(workspace, response_id):
                                                 ResponseTheme.source != LinkSource.EXCLUDED)
 
 
-def belonging_responses(workspace, action):
-    """Return the select of the ids of the responses that belong to ``action``.
+def _links(workspace, action):
+    """Return the conditions on ``ActionResponse`` and on ``ResponseTheme`` rows that bring feedback to ``action``.
 
-    A response belongs to it when linked directly, or through its theme (links made by the
-    analysis or by hand, not excluded ones; a merged theme is followed into the theme that
-    absorbed it).
+    Linked directly, or through its theme (links made by the analysis or by hand, not excluded
+    ones; a merged theme is followed into the theme that absorbed it).
     """
-    direct = select(ActionResponse.response_id).where(ActionResponse.action_id == action.id,
-                                                      ActionResponse.workspace_id == workspace.id)
-    themed = select(ResponseTheme.response_id).where(ResponseTheme.workspace_id == workspace.id,
-                                                     ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
-                                                     ResponseTheme.source != LinkSource.EXCLUDED)
-    return direct.union(themed)
+    direct = (ActionResponse.action_id == action.id, ActionResponse.workspace_id == workspace.id)
+    themed = (ResponseTheme.workspace_id == workspace.id, ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
+              ResponseTheme.source != LinkSource.EXCLUDED)
+    return direct, themed
+
+
+def belonging_responses(workspace, action):
+    """Return the select of the ids of the responses that belong to ``action`` (see :func:`_links`)."""
+    direct, themed = _links(workspace, action)
+    return select(ActionResponse.response_id).where(*direct).union(select(ResponseTheme.response_id).where(*themed))
 
 
 def recipient_ids(workspace, action):
@@ -85,14 +88,10 @@ def recipient_ids(workspace, action):
     Anonymous responses have nobody. Theme links carry their response's person, so a theme of
     a hundred thousand responses is read from its links alone.
     """
-    direct = select(Response.person_id).join(ActionResponse, ActionResponse.response_id == Response.id).where(
-        ActionResponse.action_id == action.id, ActionResponse.workspace_id == workspace.id,
-        Response.workspace_id == workspace.id, Response.person_id.is_not(None))
-    themed = select(ResponseTheme.person_id).where(ResponseTheme.workspace_id == workspace.id,
-                                                   ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
-                                                   ResponseTheme.source != LinkSource.EXCLUDED,
-                                                   ResponseTheme.person_id.is_not(None))
-    return direct.union(themed)
+    direct, themed = _links(workspace, action)
+    return select(Response.person_id).join(ActionResponse, ActionResponse.response_id == Response.id).where(
+        *direct, Response.workspace_id == workspace.id, Response.person_id.is_not(None)
+    ).union(select(ResponseTheme.person_id).where(*themed, ResponseTheme.person_id.is_not(None)))
 
 
 def recipients(workspace, action, *, person_ids=None):
