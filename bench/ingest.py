@@ -195,31 +195,9 @@ def _measured_wrk(base_url, path, **load):
 def _serve(environment, app_spec, workers, threads):
     from tests.support.processes import serve_app
 
-    if app_spec == "feedback_app.wsgi:app":
-        return serve_app(environment, workers=workers, threads=threads)
-    return _serve_bare(environment, workers, threads)
-
-
-def _serve_bare(environment, workers, threads):
-    import contextlib
-
-    from tests.support.processes import _stop, _wait_for, free_port
-
-    @contextlib.contextmanager
-    def running():
-        port = free_port()
-        with tempfile.TemporaryFile("w+") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                 "--threads", str(threads), "--log-level", "warning", "bench.ingest:bare_app"],
-                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                _wait_for(f"http://127.0.0.1:{port}/", process, 30, log)
-                yield f"http://127.0.0.1:{port}"
-            finally:
-                _stop(process)
-
-    return running()
+    # The bare app has no health route: any answer on "/" (a 404) means it is up.
+    ready_path = "/healthz" if app_spec == "feedback_app.wsgi:app" else "/"
+    return serve_app(environment, workers=workers, threads=threads, app=app_spec, ready_path=ready_path)
 
 
 def run_backend(name, database_url, args, workdir):

@@ -44,18 +44,18 @@ def _stop(process):
 
 
 @contextlib.contextmanager
-def serve_app(environment, *, workers=1, threads=4, timeout=30):
-    """Run the app under gunicorn on a free loopback port; yield its base URL."""
+def serve_app(environment, *, workers=1, threads=4, app="feedback_app.wsgi:app", ready_path="/healthz", timeout=30):
+    """Run ``app`` under gunicorn on a free loopback port; yield its base URL once ``ready_path`` answers."""
     port = free_port()
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-             "--threads", str(threads), "--log-level", "warning", "feedback_app.wsgi:app"],
+             "--threads", str(threads), "--log-level", "warning", app],
             cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_for(base_url + "/healthz", process, timeout, log)
+            _wait_for(base_url + ready_path, process, timeout, log)
             yield base_url
         finally:
             _stop(process)
