@@ -7,7 +7,6 @@ from feedback_app.dashboard.forms import ConfirmForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
 from feedback_app.services import people as people_service
-from feedback_app.services import reports
 
 PEOPLE_PAGE = 50
 
@@ -17,7 +16,7 @@ def people():
     """Search the workspace's people by email, name or external id."""
     query = request.args.get("q", "")[:200]
     after = request.args.get("after", type=int)
-    found = reports.search_people(g.workspace, query, after_id=after, limit=PEOPLE_PAGE + 1)
+    found = people_service.search_people(g.workspace, query, after_id=after, limit=PEOPLE_PAGE + 1)
     next_after = found[PEOPLE_PAGE - 1].id if len(found) > PEOPLE_PAGE else None
     return render_template("dashboard/people.html", people=found[:PEOPLE_PAGE], q=query, next_after=next_after)
 
@@ -26,7 +25,7 @@ def people():
 def person_detail(person_id):
     """Show a person with their responses and the emails sent to them."""
     person = people_service.get_person(g.workspace, person_id)
-    history = reports.person_history(g.workspace, person)
+    history = people_service.person_history(g.workspace, person)
     return render_template("dashboard/person.html", person=person, history=history, delete_form=ConfirmForm())
 
 
@@ -35,7 +34,7 @@ def person_detail(person_id):
 def export_person(person_id):
     """Download everything stored about a person (GDPR access request)."""
     person = people_service.get_person(g.workspace, person_id)
-    response = jsonify(reports.person_export(g.workspace, person))
+    response = jsonify(people_service.person_export(g.workspace, person))
     response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}.json"'
     return response
 

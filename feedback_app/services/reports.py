@@ -19,7 +19,6 @@ from feedback_app.models import (
     NO_SCORE,
     Channel,
     Membership,
-    Notification,
     Person,
     Response,
     ResponseDayCount,
@@ -360,63 +359,4 @@ def workspace_summary(workspace):
         "surveys": db.session.scalar(select(func.count(Survey.id)).where(Survey.workspace_id == workspace.id)),
         "nps": round(100.0 * (promoters - detractors) / answered, 1) if answered else None,
         "nps_responses": answered,
-    }
-
-
-def search_people(workspace, query, *, after_id=None, limit=50):
-    """Return up to ``limit`` people whose email, name or external id contains ``query``, by id.
-
-    :param after_id: the last id of the previous page (keyset pagination).
-    """
-    statement = select(Person).where(Person.workspace_id == workspace.id)
-    query = (query or "").strip()
-    if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(Person.email.ilike(pattern, escape="\\") | Person.name.ilike(pattern, escape="\\")
-                                    | Person.external_id.ilike(pattern, escape="\\"))
-    if after_id:
-        statement = statement.where(Person.id > after_id)
-    return db.session.scalars(statement.order_by(Person.id).limit(limit)).all()
-
-
-def person_history(workspace, person, *, limit=200):
-    """Return the person's latest responses and notifications, newest first.
-
-    :raises NotFound: if ``person`` is not in ``workspace``.
-    """
-    if person.workspace_id != workspace.id:
-        raise NotFound("No such person.")
-    responses = db.session.scalars(
-        select(Response).where(Response.workspace_id == workspace.id, Response.person_id == person.id)
-        .order_by(Response.created_at.desc(), Response.id.desc()).limit(limit)
-    ).all()
-    notifications = db.session.scalars(
-        select(Notification).where(Notification.workspace_id == workspace.id, Notification.person_id == person.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ).all()
-    return {"responses": responses, "notifications": notifications}
-
-
-def person_export(workspace, person):
-    """Return everything stored about ``person`` as JSON-able data (GDPR access request).
-
-    :raises NotFound: if ``person`` is not in ``workspace``.
-    """
-    history = person_history(workspace, person, limit=None)
-
-    def when(value):
-        return value.isoformat() if value else None
-
-    return {
-        "person": {"id": person.id, "email": person.email, "phone_number": person.phone_number,
-                   "external_id": person.external_id, "name": person.name, "locale": person.locale,
-                   "properties": person.properties, "created_at": when(person.created_at),
-                   "unsubscribed_at": when(person.unsubscribed_at), "bounced_at": when(person.bounced_at),
-                   "last_surveyed_at": when(person.last_surveyed_at)},
-        "responses": [{"id": r.id, "survey": r.survey.name, "created_at": when(r.created_at), "score": r.score,
-                       "comment": r.comment, "churn_reason": r.churn_reason, "answers": r.answers,
-                       "properties": r.properties, "channel": r.channel.value} for r in history["responses"]],
-        "notifications": [{"id": n.id, "kind": n.kind.value, "status": n.status.value, "to_address": n.to_address,
-                           "created_at": when(n.created_at), "sent_at": when(n.sent_at)}
-                          for n in history["notifications"]],
     }

@@ -7,7 +7,7 @@ from analysis import metrics
 from feedback_app.models import SurveyKind
 from feedback_app.services import reports
 from feedback_app.services.exceptions import InvalidInput, NotFound
-from tests.factories import create_person, create_response, create_survey, create_workspace
+from tests.factories import create_response, create_survey, create_workspace
 
 TODAY = date(2026, 3, 31)
 
@@ -131,16 +131,3 @@ def test_make_filters_rejects_bad_input(kwargs, field):
     with pytest.raises(InvalidInput) as error:
         reports.make_filters(today=TODAY, **kwargs)
     assert field in error.value.fields
-
-
-def test_person_history_and_export(workspace):
-    person = create_person(workspace, name="Ann", properties={"plan": "pro"})
-    nps = create_survey(workspace, SurveyKind.NPS)
-    create_response(nps, person=person, score=3, comment="Slow", created_at=at(TODAY))
-
-    exported = reports.person_export(workspace, person)
-
-    assert exported["person"]["name"] == "Ann"
-    assert [(r["score"], r["comment"]) for r in exported["responses"]] == [(3, "Slow")]
-    with pytest.raises(NotFound):
-        reports.person_history(create_workspace("Other Co"), person)

@@ -2,10 +2,10 @@
 import pytest
 from sqlalchemy import select
 
-from feedback_app.models import Person, Response, Unsubscribe
+from feedback_app.models import Person, Response, SurveyKind, Unsubscribe
 from feedback_app.services import people
 from feedback_app.services.exceptions import InvalidInput, NotFound
-from tests.factories import create_response, create_survey, create_workspace
+from tests.factories import create_person, create_response, create_survey, create_workspace
 
 
 def test_upsert_person_creates_then_updates_and_merges_properties(db):
@@ -73,3 +73,17 @@ def test_delete_person_keeps_anonymous_scores(db):
     assert stored.score == 3
     assert stored.person_id is None and stored.comment is None and stored.properties == {}
     assert db.session.scalar(select(Person).where(Person.email == "a@example.com")) is None
+
+
+def test_person_history_and_export(db):
+    workspace = create_workspace()
+    person = create_person(workspace, name="Ann", properties={"plan": "pro"})
+    nps = create_survey(workspace, SurveyKind.NPS)
+    create_response(nps, person=person, score=3, comment="Slow")
+
+    exported = people.person_export(workspace, person)
+
+    assert exported["person"]["name"] == "Ann"
+    assert [(r["score"], r["comment"]) for r in exported["responses"]] == [(3, "Slow")]
+    with pytest.raises(NotFound):
+        people.person_history(create_workspace("Other Co"), person)
