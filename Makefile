@@ -6,22 +6,22 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := feedback_app.wsgi
 
-.PHONY: run test install chromium embeddings worker lint clean
+.PHONY: run test install chromium worker lint clean
 
+# The app's install includes the `embeddings` extra (sentence embeddings find better themes, see
+# analysis/README.md). PyTorch's CPU build comes first, from its own index, because the default
+# Linux torch on PyPI is the multi-GB CUDA build; where that index is unreachable (an offline
+# mirror serving the CPU build), pip falls back to the configured index at once.
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --retries 0 --timeout 10 torch==2.13.0 \
+	  --index-url https://download.pytorch.org/whl/cpu 2>/dev/null \
+	  || $(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
 	touch $(STAMP)
 
 install: $(STAMP)
-
-# Optional: sentence embeddings for finding themes (analysis/README.md). PyTorch's CPU build comes
-# first, from its own index, because the default Linux torch on PyPI is the multi-GB CUDA build.
-embeddings: $(STAMP)
-	$(BIN)/python -m pip install --quiet torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-	  || $(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[embeddings]'
 
 # The browser tests drive Debian's Chromium; install it when missing and we may (root, apt).
 chromium:
