@@ -63,7 +63,6 @@ def get_person(workspace, person_id):
     return person
 
 
-@transactional
 def search_people(workspace, query, *, after_id=None, limit=50):
     """Return up to ``limit`` people whose email, name or external id contains ``query``, by id.
 
@@ -123,6 +122,7 @@ def person_export(workspace, person):
     }
 
 
+@transactional
 def upsert_person(workspace, *, email=None, phone_number=None, external_id=None, name=None, locale=None,
                   properties=None):
     """Find the person by external id, email or phone number and update them, or create them.
