@@ -5,6 +5,9 @@ about service problems in any industry (deliveries, apps, subscriptions, travel,
 that VADER's general-purpose lexicon misses or scores as neutral ("cancelled again", "on hold",
 "never arrived"), words that VADER scores positive but that customers mostly use in requests
 ("help", "please"), and a small taxonomy of generic problem types used to guide theme discovery.
+That taxonomy (``THEME_CONCEPTS``) was written by someone who had seen the complaint categories
+of the airline data set the themes are evaluated on, so the evaluation's figures with it are
+optimistic; analysis/README.md gives the figures without it.
 
 Valences use VADER's scale (-4 extremely negative .. +4 extremely positive).
 """
