@@ -3,6 +3,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import FetchedValue, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_app.models.base import Base, TimestampMixin, enum_type
@@ -83,3 +84,8 @@ class ResponseTheme(Base):
     # people and volume by day are read without visiting its responses. Never set them.
     person_id: Mapped[int | None] = mapped_column(server_default=FetchedValue())
     created_at: Mapped[datetime | None] = mapped_column(server_default=FetchedValue())
+
+    @hybrid_property
+    def in_theme(self):
+        """Whether the link puts its response in the theme: made by the analysis or by hand, not excluded."""
+        return self.source != LinkSource.EXCLUDED

@@ -8,7 +8,6 @@ from feedback_app.extensions import db
 from feedback_app.models import (
     Action,
     ActionResponse,
-    LinkSource,
     NotificationKind,
     Person,
     Response,
@@ -61,7 +60,7 @@ def themes_of_response(workspace, response_id):
     """Return the select of theme ids ``response_id`` belongs to (not excluded)."""
     return select(ResponseTheme.theme_id).where(ResponseTheme.workspace_id == workspace.id,
                                                 ResponseTheme.response_id == response_id,
-                                                ResponseTheme.source != LinkSource.EXCLUDED)
+                                                ResponseTheme.in_theme)
 
 
 def _links(workspace, action):
@@ -72,7 +71,7 @@ def _links(workspace, action):
     """
     direct = (ActionResponse.action_id == action.id, ActionResponse.workspace_id == workspace.id)
     themed = (ResponseTheme.workspace_id == workspace.id, ResponseTheme.theme_id.in_(theme_ids(workspace, action)),
-              ResponseTheme.source != LinkSource.EXCLUDED)
+              ResponseTheme.in_theme)
     return direct, themed
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from feedback_app.extensions import db
 from feedback_app.models import (
     FollowUp,
-    LinkSource,
     Membership,
     Response,
     ResponseNote,
@@ -135,7 +134,7 @@ def _conditions(workspace, filters):
     if filters.theme_id:
         conditions.append(exists().where(ResponseTheme.response_id == Response.id,
                                          ResponseTheme.theme_id == filters.theme_id,
-                                         ResponseTheme.source != LinkSource.EXCLUDED))
+                                         ResponseTheme.in_theme))
     if filters.tag:
         conditions.append(exists().where(ResponseTag.response_id == Response.id, ResponseTag.name == filters.tag))
     if filters.q:
@@ -213,7 +212,7 @@ def themes_of(workspace, response_ids):
     rows = db.session.execute(
         select(ResponseTheme.response_id, Theme).join(Theme, Theme.id == ResponseTheme.theme_id)
         .where(ResponseTheme.workspace_id == workspace.id, ResponseTheme.response_id.in_(response_ids),
-               ResponseTheme.source != LinkSource.EXCLUDED)
+               ResponseTheme.in_theme)
     ).all()
     result = {}
     for response_id, theme in rows:

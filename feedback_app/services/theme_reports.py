@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, literal, select
 
 from feedback_app.extensions import db
-from feedback_app.models import LinkSource, Response, ResponseTheme, Survey, SurveyKind
+from feedback_app.models import Response, ResponseTheme, Survey, SurveyKind
 from feedback_app.services import reports
 from feedback_app.services.exceptions import NotFound
 
@@ -14,7 +14,7 @@ SCALES = {SurveyKind.NPS: range(0, 11), SurveyKind.CSAT: range(1, 6), SurveyKind
 
 
 def _linked(theme_ids):
-    return (ResponseTheme.theme_id.in_(theme_ids), ResponseTheme.source != LinkSource.EXCLUDED)
+    return (ResponseTheme.theme_id.in_(theme_ids), ResponseTheme.in_theme)
 
 
 def weekly_volumes(workspace, theme_ids, *, weeks=SPARKLINE_WEEKS, today=None):

@@ -46,7 +46,7 @@ def theme_detail(workspace, theme):
     ).all()
     count = db.session.scalar(
         select(func.count()).select_from(ResponseTheme)
-        .where(ResponseTheme.theme_id == theme.id, ResponseTheme.source != LinkSource.EXCLUDED)
+        .where(ResponseTheme.theme_id == theme.id, ResponseTheme.in_theme)
     )
     return {"theme": theme, "quotes": quotes, "response_count": count}
 
@@ -127,7 +127,7 @@ def split_theme(workspace, theme, phrase_groups, *, user=None):
         raise InvalidInput("Give at least one phrase for each new theme.", fields={"phrases": ["required"]})
     linked = db.session.execute(
         select(ResponseTheme, Response.comment).join(Response, Response.id == ResponseTheme.response_id)
-        .where(ResponseTheme.theme_id == theme.id, ResponseTheme.source != LinkSource.EXCLUDED)
+        .where(ResponseTheme.theme_id == theme.id, ResponseTheme.in_theme)
     ).all()
     children = []
     for number, group in enumerate(groups, start=1):
