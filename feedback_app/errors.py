@@ -14,7 +14,7 @@ JSON_PATH_PREFIXES = ("/v1/", "/api/", "/w/", "/healthz")
 
 def wants_json_response():
     """Return whether the client should get a JSON error rather than a page."""
-    if request.path.startswith(JSON_PATH_PREFIXES):
+    if (request.root_path + request.path).startswith(JSON_PATH_PREFIXES):  # root_path: where an app is mounted
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -8,7 +8,8 @@ from feedback_app.services import collection, invitations
 from feedback_app.services.exceptions import ServiceError
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
-from widgets.routes import HEX_COLOR, bp
+from widgets.routes import bp
+from widgets.security import theme_color
 
 
 def _locale(survey, person=None):
@@ -17,9 +18,9 @@ def _locale(survey, person=None):
 
 
 def _render(template, survey, locale, status=200, **context):
-    color = survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else "#4f46e5"
     texts = (survey.texts or {}).get(locale, {})
-    return render_template(template, survey=survey, texts=texts, locale=locale, color=color, **context), status
+    return render_template(template, survey=survey, texts=texts, locale=locale, color=theme_color(survey),
+                           **context), status
 
 
 def _answers(form):
