@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from ._validation import check_frame
 from .metrics import metrics_over_time
@@ -69,7 +70,7 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
         sentiment = scorer.transform(texts, scores=frame["score"], scale=scales)
     else:
         sentiment = scorer.transform(texts)
-    model = theme_model.__class__(**theme_model.get_params()) if theme_model else ThemeClusterer()
+    model = clone(theme_model) if theme_model is not None else ThemeClusterer()
     model.set_params(n_themes=n_themes, edits=edits, reference=previous_state,
                      random_state=random_state)
     ids = frame[id_column].tolist() if id_column else frame.index.tolist()
