@@ -34,13 +34,14 @@ def mount(app):
     from feedback_app.extensions import CookieSessionInterface, db
 
     api = Flask(__name__)
-    api.config.from_mapping(app.config)
+    api.config = app.config  # one configuration: a setting changed on the app applies here too
     api.session_interface = CookieSessionInterface()  # never reads a cookie it was not sent
     db.init_app(api)
     api.extensions.update({name: app.extensions[name] for name in SHARED_EXTENSIONS})
     api.register_blueprint(bp)
     init_errors(api)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {MOUNT: api})
+    app.extensions["widget_api"] = api
     return api
 
 

@@ -58,6 +58,18 @@ def test_a_disallowed_origin_gets_403_and_nothing_is_stored(workspace, post, db,
     assert responses_count(db) == 0
 
 
+def test_the_api_is_its_own_app_with_the_app_settings_and_none_of_its_request_hooks(app, workspace, post):
+    api = app.extensions["widget_api"]
+    assert api is not app and api.config is app.config
+    assert not api.before_request_funcs.get(None) and not api.after_request_funcs.get(None)
+    assert app.before_request_funcs.get(None)  # the dashboard's CSRF and rate-limit checks, for instance
+    survey = create_survey(workspace, SurveyKind.NPS)
+    answered = post(answer_url(workspace, survey), {"score": 9, "submission_key": new_key()})
+    assert answered.status_code == 202 and answered.json["submission_id"]
+    missing = post(f"/w/api/{workspace.public_key}/nothing-here", {})
+    assert missing.status_code == 404 and missing.json["error"] == "Not Found"  # JSON errors under the mount
+
+
 def test_the_score_then_the_comment_make_one_response(workspace, post, db):
     survey = create_survey(workspace, SurveyKind.NPS)
     key = new_key()
