@@ -3,7 +3,6 @@ import contextlib
 import secrets
 import subprocess
 import sys
-import time
 
 import pytest
 from celery import Celery
@@ -55,7 +54,6 @@ class Loop:
         self._workers += 1
         log_path = self.tmp_path / f"worker-{self._workers}.log"
         with celery_worker(self.environment, queues=[self.queue], log_path=log_path) as process:
-            _wait_for_text(log_path, "ready.", process, timeout=60)
             yield process
 
     def run(self, workspace, action, what="shipped"):
@@ -70,17 +68,6 @@ class Loop:
         with self.sender.connection_for_write() as connection:
             connection.default_channel.queue_purge(self.queue)  # leave nothing behind on the shared Redis
         self.sender.close()
-
-
-def _wait_for_text(path, text, process, *, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"worker exited early:\n{path.read_text()}")
-        if path.exists() and text in path.read_text():
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"worker not ready within {timeout}s:\n{path.read_text()}")
 
 
 @pytest.fixture()

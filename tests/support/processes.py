@@ -78,9 +78,13 @@ def _wait_for(url, process, timeout, log):
 
 
 @contextlib.contextmanager
-def celery_worker(environment, *, queues, concurrency=1, pool="solo", log_path=None):
-    """Run a real Celery worker consuming ``queues``; yield the process."""
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL
+def celery_worker(environment, *, queues, log_path, concurrency=1, pool="solo", ready_timeout=60):
+    """Run a real Celery worker consuming ``queues``; yield the process once it says it is ready.
+
+    Only then is a message sent to its queue certain to reach it (its queues are declared), so
+    tests that send right after starting it do not race its start-up.
+    """
+    log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "feedback_app.worker", "worker", "--queues", ",".join(queues),
          "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-heartbeat",
@@ -88,11 +92,22 @@ def celery_worker(environment, *, queues, concurrency=1, pool="solo", log_path=N
         cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
+        _wait_for_text(Path(log_path), "ready.", process, timeout=ready_timeout)
         yield process
     finally:
         _stop(process)
-        if log_path:
-            log.close()
+        log.close()
+
+
+def _wait_for_text(path, text, process, *, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{path.read_text()}")
+        if text in path.read_text():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"worker not ready within {timeout}s:\n{path.read_text()}")
 
 
 def wait_until(predicate, *, timeout=30, interval=0.2):
