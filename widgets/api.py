@@ -11,9 +11,10 @@ bounds bodies itself.
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from feedback_app.models import SurveyKind
 from feedback_app.services import collection, ingest, widget_config
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.responses import SCORE_RANGES
+from feedback_app.services.surveys import theme_color
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
 from widgets.security import json_body, json_response, public_api, rate_limited
@@ -22,7 +23,6 @@ MOUNT = "/w/api"
 # What the API app uses of the main app's extensions: one Celery app, one configuration cache
 # (emptied by the main app's commits) and one writer per process.
 SHARED_EXTENSIONS = ("celery", "widget_config", "widget_group_commit")
-SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 7)}
 
 bp = Blueprint("widget_api", __name__)
 bp.after_request(security.add_cors_headers)
@@ -47,11 +47,11 @@ def mount(app):
 
 def survey_json(survey, locale):
     """Return what the widget needs to show ``survey`` in ``locale``."""
-    low, high = SCALES.get(survey.kind, (None, None))
+    low, high = SCORE_RANGES.get(survey.kind, (None, None))
     return {
         "token": survey.token, "name": survey.name, "kind": str(survey.kind), "locale": locale,
         "texts": (survey.texts or {}).get(locale, {}), "trigger": survey.trigger or {},
-        "theme_color": security.theme_color(survey),
+        "theme_color": theme_color(survey),
         "scale": {"min": low, "max": high} if low is not None else None,
         "churn_reasons": list(survey.churn_reasons or []), "questions": describe_questions(survey, locale),
     }

@@ -5,9 +5,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from feedback_app.models import SurveyKind
+from feedback_app.services.responses import SCORE_RANGES
 from widgets.question_types import question_type
 
-SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 7)}
 MAX_COMMENT = 5000
 
 
@@ -42,8 +42,8 @@ def _add_questions(attrs, survey, locale):
 def score_form_class(survey, locale, *, texts):
     """Return the first-step form: the score, the churn reason, or (custom surveys) the questions."""
     attrs = {}
-    if survey.kind in SCALES:
-        low, high = SCALES[survey.kind]
+    if survey.kind in SCORE_RANGES:
+        low, high = SCORE_RANGES[survey.kind]
         choices = [SelectChoice(str(value)) for value in range(low, high + 1)]
         attrs["score"] = RadioField(texts.get("question", ""), choices=choices, coerce=_int,
                                     validators=[InputRequired("Please pick a score.")])

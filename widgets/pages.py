@@ -5,11 +5,11 @@ from werkzeug.exceptions import HTTPException
 from feedback_app import errors
 from feedback_app.models import Channel, SurveyKind
 from feedback_app.services import collection, invitations
+from feedback_app.services.surveys import theme_color
 from feedback_app.services.exceptions import ServiceError
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
 from widgets.routes import bp
-from widgets.security import theme_color
 
 
 def _locale(survey, person=None):

@@ -1,7 +1,6 @@
 """Guards of the public widget API: allowed origins (CORS), body size, rate limits, bots."""
 import functools
 import math
-import re
 import time
 
 from flask import abort, current_app, g, jsonify, make_response, request
@@ -19,14 +18,6 @@ MAX_BODY_BYTES = 16 * 1024
 PREFLIGHT_MAX_AGE = 600
 # Hidden from people by the widget and the hosted page; bots that fill every field fill it.
 HONEYPOT_FIELD = "website"
-# A survey's colour goes into the widget's and the pages' CSS: only a hex colour gets there.
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
-DEFAULT_THEME_COLOR = "#4f46e5"
-
-
-def theme_color(survey):
-    """Return the survey's colour if it is a plain hex colour, else the default one."""
-    return survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else DEFAULT_THEME_COLOR
 
 
 def rate_limited(*, per_survey=False):

@@ -8,7 +8,6 @@ the response, later clicks change the same one.
 """
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
@@ -25,7 +24,6 @@ from feedback_app.models import (
     Person,
     RequestStatus,
     Survey,
-    SurveyKind,
     SurveyRequest,
     Workspace,
     utcnow,
@@ -34,15 +32,15 @@ from feedback_app.services import action_emails, collection, mail, outbox, peopl
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.responses import SCORE_RANGES
+from feedback_app.services.surveys import theme_color
 from feedback_app.services.transaction import transactional
 
 ANSWER_TOKEN_MAX_AGE = 30 * 24 * 3600  # score links work for a month after the invitation
 MAX_DELAY_SECONDS = 90 * 24 * 3600
 MAX_CSV_ROWS = 50_000
-SCALES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5), SurveyKind.CES: (1, 7)}
 CSV_COLUMNS = ("email", "name", "external_id", "locale")
 _PENDING_KEY = "feedback_invitations_pending"
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")  # the colour goes into a style attribute
 
 
 @dataclass
@@ -384,14 +382,14 @@ def _render_invitation(notification, *, reminder):
     locale = collection.pick_locale(survey, getattr(person, "locale", None))
     texts = (survey.texts or {}).get(locale, {})
     token = answer_token(request)
-    low, high = SCALES.get(survey.kind, (None, None))
+    low, high = SCORE_RANGES.get(survey.kind, (None, None))
     scores = [] if low is None else [
         (value, _public_url("widgets.score_link", token=token, score=value)) for value in range(low, high + 1)]
     unsubscribe = action_emails.unsubscribe_url(workspace, notification.to_address)
     context = {"workspace_name": workspace.name, "name": getattr(person, "name", None) or "", "texts": texts,
                "scores": scores, "survey_url": _public_url("widgets.request_page", token=token),
                "unsubscribe_url": unsubscribe, "reminder": reminder, "locale": locale,
-               "color": survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else "#4f46e5"}
+               "color": theme_color(survey)}
     subject = texts.get("question") or survey.name
     if reminder:
         subject = ("Rappel : " if locale == "fr" else "Reminder: ") + subject

@@ -1,9 +1,22 @@
 """Create and configure surveys."""
+import re
+
 from feedback_app.extensions import db
 from feedback_app.models import Survey, SurveyKind
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.transaction import transactional
+
+# A survey's colour goes into the CSS of the widget, the hosted pages and the emails: only a hex
+# colour gets there.
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+DEFAULT_THEME_COLOR = "#4f46e5"
+
+
+def theme_color(survey):
+    """Return the survey's colour if it is a plain hex colour, else the default one."""
+    return survey.theme_color if HEX_COLOR.match(survey.theme_color or "") else DEFAULT_THEME_COLOR
+
 
 DEFAULT_TEXTS = {
     SurveyKind.NPS: {
