@@ -11,7 +11,7 @@ bounds bodies itself.
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from feedback_app.services import collection, ingest, widget_config
+from feedback_app.services import collection, ingest, widget_config, widget_identity
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.responses import SCORE_RANGES
 from feedback_app.services.surveys import theme_color
@@ -57,9 +57,9 @@ def survey_json(survey, locale):
     }
 
 
-def _visitor(workspace, data, *, _commit=True):
-    identity = collection.check_identity(workspace, data.get("identity"))
-    person = collection.identify(workspace, identity, _commit=_commit)
+def _visitor(workspace, data):
+    # Showing or closing a survey only looks the visitor up: people are created when they answer.
+    person = widget_identity.find_visitor(workspace, widget_identity.check_identity(workspace, data.get("identity")))
     return person, collection.clean_visitor_id(data.get("visitor_id"))
 
 
@@ -71,6 +71,7 @@ def _locale_candidates(person, data):
 
 @bp.route("/<public_key>/config", methods=["POST", "OPTIONS"])
 @public_api
+@rate_limited()
 def config(widget_workspace):
     """Return the surveys this visitor may be shown now, with texts in their language."""
     data = json_body()
@@ -89,7 +90,7 @@ def display(widget_workspace, survey_token):
     data = json_body()
     survey = widget_config.widget_survey(widget_workspace, survey_token)
     workspace = collection.get_live_workspace(widget_workspace.id)
-    person, visitor_id = _visitor(workspace, data, _commit=False)
+    person, visitor_id = _visitor(workspace, data)
     page_url = data.get("url") if isinstance(data.get("url"), str) else None
     shown = collection.record_display(workspace, survey, person=person, visitor_id=visitor_id, page_url=page_url)
     return json_response({"display_id": shown.id}, 201)
@@ -102,7 +103,7 @@ def dismiss(widget_workspace, display_id):
     """Record that the visitor closed the survey without answering."""
     data = json_body()
     workspace = collection.get_live_workspace(widget_workspace.id)
-    person, visitor_id = _visitor(workspace, data, _commit=False)
+    person, visitor_id = _visitor(workspace, data)
     collection.dismiss_display(workspace, display_id, person=person, visitor_id=visitor_id)
     return json_response({"status": "dismissed"})
 

@@ -6,23 +6,19 @@ survey: a display, a dismissal or an answer all count as being asked); they fall
 survey's sample. The trigger itself (page load, URL, named event) is evaluated in the browser.
 """
 import hashlib
-import hmac
 import re
 from datetime import timedelta, timezone
 
 from sqlalchemy import func, or_, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Survey, SurveyDisplay, SurveyKind, Workspace
+from feedback_app.models import Channel, Survey, SurveyDisplay, Workspace
 from feedback_app.models.base import utcnow
-from feedback_app.services import people, responses, tokens
-from feedback_app.services.exceptions import InvalidInput, NotFound, PermissionDenied
+from feedback_app.services import responses, tokens
+from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
-MAX_COMMENT = 5000
-MAX_PROPERTIES = 50
 
 
 def get_live_workspace(workspace_id):
@@ -34,59 +30,6 @@ def get_live_workspace(workspace_id):
     if workspace is None or workspace.deleted_at is not None:
         raise NotFound("Unknown widget key.")
     return workspace
-
-
-def identity_signature(workspace, user_id):
-    """Return the hex HMAC-SHA256 of ``user_id`` the host app must send as ``user_hash``."""
-    return hmac.new(workspace.identity_secret.encode(), str(user_id).encode(), hashlib.sha256).hexdigest()
-
-
-def check_identity(workspace, identity):
-    """Validate an identity sent by the widget and return it cleaned, or ``None`` if anonymous.
-
-    :param identity: ``{"id", "email", "name", "locale", "properties", "user_hash"}``, all optional.
-    :raises InvalidInput: on wrong types.
-    :raises PermissionDenied: when verification is on and the identity is unsigned or wrongly signed.
-    """
-    if identity in (None, {}):
-        return None
-    if not isinstance(identity, dict):
-        raise InvalidInput("The identity must be an object.", fields={"identity": ["must be an object"]})
-    problems = {}
-    for key in ("id", "email", "name", "locale", "user_hash"):
-        value = identity.get(key)
-        if value is not None and not isinstance(value, (str, int)) or isinstance(value, bool):
-            problems[key] = ["must be a string"]
-    properties = identity.get("properties") or {}
-    if not isinstance(properties, dict) or len(properties) > MAX_PROPERTIES:
-        problems["properties"] = [f"must be an object of at most {MAX_PROPERTIES} keys"]
-    if problems:
-        raise InvalidInput("The identity is not valid.", fields={f"identity.{k}": v for k, v in problems.items()})
-    user_id = str(identity["id"]) if identity.get("id") not in (None, "") else None
-    if workspace.require_identity_verification:
-        # Only the host app knows the secret, so a visitor cannot claim someone else's id; an
-        # email alone cannot be verified and is refused too.
-        expected = identity_signature(workspace, user_id) if user_id else None
-        given = str(identity.get("user_hash") or "")
-        if expected is None or not hmac.compare_digest(expected, given.lower()):
-            raise PermissionDenied("This identity is not verified: sign the user id with the workspace secret.")
-    cleaned = {"external_id": user_id, "email": identity.get("email") or None, "name": identity.get("name") or None,
-               "locale": identity.get("locale") or None, "properties": properties}
-    if not (cleaned["external_id"] or cleaned["email"]):
-        return None
-    return cleaned
-
-
-def identify(workspace, identity, *, _commit=True):
-    """Return the person for a cleaned identity (created or updated), or ``None`` if anonymous.
-
-    :raises InvalidInput: on a malformed email.
-    """
-    if identity is None:
-        return None
-    return people.upsert_person(workspace, email=identity["email"], external_id=identity["external_id"],
-                                name=identity["name"], locale=identity["locale"],
-                                properties=identity["properties"], _commit=_commit)
 
 
 def recontact_days(workspace, survey):
@@ -222,92 +165,11 @@ def clean_visitor_id(value):
     return value if isinstance(value, str) and VISITOR_ID.match(value) else None
 
 
-def parse_answer(survey, data, *, answers=None):
-    """Check the types of a widget answer and return the keyword arguments for the response.
-
-    :param data: the JSON object the widget posted.
-    :param answers: the custom questions' answers, already turned into stored values by the
-        widget's question types (``{key: value}``); checked again by the response write path.
-    :raises InvalidInput: naming each field with a wrong type or size.
-    """
-    problems = {}
-    score = data.get("score")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
-        problems["score"] = ["must be a whole number"]
-    comment = data.get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
-        problems["comment"] = [f"must be text of at most {MAX_COMMENT} characters"]
-    churn_reason = data.get("churn_reason")
-    if churn_reason is not None and not isinstance(churn_reason, str):
-        problems["churn_reason"] = ["must be a string"]
-    key = data.get("submission_key")
-    if not isinstance(key, str) or not SUBMISSION_KEY.match(key):
-        problems["submission_key"] = ["must be 16-40 letters, digits, '-' or '_'"]
-    answers = dict(answers or {})
-    kept = data.get("kept")
-    if survey.kind == SurveyKind.CHURN_EXIT and kept not in (None, ""):
-        # "What would have kept you?" is part of every churn-exit survey, not a configured question.
-        if not isinstance(kept, str) or len(kept) > MAX_COMMENT:
-            problems["kept"] = [f"must be text of at most {MAX_COMMENT} characters"]
-        else:
-            answers["kept"] = kept.strip()
-    if problems:
-        raise InvalidInput("The answer is not valid.", fields=problems)
-    if survey.kind != SurveyKind.CUSTOM and score is None and churn_reason is None:
-        needed = "churn_reason" if survey.kind == SurveyKind.CHURN_EXIT else "score"
-        raise InvalidInput(f"The {needed.replace('_', ' ')} is required.", fields={needed: ["required"]})
-    return {"score": score, "comment": (comment or "").strip() or None, "churn_reason": churn_reason,
-            "answers": answers, "submission_key": f"w{survey.id}-{key}"}
-
-
-WIDGET_ANSWER_FIELDS = ("score", "comment", "churn_reason", "kept", "submission_key", "display_id", "identity",
-                        "visitor_id")
-
-
-def check_widget_answer(workspace, survey, data, *, answers=None):
-    """Raise whatever :func:`submit_answer` would refuse in this answer, writing nothing.
-
-    :raises InvalidInput: on wrong types or values out of the survey's range.
-    :raises PermissionDenied: for an unverified identity when verification is required.
-    """
-    identity = check_identity(workspace, data.get("identity"))
-    if identity is not None:
-        people.check_person_fields(email=identity["email"], properties=identity["properties"])
-    fields = parse_answer(survey, data, answers=answers)
-    responses.validate_fields(survey, score=fields["score"], comment=fields["comment"],
-                              churn_reason=fields["churn_reason"], answers=fields["answers"])
-    responses.require_churn_reason(survey, fields["churn_reason"])
-    display_id = data.get("display_id")
-    if display_id is not None and (isinstance(display_id, bool) or not isinstance(display_id, int)):
-        raise InvalidInput("The display id must be a whole number.", fields={"display_id": ["not an integer"]})
-
-
-@transactional
-def submit_answer(workspace, survey, data, *, answers=None, locales=()):
-    """Record (or complete) a widget answer through the single response write path.
-
-    The widget posts the score the moment it is given and the comment later with the same
-    ``submission_key``, which updates that response instead of adding one; retries are safe.
-
-    :param data: the posted JSON object: ``score``, ``comment``, ``churn_reason``, ``kept``,
-        ``submission_key``, ``display_id``, ``identity``, ``visitor_id``.
-    :param answers: custom answers as stored values (see :func:`parse_answer`).
-    :param locales: the visitor's languages in order of preference (after the person's own).
-    :raises InvalidInput: on wrong types or values out of the survey's range.
-    :raises PermissionDenied: for an unverified identity when verification is required.
-    """
-    person = identify(workspace, check_identity(workspace, data.get("identity")), _commit=False)
-    visitor_id = clean_visitor_id(data.get("visitor_id"))
-    fields = parse_answer(survey, data, answers=answers)
-    locale = pick_locale(survey, getattr(person, "locale", None), *locales)
-    properties = dict(person.properties or {}) if person is not None else {}
-    response = responses.record_response(
-        workspace, survey, person=person, channel=Channel.WIDGET, properties=properties,
-        locale=locale, _commit=False, **fields)
-    display = _visitors_display(workspace, data.get("display_id"), person=person, visitor_id=visitor_id)
+def mark_answered(workspace, display_id, *, person=None, visitor_id=None):
+    """Mark the visitor's own display ``display_id`` answered (an answer counts whatever display id came with it)."""
+    display = _visitors_display(workspace, display_id, person=person, visitor_id=visitor_id)
     if display is not None:
         display.outcome = "answered"
-    return response
 
 
 COMMENT_TOKEN_MAX_AGE = 7 * 24 * 3600  # the comment page stays open a week after the score

@@ -5,7 +5,7 @@ then handed to this process's writer thread, which inserts every answer waiting 
 in one transaction and releases their requests once it has committed. So the request pays for
 a share of one commit instead of a whole write path, and an acknowledged answer is never lost:
 it is in the database before the widget hears "received". The worker then runs each staged
-answer through :func:`feedback_app.services.collection.submit_answer` (the single write path
+answer through :func:`feedback_app.services.widget_answers.record` (the single write path
 for responses) and deletes it; a periodic sweep picks up whatever a lost message left behind.
 """
 import logging
@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
 from feedback_app.models import Survey, WidgetSubmission, Workspace
-from feedback_app.services import collection, events
+from feedback_app.services import events, widget_answers
 from feedback_app.services.exceptions import NotFound, ServiceError, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ PROCESS_CHUNK = 200
 class _Waiting:
     """One request's answer, waiting for the commit of the batch that holds it."""
 
-    __slots__ = ("row", "submission_id", "error", "_pending")
+    __slots__ = ("row", "submission_id", "error", "_pending", "_claimed")
 
     def __init__(self, row):
         self.row = row
@@ -44,6 +44,13 @@ class _Waiting:
         # request pays for one (an Event builds a Condition and a fresh lock per wait).
         self._pending = threading.Lock()
         self._pending.acquire()
+        # Taken once, by the writer about to insert the answer or by the request giving up on it:
+        # so an answer refused as "not saved" is never inserted afterwards.
+        self._claimed = threading.Lock()
+
+    def claim(self):
+        """Return whether the caller now owns the answer's fate (False: the other side took it first)."""
+        return self._claimed.acquire(blocking=False)
 
     def finish(self, *, submission_id=None, error=None):
         """Record the outcome and release the waiting request (once; later calls change nothing)."""
@@ -55,8 +62,8 @@ class _Waiting:
     def finished(self):
         return not self._pending.locked()
 
-    def wait(self, timeout):
-        """Return whether the writer finished within ``timeout`` seconds."""
+    def wait(self, timeout=-1):
+        """Return whether the writer finished within ``timeout`` seconds (by default, wait until it does)."""
         return self._pending.acquire(timeout=timeout)
 
 
@@ -87,7 +94,9 @@ class GroupCommitter:
         waiting = _Waiting(row)
         self._running_queue().put(waiting)
         if not waiting.wait(ACK_TIMEOUT_SECONDS):
-            raise Unavailable("Your answer could not be saved in time; please send it again.")
+            if waiting.claim():  # the writer had not started on it: it will never be stored
+                raise Unavailable("Your answer could not be saved in time; please send it again.")
+            waiting.wait()  # the writer is inserting it: its commit or failure decides the answer
         if waiting.error is not None:
             raise Unavailable("Your answer could not be saved; please send it again.")
         return waiting.submission_id
@@ -109,6 +118,9 @@ class GroupCommitter:
                 batch = self._next_batch(waiting_answers)
                 if batch is None:
                     self._notify_worker()
+                    continue
+                batch = [waiting for waiting in batch if waiting.claim()]  # the rest were given up by their requests
+                if not batch:
                     continue
                 try:
                     connection = connection if connection is not None else db.engine.connect()
@@ -191,15 +203,13 @@ def _insert(connection, rows):
 def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
     """Check a widget answer completely, stage it durably, and return the staged submission's id.
 
-    :param data: the posted JSON object (see :func:`collection.submit_answer`).
-    :raises InvalidInput: on wrong types or values out of the survey's range.
+    :param data: the posted JSON object (see :func:`widget_answers.validate`).
+    :raises InvalidInput: on wrong types, sizes or values out of the survey's range.
     :raises PermissionDenied: for an unverified identity when verification is required.
-    :raises Unavailable: when the database does not take the answer in time.
+    :raises Unavailable: when the database did not take the answer in time (then it is not stored).
     """
-    collection.check_widget_answer(workspace, survey, data, answers=answers)
-    row = {"workspace_id": workspace.id, "survey_id": survey.id,
-           "payload": {"data": {key: data[key] for key in collection.WIDGET_ANSWER_FIELDS if key in data},
-                       "answers": answers or {}, "locales": [locale for locale in locales if locale]}}
+    answer = widget_answers.validate(workspace, survey, data, answers=answers, locales=locales)
+    row = {"workspace_id": workspace.id, "survey_id": survey.id, "payload": answer.to_payload()}
     # A read transaction (the configuration was not cached) ends before the request waits, giving
     # its connection back to the pool; on SQLite an open reader would also hold back checkpoints.
     # Mostly the configuration was cached and no session exists: creating one just to ask costs.
@@ -217,30 +227,47 @@ def enqueue_processing():
 
 
 def process_pending(*, limit=PROCESS_CHUNK):
-    """Record up to ``limit`` staged answers as responses, oldest first, in one transaction; return how many.
+    """Record up to ``limit`` staged answers as responses, oldest first, in one transaction; return how many were tried.
 
-    Each answer runs in a savepoint of its own, so one that cannot be recorded costs the others
-    nothing: it stays staged with its error and an attempt more. The staged rows are locked
-    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two workers never record the same chunk.
+    Each answer runs in a savepoint of its own, so one that cannot be recorded, whatever the
+    reason, costs the others nothing: it stays staged with its error and an attempt more, and
+    after :data:`MAX_ATTEMPTS` it is left aside (quarantined) with its last error. The staged
+    rows are locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two workers never record the
+    same chunk.
     """
     submissions = db.session.scalars(
         select(WidgetSubmission).where(WidgetSubmission.attempts < MAX_ATTEMPTS).order_by(WidgetSubmission.id)
         .limit(limit).with_for_update(skip_locked=True)).all()
-    recorded, failures = 0, []
+    failures = []
     for submission in submissions:
         submission_id = submission.id
         try:
             with events.savepoint():
                 _record(submission)
-            recorded += 1
-        except (ServiceError, SQLAlchemyError) as error:
-            logger.warning("widget submission %s not recorded: %s", submission_id, error)
-            failures.append((submission_id, str(error)[:2000]))
+        except Exception as error:  # noqa: BLE001  (one bad answer must never hold back the others)
+            if isinstance(error, SQLAlchemyError) and _connection_lost():
+                raise  # nothing can be recorded now; the attempt is not the answer's fault
+            logger.warning("widget submission %s not recorded: %s", submission_id, error,
+                           exc_info=not isinstance(error, ServiceError))
+            failures.append((submission_id, _describe(error)))
     for submission_id, error in failures:
         db.session.execute(update(WidgetSubmission).where(WidgetSubmission.id == submission_id).values(
             attempts=WidgetSubmission.attempts + 1, last_error=error))
     db.session.commit()
-    return recorded
+    return len(submissions)
+
+
+def _describe(error):
+    fields = getattr(error, "fields", None)
+    return (f"{type(error).__name__}: {error}" + (f" {fields}" if fields else ""))[:2000]
+
+
+def _connection_lost():
+    try:
+        connection = db.session.connection()
+    except SQLAlchemyError:
+        return True
+    return connection.invalidated or connection.closed
 
 
 def _record(submission):
@@ -248,11 +275,17 @@ def _record(submission):
     survey = db.session.get(Survey, submission.survey_id)
     if workspace is None or survey is None:
         raise NotFound("The survey of this answer no longer exists.")
-    payload = submission.payload
-    collection.submit_answer(workspace, survey, payload["data"], answers=payload["answers"],
-                             locales=payload["locales"], _commit=False)
+    widget_answers.record(workspace, survey, _staged_answer(workspace, survey, submission.payload))
     db.session.delete(submission)
     db.session.flush()
+
+
+def _staged_answer(workspace, survey, payload):
+    if payload.get("version") == widget_answers.PAYLOAD_VERSION:
+        return widget_answers.WidgetAnswer.from_payload(payload)
+    # Staged before answers were typed (raw fields): checked now, as the request used to leave to the worker.
+    return widget_answers.validate(workspace, survey, payload.get("data") or {}, answers=payload.get("answers"),
+                                   locales=payload.get("locales") or ())
 
 
 def pending_count(workspace=None):

@@ -1,4 +1,6 @@
 """Customers: find, search or create them, their history and export, suppress their email, forget them."""
+import math
+
 from sqlalchemy import select, update
 
 from feedback_app.extensions import db
@@ -10,9 +12,15 @@ from feedback_app.services.transaction import transactional
 
 MAX_PROPERTIES = 100
 MAX_PROPERTY_LENGTH = 1000
+MAX_PROPERTY_NAME_LENGTH = 100
 
 
-def _clean_properties(properties):
+def clean_properties(properties):
+    """Return ``properties`` checked as a person's properties are stored (names to scalar values).
+
+    :raises InvalidInput: for a non-object, too many or too long names or values, or a number
+        that is not finite (JSON cannot hold NaN or infinity).
+    """
     if properties is None:
         return {}
     if not isinstance(properties, dict):
@@ -24,10 +32,16 @@ def _clean_properties(properties):
         if not isinstance(value, (str, int, float, bool)) and value is not None:
             raise InvalidInput(f"Property {key!r} must be text, a number or true/false.",
                                fields={"properties": [f"{key}: not a scalar"]})
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput(f"Property {key!r} must be a finite number.",
+                               fields={"properties": [f"{key}: not finite"]})
         if isinstance(value, str) and len(value) > MAX_PROPERTY_LENGTH:
             raise InvalidInput(f"Property {key!r} is longer than {MAX_PROPERTY_LENGTH} characters.",
                                fields={"properties": [f"{key}: too long"]})
-        cleaned[str(key)[:100]] = value
+        if len(str(key)) > MAX_PROPERTY_NAME_LENGTH or "\x00" in str(key):
+            raise InvalidInput(f"Property names are at most {MAX_PROPERTY_NAME_LENGTH} characters.",
+                               fields={"properties": [f"{str(key)[:MAX_PROPERTY_NAME_LENGTH]}: name too long"]})
+        cleaned[str(key)] = value
     return cleaned
 
 
@@ -38,7 +52,7 @@ def check_person_fields(*, email=None, properties=None):
     """
     if email:
         normalize_email(email)
-    _clean_properties(properties)
+    clean_properties(properties)
 
 
 def find_person(workspace, *, email=None, phone_number=None, external_id=None):
@@ -136,12 +150,12 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
     external_id = str(external_id).strip() if external_id not in (None, "") else None
     if not (email or phone_number or external_id):
         raise InvalidInput("A person needs an email, a phone number or an id.", fields={"email": ["required"]})
-    properties = _clean_properties(properties)
+    properties = clean_properties(properties)
     person = find_person(workspace, email=email, phone_number=phone_number, external_id=external_id)
     if person is None:
         person = Person(workspace_id=workspace.id, properties={})
         db.session.add(person)
-        if email and _is_unsubscribed(workspace, email):
+        if email and is_unsubscribed(workspace, email):
             person.unsubscribed_at = utcnow()
     for field, value in (("email", email), ("phone_number", phone_number), ("external_id", external_id),
                          ("name", name), ("locale", locale)):
@@ -153,7 +167,8 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
     return person
 
 
-def _is_unsubscribed(workspace, email):
+def is_unsubscribed(workspace, email):
+    """Return whether ``email`` asked ``workspace`` never to email it."""
     return db.session.scalar(
         select(Unsubscribe.id).where(Unsubscribe.workspace_id == workspace.id, Unsubscribe.email == email)
     ) is not None

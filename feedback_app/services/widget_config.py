@@ -11,7 +11,7 @@ keeps an immutable copy of both for ``WIDGET_CONFIG_TTL_SECONDS``:
   current survey through the single response write path, and keeps with its error an answer
   that no longer fits.
 
-The copies carry the attributes the answer checks read (``collection.check_widget_answer``,
+The copies carry the attributes the answer checks read (``widget_answers.validate``,
 ``widgets.question_types.parse_answers``), so those checks run on them as on the models.
 """
 import threading

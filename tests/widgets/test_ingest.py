@@ -1,4 +1,6 @@
 """Widget answers are acknowledged once staged (group commit) and recorded as responses by the worker."""
+import contextlib
+import sqlite3
 import threading
 import uuid
 
@@ -7,6 +9,7 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Response, SurveyKind, WidgetSubmission
 from feedback_app.services import ingest
+from feedback_app.services.exceptions import Unavailable
 from tests.factories import create_survey
 from tests.support.processes import app_environment, celery_worker, serve_app, wait_until
 from tests.widgets.conftest import ORIGIN, new_key, post_over_http
@@ -102,3 +105,52 @@ def test_a_real_worker_records_every_answer_a_served_app_acknowledged(
         assert statuses == [202] * 120
         wait_until(lambda: _count(db, Response) == 120 and _count(db, WidgetSubmission) == 0, timeout=90)
     assert sorted(db.session.scalars(select(Response.comment))) == sorted(body["comment"] for body in bodies)
+
+
+@contextlib.contextmanager
+def _database_locked(app, db):
+    """Hold a real write lock on the staging table from another connection until the block ends."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
+        connection.execute("BEGIN EXCLUSIVE")
+    else:
+        connection = db.engine.raw_connection()
+        connection.cursor().execute("LOCK TABLE widget_submissions IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        connection.rollback() if not url.startswith("sqlite") else connection.execute("ROLLBACK")
+        connection.close()
+
+
+def test_an_answer_refused_as_not_saved_is_never_stored_and_an_acknowledged_one_always_is(
+        app, db, workspace, monkeypatch):
+    monkeypatch.setattr(ingest, "ACK_TIMEOUT_SECONDS", 0.5)
+    survey = create_survey(workspace, SurveyKind.NPS)
+    committer = ingest.GroupCommitter(app, notify_interval=3600)
+    workspace_id, survey_id, outcomes = workspace.id, survey.id, {}
+
+    def stage(name):
+        row = {"workspace_id": workspace_id, "survey_id": survey_id, "payload": {"name": name}}
+        try:
+            with app.app_context():
+                outcomes[name] = committer.stage(row)
+        except Unavailable:
+            outcomes[name] = "503"
+
+    with _database_locked(app, db):
+        first = threading.Thread(target=stage, args=("first",))
+        first.start()
+        # The writer took the first answer and now waits for the lock; the second queues behind it.
+        wait_until(lambda: committer._queue is not None and committer._queue.empty(), timeout=5)
+        second = threading.Thread(target=stage, args=("second",))
+        second.start()
+        second.join(timeout=10)
+        assert outcomes["second"] == "503"  # its request gave up before the writer reached it
+    first.join(timeout=30)
+    assert isinstance(outcomes["first"], int)  # the writer had it: it waited for the commit, not the clock
+    wait_until(lambda: committer._queue.empty(), timeout=5)
+    db.session.expire_all()
+    stored = [submission.payload["name"] for submission in db.session.scalars(select(WidgetSubmission))]
+    assert stored == ["first"]

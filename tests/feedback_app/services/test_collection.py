@@ -1,12 +1,12 @@
-"""Targeting and intake of the widget: eligibility, sampling, recontact window, locales, identity."""
+"""Targeting of the widget: eligibility, sampling, recontact window, locales."""
 from datetime import timedelta
 
 import pytest
 
-from feedback_app.models import Channel, SurveyKind
+from feedback_app.models import SurveyKind
 from feedback_app.models.base import utcnow
 from feedback_app.services import collection, widget_config
-from feedback_app.services.exceptions import InvalidInput, NotFound, PermissionDenied
+from feedback_app.services.exceptions import NotFound
 from tests.factories import create_person, create_survey, create_workspace
 
 
@@ -83,35 +83,6 @@ def test_sampling_is_deterministic_and_close_to_its_percentage(workspace, db):
 def test_pick_locale_falls_back_in_order(workspace, candidates, expected):
     survey = create_survey(workspace, SurveyKind.NPS)
     assert collection.pick_locale(survey, *candidates) == expected
-
-
-def test_identity_is_checked_when_verification_is_on(workspace, db):
-    workspace.require_identity_verification = True
-    db.session.commit()
-    signature = collection.identity_signature(workspace, "u-9")
-    assert collection.check_identity(workspace, {"id": "u-9", "user_hash": signature})["external_id"] == "u-9"
-    assert collection.check_identity(workspace, {"id": "u-9", "user_hash": signature.upper()}) is not None
-    with pytest.raises(PermissionDenied):
-        collection.check_identity(workspace, {"id": "u-10", "user_hash": signature})
-    with pytest.raises(PermissionDenied):
-        collection.check_identity(workspace, {"email": "x@example.com"})
-    assert collection.check_identity(workspace, None) is None
-
-
-@pytest.mark.parametrize("identity", [[], {"id": ["1"]}, {"id": "1", "properties": "pro"}, {"id": True}])
-def test_malformed_identities_are_invalid(workspace, identity):
-    with pytest.raises(InvalidInput):
-        collection.check_identity(workspace, identity)
-
-
-def test_submit_answer_stores_then_completes_one_response(workspace):
-    survey = create_survey(workspace, SurveyKind.NPS)
-    data = {"score": 10, "submission_key": "k" * 20, "identity": {"id": "u-1", "properties": {"plan": "team"}}}
-    first = collection.submit_answer(workspace, survey, data, locales=["fr"])
-    second = collection.submit_answer(workspace, survey, {**data, "comment": "Great"})
-    assert first.id == second.id
-    assert (second.score, second.comment, second.channel, second.locale) == (10, "Great", Channel.WIDGET, "fr")
-    assert second.properties == {"plan": "team"}
 
 
 def test_a_survey_of_another_workspace_is_not_found_by_token(workspace):
