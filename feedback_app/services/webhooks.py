@@ -8,14 +8,11 @@ old request (see :func:`verify_signature`).
 """
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -23,6 +20,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import WebhookDelivery, WebhookEndpoint, Workspace, utcnow
+from feedback_app.services import safe_http
 from feedback_app.services.events import EVENT_NAMES, subscribe
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -38,6 +36,10 @@ RETRY_DELAYS = (5, 30, 120, 600, 3600, 6 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 REQUEST_TIMEOUT_SECONDS = 10
 KEPT_BODY_CHARS = 2048
+# What the delivery log says when nothing was received: never how a connect failed (refused, timed
+# out, which address), which would let a tenant map our network through the log.
+REFUSED_ERROR = "refused by policy"
+UNREACHABLE_ERROR = "could not connect"
 
 
 class DeliveryStatus:
@@ -72,25 +74,19 @@ def verify_signature(secret, body, header, *, tolerance=SIGNATURE_TOLERANCE_SECO
 def check_url(url):
     """Raise :class:`InvalidInput` unless ``url`` is an http(s) URL we may post to.
 
-    Addresses on private, loopback, link-local or reserved networks are refused (they would let
-    a tenant probe our internal network) unless ``WEBHOOKS_ALLOW_PRIVATE`` is set.
+    The URL is read as requests reads it (see :mod:`feedback_app.services.safe_http`). Its host
+    must resolve only to public addresses (private, loopback, link-local and reserved ones would
+    let a tenant probe our internal network) unless ``WEBHOOKS_ALLOW_PRIVATE`` is set; then only
+    the URL's form is checked. Every delivery checks again, on the address it connects to.
 
     :raises InvalidInput: naming the ``url`` field.
     """
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("The webhook URL is not valid.", fields={"url": ["must be an http or https URL"]})
-    if current_app.config["WEBHOOKS_ALLOW_PRIVATE"]:
-        return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise InvalidInput("The webhook host does not resolve.", fields={"url": ["host does not resolve"]}) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if not address.is_global:
-            raise InvalidInput("The webhook URL points to a private address.",
-                               fields={"url": ["private, loopback and reserved addresses are not allowed"]})
+        target = safe_http.parse(url)
+        if not current_app.config["WEBHOOKS_ALLOW_PRIVATE"]:
+            safe_http.resolve(target)
+    except safe_http.RefusedURL as refused:
+        raise InvalidInput("The webhook URL is not allowed.", fields={"url": [refused.problem]}) from None
 
 
 def _check_events(events):
@@ -236,6 +232,14 @@ def _body(delivery):
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
+def _record_failure(delivery, error, text):
+    # The real reason goes to our log only.
+    logger.info("webhook delivery %s not sent: %r", delivery.id, error)
+    delivery.response_status = None
+    delivery.last_error = text
+    return False
+
+
 def attempt_delivery(delivery_id):
     """Post a pending delivery once and record the outcome; return the retry delay or ``None``.
 
@@ -263,18 +267,21 @@ def attempt_delivery(delivery_id):
     }
     delivery.attempts += 1
     try:
-        check_url(endpoint.url)  # again at send time: DNS may have changed since creation
-        answer = requests.post(endpoint.url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
-                               allow_redirects=False)
-        delivery.response_status = answer.status_code
-        delivery.response_body = answer.text[:KEPT_BODY_CHARS]
-        delivery.last_error = None if answer.ok else f"HTTP {answer.status_code}"
+        # Checked again at send time, on the very address connected to: DNS may have changed.
+        answer = safe_http.post(endpoint.url, data=body, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS,
+                                allow_private=current_app.config["WEBHOOKS_ALLOW_PRIVATE"],
+                                max_body_chars=KEPT_BODY_CHARS)
         succeeded = 200 <= answer.status_code < 300
-    # Any transport failure is the receiver's problem, not ours: record it and retry later.
-    except (requests.RequestException, InvalidInput) as error:
-        delivery.response_status = None
-        delivery.last_error = str(getattr(error, "message", error))[:KEPT_BODY_CHARS]
-        succeeded = False
+        delivery.response_status = answer.status_code
+        delivery.response_body = answer.text
+        delivery.last_error = None if succeeded else f"HTTP {answer.status_code}"
+    # Any transport failure is the receiver's problem, not ours: record it and retry later. A name
+    # without a public address counts as unreachable, as it is from outside: "refused" would tell
+    # which of our internal names exist.
+    except (safe_http.NoPublicAddress, requests.RequestException) as error:
+        succeeded = _record_failure(delivery, error, UNREACHABLE_ERROR)
+    except safe_http.RefusedURL as error:
+        succeeded = _record_failure(delivery, error, REFUSED_ERROR)
     retry_in = None
     if succeeded:
         delivery.status = DeliveryStatus.SUCCEEDED

@@ -19,8 +19,11 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def webhook_receiver(statuses=()):
-    """Serve a :class:`Receiver` on a free loopback port; yield it with its ``url`` set."""
+def webhook_receiver(statuses=(), *, host="127.0.0.1", port=0, ssl_context=None):
+    """Serve a :class:`Receiver` on ``host`` (loopback) and a free or given port; yield it with its ``url`` set.
+
+    With ``ssl_context`` it speaks HTTPS; its url still names ``host``.
+    """
     receiver = Receiver(statuses)
 
     class Handler(BaseHTTPRequestHandler):
@@ -36,8 +39,10 @@ def webhook_receiver(statuses=()):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server = ThreadingHTTPServer((host, port), Handler)
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
+    receiver.url = f"{'https' if ssl_context else 'http'}://{host}:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
