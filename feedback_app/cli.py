@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from feedback_app.models import Role
-from feedback_app.services import accounts, api_keys, workspaces
+from feedback_app.services import accounts, api_keys, widget_identity, workspaces
 from feedback_app.services.exceptions import ServiceError
 
 workspace_cli = AppGroup("workspace", help="Manage workspaces.")
@@ -29,6 +29,25 @@ def create_workspace_command(name, origins):
     except ServiceError as error:
         _fail(error)
     click.echo(f"Created workspace {workspace.name!r} (slug {workspace.slug}, public key {workspace.public_key}).")
+
+
+@workspace_cli.command("identity-verification")
+@click.option("--workspace", "workspace_name", required=True, help="Workspace name or slug.")
+@click.option("--on/--off", "enabled", default=None, help="Require signed widget identities, or stop requiring them.")
+@click.option("--rotate-secret", is_flag=True, help="Replace the identity secret (old signatures stop verifying).")
+def identity_verification_command(workspace_name, enabled, rotate_secret):
+    """Show, switch on or off, and rotate the widget's identity verification; the secret is the last line."""
+    try:
+        workspace = workspaces.get_workspace_by_name(workspace_name)
+        if enabled is not None:
+            workspace = widget_identity.set_identity_verification(workspace, enabled)
+        if rotate_secret:
+            workspace = widget_identity.rotate_identity_secret(workspace)
+    except ServiceError as error:
+        _fail(error)
+    click.echo(f"Identity verification is {'on' if workspace.require_identity_verification else 'off'} "
+               f"for {workspace.name!r}. Sign user ids (user_hash) and emails (email_hash) with HMAC-SHA256 of:")
+    click.echo(workspace.identity_secret)
 
 
 @user_cli.command("create")

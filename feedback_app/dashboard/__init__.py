@@ -8,4 +8,5 @@ from feedback_app.dashboard import (  # noqa: F401
     settings,
     surveys,
     themes,
+    widget_settings,
 )

@@ -177,6 +177,11 @@ class ApiKeyForm(FlaskForm):
     submit = SubmitField("Create key")
 
 
+class IdentityVerificationForm(FlaskForm):
+    enabled = BooleanField("Require signed identities")
+    submit = SubmitField("Save")
+
+
 class OriginsForm(FlaskForm):
     allowed_origins = TextAreaField("Origins allowed to embed the widget, one per line",
                                     validators=[Length(max=10000)])
