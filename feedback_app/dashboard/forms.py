@@ -209,7 +209,8 @@ class SurveyForm(FlaskForm):
     channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
                                    default=["widget", "link", "email"])
     trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
-    trigger_value = StringField("URL pattern or event name", validators=[Optional(), Length(max=200)])
+    trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",
+                                validators=[Optional(), Length(max=200)])
     delay_seconds = IntegerField("Delay (seconds)", default=5, validators=[Optional(), NumberRange(0, 3600)])
     sampling_percent = IntegerField("Sampling (% of eligible visitors)", default=100,
                                     validators=[InputRequired(), NumberRange(0, 100)])
@@ -240,7 +241,7 @@ class SurveyForm(FlaskForm):
     def trigger(self):
         trigger = {"type": self.trigger_type.data, "delay_seconds": self.delay_seconds.data or 0}
         if self.trigger_type.data == "url":
-            trigger["url_pattern"] = (self.trigger_value.data or "").strip()
+            trigger["url"] = (self.trigger_value.data or "").strip()
         elif self.trigger_type.data == "event":
             trigger["event"] = (self.trigger_value.data or "").strip()
         return trigger
@@ -256,7 +257,7 @@ class SurveyForm(FlaskForm):
         self.channels.data = list(survey.channels or [])
         trigger = survey.trigger or {}
         self.trigger_type.data = trigger.get("type", "page_load")
-        self.trigger_value.data = trigger.get("url_pattern") or trigger.get("event") or ""
+        self.trigger_value.data = trigger.get("event" if self.trigger_type.data == "event" else "url") or ""
         self.delay_seconds.data = trigger.get("delay_seconds", 0)
         self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
         self.churn_reasons.data = "\n".join(survey.churn_reasons or [])

@@ -77,7 +77,7 @@ def _create_demo_workspace(n_responses, rng):
     nps = surveys.create_survey(workspace, name="Product NPS", kind=SurveyKind.NPS, product="Acme Notes",
                                 _commit=False)
     csat = surveys.create_survey(workspace, name="Support CSAT", kind=SurveyKind.CSAT, product="our support",
-                                 trigger={"type": "url", "url_pattern": "/help*", "delay_seconds": 2}, _commit=False)
+                                 trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
     churn = surveys.create_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
                                   churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
                                   _commit=False)

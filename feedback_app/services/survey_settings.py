@@ -11,6 +11,14 @@ from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
 TRIGGER_TYPES = ("page_load", "url", "event")
+# The keys each trigger type may carry; the widget reads exactly these (widgets/static/widget.js).
+TRIGGER_KEYS = {"page_load": {"type", "delay_seconds", "url"}, "url": {"type", "delay_seconds", "url"},
+                "event": {"type", "delay_seconds", "url", "event"}}
+# The widget matches a pattern against ``location.pathname`` only, which always starts with "/" and
+# never holds a query, a fragment or raw whitespace: a pattern with any of those could never match.
+URL_PATTERN = re.compile(r"^[/*][^\s?#]{0,199}$")
+URL_HELP = "a page path pattern such as /billing* (* matches anything; the query string is not matched)"
+MAX_DELAY_SECONDS = 3600
 LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 MAX_REASONS = 30
 
@@ -42,17 +50,41 @@ def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, 
     unknown = [c for c in channels if c not in {c.value for c in Channel}]
     if not channels or unknown:
         problems["channels"] = ["at least one of widget, link, email, api"]
-    if trigger.get("type") not in TRIGGER_TYPES:
-        problems["trigger_type"] = [f"one of {', '.join(TRIGGER_TYPES)}"]
-    elif trigger["type"] == "url" and not trigger.get("url_pattern"):
-        problems["trigger_value"] = ["a URL pattern such as /billing*"]
-    elif trigger["type"] == "event" and not trigger.get("event"):
-        problems["trigger_value"] = ["the event name"]
+    problems.update(check_trigger(trigger))
     if not 0 <= sampling_percent <= 100:
         problems["sampling_percent"] = ["0-100"]
     if recontact_days is not None and not 0 <= recontact_days <= 3650:
         problems["recontact_days"] = ["0-3650 days"]
     problems.update(_reason_problems(kind, churn_reasons))
+    return problems
+
+
+def check_trigger(trigger):
+    """Return the problems of a widget trigger as ``{field: [problem]}`` (empty when all is well).
+
+    A trigger is ``{"type": "page_load"|"url"|"event", ...}``: ``url`` is the path pattern (required for
+    type ``url``, an optional restriction for the others), ``event`` the event name, ``delay_seconds`` the wait.
+    """
+    if not isinstance(trigger, dict) or trigger.get("type") not in TRIGGER_TYPES:
+        return {"trigger_type": [f"one of {', '.join(TRIGGER_TYPES)}"]}
+    problems = {}
+    unknown = sorted(set(trigger) - TRIGGER_KEYS[trigger["type"]], key=str)
+    if "url_pattern" in unknown:
+        # The dashboard once stored the pattern under this name, which the widget never read.
+        problems["trigger_keys"] = ["url_pattern is no longer accepted: send the pattern as url"]
+    elif unknown:
+        allowed = ", ".join(sorted(TRIGGER_KEYS[trigger["type"]]))
+        problems["trigger_keys"] = [f"unknown keys {', '.join(map(str, unknown))}; a {trigger['type']} trigger has "
+                                    f"{allowed}"]
+    url = trigger.get("url")
+    if (trigger["type"] == "url" or "url" in trigger) and not (isinstance(url, str) and URL_PATTERN.match(url)):
+        problems["trigger_value"] = [URL_HELP]
+    elif trigger["type"] == "event" and not (isinstance(trigger.get("event"), str) and trigger["event"].strip()
+                                             and len(trigger["event"]) <= 200):
+        problems["trigger_value"] = ["the event name (1-200 characters)"]
+    delay = trigger.get("delay_seconds", 0)
+    if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_DELAY_SECONDS:
+        problems["delay_seconds"] = [f"a whole number of seconds, 0-{MAX_DELAY_SECONDS}"]
     return problems
 
 

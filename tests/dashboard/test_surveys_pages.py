@@ -37,7 +37,7 @@ def test_create_survey(client, login, world):
     assert response.status_code == 302
     survey = _db.session.query(Survey).filter_by(name="Checkout CSAT").one()
     assert survey.kind == SurveyKind.CSAT and survey.sampling_percent == 25 and survey.recontact_days == 60
-    assert survey.trigger == {"type": "url", "delay_seconds": 2, "url_pattern": "/checkout*"}
+    assert survey.trigger == {"type": "url", "delay_seconds": 2, "url": "/checkout*"}
     assert survey.texts["en"]["question"] == "How was checkout?" and survey.texts["fr"]["question"] == "Le paiement ?"
     assert survey.channels == ["widget", "email"]
 

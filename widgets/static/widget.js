@@ -34,13 +34,26 @@
       });
   }
 
-  function urlMatches(pattern) {
-    if (!pattern) return true;
-    // "*" is a wildcard; anything else must appear in the URL.
-    var re = new RegExp(pattern.split("*").map(function (p) {
-      return p.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-    }).join(".*"));
-    return re.test(location.href);
+  // A pattern is matched against the page's path only (location.pathname: no query, no fragment),
+  // from its first character to its last. "*" matches any run of characters; everything else is
+  // literal. Matched without a RegExp, so no pattern can make it slow. No pattern matches nothing.
+  function pathMatches(pattern) {
+    if (typeof pattern !== "string" || !pattern) return false;
+    var path = location.pathname, parts = pattern.split("*"), last = parts.pop();
+    if (!parts.length) return path === last;
+    var at = parts[0].length;
+    if (path.slice(0, at) !== parts[0]) return false;
+    for (var i = 1; i < parts.length; i++) {
+      at = path.indexOf(parts[i], at);
+      if (at < 0) return false;
+      at += parts[i].length;
+    }
+    return path.length - last.length >= at && path.slice(path.length - last.length) === last;
+  }
+
+  // page_load and event triggers may name a path too; without one they apply on every page.
+  function pathAllowed(t) {
+    return !t.url || pathMatches(t.url);
   }
 
   function clearTimers() {
@@ -65,9 +78,9 @@
     clearTimers();
     surveys.forEach(function (s) {
       var t = s.trigger || {};
-      if (t.type === "page_load" && urlMatches(t.url)) {
-        timers.push(setTimeout(function () { open(s); }, 1000 * (t.delay_seconds || 0)));
-      } else if (t.type === "url" && urlMatches(t.url)) {
+      // A URL trigger shows only where its pattern matches: a missing one once matched every page,
+      // and the display there used up the visitor's recontact window for every other survey.
+      if ((t.type === "page_load" && pathAllowed(t)) || (t.type === "url" && pathMatches(t.url))) {
         timers.push(setTimeout(function () { open(s); }, 1000 * (t.delay_seconds || 0)));
       }
     });
@@ -93,7 +106,7 @@
     track: function (name) {
       surveys.forEach(function (s) {
         var t = s.trigger || {};
-        if (t.type === "event" && t.event === name && urlMatches(t.url)) open(s);
+        if (t.type === "event" && t.event === name && pathAllowed(t)) open(s);
       });
     },
     show: function (token) {
