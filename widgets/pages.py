@@ -1,8 +1,9 @@
 """Hosted survey pages that work without JavaScript: the public link, the emailed score links, the comment page."""
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from feedback_app import errors
+from feedback_app.extensions import limiter
 from feedback_app.models import Channel, SurveyKind
 from feedback_app.services import collection, invitations
 from feedback_app.services.surveys import theme_color
@@ -10,6 +11,23 @@ from feedback_app.services.exceptions import ServiceError
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
 from widgets.routes import bp
+
+
+def _ip_limit():
+    return current_app.config["WIDGET_IP_RATE_LIMIT"]
+
+
+def _survey_limit():
+    return current_app.config["WIDGET_SURVEY_RATE_LIMIT"]
+
+
+def _survey_of_request():
+    return "survey:" + str((request.view_args or {}).get("survey_token", ""))
+
+
+# Answers on the hosted pages count against the same budgets as the widget's: per visitor IP,
+# and per survey for the public page anyone can post to.
+answer_limit = limiter.limit(_ip_limit, methods=["POST"])
 
 
 def _locale(survey, person=None):
@@ -47,12 +65,15 @@ def _first_step(survey, *, person=None, survey_request=None, channel=Channel.LIN
 
 
 @bp.route("/s/<survey_token>", methods=["GET", "POST"])
+@answer_limit
+@limiter.limit(_survey_limit, key_func=_survey_of_request, methods=["POST"])
 def survey_page(survey_token):
     """Show a survey's public page and record its first answer."""
     return _first_step(collection.get_link_survey(survey_token))
 
 
 @bp.route("/s/r/<token>", methods=["GET", "POST"])
+@answer_limit
 def request_page(token):
     """Show the survey page of one invitation (a link per person)."""
     survey_request = invitations.request_from_token(token)
@@ -61,6 +82,7 @@ def request_page(token):
 
 
 @bp.get("/s/r/<token>/<int:score>")
+@limiter.limit(_ip_limit)
 def score_link(token, score):
     """Record the score clicked in an email at once, then open the comment page."""
     response = invitations.record_email_score(token, score)
@@ -68,6 +90,7 @@ def score_link(token, score):
 
 
 @bp.route("/s/c/<token>", methods=["GET", "POST"])
+@answer_limit
 def comment(token):
     """Ask for the comment that completes a response, and store it."""
     workspace, response = collection.response_from_comment_token(token)

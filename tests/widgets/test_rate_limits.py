@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import func, select
 
-from feedback_app.models import Response, SurveyKind
+from feedback_app.models import Person, Response, SurveyKind
 from feedback_app.services import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app
@@ -55,3 +55,28 @@ def test_the_limits_are_settings_and_the_survey_limit_is_per_survey(db, app):
     assert 1 <= int(headers["Retry-After"]) <= 60
     assert headers["Access-Control-Allow-Origin"] == ORIGIN  # so that the widget can read why
     assert other_answer[0] == 202
+
+
+def test_the_config_endpoint_and_the_hosted_page_are_limited_per_ip_like_answers(db, app):
+    import re
+
+    import requests
+
+    workspace = create_workspace("Flooded Co", allowed_origins=[ORIGIN])
+    survey = create_survey(workspace, SurveyKind.NPS)
+    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], FEEDBACK_RATELIMIT_ENABLED="true",
+                                  FEEDBACK_WIDGET_IP_RATE_LIMIT="5 per minute")
+    with serve_app(environment) as base_url:
+        config_url = f"{base_url}/w/api/{workspace.public_key}/config"
+        identity = {"visitor_id": "visitor-0001", "identity": {"id": "someone", "email": "someone@example.com"}}
+        config_statuses = [post_over_http(config_url, identity) for _ in range(7)]
+        browser = requests.Session()
+        page = browser.get(f"{base_url}/s/{survey.token}", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        page_statuses = [browser.post(f"{base_url}/s/{survey.token}", data={"csrf_token": token, "score": "3"},
+                                      allow_redirects=False, timeout=10).status_code for _ in range(7)]
+    assert config_statuses == [200] * 5 + [429] * 2
+    assert db.session.scalar(select(func.count(Person.id))) == 0  # showing surveys creates nobody
+    assert page_statuses == [303] * 5 + [429] * 2
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Response.id))) == 5
