@@ -1,4 +1,6 @@
 """Responses: the single write path for answers from every channel, and their team annotations."""
+import re
+
 from sqlalchemy import select
 
 from feedback_app.extensions import db
@@ -36,7 +38,8 @@ def validate_score(survey, score):
     """
     if score is None:
         return None
-    is_integer_text = isinstance(score, str) and score.strip().lstrip("-").isdigit()
+    # ASCII digits only: str.isdigit() also accepts "³" or "٣", which int() then refuses.
+    is_integer_text = isinstance(score, str) and re.fullmatch(r"-?[0-9]{1,9}", score.strip()) is not None
     if isinstance(score, bool) or not (isinstance(score, int) or is_integer_text):
         raise InvalidInput(f"The score must be a whole number, got {score!r}.", fields={"score": ["not an integer"]})
     score = int(score)
@@ -127,6 +130,16 @@ def require_churn_reason(survey, churn_reason):
         raise InvalidInput("Please pick a reason.", fields={"churn_reason": ["required"]})
 
 
+def require_content(survey, *, score=None, comment=None, churn_reason=None, answers=None):
+    """Refuse a new answer with nothing in it (no score, comment, reason or answer).
+
+    :raises InvalidInput: naming ``answers`` for a custom survey, else the survey's main field.
+    """
+    if score is None and comment is None and churn_reason is None and not answers:
+        field = {SurveyKind.CUSTOM: "answers", SurveyKind.CHURN_EXIT: "churn_reason"}.get(survey.kind, "score")
+        raise InvalidInput("The answer is empty: answer at least one question.", fields={field: ["required"]})
+
+
 def _existing_response(workspace, submission_key, survey_request):
     if submission_key:
         found = db.session.scalar(select(Response).where(Response.submission_key == submission_key))
@@ -162,6 +175,7 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
                                churn_reason=churn_reason if churn_reason is not None else _UNSET,
                                answers=answers or _UNSET, _commit=False)
     require_churn_reason(survey, churn_reason)
+    require_content(survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
     now = utcnow()
     response = Response(
         workspace_id=workspace.id, survey_id=survey.id, person_id=getattr(person, "id", None),

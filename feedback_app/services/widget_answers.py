@@ -102,8 +102,7 @@ def validate(workspace, survey, data, *, answers=None, locales=()):
     score, comment, churn_reason, answers, submission_key, display_id = _fields(survey, data, answers)
     score, comment, churn_reason, answers = responses.validate_fields(
         survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
-    if survey.kind == SurveyKind.CUSTOM and not answers and comment is None:
-        raise InvalidInput("The answer is empty: answer at least one question.", fields={"answers": ["required"]})
+    responses.require_content(survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
     if survey.kind not in (SurveyKind.CUSTOM, SurveyKind.CHURN_EXIT) and score is None:
         raise InvalidInput("The score is required.", fields={"score": ["required"]})
     responses.require_churn_reason(survey, churn_reason)

@@ -132,3 +132,20 @@ def test_events_of_a_savepoint_wait_for_the_real_commit_and_die_with_a_failed_sa
         assert seen == [kept.id]
     finally:
         events._subscribers["response.created"].remove(remember)
+
+
+@pytest.mark.parametrize("kind", [SurveyKind.CUSTOM, SurveyKind.NPS, SurveyKind.CHURN_EXIT])
+def test_an_answer_with_nothing_in_it_is_refused_on_every_channel(db, kind):
+    workspace = create_workspace("Empty Co")
+    survey = create_survey(workspace, kind)
+    with pytest.raises(InvalidInput, match="empty|reason"):
+        responses.record_response(workspace, survey, channel="link", answers={})
+    assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+@pytest.mark.parametrize("score", ["³", "٣", "1e3", " ", "9" * 20])
+def test_a_score_that_is_not_plain_digits_is_refused_not_crashed(db, score):
+    workspace = create_workspace("Digits Co")
+    survey = create_survey(workspace, SurveyKind.NPS)
+    with pytest.raises(InvalidInput):
+        responses.record_response(workspace, survey, channel="api", score=score)
