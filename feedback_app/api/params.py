@@ -1,12 +1,17 @@
 """Reading query parameters and JSON bodies for both APIs, collecting every problem into one 422."""
+import re
 from datetime import datetime, timezone
 
 from flask import request
 
+from feedback_app.api import bodies
 from feedback_app.services.api_queries import MAX_PER_PAGE
 from feedback_app.services.exceptions import InvalidInput
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one can match nothing
+MAX_BIGINT = 2**63 - 1  # the widest integer SQLite and PostgreSQL store
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")  # ASCII only: "³".isdigit() is true, int("³") fails
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+                        r"([Zz]|[+-][0-9]{2}:[0-9]{2})?")
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -30,22 +35,37 @@ class Params:
             return None
         return value.strip() or None
 
-    def integer(self, name, *, default=None, low=None, high=None):
+    def text_list(self, name, *, max_length=2000):
+        """Return a list of texts; ``None`` if any item is not text of at most ``max_length`` characters."""
         value = self.values.get(name)
-        if value in (None, ""):
+        if not isinstance(value, list) or not all(isinstance(item, str) and len(item) <= max_length
+                                                  for item in value):
+            self._fail(name, f"must be a list of texts of at most {max_length} characters")
+            return None
+        return value
+
+    def integer(self, name, *, default=None, low=None, high=None, nullable=False):
+        """Return a whole number given as a JSON integer or as ASCII digits, within ``low``..``high``.
+
+        Without bounds it must still fit a 64-bit column. ``""`` is a bad value, and so is ``null``
+        unless ``nullable``.
+        """
+        if name not in self.values:
             return default
-        if isinstance(value, bool):
+        value = self.values.get(name)
+        if value is None and nullable:
+            return None
+        if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+            value = int(value.strip())
+        if isinstance(value, bool) or not isinstance(value, int):
             self._fail(name, "must be a whole number")
             return default
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            self._fail(name, "must be a whole number")
-            return default
-        if (low is not None and number < low) or (high is not None and number > high):
+        low = -MAX_BIGINT - 1 if low is None else low
+        high = MAX_BIGINT if high is None else high
+        if not low <= value <= high:
             self._fail(name, f"must be between {low} and {high}")
             return default
-        return number
+        return value
 
     def per_page(self, *, default=20):
         return self.integer("per_page", default=default, low=1, high=MAX_PER_PAGE)
@@ -57,11 +77,13 @@ class Params:
 
     def iso_datetime(self, name):
         """Return an ISO 8601 parameter as an aware UTC datetime (a time without zone is UTC)."""
-        value = self.values.get(name)
-        if value in (None, ""):
+        if name not in self.values:
             return None
+        value = self.values.get(name)
         try:
-            moment = datetime.fromisoformat(str(value))
+            if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
+                raise ValueError(value)
+            moment = datetime.fromisoformat(value.replace("z", "Z"))
             return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
         # Year 1 with a positive offset, for one, cannot be moved to UTC.
         except (ValueError, OverflowError):
@@ -69,22 +91,22 @@ class Params:
             return None
 
     def boolean(self, name, *, default):
-        value = self.values.get(name)
-        if value is None or value == "":
+        if name not in self.values:
             return default
+        value = self.values.get(name)
         if isinstance(value, bool):
             return value
-        if str(value).lower() in TRUE_WORDS:
+        if isinstance(value, (str, int)) and str(value).lower() in TRUE_WORDS:
             return True
-        if str(value).lower() in FALSE_WORDS:
+        if isinstance(value, (str, int)) and str(value).lower() in FALSE_WORDS:
             return False
         self._fail(name, "must be true or false")
         return default
 
     def choice(self, name, choices, *, default):
-        value = self.values.get(name)
-        if value in (None, ""):
+        if name not in self.values:
             return default
+        value = self.values.get(name)
         if value not in choices:
             self._fail(name, f"must be one of: {', '.join(choices)}")
             return default
@@ -109,65 +131,26 @@ class Params:
             raise InvalidInput(f"Some parameters are not valid: {names}.", fields=self.problems)
 
 
-def _nest_form(form):
-    # Delighted accepted form posts (curl -d "properties[plan]=pro"); fold the brackets into objects.
-    body = {}
-    for key in form:
-        values = form.getlist(key)
-        if key.endswith("[]"):
-            body[key[:-2]] = values
-        elif "[" in key and key.endswith("]"):
-            outer, inner = key[:-1].split("[", 1)
-            body.setdefault(outer, {})[inner] = values[-1]
-        else:
-            body[key] = values[-1]
-    return body
-
-
-def _check_text(value, path="body"):
-    # PostgreSQL refuses NUL characters in text and lone surrogates cannot be encoded: refuse
-    # them here, as bad input, instead of failing in the database.
-    if isinstance(value, str):
-        if "\x00" in value or _unencodable(value):
-            raise InvalidInput("Text must be UTF-8 without NUL characters.", fields={path: ["invalid characters"]})
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key, path)
-            _check_text(item, path if path != "body" else str(key)[:100])
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item, path)
-
-
-def _unencodable(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def body_params():
     """Return :class:`Params` over the request body, JSON or form-encoded.
 
-    :raises InvalidInput: if a JSON body is not an object.
+    :raises UnreadableBody: (400) for a JSON body that cannot be parsed (see :func:`bodies.parse_json`).
+    :raises InvalidInput: if a JSON body is not an object, or holds text no column can store.
     """
     if request.is_json:
-        data = request.get_json(silent=True)
-        if data is None and request.get_data():
-            raise InvalidInput("The body is not valid JSON.", fields={"body": ["not valid JSON"]})
-        data = data or {}
+        raw = request.get_data(cache=True)
+        data = bodies.parse_json(raw) if raw.strip() else {}
         if not isinstance(data, dict):
             raise InvalidInput("The body must be a JSON object.", fields={"body": ["not an object"]})
     else:
-        data = _nest_form(request.form)
-    _check_text(data)
+        data = bodies.fold_form(request.form)
+    bodies.check_text(data)
     return Params(data)
 
 
 def query_params():
     """Return :class:`Params` over the query string (``name[]`` lists read with :func:`query_list`)."""
-    _check_text(request.args.to_dict(flat=False), "query")
+    bodies.check_text(request.args.to_dict(flat=False), "query")
     return Params(request.args)
 
 

@@ -6,10 +6,11 @@ from werkzeug.exceptions import NotAcceptable
 
 from feedback_app.api import auth, openapi
 from feedback_app.api import serializers as out
-from feedback_app.api.params import MAX_ID, Params, body_params, query_params
+from feedback_app.api.params import Params, body_params, query_params
 from feedback_app.extensions import csrf, limiter
 from feedback_app.models import ActionStatus, utcnow
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.api_queries import MAX_ID
 from feedback_app.services.loop_metrics import loop_metrics
 from feedback_app.services import (
     actions,
@@ -86,8 +87,9 @@ def list_responses():
 def create_response():
     """Record a response."""
     params = body_params()
-    fields = dict(survey_id=params.integer("survey_id", low=1, high=MAX_ID), score=params.values.get("score"),
-                  comment=params.values.get("comment"), person=params.mapping("person"),
+    fields = dict(survey_id=params.integer("survey_id", low=1, high=MAX_ID),
+                  score=params.integer("score", nullable=True), comment=params.values.get("comment"),
+                  person=params.mapping("person"),
                   answers=params.values.get("answers"), churn_reason=params.text("churn_reason", max_length=200),
                   locale=params.text("locale", max_length=16), external_id=params.text("external_id", max_length=128))
     if fields["survey_id"] is None and "survey_id" not in params.problems:
@@ -142,7 +144,11 @@ def get_response(response_id):
 def update_response(response_id):
     """Change a response's score, comment, answers or tags, or add a note."""
     params = body_params()
-    changes = {key: params.values[key] for key in ("score", "comment", "answers", "tags") if key in params.values}
+    changes = {key: params.values[key] for key in ("comment", "answers") if key in params.values}
+    if "score" in params.values:
+        changes["score"] = params.integer("score", nullable=True)
+    if "tags" in params.values:
+        changes["tags"] = params.text_list("tags", max_length=100)
     note = params.text("note", max_length=10_000)
     params.check()
     response = api_writes.update_response(g.workspace, response_id, changes=changes, note=note)
@@ -166,7 +172,7 @@ def create_person():
                   external_id=params.text("external_id", max_length=128), name=params.text("name", max_length=200),
                   locale=params.text("locale", max_length=16), properties=params.mapping("properties"))
     params.check()
-    return jsonify(out.person_json(people.upsert_person(g.workspace, **fields)))
+    return jsonify(out.person_json(api_writes.upsert_person(g.workspace, **fields)))
 
 
 @bp.get("/people/<int(max=2147483647):person_id>")

@@ -3,10 +3,11 @@ from flask import Blueprint, g, jsonify, request, url_for
 from werkzeug.exceptions import NotAcceptable
 
 from feedback_app.api import auth
-from feedback_app.api.params import MAX_ID, body_params, query_list, query_params
+from feedback_app.api.params import body_params, query_list, query_params
 from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
 from feedback_app.services import api_queries, autopilot, delighted, responses
+from feedback_app.services.api_queries import MAX_ID
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
 csrf.exempt(bp)  # authenticated by API key, never by a browser session cookie
@@ -89,7 +90,7 @@ def delete_pending_survey_requests(email):
 def create_survey_response():
     """Record a response for a person."""
     params = body_params()
-    fields = dict(person_id=params.values.get("person"), score=params.values.get("score"),
+    fields = dict(person_id=params.values.get("person"), score=params.integer("score", nullable=True),
                   comment=params.text("comment", max_length=10_000),
                   person_properties=params.mapping("person_properties"), properties=params.mapping("properties"),
                   additional_answers=params.values.get("additional_answers"))
@@ -144,7 +145,12 @@ def get_survey_response(response_id):
 @route("/survey_responses/<int(max=2147483647):response_id>", methods=["PUT"])
 def update_survey_response(response_id):
     """Change a response's score, comment, tags, notes or person properties."""
-    response = delighted.update_response(g.workspace, response_id, fields=body_params().values)
+    params = body_params()
+    fields = dict(params.values)
+    if "score" in fields:
+        fields["score"] = params.integer("score", nullable=True)
+    params.check()
+    response = delighted.update_response(g.workspace, response_id, fields=fields)
     return jsonify(serializers.response_json(response, expand=query_list("expand")))
 
 

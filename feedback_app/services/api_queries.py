@@ -3,13 +3,11 @@
 A cursor encodes the sort key of the last row of a page (timestamp and id), so the next page is
 a range scan on an index, not an ``OFFSET``: page 5,000 costs what page 1 costs.
 """
-import base64
-import binascii
-import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import case, func, literal, select, tuple_
+from sqlalchemy import BigInteger, case, func, literal, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from feedback_app.extensions import db
@@ -33,6 +31,12 @@ from feedback_app.models import (
 from feedback_app.services.exceptions import InvalidInput, NotFound
 
 MAX_PER_PAGE = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
+# A cursor is "<microseconds since 1970>_<id>" of the last row: every string of this shape is a valid
+# position (so the OpenAPI documents can state it exactly), and ids past the column still compare.
+CURSOR_PATTERN = r"^-?[0-9]{1,16}_[0-9]{1,18}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -44,23 +48,22 @@ class Page:
 
 
 def encode_cursor(timestamp, row_id):
-    """Return the opaque cursor for a row sorted by ``(timestamp, id)``."""
-    raw = json.dumps([timestamp.astimezone(timezone.utc).isoformat(), row_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """Return the cursor for a row sorted by ``(timestamp, id)`` (a naive timestamp is UTC)."""
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=timezone.utc)
+    return f"{(timestamp - _EPOCH) // timedelta(microseconds=1)}_{row_id}"
 
 
 def decode_cursor(cursor, *, field="cursor"):
     """Return ``(timestamp, id)`` from a cursor.
 
-    :raises InvalidInput: naming ``field`` if the cursor was not made by :func:`encode_cursor`.
+    :raises InvalidInput: naming ``field`` if the cursor does not have the shape :func:`encode_cursor` gives.
     """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        timestamp, row_id = json.loads(raw)
-        return datetime.fromisoformat(timestamp), int(row_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("The page cursor is not valid.", fields={field: ["not a cursor from a previous page"]}) \
-            from None
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidInput("The page cursor is not valid.", fields={field: ["not a cursor from a previous page"]})
+    micros, row_id = cursor.split("_")
+    # Sixteen digits of microseconds stay within years 1653..2286, always a valid datetime.
+    return _EPOCH + timedelta(microseconds=int(micros)), int(row_id)
 
 
 def keyset_page(query, *, time_column, id_column, per_page, cursor=None, descending=False, cursor_field="cursor",
@@ -76,7 +79,8 @@ def keyset_page(query, *, time_column, id_column, per_page, cursor=None, descend
         # A row-value comparison is one index range on SQLite and PostgreSQL; the equivalent
         # OR of two conditions makes SQLite scan the index from its start on every page.
         key = tuple_(time_column, id_column)
-        after = tuple_(literal(after_time, time_column.type), literal(after_id, id_column.type))
+        # A 64-bit literal: PostgreSQL compares it with the 32-bit column instead of overflowing.
+        after = tuple_(literal(after_time, time_column.type), literal(after_id, BigInteger()))
         query = query.where(key < after if descending else key > after)
     order = (time_column.desc(), id_column.desc()) if descending else (time_column.asc(), id_column.asc())
     query = query.order_by(*order).limit(per_page + 1)
@@ -112,7 +116,9 @@ def resolve_survey(workspace, trend, *, field="trend"):
     :raises InvalidInput: naming ``field`` when no survey of the workspace matches.
     """
     trend = str(trend).strip()
-    condition = Survey.id == int(trend) if trend.isdigit() else Survey.name == trend
+    # ASCII digits only ("³".isdigit() is true); an id past the column names no survey but a name might.
+    is_id = trend.isascii() and trend.isdigit() and len(trend) <= 10 and int(trend) <= MAX_ID
+    condition = Survey.id == int(trend) if is_id else Survey.name == trend
     survey = db.session.scalar(select(Survey).where(Survey.workspace_id == workspace.id, condition)
                                .order_by(Survey.id).limit(1))
     if survey is None:

@@ -19,7 +19,8 @@ MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one names nothing
 
 def _as_id(value):
     text = str(value).strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+    # ASCII digits only: "³".isdigit() is true but int("³") fails.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
 
 
 def ensure_default_survey(workspace):

@@ -1,4 +1,4 @@
-"""Error paths every Delighted client handles: 401, 406, 422 and 429 with Retry-After."""
+"""Error paths every Delighted client handles: 400, 401, 406, 422 and 429 with Retry-After."""
 import json
 
 import pytest
@@ -41,10 +41,10 @@ def test_non_json_accept_is_406(db, live_url, workspace):
         Metrics.retrieve(client=client)
 
 
-def test_bad_json_body_is_422_naming_the_body(db, api, live_url):
+def test_unparseable_json_body_is_400_naming_the_body(db, api, live_url):
     answer = requests.post(f"{live_url}/v1/people.json", data="{not json", auth=(api.api_key, ""),
                            headers={"Content-Type": "application/json", "Accept": "application/json"}, timeout=10)
-    assert answer.status_code == 422 and "body" in answer.json()["errors"]
+    assert answer.status_code == 400 and "body" in answer.json()["errors"]
 
 
 def test_form_encoded_posts_work_as_on_delighted(db, api, live_url):
