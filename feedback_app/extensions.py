@@ -50,3 +50,18 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=10000")  # a writer waits for another instead of failing
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints only
     cursor.close()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _begin_sqlite_savepoints_immediately(conn, cursor, statement, parameters, context, executemany):
+    """Open the transaction of a SQLite savepoint that starts one with ``BEGIN IMMEDIATE``.
+
+    Python's sqlite3 begins a transaction before the first INSERT, UPDATE or DELETE only, so a
+    ``SAVEPOINT`` (``session.begin_nested()``) issued first opens a deferred one by itself. Its
+    reads then take a snapshot, and the first write has to upgrade it: if another connection has
+    committed meanwhile, SQLite answers "database is locked" at once, without the busy timeout.
+    Such a transaction also ended at the savepoint's RELEASE, unlike on PostgreSQL. Taking the
+    write lock first waits for other writers instead, and the transaction lasts until COMMIT.
+    """
+    if statement.startswith("SAVEPOINT") and conn.dialect.name == "sqlite" and not cursor.connection.in_transaction:
+        cursor.execute("BEGIN IMMEDIATE")

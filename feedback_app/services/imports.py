@@ -8,17 +8,21 @@ of the row when the file has none), unique per workspace, so importing a file ag
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.exc import DataError
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Response
+from feedback_app.models import Channel, Person, Response
 from feedback_app.services import people, responses
 from feedback_app.services.exceptions import InvalidInput
 
-BATCH_SIZE = 200
+# Rows per transaction: each holds SQLite's single write lock, which the worker waits for, so
+# it is kept to a fraction of a second (about 2 ms a row).
+BATCH_SIZE = 50
 MAX_ERRORS_KEPT = 1000
 FIELDS = ("external_id", "created_at", "score", "comment", "email", "name", "phone_number", "person_external_id",
           "locale", "churn_reason", "tags", "property", "ignore")
@@ -30,6 +34,19 @@ DELIGHTED_COLUMNS = {
     "notes": "ignore", "permalink": "ignore", "survey type": "ignore", "updated at": "ignore",
     "person id": "ignore", "delighted person id": "ignore", "last updated": "ignore",
 }
+# A cell may be as large as an upload (MAX_CONTENT_LENGTH's default) for the csv module: past its
+# own 128 KiB limit it stops reading, unable to tell where the record ends. The cell is then
+# refused by its line like any other value too long for its field.
+csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
+MAX_CELL_LENGTH = responses.MAX_COMMENT_LENGTH  # the longest value any field stores
+# The shortest column each field is written to: a longer value is refused before writing
+# (PostgreSQL would fail the statement, SQLite would store it whole).
+FIELD_LENGTHS = {
+    "email": Person.email.type.length, "phone_number": Person.phone_number.type.length,
+    "person_external_id": Person.external_id.type.length, "churn_reason": Response.churn_reason.type.length,
+    "locale": min(Person.locale.type.length, Response.locale.type.length),
+}
+INTEGER = re.compile(r"-?[0-9]+")  # str.isdigit() also accepts digits such as "³" that int() refuses
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M",
                 "%m/%d/%Y")
 
@@ -74,28 +91,35 @@ def _mapping_for(headers, mapping):
 
 
 def parse_date(text):
-    """Return ``text`` (ISO 8601 or Delighted's export format) as an aware UTC datetime.
+    """Return ``text`` (ISO 8601, Delighted's export format or Unix seconds) as an aware UTC datetime.
 
-    :raises ValueError: if it is not a date this importer understands.
+    :raises ValueError: if it is not a date this importer understands, or not one a datetime can hold.
     """
     text = text.strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), tz=timezone.utc)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if INTEGER.fullmatch(text):
+            return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        moment = _parse_calendar_date(text)
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except (OverflowError, OSError):  # before year 1 or after 9999 once in UTC, or past the platform's time_t
+        raise ValueError(f"date out of range {text!r}") from None
+
+
+def _parse_calendar_date(text):
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        for date_format in DATE_FORMATS:
-            try:
-                moment = datetime.strptime(text, date_format)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"unreadable date {text!r}") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+        pass
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, date_format)
+        except ValueError:
+            continue
+    raise ValueError(f"unreadable date {text!r}")
 
 
 def _row_fields(row, columns):
+    """Return the row's values by field; raise :class:`InvalidInput` for one too long to store."""
     fields = {"properties": {}}
     for column, target in columns.items():
         # NUL characters cannot be stored in PostgreSQL text; no real CSV cell means one.
@@ -103,6 +127,11 @@ def _row_fields(row, columns):
         kind, _, name = target.partition(":")
         if kind == "ignore" or value == "":
             continue
+        limit = FIELD_LENGTHS.get(kind, MAX_CELL_LENGTH)
+        if len(value) > limit:
+            label = "person id" if kind == "person_external_id" else kind.replace("_", " ")
+            raise InvalidInput(f"The {label} (column {column!r}) is longer than {limit} characters.",
+                               fields={kind: ["too long"]})
         if kind == "property":
             fields["properties"][name or column] = value
         else:
@@ -115,9 +144,16 @@ def _row_key(row):
     return "row:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
+def _score(text):
+    if not INTEGER.fullmatch(text):
+        raise InvalidInput(f"The score must be a whole number, got {text!r}.", fields={"score": ["not an integer"]})
+    return int(text)
+
+
 def _import_row(workspace, survey, fields, external_id):
     if "score" not in fields and "comment" not in fields:
         raise InvalidInput("The row has neither a score nor a comment.")
+    score = _score(fields["score"]) if "score" in fields else None
     created_at = None
     if "created_at" in fields:
         try:
@@ -130,7 +166,7 @@ def _import_row(workspace, survey, fields, external_id):
                                       external_id=fields.get("person_external_id"), name=fields.get("name"),
                                       properties=fields["properties"] or None, _commit=False)
     response = responses.record_response(
-        workspace, survey, channel=Channel.IMPORT, score=fields.get("score"), comment=fields.get("comment"),
+        workspace, survey, channel=Channel.IMPORT, score=score, comment=fields.get("comment"),
         person=person, properties=fields["properties"], churn_reason=fields.get("churn_reason"),
         locale=fields.get("locale"), external_id=external_id, created_at=created_at, _commit=False)
     if fields.get("tags"):
@@ -144,10 +180,41 @@ def _reason(error):
     return f"{error.message} ({details})" if details else error.message
 
 
+def _is_stored(workspace, external_id):
+    return db.session.scalar(select(Response.id).where(
+        Response.workspace_id == workspace.id, Response.external_id == external_id)) is not None
+
+
+def _import_line(workspace, survey, row, columns, seen):
+    """Store one row in its own savepoint; return whether it was new (``False``: already stored).
+
+    :raises InvalidInput: for a row that cannot be stored; nothing of it is.
+    """
+    fields = _row_fields(row, columns)
+    external_id = fields.pop("external_id", None) or _row_key(row)
+    if len(external_id) > Response.external_id.type.length:
+        raise InvalidInput(f"the response id is longer than {Response.external_id.type.length} characters")
+    if external_id in seen or _is_stored(workspace, external_id):
+        return False
+    savepoint = db.session.begin_nested()
+    try:
+        _import_row(workspace, survey, fields, external_id)
+    except InvalidInput:
+        savepoint.rollback()
+        raise
+    except DataError as error:  # a value the checks above let through and the database refuses
+        savepoint.rollback()
+        raise InvalidInput(f"The database refused a value: {str(error.orig).splitlines()[0]}") from None
+    savepoint.commit()
+    seen.add(external_id)
+    return True
+
+
 def import_responses(workspace, survey, stream, *, mapping=None, progress=None):
     """Import the responses of a CSV text ``stream`` into ``survey``; return an :class:`ImportReport`.
 
-    Commits every ``BATCH_SIZE`` rows, so a very large file holds no long transaction.
+    Commits every ``BATCH_SIZE`` rows, so that the import never holds a long transaction (on
+    SQLite, the write lock that a worker waits for).
 
     :param mapping: ``{column: field}`` (see :func:`parse_mapping`); ``None`` reads Delighted's export.
     :param progress: called with the number of rows done after each row (a progress bar's update).
@@ -157,33 +224,37 @@ def import_responses(workspace, survey, stream, *, mapping=None, progress=None):
     if not reader.fieldnames:
         raise InvalidInput("The file is empty or has no header row.", fields={"file": ["no header row"]})
     columns = _mapping_for(reader.fieldnames, mapping)
-    report, seen, line = ImportReport(), set(), reader.line_num
-    for number, row in enumerate(reader, start=1):
-        start_line, line = line + 1, reader.line_num
-        fields = _row_fields(row, columns)
-        external_id = fields.pop("external_id", None) or _row_key(row)
-        if len(external_id) > 128:
-            report.errors.append((start_line, "the response id is longer than 128 characters"))
-        elif external_id in seen or db.session.scalar(select(Response.id).where(
-                Response.workspace_id == workspace.id, Response.external_id == external_id)) is not None:
-            report.duplicates += 1
-        else:
-            savepoint = db.session.begin_nested()
-            try:
-                _import_row(workspace, survey, fields, external_id)
-                savepoint.commit()
+    report, seen = ImportReport(), set()
+    for number, (line, row) in enumerate(_records(reader, report), start=1):
+        try:
+            if _import_line(workspace, survey, row, columns, seen):
                 report.created += 1
-                seen.add(external_id)
-            except InvalidInput as error:  # a bad row: report it, keep going with the next one
-                savepoint.rollback()
-                if len(report.errors) < MAX_ERRORS_KEPT:
-                    report.errors.append((start_line, _reason(error)))
+            else:
+                report.duplicates += 1
+        except InvalidInput as error:  # a bad row: report it, keep going with the next one
+            if len(report.errors) < MAX_ERRORS_KEPT:
+                report.errors.append((line, _reason(error)))
         if number % BATCH_SIZE == 0:
             db.session.commit()
         if progress is not None:
             progress(1)
     db.session.commit()
     return report
+
+
+def _records(reader, report):
+    """Yield ``(first line, row)`` of each record; a record the reader cannot parse ends the file."""
+    line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a cell over 16 MiB: where its record ends cannot be known
+            report.errors.append((line + 1, f"{error}; the lines after it were not read"))
+            return
+        yield line + 1, row
+        line = reader.line_num
 
 
 def import_file(workspace, survey, path, *, mapping=None, progress=None):

@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyKind
 from feedback_app.services import exports, imports
@@ -117,3 +118,60 @@ def test_cli_import_with_a_bad_mapping_fails_cleanly(runner, workspace, nps, tmp
     result = runner.invoke(args=["responses", "import", str(path), "--workspace", workspace.name,
                                  "--mapping", "a=nonsense"])
     assert result.exit_code != 0 and "Bad mapping" in result.output
+
+
+# Cells an outside probe found aborting a whole import with a 500 and no line number.
+BAD_CELLS = {
+    "epoch out of range": ("Date", "99999999999999999999", "date"),
+    "date before year 1 in UTC": ("Date", "0001-01-01T00:00:00+01:00", "date"),
+    "unicode digit score": ("Score", "³", "score"),
+    "cell over the csv field limit": ("Comment", "x" * 140_000, "longer than"),
+    "phone longer than its column": ("Phone Number", "1" * 40, "phone number"),
+    "locale longer than its column": ("Locale", "x" * 17, "locale"),
+    "person id longer than its column": ("Person ID Ext", "p" * 129, "person id"),
+}
+HEADER = ["Response ID", "Date", "Score", "Comment", "Email", "Phone Number", "Locale", "Person ID Ext"]
+MAPPING = ["Response ID=external_id", "Date=created_at", "Score=score", "Comment=comment", "Email=email",
+           "Phone Number=phone_number", "Locale=locale", "Person ID Ext=person_external_id"]
+
+
+def _csv_with(bad_rows):
+    """Return a CSV text: a good row, then each ``(column, value)`` row, then another good row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerow(["good-1", "2025-01-01", "9", "fine", "a@example.com", "", "", ""])
+    for number, (column, value) in enumerate(bad_rows):
+        row = dict(zip(HEADER, [f"bad-{number}", "2025-01-02", "5", "meh", f"b{number}@example.com", "", "", ""]))
+        row[column] = value
+        writer.writerow([row[name] for name in HEADER])
+    writer.writerow(["good-2", "2025-01-03", "10", "great", "c@example.com", "+1 555 0100", "fr", "p-1"])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("column,value,word", BAD_CELLS.values(), ids=BAD_CELLS.keys())
+def test_import_reports_a_bad_cell_by_line_and_imports_the_rest(db, workspace, nps, column, value, word):
+    report = imports.import_text(workspace, nps, _csv_with([(column, value)]),
+                                 mapping=imports.parse_mapping(MAPPING))
+    assert (report.created, report.failed) == (2, 1), report.errors
+    line, reason = report.errors[0]
+    assert line == 3 and word in reason.lower()
+    assert sorted(db.session.scalars(select(Response.external_id))) == ["good-1", "good-2"]
+
+
+def test_import_keeps_line_numbers_after_an_oversized_multiline_cell(db, workspace, nps):
+    text = _csv_with([("Comment", "line\n" * 30_000), ("Score", "³")])
+    report = imports.import_text(workspace, nps, text, mapping=imports.parse_mapping(MAPPING))
+    assert [line for line, _ in report.errors] == [3, 30_004]
+    assert report.created == 2
+
+
+def test_cli_import_reports_every_bad_cell_by_line(runner, workspace, nps, tmp_path, db):
+    path = tmp_path / "probe.csv"
+    path.write_text(_csv_with([(column, value) for column, value, _ in BAD_CELLS.values()]), encoding="utf-8")
+    result = runner.invoke(args=["responses", "import", str(path), "--workspace", workspace.name,
+                                 "--survey", str(nps.id), *[f"--mapping={pair}" for pair in MAPPING]])
+    assert result.exit_code == 0, result.output
+    assert f"Imported 2 responses into {nps.name!r}; 0 already there; {len(BAD_CELLS)} rows refused." in result.output
+    for line in range(3, 3 + len(BAD_CELLS)):
+        assert f"line {line}: " in result.output

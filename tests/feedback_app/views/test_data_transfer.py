@@ -77,3 +77,16 @@ def test_import_without_csrf_token_is_refused(database_url, db, workspace):
     assert db.session.query(Response).count() == 0
     with app.app_context():
         db.engine.dispose()  # this app's pool would otherwise outlive the test database
+
+
+def test_upload_with_probe_cells_reports_each_by_line_and_imports_the_rest(client, login, workspace, db):
+    from tests.feedback_app.services.test_imports import BAD_CELLS, MAPPING, _csv_with
+
+    survey = create_survey(workspace)
+    login(create_user(workspace, role=Role.MEMBER))
+    text = _csv_with([(column, value) for column, value, _ in BAD_CELLS.values()])
+    page = _upload(client, workspace, survey, text=text, mapping="\n".join(MAPPING))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Imported <strong>2</strong> responses" in html
+    assert [f"<tr><td>{line}</td>" in html for line in range(3, 3 + len(BAD_CELLS))] == [True] * len(BAD_CELLS)
+    assert db.session.query(Response).count() == 2
