@@ -4,6 +4,7 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate
 
 from flask import current_app
@@ -21,6 +22,35 @@ class Email:
     text: str
     html: str | None = None
     headers: dict = field(default_factory=dict)
+
+
+class MessagePolicy(EmailPolicy):
+    """The email package's default policy, except that URL-list headers are written as they are.
+
+    RFC 2369 and RFC 8058 readers (Gmail's and Yahoo's one-click unsubscribe among them) expect
+    ``List-Unsubscribe: <https://...>`` in plain ASCII. The default policy folds a value longer
+    than 78 characters, and a URL has no space to fold at, so it encodes the whole value as
+    RFC 2047 words (``=?utf-8?q?=3Chttp...``), which those readers do not decode.
+    """
+
+    VERBATIM_HEADERS = ("list-unsubscribe", "list-unsubscribe-post")
+    MAX_LINE = 998  # RFC 5322's limit on a line, where a list may fold after a comma
+
+    def fold(self, name, value):
+        if name.lower() not in self.VERBATIM_HEADERS or not str(value).isascii():
+            return super().fold(name, value)
+        line = f"{name}: {value}"
+        if len(line) > self.MAX_LINE:
+            line = line.replace(", ", f",{self.linesep} ")
+        return line + self.linesep
+
+    def fold_binary(self, name, value):
+        if name.lower() not in self.VERBATIM_HEADERS or not str(value).isascii():
+            return super().fold_binary(name, value)
+        return self.fold(name, value).encode("ascii")
+
+
+MESSAGE_POLICY = MessagePolicy()
 
 
 class DeliveryError(Exception):
@@ -50,7 +80,7 @@ def build_message(to, email, *, message_id):
     :param email: an :class:`Email`.
     :param message_id: the ``Message-ID`` header value, ``<...@...>``; stable across retries.
     """
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = email.subject
