@@ -1,0 +1,45 @@
+"""The package builds from a fresh checkout without setuptools warnings and ships every template and static file."""
+import shutil
+import subprocess
+import sys
+import zipfile
+
+from tests.support.processes import ROOT
+
+DATA_FOLDERS = ("feedback_app/templates", "feedback_app/static", "widgets/templates", "widgets/static")
+# Run a PEP 517 hook of setuptools' backend the way pip does, in a fresh process.
+BUILD_HOOK = "import sys, setuptools.build_meta as backend; print(getattr(backend, sys.argv[1])(sys.argv[2]))"
+
+
+def _fresh_checkout(destination):
+    """Copy the tracked files only, as ``git clone`` would leave them."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+def _build(hook, source, output):
+    result = subprocess.run([sys.executable, "-c", BUILD_HOOK, hook, str(output)], cwd=source,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1], result.stderr
+
+
+def test_editable_install_build_prints_no_warning(tmp_path):
+    source = _fresh_checkout(tmp_path / "checkout")
+    _, stderr = _build("build_editable", source, tmp_path)
+    assert "Warning" not in stderr and "is absent from" not in stderr, stderr
+
+
+def test_wheel_holds_every_template_and_static_file_without_warnings(tmp_path):
+    source = _fresh_checkout(tmp_path / "checkout")
+    wheel_name, stderr = _build("build_wheel", source, tmp_path)
+    assert "is absent from" not in stderr, stderr
+    shipped = set(zipfile.ZipFile(tmp_path / wheel_name).namelist())
+    data_files = {path.relative_to(source).as_posix() for folder in DATA_FOLDERS
+                  for path in (source / folder).rglob("*") if path.is_file()}
+    assert len(data_files) > 40
+    assert sorted(data_files - shipped) == []
