@@ -20,6 +20,7 @@ def create_app(config=None):
     validate_config(app.config)
 
     register_extensions(app)
+    register_security_headers(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -51,6 +52,13 @@ def register_extensions(app):
     events.init_app(app)
     ingest.init_app(app)
     widget_config.init_app(app)
+
+
+def register_security_headers(app):
+    """Send CSP, anti-framing, nosniff, referrer and HSTS headers on every page."""
+    from feedback_app import security_headers
+
+    security_headers.init_app(app)
 
 
 def _migrations_directory():

@@ -5,7 +5,7 @@ from flask import abort, g
 from flask_login import current_user
 
 from feedback_app.extensions import db, login_manager
-from feedback_app.models import Role, User, Workspace
+from feedback_app.models import Role, Workspace
 from feedback_app.services import accounts
 from feedback_app.services.exceptions import NotFound, PermissionDenied
 
@@ -19,9 +19,9 @@ def init_login(app):
 
 
 @login_manager.user_loader
-def load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+def load_user(alternative_id):
+    """Return the user of a session or remember-me cookie whose token is still current."""
+    return accounts.load_session_user(alternative_id)
 
 
 def load_workspace(slug):

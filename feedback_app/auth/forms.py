@@ -1,7 +1,11 @@
-"""Forms of the login pages."""
+"""Forms of the login, account and invitation pages."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from feedback_app.services.accounts import MIN_PASSWORD_LENGTH
+
+_NEW_PASSWORD = [DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
 
 
 class LoginForm(FlaskForm):
@@ -15,3 +19,35 @@ class LogoutForm(FlaskForm):
     """Empty form: logging out is a POST with a CSRF token, so no other site can log you out."""
 
     submit = SubmitField("Log out")
+
+
+class LogoutEverywhereForm(FlaskForm):
+    """Empty form: ends every session of the account, on every device."""
+
+    submit = SubmitField("Log out everywhere")
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and the new one typed twice."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField("New password", validators=_NEW_PASSWORD)
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")])
+    submit = SubmitField("Change password")
+
+
+class AcceptInvitationForm(FlaskForm):
+    """A new teammate's name and password; the address is the invitation's."""
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField("Password", validators=_NEW_PASSWORD)
+    confirm = PasswordField("Password again",
+                            validators=[DataRequired(), EqualTo("password", "The two passwords differ.")])
+    submit = SubmitField("Join the team")
+
+
+class JoinWorkspaceForm(FlaskForm):
+    """Empty form: a logged-in user with the invited address joins with one POST."""
+
+    submit = SubmitField("Join the team")

@@ -166,10 +166,19 @@ ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
 
 
 class MemberForm(FlaskForm):
-    email = StringField("Email of an existing user", validators=[Optional(), Email(), Length(max=254)])
-    user_id = IntegerField(validators=[Optional()])
+    """A team member's new role."""
+
+    user_id = IntegerField(validators=[DataRequired()])
     role = SelectField("Role", choices=choices(ROLE_CHOICES))
     submit = SubmitField("Save")
+
+
+class TeamInviteForm(FlaskForm):
+    """An address to invite to the team, with the role it will have."""
+
+    email = StringField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=choices(ROLE_CHOICES), default="member")
+    submit = SubmitField("Invite")
 
 
 class ApiKeyForm(FlaskForm):

@@ -1,12 +1,21 @@
-"""Settings: team members and roles, API keys (shown once), allowed origins, webhooks, SMTP status."""
+"""Settings: team members, roles and invitations, API keys (shown once), allowed origins, webhooks, SMTP status."""
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from feedback_app.auth.access import role_required
-from feedback_app.dashboard.forms import ApiKeyForm, ConfirmForm, MemberForm, OriginsForm, WebhookForm, choices
+from feedback_app.dashboard.forms import (
+    ApiKeyForm,
+    ConfirmForm,
+    MemberForm,
+    OriginsForm,
+    TeamInviteForm,
+    WebhookForm,
+    choices,
+)
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import api_keys, webhooks, workspace_settings
+from feedback_app.services import api_keys, team_invites, webhooks, workspace_settings
+from feedback_app.services.exceptions import Conflict
 from feedback_app.services.events import EVENT_NAMES
 
 
@@ -19,6 +28,7 @@ def _webhook_form():
 def _render(**extra):
     context = {
         "members": workspace_settings.list_members(g.workspace), "member_form": MemberForm(),
+        "invite_form": TeamInviteForm(),
         "keys": api_keys.list_api_keys(g.workspace), "key_form": ApiKeyForm(), "confirm_form": ConfirmForm(),
         "origins_form": OriginsForm(allowed_origins="\n".join(g.workspace.allowed_origins or [])),
         "endpoints": webhooks.list_endpoints(g.workspace),
@@ -50,14 +60,31 @@ def _to_settings():
 @bp.post("/app/<workspace>/settings/members")
 @role_required(Role.ADMIN)
 def set_member():
-    """Add an existing user to the team or change a member's role."""
+    """Change a team member's role."""
     form = MemberForm()
     if form.validate_on_submit():
-        workspace_settings.set_member_role(g.workspace, form.user_id.data, form.role.data, by=current_user,
-                                           email=form.email.data or None)
+        workspace_settings.set_member_role(g.workspace, form.user_id.data, form.role.data, by=current_user)
         flash("The team is updated.")
     else:
         flash_form_errors(form)
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/invitations")
+@role_required(Role.ADMIN)
+def invite_member():
+    """Email an invitation to join the team; the answer is the same whether the address has an account."""
+    form = TeamInviteForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return _to_settings()
+    try:
+        invitation = team_invites.invite_member(g.workspace, form.email.data, form.role.data, by=current_user)
+    except Conflict as error:  # already a member: the team list shows it, so saying so reveals nothing
+        flash(error.message)
+        return _to_settings()
+    flash(f"An invitation to join as {invitation.role.value} is on its way to {invitation.email}. "
+          "The link works for 7 days.")
     return _to_settings()
 
 

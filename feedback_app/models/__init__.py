@@ -1,5 +1,5 @@
 """Every model, re-exported so Alembic's autogenerate sees the full metadata."""
-from feedback_app.models.account import ApiKey, Membership, Role, User
+from feedback_app.models.account import ApiKey, LoginFailure, Membership, Role, User
 from feedback_app.models.analysis import AnalysisRun, LinkSource, ResponseTheme, RunStatus, Theme, ThemeStatus
 from feedback_app.models.audit import AuditEvent
 from feedback_app.models.base import Base, utcnow
@@ -33,14 +33,15 @@ from feedback_app.models.survey import (
     SurveyRequest,
 )
 from feedback_app.models.system import WorkerHeartbeat
+from feedback_app.models.team import TeamInvitation
 from feedback_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 from feedback_app.models.workspace import Workspace
 
 __all__ = [
     "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
-    "Channel", "FollowUp", "LinkSource", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
+    "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",
     "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
-    "SurveyDisplay", "SurveyKind", "SurveyRequest", "Theme", "ThemeStatus", "Unsubscribe", "User",
+    "SurveyDisplay", "SurveyKind", "SurveyRequest", "TeamInvitation", "Theme", "ThemeStatus", "Unsubscribe", "User",
     "WebhookDelivery", "WebhookEndpoint", "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

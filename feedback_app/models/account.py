@@ -1,12 +1,13 @@
 """Team accounts: users, their workspace memberships with roles, and API keys."""
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback_app.models.base import Base, TimestampMixin, enum_type
+from feedback_app.models.base import Base, TimestampMixin, enum_type, utcnow
 from feedback_app.models.workspace import Workspace
 
 
@@ -27,6 +28,11 @@ class Role(enum.StrEnum):
         return self.rank <= Role(other).rank
 
 
+def new_session_token():
+    """Return a fresh random session token."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, TimestampMixin, Base):
     """A person on a product team who logs in to the dashboard."""
 
@@ -38,12 +44,19 @@ class User(UserMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     is_active_account: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Part of every session and remember-me cookie (``get_id``); a new one ends all of them. The
+    # server default only serves rows written outside the app: an empty token loads no session.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token, server_default="")
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self):
         return self.is_active_account
+
+    def get_id(self):
+        """Return Flask-Login's alternative id: the user id and the current session token."""
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self):
         return f"<User {self.email}>"
@@ -83,3 +96,17 @@ class ApiKey(TimestampMixin, Base):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class LoginFailure(Base):
+    """One refused login for an email address (known or not), counted for the per-account limit.
+
+    Kept by address, not by user, so that unknown addresses are limited the same way and the
+    limit tells nobody which addresses have accounts. Never holds the password tried.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -21,6 +21,7 @@ class NotificationKind(enum.StrEnum):
     SURVEY_REMINDER = "survey_reminder"
     ACTION_UPDATE = "action_update"  # "you asked, we shipped"
     DETRACTOR_ALERT = "detractor_alert"  # to the team
+    TEAM_INVITATION = "team_invitation"  # to a person invited to join the team
 
 
 class NotificationStatus(enum.StrEnum):

@@ -30,15 +30,15 @@ def _owner_count(workspace):
 
 
 @transactional
-def set_member_role(workspace, user_id, role, *, by, email=None):
-    """Give a user ``role`` in ``workspace``, adding them when ``email`` names an existing user.
+def set_member_role(workspace, user_id, role, *, by):
+    """Give a team member ``role`` in ``workspace``; people join by invitation (``team_invites``).
 
     Only an owner may make or unmake owners, and the last owner keeps the role so that
     somebody can always manage the workspace.
 
-    :param user_id: the member to change (ignored when ``email`` is given).
+    :param user_id: the member to change.
     :raises InvalidInput: for an unknown role.
-    :raises NotFound: if the user is not a member (or no user has ``email``).
+    :raises NotFound: if the user is not a member.
     :raises PermissionDenied: when a non-owner touches the owner role.
     :raises Conflict: when the last owner would lose the role.
     """
@@ -46,12 +46,9 @@ def set_member_role(workspace, user_id, role, *, by, email=None):
         role = Role(role)
     except ValueError:
         raise InvalidInput(f"Unknown role {role!r}.", fields={"role": [", ".join(Role)]}) from None
-    if email:
-        user = accounts.get_user_by_email(email)
-    else:
-        user = db.session.get(User, user_id) if user_id else None
-        if user is None or accounts.role_in(user, workspace) is None:
-            raise NotFound("No such member.")
+    user = db.session.get(User, user_id) if user_id else None
+    if user is None or accounts.role_in(user, workspace) is None:
+        raise NotFound("No such member.")
     current = accounts.role_in(user, workspace)
     by_role = accounts.require_role(by, workspace, Role.ADMIN)
     if Role.OWNER in (role, current) and by_role != Role.OWNER:

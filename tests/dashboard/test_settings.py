@@ -1,13 +1,20 @@
-"""Settings: members and roles, API keys shown once, allowed origins, webhooks, SMTP status on a real server."""
+"""Settings: members, roles and invitations, API keys shown once, allowed origins, webhooks, SMTP status."""
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
 
 from feedback_app.extensions import db as _db
-from feedback_app.models import ApiKey, Membership, Role, WebhookEndpoint
-from feedback_app.services import api_keys, workspace_settings
+from feedback_app.models import ApiKey, Membership, Role, TeamInvitation, WebhookEndpoint, utcnow
+from feedback_app.services import accounts, api_keys, workspace_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput, PermissionDenied
-from tests.factories import create_user, create_workspace
+from tests.factories import PASSWORD, create_user, create_workspace
+from tests.loop.smtp_server import smtp_server
 from tests.support.processes import free_port
+from tests.support.sessions import forget_loaded_user
 
 
 @pytest.fixture()
@@ -41,12 +48,12 @@ def test_revoke_api_key_and_other_workspaces_keys_are_not_found(client, login, t
     assert _db.session.get(ApiKey, theirs.id).revoked_at is None
 
 
-def test_roles_change_and_members_are_added_by_email(client, login, team):
+def test_roles_change_and_an_email_adds_nobody_directly(client, login, team):
     login(team["owner"])
     client.post("/app/home-co/settings/members", data={"user_id": team["viewer"].id, "role": "member"})
     client.post("/app/home-co/settings/members", data={"email": team["stranger"].email, "role": "viewer"})
     assert role_of(team["home"], team["viewer"]) == Role.MEMBER
-    assert role_of(team["home"], team["stranger"]) == Role.VIEWER
+    assert role_of(team["home"], team["stranger"]) is None
     assert role_of(team["away"], team["stranger"]) == Role.OWNER
 
 
@@ -144,3 +151,138 @@ def test_smtp_status_against_a_real_server(client, login, team, app, monkeypatch
     finally:
         controller.stop()
     assert "Not working" in client.get("/app/home-co/settings/smtp").get_data(as_text=True)
+
+
+# Team invitations: an emailed link, the same answer whether the address has an account.
+
+@pytest.fixture()
+def smtp(app, monkeypatch):
+    """Yield the recording handler of a real aiosmtpd server on loopback that the app sends to."""
+    with smtp_server() as (handler, port):
+        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+        monkeypatch.setitem(app.config, "SMTP_PORT", port)
+        monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 5)
+        yield handler
+
+
+def invite(client, email, role="member"):
+    forget_loaded_user()
+    return client.post("/app/home-co/settings/invitations", data={"email": email, "role": role},
+                       follow_redirects=True)
+
+
+def invitation_path(smtp, email):
+    [received] = smtp.messages_to(email)
+    url = re.search(r"https?://\S+/auth/invitations/\S+", received.message.get_body(("plain",)).get_content())[0]
+    return urlsplit(url).path
+
+
+def test_invite_answers_the_same_for_known_and_unknown_addresses(client, login, team, smtp):
+    login(team["admin"])
+    known = invite(client, team["stranger"].email)
+    unknown = invite(client, "nobody-here@example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert "is on its way to" in known.get_data(as_text=True)
+    assert (known.get_data(as_text=True).replace(team["stranger"].email, "ADDRESS")
+            == unknown.get_data(as_text=True).replace("nobody-here@example.com", "ADDRESS"))
+    assert role_of(team["home"], team["stranger"]) is None
+    assert len(smtp.messages_to(team["stranger"].email)) == len(smtp.messages_to("nobody-here@example.com")) == 1
+
+
+def test_an_emailed_invitation_lets_a_new_teammate_join_then_log_in(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, "Newcomer@Example.com", role="viewer")
+    path = invitation_path(smtp, "newcomer@example.com")
+    [invitation] = _db.session.scalars(select(TeamInvitation)).all()
+    assert invitation.token_hash != path.rsplit("/", 1)[1]  # only a hash of the token is stored
+    newcomer = app.test_client()
+    forget_loaded_user()
+    assert "Join the team" in newcomer.get(path).get_data(as_text=True)
+    forget_loaded_user()
+    joined = newcomer.post(path, data={"name": "Nina New", "password": "a long enough secret",
+                                       "confirm": "a long enough secret"})
+    assert joined.status_code == 302 and joined.headers["Location"].endswith("/app/home-co/")
+    teammate = app.test_client()
+    forget_loaded_user()
+    logged_in = teammate.post("/auth/login", data={"email": "newcomer@example.com",
+                                                   "password": "a long enough secret"}, follow_redirects=True)
+    assert "Home Co" in logged_in.get_data(as_text=True)
+    user = accounts.get_user_by_email("newcomer@example.com")
+    assert (user.name, role_of(team["home"], user)) == ("Nina New", Role.VIEWER)
+
+
+def test_an_existing_user_joins_by_invitation_once_logged_in(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, team["stranger"].email, role="member")
+    path = invitation_path(smtp, team["stranger"].email)
+    stranger = app.test_client()
+    forget_loaded_user()
+    page = stranger.get(path).get_data(as_text=True)
+    assert "Log in</a> to accept" in page
+    forget_loaded_user()
+    assert stranger.post(path, data={"name": "Taken over", "password": "x" * 12, "confirm": "x" * 12}
+                         ).status_code == 200  # no form for a new account: nothing happens
+    assert role_of(team["home"], team["stranger"]) is None
+    forget_loaded_user()
+    stranger.post("/auth/login", data={"email": team["stranger"].email, "password": PASSWORD})
+    forget_loaded_user()
+    assert stranger.post(path).status_code == 302
+    assert role_of(team["home"], team["stranger"]) == Role.MEMBER
+    assert role_of(team["away"], team["stranger"]) == Role.OWNER
+
+
+def test_an_invitation_for_another_address_is_refused_to_a_logged_in_user(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, "someone-else@example.com")
+    path = invitation_path(smtp, "someone-else@example.com")
+    forget_loaded_user()
+    client.post("/auth/logout")
+    login(team["stranger"])
+    forget_loaded_user()
+    assert client.get(path).status_code == 403
+    forget_loaded_user()
+    assert client.post(path).status_code == 403
+    assert role_of(team["home"], team["stranger"]) is None
+
+
+def test_used_expired_and_unknown_invitation_links_are_refused_clearly(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, "first@example.com")
+    invite(client, "second@example.com")
+    used, expired = invitation_path(smtp, "first@example.com"), invitation_path(smtp, "second@example.com")
+    joiner = app.test_client()
+    forget_loaded_user()
+    assert joiner.post(used, data={"name": "F", "password": "long enough pw", "confirm": "long enough pw"}
+                       ).status_code == 302
+    _db.session.execute(update(TeamInvitation).where(TeamInvitation.email == "second@example.com")
+                        .values(expires_at=utcnow() - timedelta(seconds=1)))
+    _db.session.commit()
+    for path, status in [(used, 410), (expired, 410), ("/auth/invitations/not-a-real-token", 404)]:
+        forget_loaded_user()
+        response = app.test_client().get(path)
+        assert response.status_code == status
+        assert ("expired or was already used" if status == 410 else "not valid") in response.get_data(as_text=True)
+
+
+def test_inviting_again_replaces_the_pending_invitation(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, "twice@example.com")
+    invite(client, "twice@example.com")
+    first, second = [urlsplit(re.search(r"https?://\S+/auth/invitations/\S+",
+                                        item.message.get_body(("plain",)).get_content())[0]).path
+                     for item in smtp.messages_to("twice@example.com")]
+    forget_loaded_user()
+    assert app.test_client().get(first).status_code == 410
+    forget_loaded_user()
+    assert app.test_client().get(second).status_code == 200
+
+
+def test_only_an_owner_invites_an_owner_and_members_cannot_invite(client, login, team, smtp):
+    login(team["admin"])
+    response = invite(client, "boss@example.com", role="owner")
+    assert response.status_code == 403
+    forget_loaded_user()
+    client.post("/auth/logout")
+    login(team["viewer"])
+    assert invite(client, "friend@example.com").status_code == 403
+    assert smtp.count() == 0
