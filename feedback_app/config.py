@@ -108,6 +108,10 @@ class Config:
     # keep it well above SMTP_TIMEOUT, or a slow but live send could be sent twice.
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
     OUTBOX_SWEEP_SECONDS = _env("FEEDBACK_OUTBOX_SWEEP_SECONDS", 60)
+    # Detractor alerts: past this many in a workspace within an hour, the rest go in one digest
+    # (a flood of bad answers, real or forged, must not become a flood of email to the team).
+    DETRACTOR_ALERTS_PER_HOUR = _env("FEEDBACK_DETRACTOR_ALERTS_PER_HOUR", 30)
+    ALERT_DIGEST_SECONDS = _env("FEEDBACK_ALERT_DIGEST_SECONDS", 600)
 
     # Widget answers: a web process keeps a workspace's and a survey's widget settings this long
     # (a change made in another process is seen within it), and tells the worker to record the
@@ -169,6 +173,8 @@ INT_SETTINGS = {
     "EMAIL_RETRY_BASE_SECONDS": "FEEDBACK_EMAIL_RETRY_BASE_SECONDS",
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": "FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS",
     "OUTBOX_SWEEP_SECONDS": "FEEDBACK_OUTBOX_SWEEP_SECONDS",
+    "DETRACTOR_ALERTS_PER_HOUR": "FEEDBACK_DETRACTOR_ALERTS_PER_HOUR",
+    "ALERT_DIGEST_SECONDS": "FEEDBACK_ALERT_DIGEST_SECONDS",
     "HEARTBEAT_SECONDS": "FEEDBACK_HEARTBEAT_SECONDS",
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
     "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",

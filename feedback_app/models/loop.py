@@ -22,6 +22,7 @@ class NotificationKind(enum.StrEnum):
     ACTION_UPDATE = "action_update"  # "you asked, we shipped"
     DETRACTOR_ALERT = "detractor_alert"  # to the team
     TEAM_INVITATION = "team_invitation"  # to a person invited to join the team
+    DETRACTOR_DIGEST = "detractor_digest"  # to the team: the unhappy answers past the hourly alert limit
 
 
 class NotificationStatus(enum.StrEnum):

@@ -12,12 +12,21 @@ assigned by the workspace's ``detractor_rules``::
 The alert email goes to ``alert_emails``, else to the assignee, else to the workspace's owners
 and admins, through the outbox. The ``follow_up.created`` event is emitted too: a webhook
 endpoint subscribed to it is the webhook alert.
+
+History is not news: an imported response, or one dated more than a day ago, opens no follow-up
+and alerts no one. A flood is not news either: past ``DETRACTOR_ALERTS_PER_HOUR`` alerts in a
+workspace within the hour, new follow-ups wait for the next digest, one email that lists them
+(:func:`send_alert_digests`, every few minutes).
 """
-from sqlalchemy import select
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback_app.extensions import db
 from feedback_app.models import (
+    Channel,
     FollowUp,
     Membership,
     NotificationKind,
@@ -40,6 +49,8 @@ from feedback_app.services.transaction import transactional
 UNHAPPY_SCORES = {SurveyKind.NPS: range(0, 7), SurveyKind.CSAT: range(1, 3)}
 RULE_KEYS = ("assign_to", "by_property", "alert_emails")
 MAX_ALERT_EMAILS = 20
+HISTORY_AGE = timedelta(days=1)  # an answer dated earlier than this is history, not a customer waiting
+DIGEST_MAX_LISTED = 50
 
 
 def is_unhappy(survey_kind, score):
@@ -154,7 +165,7 @@ def open_follow_up(response_id):
     :param response_id: the :class:`Response` id.
     """
     response = db.session.get(Response, response_id)
-    if response is None or not is_unhappy(response.survey.kind, response.score):
+    if response is None or not is_unhappy(response.survey.kind, response.score) or _is_history(response):
         return None
     workspace = db.session.get(Workspace, response.workspace_id)
     rules = workspace.detractor_rules or {}
@@ -171,12 +182,47 @@ def open_follow_up(response_id):
     if created is None:
         return db.session.scalar(select(FollowUp).where(FollowUp.response_id == response.id))
     follow_up = db.session.get(FollowUp, created)
-    for address in _alert_addresses(workspace, rules, assignee):
-        outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None, to_address=address,
-                                  response=response, _commit=False)
-    follow_up.alerted_at = utcnow()
+    if _alerts_in_the_last_hour(workspace) < current_app.config["DETRACTOR_ALERTS_PER_HOUR"]:
+        for address in _alert_addresses(workspace, rules, assignee):
+            outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None,
+                                      to_address=address, response=response, _commit=False)
+        follow_up.alerted_at = utcnow()
     emit("follow_up.created", workspace_id=workspace.id, follow_up_id=follow_up.id, response_id=response.id)
     return follow_up
+
+
+def _is_history(response):
+    created_at = response.created_at
+    return response.channel == Channel.IMPORT or (created_at is not None and created_at < utcnow() - HISTORY_AGE)
+
+
+def _alerts_in_the_last_hour(workspace):
+    return db.session.scalar(select(func.count(FollowUp.id)).where(
+        FollowUp.workspace_id == workspace.id, FollowUp.alerted_at >= utcnow() - timedelta(hours=1)))
+
+
+@transactional
+def send_alert_digests():
+    """Queue one digest email per workspace listing the follow-ups that waited past the hourly alert limit.
+
+    A digest lists the follow-ups it marks: those whose ``alerted_at`` is its own ``created_at``.
+    :return: how many follow-ups the digests covered.
+    """
+    waiting = db.session.execute(select(FollowUp.workspace_id, func.count(FollowUp.id)).where(
+        FollowUp.alerted_at.is_(None), FollowUp.status == "open").group_by(FollowUp.workspace_id)).all()
+    covered = 0
+    for workspace_id, count in waiting:
+        workspace = db.session.get(Workspace, workspace_id)
+        stamp = utcnow()
+        db.session.execute(update(FollowUp).where(
+            FollowUp.workspace_id == workspace_id, FollowUp.alerted_at.is_(None), FollowUp.status == "open"
+        ).values(alerted_at=stamp))
+        for address in _alert_addresses(workspace, workspace.detractor_rules or {}, None):
+            notification = outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_DIGEST, person=None,
+                                                     to_address=address, _commit=False)
+            notification.created_at = stamp
+        covered += count
+    return covered
 
 
 def get_follow_up(workspace, follow_up_id):
@@ -243,7 +289,7 @@ def render_detractor_alert(notification):
         "survey_name": response.survey.name if response is not None else "",
         "comment": getattr(response, "comment", None),
         "assignee": assignee.email if assignee is not None else None, "response_id": getattr(response, "id", None),
-        "dashboard_url": workspace_url(),
+        "dashboard_url": response_url(workspace, response) if response is not None else workspace_url(),
     }
     return mail.Email(
         subject=f"[{workspace.name}] Unhappy customer: {score} from {who}",
@@ -253,8 +299,37 @@ def render_detractor_alert(notification):
     )
 
 
+@outbox.renderer(NotificationKind.DETRACTOR_DIGEST)
+def render_alert_digest(notification):
+    """Return the team's digest of the unhappy responses that came past the hourly alert limit."""
+    from feedback_app.services.action_emails import render_email_template
+
+    workspace = db.session.get(Workspace, notification.workspace_id)
+    covered = select(FollowUp).where(FollowUp.workspace_id == workspace.id,
+                                     FollowUp.alerted_at == notification.created_at)
+    total = db.session.scalar(select(func.count()).select_from(covered.subquery()))
+    follow_ups = db.session.scalars(covered.order_by(FollowUp.id).limit(DIGEST_MAX_LISTED)).all()
+    rows = []
+    for follow_up in follow_ups:
+        response = db.session.get(Response, follow_up.response_id)
+        person = db.session.get(Person, response.person_id) if response.person_id else None
+        rows.append({"who": (person.name or person.email) if person is not None else "an anonymous customer",
+                     "score": response.score, "comment": response.comment, "url": response_url(workspace, response)})
+    context = {"workspace_name": workspace.name, "rows": rows, "total": total, "more": total - len(rows),
+               "follow_ups_url": workspace_url() + f"app/{workspace.slug}/follow-ups"}
+    return mail.Email(
+        subject=f"[{workspace.name}] {total} unhappy customers are waiting for a reply",
+        text=render_email_template("email/detractor_digest.txt", **context),
+        html=render_email_template("email/detractor_digest.html", **context),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+
+
 def workspace_url():
     """Return the base URL of the dashboard, for links in team emails."""
-    from flask import current_app
-
     return current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+
+
+def response_url(workspace, response):
+    """Return the dashboard page of ``response``, for links in team emails."""
+    return workspace_url() + f"app/{workspace.slug}/responses/{response.id}"

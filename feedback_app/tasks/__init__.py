@@ -50,6 +50,11 @@ def periodic_jobs(config):
             "schedule": 30.0,
             "options": {"queue": "default", "expires": 30.0},
         },
+        "send-alert-digests": {
+            "task": "loop.send_alert_digests",
+            "schedule": float(config["ALERT_DIGEST_SECONDS"]),
+            "options": {"queue": config["EMAIL_QUEUE"], "expires": float(config["ALERT_DIGEST_SECONDS"])},
+        },
         "send-due-invitations": {
             "task": "invitations.send_due",
             "schedule": 60.0,

@@ -16,3 +16,9 @@ def open_follow_up(response_id):
     except Exception:
         logger.exception("follow-up for response %s crashed", response_id)
         raise
+
+
+@shared_task(name="loop.send_alert_digests", queue="email")
+def send_alert_digests():
+    """Email the team one digest of the unhappy answers that came past the hourly alert limit."""
+    follow_ups.send_alert_digests()
