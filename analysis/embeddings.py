@@ -1,18 +1,20 @@
 """Optional sentence-embedding step of theme discovery (bundled MiniLM when it is installed).
 
-The embedding model only helps to *find* themes: comments are assigned to themes by TF-IDF
-directions (see :class:`analysis.clustering.HybridSpectralClusterer`), so a fitted theme model,
-its stored state and the per-response assignment never need the model. When the optional
-packages are missing, :func:`default_embedder` returns None and the theme model falls back to
-TF-IDF + NMF.
+Themes are found and assigned in the embedding space (:class:`TextEncoder`), so a fitted theme
+model embeds each new comment it assigns. When the optional packages are missing,
+:func:`default_embedder` returns None and the theme model works on TF-IDF reduced by SVD.
 """
 
+import hashlib
 import importlib.util
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.decomposition import TruncatedSVD
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import normalize
 
 from ._validation import check_positive_int, check_texts
 from .preprocessing import normalize_text
@@ -110,34 +112,86 @@ def resolve_embedder(embedder):
     return embedder
 
 
-def embed_sample(embedder, clusterer, texts, max_samples, random_state=None):
-    """Embed the comments a clustering step is fitted on.
+class TextEncoder:
+    """Map comments to unit vectors: the sentence embedder's space, or TF-IDF reduced by SVD without one.
 
-    Embedding is the slowest step of a run (a few hundred comments per second on two cores),
-    so at most ``max_samples`` comments, drawn at random, are embedded and clustered; every
-    comment is then assigned by its TF-IDF.
+    With an embedder, at most ``max_embed`` distinct comments of a fit are embedded (the
+    first ones in a seed-free order, see :func:`stable_order`); any further comments are
+    placed in the same space by a ridge regression from their TF-IDF to the embeddings
+    learned on the embedded ones, since embedding is the slowest step of a large run. A
+    single new comment is always embedded.
 
     Parameters
     ----------
     embedder : object with ``transform`` or None
-    clusterer : BaseClusterer
-        Only a step with ``uses_embeddings`` gets embeddings.
-    texts : list of str
-        The fitting sample.
-    max_samples : int
-    random_state : int, RandomState instance or None
-
-    Returns
-    -------
-    rows : numpy.ndarray of int
-        Positions in ``texts`` to fit the clustering step on (all of them without embeddings).
-    fit_params : dict
-        ``{"embeddings": array}`` to pass to the step's ``fit``, or ``{}``.
+    vectorizer : fitted TF-IDF vectorizer
     """
-    rows = np.arange(len(texts))
-    if embedder is None or not getattr(clusterer, "uses_embeddings", False):
-        return rows, {}
-    if len(rows) > max_samples:
-        rng = check_random_state(random_state)
-        rows = np.sort(rng.choice(rows, max_samples, replace=False))
-    return rows, {"embeddings": embedder.transform([texts[i] for i in rows])}
+
+    def __init__(self, embedder, vectorizer):
+        self.embedder = embedder
+        self.vectorizer = vectorizer
+        self.svd = None
+
+    @property
+    def kind(self):
+        """Return "embedding" or "tfidf-svd"."""
+        return "embedding" if self.embedder is not None else "tfidf-svd"
+
+    def fit_transform(self, texts, prepared, max_embed=None, random_state=0):
+        """Return unit vectors (n, d) for ``texts`` (``prepared``: their TF-IDF-ready form)."""
+        if self.embedder is None:
+            X = self.vectorizer.transform(prepared)
+            n_comp = max(1, min(100, X.shape[1] - 1, X.shape[0] - 1))
+            self.svd = TruncatedSVD(n_comp, random_state=random_state).fit(X)
+            return self._svd_vectors(X)
+        order = stable_order(texts)
+        if max_embed is None or len(texts) <= max_embed:
+            return self._embed(texts)
+        head = np.sort(order[:max_embed])
+        tail = np.sort(order[max_embed:])
+        E = self._embed([texts[i] for i in head])
+        out = np.zeros((len(texts), E.shape[1]), dtype=np.float32)
+        out[head] = E
+        X = self.vectorizer.transform([prepared[i] for i in head])
+        ridge = Ridge(alpha=1.0, fit_intercept=True, solver="auto").fit(X, E)
+        out[tail] = normalize(ridge.predict(self.vectorizer.transform([prepared[i] for i in tail])))
+        return out
+
+    def transform(self, texts, prepared):
+        """Return unit vectors for new comments (embedded one by one distinct text)."""
+        if self.embedder is None:
+            return self._svd_vectors(self.vectorizer.transform(prepared))
+        return self._embed(texts)
+
+    def _svd_vectors(self, X):
+        return normalize(self.svd.transform(X)).astype(np.float32)
+
+    def _embed(self, texts):
+        codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+        if len(uniques) == 0:
+            return np.zeros((0, 1), dtype=np.float32)
+        E = np.asarray(self.embedder.transform(list(uniques)), dtype=np.float32)
+        if E.ndim != 2 or len(E) != len(uniques):
+            raise ValueError(f"embedder returned shape {E.shape} for {len(uniques)} texts")
+        return normalize(E)[codes].astype(np.float32)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        embedder = state["embedder"]
+        if embedder is not None:
+            # Keep the embedder's settings, not its loaded weights: it reloads on first use.
+            try:
+                state["embedder"] = clone(embedder)
+            except TypeError:
+                pass
+        return state
+
+
+def stable_order(texts):
+    """Return the positions of ``texts`` ordered by a hash of each text (ties by position).
+
+    A sample taken as the first rows of this order depends on the comments only, never on
+    a random seed, and keeps most of its rows when a few comments are added.
+    """
+    keys = [hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in texts]
+    return np.array(sorted(range(len(texts)), key=lambda i: (keys[i], i)), dtype=int)

@@ -138,3 +138,28 @@ def representative_quotes(texts, sims, labels, n_classes, n_quotes=3, max_chars=
                 break
         quotes.append(tuple(chosen))
     return quotes
+
+
+def parent_label(labels, terms, sizes):
+    """Return a parent theme's label: the key phrase its themes share most (size-weighted).
+
+    A phrase shared by several of the group's themes names what they have in common; with
+    no shared phrase (or a single theme) the largest theme's label is used.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Labels of the group's themes, largest first.
+    terms : sequence of sequence of (str, float)
+        Their ranked terms.
+    sizes : sequence of int
+    """
+    if len(labels) > 1:
+        score = {}
+        for theme_terms, size in zip(terms, sizes):
+            for rank, (term, _) in enumerate(theme_terms[:10]):
+                score.setdefault(term, []).append(size / (1 + rank))
+        shared = [(sum(v), t) for t, v in score.items() if len(v) > 1]
+        if shared:
+            return max(shared)[1]
+    return labels[0] if labels else "(no terms)"

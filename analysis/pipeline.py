@@ -6,6 +6,7 @@ from sklearn.base import clone
 
 from ._validation import check_frame
 from .metrics import metrics_over_time
+from .recipients import MIN_CONFIDENCE, notify_decision, polarities
 from .results import AnalysisResult, ThemeEdits
 from .scoring import theme_scores
 from .sentiment import SentimentScorer
@@ -28,7 +29,7 @@ def _scoring_frame(frame, sentiment):
 
 def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, random_state=0,
                      text_column="text", id_column=None, freq="W", theme_model=None,
-                     sentiment_scorer=None, n_jobs=None):
+                     sentiment_scorer=None, n_jobs=None, min_confidence=MIN_CONFIDENCE):
     """Run the whole analysis on a frame of responses.
 
     Parameters
@@ -54,10 +55,15 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
     sentiment_scorer : SentimentScorer, default=None
     n_jobs : int, default=None
         Processes for sentiment scoring of large batches.
+    min_confidence : float, default=analysis.recipients.MIN_CONFIDENCE
+        Membership confidence from which a complaint's customer is told (``recipients``).
 
     Returns
     -------
     AnalysisResult
+        ``sentiment`` also holds ``polarity`` (complaint / praise / neutral) and
+        ``recipients`` the :func:`analysis.recipients.notify_decision` of each row for its
+        primary theme.
     """
     check_frame(frame, [text_column] + ([id_column] if id_column else []))
     if edits is not None and not isinstance(edits, ThemeEdits):
@@ -77,8 +83,20 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
     model.fit(texts, ids=ids)
     themes = tuple(model.themes_)
     memberships = tuple(tuple(themes[t].key for t in m) for m in model.memberships_)
+    confidences = tuple(tuple(round(float(c), 4) for c in row) for row in model.confidences_)
     scoring_frame = _scoring_frame(frame, sentiment)
+    sentiment = sentiment.copy()
+    sentiment["polarity"] = polarities(scoring_frame["sentiment_score"], scoring_frame["score"],
+                                       scoring_frame["scale"])
+    scoring_frame["polarity"] = sentiment["polarity"].to_numpy()
     scores = theme_scores(scoring_frame, memberships, themes=themes)
     metrics = metrics_over_time(scoring_frame, freq=freq)
+    decisions = [notify_decision(v, row[0] if row else None, s, c if isinstance(c, str) else None,
+                                 min_confidence=min_confidence)
+                 for v, row, s, c in zip(scoring_frame["sentiment_score"], confidences,
+                                         scoring_frame["score"], scoring_frame["scale"])]
+    recipients = pd.DataFrame({"notify": [d[0] for d in decisions], "reason": [d[1] for d in decisions]},
+                              index=frame.index)
     return AnalysisResult(sentiment=sentiment, model_state=model.to_state(), themes=themes,
-                          memberships=memberships, scores=scores, metrics=metrics)
+                          memberships=memberships, scores=scores, metrics=metrics,
+                          parents=tuple(model.parents_), confidences=confidences, recipients=recipients)

@@ -23,6 +23,8 @@ class Theme:
         Number of comments whose primary theme this is in the fitted data.
     term_weights : tuple of (str, float)
         Top terms with their c-TF-IDF weight, used to match themes across runs.
+    parent_key : str
+        Key of the :class:`ParentTheme` this theme is grouped under ("" for none).
     """
 
     key: str
@@ -31,6 +33,7 @@ class Theme:
     representative_quotes: tuple = ()
     size: int = 0
     term_weights: tuple = ()
+    parent_key: str = ""
 
     def to_dict(self):
         """Return the theme as a dict of JSON types."""
@@ -47,7 +50,41 @@ class Theme:
                    key_phrases=tuple(data.get("key_phrases", ())),
                    representative_quotes=tuple(data.get("representative_quotes", ())),
                    size=int(data.get("size", 0)),
-                   term_weights=tuple((t, float(w)) for t, w in data.get("term_weights", ())))
+                   term_weights=tuple((t, float(w)) for t, w in data.get("term_weights", ())),
+                   parent_key=str(data.get("parent_key") or ""))
+
+
+@dataclass(frozen=True)
+class ParentTheme:
+    """A group of fine themes (at most ``ThemeModel.max_parents`` of them per run).
+
+    Parameters
+    ----------
+    key : str
+        Identifier, kept across runs like theme keys.
+    label : str
+        Readable name (the label of its largest theme's shared phrase, see analysis/README.md).
+    theme_keys : tuple of str
+        Keys of its themes, largest first.
+    size : int
+        Comments whose primary theme is one of its themes.
+    """
+
+    key: str
+    label: str
+    theme_keys: tuple = ()
+    size: int = 0
+
+    def to_dict(self):
+        """Return the parent theme as a dict of JSON types."""
+        return {"key": self.key, "label": self.label, "theme_keys": list(self.theme_keys),
+                "size": int(self.size)}
+
+    @classmethod
+    def from_dict(cls, data):
+        """Build a parent theme from :meth:`to_dict` output."""
+        return cls(key=data["key"], label=data["label"], theme_keys=tuple(data.get("theme_keys", ())),
+                   size=int(data.get("size", 0)))
 
 
 @dataclass(frozen=True)
@@ -123,6 +160,13 @@ class AnalysisResult:
         :func:`analysis.theme_scores` output, one row per theme key.
     metrics : pandas.DataFrame
         :func:`analysis.metrics.metrics_over_time` output for the whole period.
+    parents : tuple of ParentTheme
+        Parent themes; each theme's ``parent_key`` names one.
+    confidences : tuple of tuple of float
+        Membership confidence (0-1) aligned with ``memberships``.
+    recipients : pandas.DataFrame
+        ``notify`` (bool) and ``reason`` per comment for its primary theme, from
+        :func:`analysis.recipients.notify_decision`; index of the input frame.
     """
 
     sentiment: pd.DataFrame
@@ -131,6 +175,9 @@ class AnalysisResult:
     memberships: tuple
     scores: pd.DataFrame
     metrics: pd.DataFrame
+    parents: tuple = ()
+    confidences: tuple = ()
+    recipients: pd.DataFrame = None
 
     @property
     def primary_keys(self):

@@ -74,7 +74,9 @@ def theme_scores(frame, memberships, *, themes=None, current_start=None, window=
         ``share_previous``, ``trend`` ("up", "down", "flat"), ``trend_p_value``,
         ``mean_sentiment``, ``nps_with``, ``nps_without``, ``nps_impact`` (overall NPS minus
         NPS without the theme's responses: negative when the theme costs points),
-        ``csat_with``, ``csat_without``, ``churn_share``, ``priority`` (0-100),
+        ``csat_with``, ``csat_without``, ``churn_share``, ``complaints``, ``praise``,
+        ``neutral`` (members of each polarity, when ``frame`` has a ``polarity`` column of
+        :func:`analysis.recipients.polarity` values; else 0), ``priority`` (0-100),
         ``explanation``.
     """
     check_frame(frame, REQUIRED_COLUMNS)
@@ -92,6 +94,7 @@ def theme_scores(frame, memberships, *, themes=None, current_start=None, window=
     scale = frame["scale"].astype(object).to_numpy()
     sentiment = frame["sentiment_score"].to_numpy(dtype=float)
     churn = frame["is_churn"].fillna(False).astype(bool).to_numpy()
+    kind = frame["polarity"].astype(object).to_numpy() if "polarity" in frame else np.full(len(frame), None)
     window = pd.Timedelta(window)
     end = pd.Timestamp(created.max()) if len(created) else pd.Timestamp(0)
     start = pd.Timestamp(current_start) if current_start is not None else end - window
@@ -121,12 +124,15 @@ def theme_scores(frame, memberships, *, themes=None, current_start=None, window=
             "nps_impact": nps_all - nps_without if not np.isnan(nps_without) else np.nan,
             "csat_with": csat(score[is_csat & member]), "csat_without": csat(score[is_csat & ~member]),
             "churn_share": float((member & churn).sum() / churn.sum()) if churn.any() else np.nan,
+            "complaints": int((member & (kind == "complaint")).sum()),
+            "praise": int((member & (kind == "praise")).sum()),
+            "neutral": int((member & (kind == "neutral")).sum()),
         })
     table = pd.DataFrame(rows, columns=["theme", "label", "volume", "share", "count_current",
                                         "count_previous", "share_current", "share_previous",
                                         "trend", "trend_p_value", "mean_sentiment", "nps_with",
                                         "nps_without", "nps_impact", "csat_with", "csat_without",
-                                        "churn_share"])
+                                        "churn_share", "complaints", "praise", "neutral"])
     table["priority"] = _priority(table)
     table["explanation"] = [_explain(r) for r in table.to_dict("records")]
     return table.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""ThemeClusterer: fit themes on comments, assign new comments, persist, respect team edits."""
+"""ThemeClusterer: fit two-level themes on comments, assign new comments with a confidence, persist, respect edits."""
 
 import hashlib
 import pickle
@@ -6,115 +6,97 @@ import pickle
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_positive_int, check_texts
-from .clustering import HybridSpectralClusterer, NMFClusterer, choose_n_clusters, cosine_to_components
-from .embeddings import embed_sample, resolve_embedder
-from .labeling import ClassTfidfLabeler, representative_quotes, top_terms
-from .lexicon import THEME_CONCEPTS
+from .clustering import WardClusterer, group_parents
+from .embeddings import TextEncoder, resolve_embedder, stable_order
+from .labeling import ClassTfidfLabeler, parent_label, representative_quotes, top_terms
 from .matching import assign_keys, overlap_similarity, term_similarity
 from .preprocessing import compile_concepts, default_vectorizer, normalize_text, tag_concepts
-from .results import Theme, ThemeEdits
+from .results import ParentTheme, Theme, ThemeEdits
+from .theme_state import STATE_FORMAT, STATE_VERSION, load_state, membership_confidence
 
-STATE_FORMAT = "feedback-loop/theme-model"
-STATE_VERSION = 1
 _BATCH = 50_000
 
 
-def _theme_key(terms, taken):
+def _theme_key(terms, taken, prefix="t"):
     digest = hashlib.sha1(" ".join(t for t, _ in terms[:5]).encode()).hexdigest()
-    key, n = "t" + digest[:8], 1
+    key, n = prefix + digest[:8], 1
     while key in taken:
         n += 1
-        key = f"t{digest[:8]}-{n}"
+        key = f"{prefix}{digest[:8]}-{n}"
     return key
 
 
 class ThemeClusterer(BaseEstimator):
-    """Group comments into themes with readable labels; assign new comments to them.
+    """Group comments into fine themes under parent themes; assign new comments with a confidence.
 
-    Pipeline: normalise (mask URLs, @mentions, numbers; singularise) → tag generic problem
-    concepts (:data:`analysis.lexicon.THEME_CONCEPTS`) → TF-IDF of words and word pairs on a
-    sample of at most ``max_fit_samples`` comments → clustering step (spectral clustering of
-    sentence embeddings of at most ``max_embed_samples`` of them joined with their TF-IDF
-    when an embedder is available, NMF topics otherwise) → every comment goes to the themes whose
-    TF-IDF direction is most similar (cosine); below ``similarity_threshold`` it goes to no
-    theme. Labels are class-based TF-IDF key phrases; quotes are the comments closest to
-    each theme.
+    Pipeline: each comment becomes a unit sentence embedding (TF-IDF reduced by SVD without
+    an embedder) → on at most ``max_fit_samples`` comments, taken in a seed-free order, a
+    deterministic clustering step (Ward's tree refined by spherical k-means, count by
+    silhouette) → every comment goes to its nearest theme direction (cosine); its
+    confidence is the share of the theme's fitted members that are less similar to it
+    (0-1, calibrated on the data, no labels) → fine themes are grouped by Ward's tree on
+    their directions under at most ``max_parents`` parents. Labels come from the members'
+    words (class-based TF-IDF, lemmatised phrases).
 
     Parameters
     ----------
     n_themes : int, default=None
-        Number of clusters; None picks it in [``min_themes``, ``max_themes``] by cosine
-        silhouette (see :func:`analysis.clustering.choose_n_clusters`).
+        Number of fine themes; None lets the clustering step choose it.
     vectorizer : object, default=None
-        Text-to-matrix step with ``fit_transform``/``transform``/``get_feature_names_out``
-        (a scikit-learn vectorizer); None uses a word and word-pair TF-IDF.
+        Text-to-counts step for labels (a scikit-learn vectorizer); None uses word and
+        word-pair TF-IDF.
     clusterer : BaseClusterer, default=None
-        Clustering step (see :class:`analysis.clustering.BaseClusterer`); None uses
-        :class:`~analysis.clustering.HybridSpectralClusterer` when there is an embedder, NMF
-        otherwise.
+        Clustering step on unit vectors; None uses :class:`~analysis.clustering.WardClusterer`.
     embedder : "auto", object or None, default="auto"
-        Sentence-embedding step (``transform(texts) -> array``) used to find themes; "auto"
-        uses the bundled MiniLM when installed (:func:`analysis.embeddings.default_embedder`),
-        None uses TF-IDF only. Assignment never needs it.
+        Sentence-embedding step (``transform(texts) -> array``); "auto" uses the bundled
+        MiniLM when installed, None works on TF-IDF alone.
     labeler : BaseLabeler, default=None
-        Labelling step; None uses :class:`analysis.labeling.ClassTfidfLabeler`.
     concepts : dict of str to list of str, default=None
-        Problem concepts tagged before vectorising; None uses the built-in ones, ``{}``
-        disables tagging.
-    min_themes, max_themes : int, default=4, 15
-        Range of the automatic choice.
-    similarity_threshold : float, default=0.05
-        Minimum cosine similarity between a comment and a theme for membership.
-    multi_label_ratio : float, default=0.8
-        A comment also belongs to every other theme whose similarity is at least this
-        fraction of its best one.
-    max_fit_samples : int, default=30000
-        Comments used to fit the vocabulary and clusters; all comments are then assigned.
-    max_embed_samples : int, default=3000
-        Of those, comments embedded and clustered when there is an embedder.
+        Optional concept regular expressions tagged before the TF-IDF (none by default).
+    min_themes, max_themes : int, default=2, 150
+        Range of the automatic count of fine themes.
+    max_parents : int, default=15
+    similarity_threshold : float, default=0.2
+        Minimum cosine similarity to a theme for membership.
+    multi_label_ratio : float, default=0.9
+        A comment also belongs to every theme whose similarity is at least this fraction of
+        its best one.
+    max_fit_samples : int, default=10000
+        Comments clustered (Ward's tree needs memory quadratic in them); all are assigned.
+    max_embed_samples : int, default=20000
+        Distinct comments embedded in one fit; further ones are mapped into the embedding
+        space from their TF-IDF (:class:`analysis.embeddings.TextEncoder`).
     n_key_phrases, n_quotes : int, default=8, 3
     edits : ThemeEdits, default=None
-        Team edits to respect (see :class:`analysis.results.ThemeEdits`).
     reference : dict or sequence of Theme, default=None
-        Previous run (``to_state()`` dict, or its themes) whose keys and labels matched
-        themes keep.
+        Previous run whose keys and labels matched themes keep.
     random_state : int, RandomState instance or None, default=None
+        Only used by edits' splits and the SVD without an embedder: the themes themselves
+        do not depend on it.
 
     Attributes
     ----------
     themes_ : list of Theme
-        Themes by decreasing size.
+        Fine themes by decreasing size; ``parent_key`` names their parent.
+    parents_ : list of ParentTheme
     labels_ : numpy.ndarray of int
         Primary theme index per fitted comment, -1 for none.
     memberships_ : list of tuple of int
-        Theme indices per fitted comment, primary first.
-    n_themes_ : int
-        Number of themes.
-    n_clusters_ : int
-        Number of clusters the clustering step produced (before edits).
+    confidences_ : list of tuple of float
+        Confidence of each membership in ``memberships_``.
+    n_themes_, n_clusters_ : int
     n_themes_scores_ : dict of int to float
         Silhouette per candidate count when chosen automatically.
-    vectorizer_, centroids_, cluster_theme_
-        Fitted vectorizer, unit cluster directions and the theme index of each cluster
-        (-1: noise).
-
-    Examples
-    --------
-    >>> model = ThemeClusterer(n_themes=2, random_state=0).fit(texts)  # doctest: +SKIP
-    >>> model.assign(["refund still not received"])  # doctest: +SKIP
-    [(1,)]
     """
 
     def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, embedder="auto",
-                 labeler=None, concepts=None, min_themes=4, max_themes=15,
-                 similarity_threshold=0.05, multi_label_ratio=0.8, max_fit_samples=30_000,
-                 max_embed_samples=3_000, n_key_phrases=8, n_quotes=3, edits=None,
+                 labeler=None, concepts=None, min_themes=2, max_themes=150, max_parents=15,
+                 similarity_threshold=0.2, multi_label_ratio=0.9, max_fit_samples=10_000,
+                 max_embed_samples=20_000, n_key_phrases=8, n_quotes=3, edits=None,
                  reference=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
@@ -124,6 +106,7 @@ class ThemeClusterer(BaseEstimator):
         self.concepts = concepts
         self.min_themes = min_themes
         self.max_themes = max_themes
+        self.max_parents = max_parents
         self.similarity_threshold = similarity_threshold
         self.multi_label_ratio = multi_label_ratio
         self.max_fit_samples = max_fit_samples
@@ -138,21 +121,19 @@ class ThemeClusterer(BaseEstimator):
     def _check_params(self):
         check_positive_int(self.n_themes, "n_themes")
         check_positive_int(self.min_themes, "min_themes", minimum=2, allow_none=False)
-        check_positive_int(self.max_themes, "max_themes", minimum=self.min_themes,
-                           allow_none=False)
+        check_positive_int(self.max_themes, "max_themes", minimum=self.min_themes, allow_none=False)
+        check_positive_int(self.max_parents, "max_parents", allow_none=False)
         check_positive_int(self.max_fit_samples, "max_fit_samples", minimum=10, allow_none=False)
         check_positive_int(self.max_embed_samples, "max_embed_samples", minimum=10, allow_none=False)
         if not 0.0 <= self.similarity_threshold < 1.0:
-            raise ValueError(f"similarity_threshold must lie in [0, 1), got "
-                             f"{self.similarity_threshold}")
+            raise ValueError(f"similarity_threshold must lie in [0, 1), got {self.similarity_threshold}")
         if not 0.0 < self.multi_label_ratio <= 1.0:
             raise ValueError(f"multi_label_ratio must lie in (0, 1], got {self.multi_label_ratio}")
         if self.edits is not None and not isinstance(self.edits, ThemeEdits):
             raise TypeError(f"edits must be a ThemeEdits, got {type(self.edits).__name__}")
 
     def _prepare(self, texts):
-        pattern = self._pattern
-        return [tag_concepts(normalize_text(t, singularize=True), pattern) for t in texts]
+        return [tag_concepts(normalize_text(t, singularize=True), self._pattern) for t in texts]
 
     def fit(self, X, y=None, *, ids=None):
         """Fit themes on comments.
@@ -172,64 +153,63 @@ class ThemeClusterer(BaseEstimator):
         """
         self._check_params()
         texts = check_texts(X)
-        rng = check_random_state(self.random_state)
-        self._pattern = compile_concepts(THEME_CONCEPTS if self.concepts is None else self.concepts)
-        prepared = self._prepare(texts)
-        candidates = np.flatnonzero([bool(p) for p in prepared])
-        if len(candidates) < 2:
-            raise ValueError(f"need at least 2 non-empty texts to find themes, got {len(candidates)}")
-        sample = candidates
-        if len(candidates) > self.max_fit_samples:
-            sample = np.sort(rng.choice(candidates, self.max_fit_samples, replace=False))
-        vec = clone(self.vectorizer) if self.vectorizer is not None else default_vectorizer(len(sample))
-        Xs = vec.fit_transform([prepared[i] for i in sample])
-        if hasattr(vec, "stop_words_"):
-            del vec.stop_words_  # the pruned-term set is only introspection and bloats the state
-        embedder = resolve_embedder(self.embedder)
-        if self.clusterer is not None:
-            clusterer = clone(self.clusterer)
-        else:
-            default = HybridSpectralClusterer if embedder is not None else NMFClusterer
-            clusterer = default(random_state=rng.randint(2**31 - 1))
-        rows, fit_params = embed_sample(embedder, clusterer, [texts[i] for i in sample],
-                                        self.max_embed_samples, rng)
-        self.n_themes_scores_ = {}
-        k = self.n_themes
-        if k is None:
-            hi = min(self.max_themes, max(len(rows) // 5, self.min_themes))
-            k, self.n_themes_scores_ = choose_n_clusters(
-                Xs[rows], clusterer, range(self.min_themes, hi + 1),
-                embeddings=fit_params.get("embeddings"), random_state=rng)
-        k = max(1, min(k, len(rows) - 1, Xs.shape[1]))
-        clusterer.set_params(n_clusters=k).fit(Xs[rows], **fit_params)
-        centroids = np.asarray(clusterer.components_, dtype=np.float32)
-        sims = cosine_to_components(Xs, centroids)
-        primary = np.where(sims.max(axis=1) >= self.similarity_threshold, sims.argmax(axis=1), -1)
-        used = np.flatnonzero(np.bincount(primary[primary >= 0], minlength=k) > 0)
-        centroids, sims = centroids[used], sims[:, used]
-        primary = np.where(primary >= 0, np.searchsorted(used, np.maximum(primary, 0)), -1)
-        self.n_clusters_ = len(used)
-        self.vectorizer_ = vec
-        sample_texts = [texts[i] for i in sample]
-        counts = self._counts([prepared[i] for i in sample])
-        labeler = self.labeler if self.labeler is not None else ClassTfidfLabeler()
-        cluster_terms = top_terms(labeler.term_weights(counts, primary, len(used)),
-                                  self._feature_names, 2 * self.n_key_phrases)
-        cluster_keys, inherited = self._match_reference(sample_texts, primary, cluster_terms)
-        edits = self.edits or ThemeEdits()
-        centroids, cluster_keys = _edits.apply_splits(
-            edits, centroids, cluster_keys, Xs, primary, rng)
-        self.centroids_ = normalize(np.asarray(centroids, dtype=np.float32))
-        keys = _edits.theme_keys(edits, cluster_keys)
-        self.cluster_theme_ = np.array([keys.index(k) if k in keys else -1 for k in
-                                        _edits.resolve_cluster_keys(edits, cluster_keys)])
-        self._pinned = _edits.compile_pinned(edits, keys)
-        self._moves = _edits.compile_moves(edits, keys)
         if ids is not None and len(ids) != len(texts):
             raise ValueError(f"ids must have length {len(texts)} to match X, got {len(ids)}")
-        memberships = self._assign_prepared(prepared, texts, ids)
-        self._finish(texts, sample, Xs, counts, keys, memberships, labeler, inherited, edits)
+        rng = np.random.RandomState(self.random_state if isinstance(self.random_state, int) else 0)
+        self._pattern = compile_concepts(self.concepts or {})
+        prepared = self._prepare(texts)
+        rows = np.flatnonzero([bool(p) for p in prepared])
+        if len(rows) < 2:
+            raise ValueError(f"need at least 2 non-empty texts to find themes, got {len(rows)}")
+        row_texts = [texts[i] for i in rows]
+        vec = clone(self.vectorizer) if self.vectorizer is not None else default_vectorizer(len(rows))
+        vec.fit([prepared[i] for i in rows])
+        if hasattr(vec, "stop_words_"):
+            del vec.stop_words_  # only introspection, and it bloats the state
+        self.vectorizer_ = vec
+        self.encoder_ = TextEncoder(resolve_embedder(self.embedder), vec)
+        V = np.zeros((len(texts), 1), dtype=np.float32)
+        Vr = self.encoder_.fit_transform(row_texts, [prepared[i] for i in rows],
+                                         max_embed=self.max_embed_samples, random_state=rng.randint(2**31 - 1))
+        V = np.zeros((len(texts), Vr.shape[1]), dtype=np.float32)
+        V[rows] = Vr
+        # The clustered sample: the first rows of a hash order of the texts, never a seed.
+        sample = rows[np.sort(stable_order(row_texts)[:self.max_fit_samples])]
+        clusterer = clone(self.clusterer) if self.clusterer is not None else WardClusterer(
+            min_clusters=self.min_themes, max_clusters=self.max_themes)
+        if self.n_themes is not None:
+            clusterer.set_params(n_clusters=min(self.n_themes, len(sample) - 1))
+        clusterer.fit(V[sample])
+        self.n_themes_scores_ = dict(getattr(clusterer, "n_clusters_scores_", {}))
+        centroids = np.asarray(clusterer.components_, dtype=np.float32)
+        self._set_clusters(centroids, np.arange(len(centroids)))
+        primary = self._raw_primary(V[sample])
+        counts = self._counts([prepared[i] for i in sample])
+        labeler = self.labeler if self.labeler is not None else ClassTfidfLabeler()
+        cluster_terms = top_terms(labeler.term_weights(counts, primary, len(centroids)),
+                                  self._feature_names, 2 * self.n_key_phrases)
+        cluster_keys, inherited, parent_keys = self._match_reference(
+            [texts[i] for i in sample], primary, cluster_terms)
+        edits = self.edits or ThemeEdits()
+        centroids, cluster_keys = _edits.apply_splits(edits, centroids, cluster_keys, V[sample], primary, rng)
+        keys = _edits.theme_keys(edits, cluster_keys)
+        cluster_theme = np.array([keys.index(k) if k in keys else -1 for k in
+                                  _edits.resolve_cluster_keys(edits, cluster_keys)])
+        self._set_clusters(np.asarray(centroids, dtype=np.float32), cluster_theme)
+        self._pinned = _edits.compile_pinned(edits, keys)
+        self._moves = _edits.compile_moves(edits, keys)
+        self.conf_table_ = None
+        self.conf_table_ = self._calibrate(V[sample], len(keys))
+        memberships, confidences = self._assign_vectors(V, prepared, ids)
+        self.n_clusters_ = len(centroids)
+        self._finish(texts, sample, V, counts, keys, memberships, confidences, labeler, inherited,
+                     parent_keys, edits)
         return self
+
+    def _set_clusters(self, centroids, cluster_theme):
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self.centroids_ = np.divide(centroids, norms, out=np.zeros_like(centroids), where=norms > 0)
+        self.cluster_theme_ = np.asarray(cluster_theme, dtype=int)
 
     @property
     def _feature_names(self):
@@ -239,37 +219,50 @@ class ThemeClusterer(BaseEstimator):
         vec = self.vectorizer_
         if not hasattr(vec, "build_analyzer") or not hasattr(vec, "vocabulary_"):
             return vec.transform(prepared)  # a custom vectorizer: label from its weights
-        counter = CountVectorizer(analyzer=vec.build_analyzer(), vocabulary=vec.vocabulary_)
-        return counter.transform(prepared)
+        return CountVectorizer(analyzer=vec.build_analyzer(), vocabulary=vec.vocabulary_).transform(prepared)
+
+    def _raw_primary(self, V):
+        sims = V @ self.centroids_.T
+        return np.where(sims.max(axis=1) >= self.similarity_threshold, sims.argmax(axis=1), -1)
+
+    def _calibrate(self, V, n_themes):
+        """Sorted similarities of each theme's fitted members to it (the confidence scale)."""
+        T, _ = self._theme_sims(V @ self.centroids_.T, n_themes)
+        best = T.argmax(axis=1) if T.shape[1] else np.zeros(len(V), dtype=int)
+        return [np.sort(T[best == t, t]).astype(np.float32) for t in range(T.shape[1])]
 
     def _match_reference(self, sample_texts, primary, cluster_terms):
-        """Return a key per cluster and the labels inherited from the reference run."""
+        """Return a key per cluster, the labels inherited from the reference and its parent keys."""
         n = len(cluster_terms)
-        taken, inherited = set(), {}
+        taken, inherited, parent_keys = set(), {}, {}
         keys = [None] * n
         if self.reference is not None:
             ref = self.reference
-            prev = (ThemeClusterer.from_state(ref) if isinstance(ref, dict) else None)
+            prev = ThemeClusterer.from_state(ref) if isinstance(ref, dict) else None
             prev_themes = prev.themes_ if prev is not None else list(ref)
             sim = term_similarity([t.term_weights for t in prev_themes], cluster_terms)
             if prev is not None:
                 prev_primary = [m[0] if m else -1 for m in prev.assign(sample_texts)]
-                overlap = overlap_similarity(prev_primary, primary, len(prev_themes), n)
-                sim = 0.5 * sim + 0.5 * overlap
+                sim = 0.5 * sim + 0.5 * overlap_similarity(prev_primary, primary, len(prev_themes), n)
             mapping = assign_keys(sim, [t.key for t in prev_themes], attach_similarity=0.5)
             for j, key in mapping.items():
                 if key is not None:
                     keys[j] = _edits.parent_key(self.edits, key)
             inherited = {t.key: t.label for t in prev_themes}
+            parent_keys = {t.key: t.parent_key for t in prev_themes}
+            self._reference_parents = list(getattr(prev, "parents_", ()))
             taken |= {t.key for t in prev_themes}
+        else:
+            self._reference_parents = []
         for j in range(n):
             if keys[j] is None:
                 keys[j] = _theme_key(cluster_terms[j], taken)
             taken.add(keys[j])
-        return keys, inherited
+        return keys, inherited, parent_keys
 
-    def _finish(self, texts, sample, Xs, counts, keys, memberships, labeler, inherited, edits):
-        """Label themes, order them by size and store the learned attributes."""
+    def _finish(self, texts, sample, V, counts, keys, memberships, confidences, labeler, inherited,
+                parent_keys, edits):
+        """Label themes and parents, order them by size and store the learned attributes."""
         n_keys = len(keys)
         primary = np.array([m[0] if m else -1 for m in memberships])
         sizes = np.bincount(primary[primary >= 0], minlength=n_keys)
@@ -279,36 +272,71 @@ class ThemeClusterer(BaseEstimator):
         sample_primary = primary[sample]
         terms = top_terms(labeler.term_weights(counts, sample_primary, n_keys),
                           self._feature_names, 2 * self.n_key_phrases)
-        theme_sims = self._theme_sims(cosine_to_components(Xs, self.centroids_))[0]
+        theme_sims = self._theme_sims(V[sample] @ self.centroids_.T, n_keys)[0]
         quotes = representative_quotes([texts[i] for i in sample], theme_sims, sample_primary,
                                        n_keys, self.n_quotes)
-        themes = []
-        for t in order:
-            key = keys[t]
-            pinned = tuple(edits.pinned_phrases.get(key, ()))
-            phrases = pinned + tuple(p for p, _ in terms[t] if p not in pinned)
-            label = edits.renames.get(key) or inherited.get(key)
+        labels = []
+        for t in range(n_keys):
+            pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
+            label = edits.renames.get(keys[t]) or inherited.get(keys[t])
             if not label:
                 label = labeler.label([p for p, _ in terms[t]]) if terms[t] else ", ".join(pinned)
-            themes.append(Theme(key=key, label=label or key,
-                                key_phrases=phrases[:self.n_key_phrases],
+            labels.append(label or keys[t])
+        parent_of, parents = self._parents(keys, sizes, labels, terms, parent_keys)
+        themes = []
+        for t in order:
+            pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
+            phrases = pinned + tuple(p for p, _ in terms[t] if p not in pinned)
+            themes.append(Theme(key=keys[t], label=labels[t], key_phrases=phrases[:self.n_key_phrases],
                                 representative_quotes=quotes[t], size=int(sizes[t]),
-                                term_weights=tuple(terms[t])))
+                                term_weights=tuple(terms[t]), parent_key=parent_of[t]))
         self.themes_ = themes
-        self.cluster_theme_ = np.where(self.cluster_theme_ >= 0,
-                                       rank[np.maximum(self.cluster_theme_, 0)], -1)
+        self.parents_ = parents
+        self.conf_table_ = [self.conf_table_[t] if t < len(self.conf_table_) else np.zeros(0, np.float32)
+                            for t in order]
+        self.cluster_theme_ = np.where(self.cluster_theme_ >= 0, rank[np.maximum(self.cluster_theme_, 0)], -1)
         self._pinned = [(int(rank[t]), pattern) for t, pattern in self._pinned]
         self._moves = {i: (None if t is None else int(rank[t])) for i, t in self._moves.items()}
         self.memberships_ = [tuple(int(rank[t]) for t in m) for m in memberships]
+        self.confidences_ = [tuple(c) for c in confidences]
         self.labels_ = np.array([m[0] if m else -1 for m in self.memberships_], dtype=int)
         self.n_themes_ = len(themes)
 
+    def _parents(self, keys, sizes, labels, terms, parent_keys):
+        """Group themes under parents; a parent keeps the key its largest theme had before."""
+        n = len(keys)
+        if n == 0:
+            return [], []
+        directions = np.zeros((n, self.centroids_.shape[1]), dtype=np.float64)
+        for c, t in enumerate(self.cluster_theme_):
+            if t >= 0:
+                directions[t] += self.centroids_[c] * max(1, sizes[t])
+        norms = np.linalg.norm(directions, axis=1)
+        directions[norms == 0] = 1.0 / np.sqrt(directions.shape[1])  # rule-only themes
+        group = group_parents(directions / np.linalg.norm(directions, axis=1, keepdims=True), sizes,
+                              self.max_parents)
+        previous = {p.key: p for p in self._reference_parents}
+        parent_of, parents, taken = [""] * n, [], set()
+        for g in range(group.max() + 1):
+            members = sorted(np.flatnonzero(group == g), key=lambda t: (-sizes[t], keys[t]))
+            key = next((parent_keys.get(keys[t]) for t in members
+                        if parent_keys.get(keys[t]) and parent_keys.get(keys[t]) not in taken), None)
+            key = key or _theme_key([(keys[t], 1.0) for t in members], taken, prefix="p")
+            taken.add(key)
+            label = previous[key].label if key in previous else parent_label(
+                [labels[t] for t in members], [terms[t] for t in members], [sizes[t] for t in members])
+            parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in members),
+                                       size=int(sum(sizes[t] for t in members))))
+            for t in members:
+                parent_of[t] = key
+        return parent_of, parents
+
     # -- assignment ----------------------------------------------------------------------
-    def _theme_sims(self, sims):
-        n_themes = int(self.cluster_theme_.max(initial=-1)) + 1
-        n_themes = max(n_themes, max((t + 1 for t, _ in self._pinned), default=0))
-        out = np.zeros((sims.shape[0], n_themes), dtype=np.float32)
-        noise = np.zeros(sims.shape[0], dtype=np.float32)
+    def _theme_sims(self, sims, n_themes=None):
+        if n_themes is None:
+            n_themes = len(self.themes_)
+        out = np.full((sims.shape[0], n_themes), -1.0, dtype=np.float32)
+        noise = np.full(sims.shape[0], -1.0, dtype=np.float32)
         for c, t in enumerate(self.cluster_theme_):
             if t >= 0:
                 np.maximum(out[:, t], sims[:, c], out=out[:, t])
@@ -316,16 +344,22 @@ class ThemeClusterer(BaseEstimator):
                 np.maximum(noise, sims[:, c], out=noise)
         return out, noise
 
-    def _assign_prepared(self, prepared, texts, ids):
-        memberships = []
-        for start in range(0, len(prepared), _BATCH):
-            chunk = prepared[start:start + _BATCH]
-            X = normalize(self.vectorizer_.transform(chunk))
-            # centroids_ rows are unit vectors already, so this product is the cosine.
-            T, noise = self._theme_sims(np.asarray(X @ self.centroids_.T, dtype=np.float32))
-            memberships.extend(self._memberships_from_sims(T, noise))
-        return _edits.apply_rules(memberships, prepared, self._pinned, self._moves,
-                                  ids if ids is not None else range(len(prepared)))
+    def _assign_vectors(self, V, prepared, ids):
+        raw, confidences = [], []
+        n_themes = len(self.conf_table_)
+        for start in range(0, len(V), _BATCH):
+            T, noise = self._theme_sims(V[start:start + _BATCH] @ self.centroids_.T, n_themes)
+            m = self._memberships_from_sims(T, noise)
+            m = [() if not p else row for row, p in zip(m, prepared[start:start + _BATCH])]
+            raw.extend(m)
+            confidences.extend(membership_confidence(T, m, self.conf_table_))
+        memberships = _edits.apply_rules(raw, prepared, self._pinned, self._moves,
+                                         ids if ids is not None else range(len(prepared)))
+        for i, (before, after) in enumerate(zip(raw, memberships)):
+            if before != after:  # a pinned phrase or a manual move: the team's decision
+                known = dict(zip(before, confidences[i]))
+                confidences[i] = tuple(known.get(t, 1.0) for t in after)
+        return memberships, confidences
 
     def _memberships_from_sims(self, T, noise):
         if T.shape[1] == 0:
@@ -335,16 +369,10 @@ class ThemeClusterer(BaseEstimator):
         cutoff = np.maximum(self.similarity_threshold, self.multi_label_ratio * best)
         member = (T >= cutoff[:, None]) & ok[:, None]
         order = np.argsort(-T, axis=1, kind="stable")
-        out = []
-        for i in range(T.shape[0]):
-            if not ok[i]:
-                out.append(())
-                continue
-            row = order[i]
-            out.append(tuple(int(t) for t in row[member[i, row]]))
-        return out
+        return [tuple(int(t) for t in order[i][member[i, order[i]]]) if ok[i] else ()
+                for i in range(T.shape[0])]
 
-    def assign(self, X, *, ids=None):
+    def assign(self, X, *, ids=None, return_confidence=False):
         """Assign comments to the fitted themes without refitting.
 
         Parameters
@@ -352,19 +380,27 @@ class ThemeClusterer(BaseEstimator):
         X : sequence of str
         ids : sequence, default=None
             Response ids, so that manual moves in the edits apply.
+        return_confidence : bool, default=False
+            Also return the confidence (0-1) of each membership.
 
         Returns
         -------
-        list of tuple of int
+        memberships : list of tuple of int
             Theme indices per comment, primary first; ``()`` for no theme.
+        confidences : list of tuple of float
+            Only with ``return_confidence``; aligned with ``memberships``.
         """
         check_is_fitted(self, "themes_")
         texts = check_texts(X, allow_empty=True)
         if not texts:
-            return []
-        memberships = self._assign_prepared(self._prepare(texts), texts,
-                                            ids if ids is not None else [None] * len(texts))
-        return memberships
+            return ([], []) if return_confidence else []
+        prepared = self._prepare(texts)
+        V = self.encoder_.transform(texts, prepared)
+        if V.shape[1] != self.centroids_.shape[1]:
+            V = np.zeros((len(texts), self.centroids_.shape[1]), dtype=np.float32)
+        memberships, confidences = self._assign_vectors(
+            V, prepared, ids if ids is not None else [None] * len(texts))
+        return (memberships, confidences) if return_confidence else memberships
 
     def predict(self, X):
         """Return the primary theme index per comment (-1 for none)."""
@@ -374,43 +410,29 @@ class ThemeClusterer(BaseEstimator):
     def to_state(self):
         """Return the fitted model as a dict of JSON types plus one ``bytes`` value.
 
-        ``themes``, ``params`` and ``edits`` are plain JSON; ``model`` holds the fitted
-        vectorizer and cluster directions (pickle). Only load states you produced.
+        ``themes``, ``parents``, ``params`` and ``edits`` are plain JSON; ``model`` holds
+        the encoder settings (not the embedding model's weights), theme directions and
+        confidence scale (pickle). Only load states you produced.
         """
         check_is_fitted(self, "themes_")
-        payload = {"vectorizer": self.vectorizer_, "centroids": self.centroids_,
-                   "cluster_theme": self.cluster_theme_,
-                   "pinned": [(int(t), p.pattern) for t, p in self._pinned],
-                   "moves": self._moves,
+        payload = {"encoder": self.encoder_, "centroids": self.centroids_,
+                   "cluster_theme": self.cluster_theme_, "conf_table": self.conf_table_,
+                   "pinned": [(int(t), p.pattern) for t, p in self._pinned], "moves": self._moves,
                    "pattern": self._pattern.pattern if self._pattern is not None else None}
         return {"format": STATE_FORMAT, "version": STATE_VERSION,
                 "params": {"similarity_threshold": self.similarity_threshold,
-                           "multi_label_ratio": self.multi_label_ratio,
-                           "n_themes": self.n_themes, "n_key_phrases": self.n_key_phrases,
-                           "n_quotes": self.n_quotes},
+                           "multi_label_ratio": self.multi_label_ratio, "n_themes": self.n_themes,
+                           "n_key_phrases": self.n_key_phrases, "n_quotes": self.n_quotes,
+                           "max_parents": self.max_parents},
                 "themes": [t.to_dict() for t in self.themes_],
+                "parents": [p.to_dict() for p in self.parents_],
                 "edits": (self.edits or ThemeEdits()).to_dict(),
                 "model": pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)}
 
     @classmethod
     def from_state(cls, state):
-        """Rebuild a fitted model from :meth:`to_state` output, ready to ``assign``."""
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise ValueError("state is not a ThemeModel state (missing format marker)")
-        if state.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported state version {state.get('version')!r}")
-        import re
-        payload = pickle.loads(state["model"])
-        model = cls(**state["params"], edits=ThemeEdits.from_dict(state["edits"]))
-        model.vectorizer_ = payload["vectorizer"]
-        model.centroids_ = payload["centroids"]
-        model.cluster_theme_ = np.asarray(payload["cluster_theme"])
-        model._pinned = [(t, re.compile(p)) for t, p in payload["pinned"]]
-        model._pattern = re.compile(payload["pattern"]) if payload["pattern"] else None
-        model._moves = dict(payload["moves"])
-        model.themes_ = [Theme.from_dict(t) for t in state["themes"]]
-        model.n_themes_ = len(model.themes_)
-        return model
+        """Rebuild a fitted model from :meth:`to_state` output (this or the previous version), ready to ``assign``."""
+        return load_state(cls, state)
 
 
 ThemeModel = ThemeClusterer

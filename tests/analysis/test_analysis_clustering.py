@@ -1,74 +1,71 @@
-"""Tests for analysis.clustering: the spectral step, the NMF loss, the automatic count."""
+"""Tests for analysis.clustering: the deterministic Ward step, the automatic count, parents."""
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.datasets import make_blobs
 from sklearn.metrics import normalized_mutual_info_score
+from sklearn.preprocessing import normalize
 
-from analysis import HybridKMeansClusterer, HybridSpectralClusterer, NMFClusterer
-from analysis.clustering import choose_n_clusters
+from analysis import WardClusterer
+from analysis.clustering import count_candidates, group_parents, spherical_refine
 
 
 @pytest.fixture(scope="module")
 def blobs():
-    """Term-like counts with 4 groups: each group uses its own 5 of 20 terms, plus embeddings."""
-    centers, groups = make_blobs(n_samples=120, centers=4, n_features=8, cluster_std=0.5,
-                                 random_state=0)
+    """Unit vectors in 6 groups that form 2 families of 3 (fine groups under parents)."""
     rng = np.random.RandomState(0)
-    counts = rng.poisson(0.05, size=(120, 20)).astype(float)
-    for g in range(4):
-        counts[groups == g, 5 * g:5 * g + 5] += rng.poisson(1.5, size=((groups == g).sum(), 5))
-    return sp.csr_matrix(counts), centers, groups
+    family = normalize(rng.randn(2, 16))
+    centres = normalize(np.vstack([family[f] + 0.35 * normalize(rng.randn(3, 16)) for f in range(2)]))
+    X, groups = make_blobs(n_samples=300, centers=centres, cluster_std=0.05, random_state=0)
+    return normalize(X), groups
 
 
-def test_spectral_clusterer_recovers_groups(blobs):
-    X, E, groups = blobs
-    model = HybridSpectralClusterer(n_clusters=4, n_neighbors=10, random_state=0).fit(X, embeddings=E)
-    assert model.components_.shape == (4, X.shape[1])
-    assert normalized_mutual_info_score(groups, model.labels_) > 0.9
+def test_ward_clusterer_recovers_groups(blobs):
+    X, groups = blobs
+    model = WardClusterer(n_clusters=6).fit(X)
+    assert model.components_.shape == (6, X.shape[1])
+    assert normalized_mutual_info_score(groups, model.labels_) > 0.95
 
 
-def test_spectral_clusterer_works_without_embeddings(blobs):
-    X, _, groups = blobs
-    model = HybridSpectralClusterer(n_clusters=4, n_neighbors=10, random_state=0).fit(X)
-    assert normalized_mutual_info_score(groups, model.labels_) > 0.8
+def test_ward_clusterer_chooses_the_count_by_silhouette(blobs):
+    X, groups = blobs
+    model = WardClusterer(max_clusters=20).fit(X)
+    assert len(model.components_) == 6 and max(model.n_clusters_scores_, key=model.n_clusters_scores_.get) == 6
 
 
-def test_spectral_clusterer_uses_precomputed_vectors_for_fewer_clusters(blobs):
-    X, E, _ = blobs
-    probe = HybridSpectralClusterer(n_neighbors=10, random_state=0)
-    params = probe.precompute(X, E, max_clusters=6, random_state=0)
-    assert params["spectral"].shape == (X.shape[0], 6)
-    model = HybridSpectralClusterer(n_clusters=3, n_neighbors=10, random_state=0).fit(X, **params)
-    assert len(np.unique(model.labels_)) == 3
+def test_ward_clusterer_does_not_depend_on_row_order(blobs):
+    X, groups = blobs
+    order = np.random.RandomState(3).permutation(len(X))
+    a = WardClusterer(n_clusters=6).fit(X).labels_[order]
+    b = WardClusterer(n_clusters=6).fit(X[order]).labels_
+    assert normalized_mutual_info_score(a, b) == pytest.approx(1.0)
 
 
-def test_spectral_clusterer_is_deterministic(blobs):
-    X, E, _ = blobs
-    a = HybridSpectralClusterer(n_clusters=4, n_neighbors=10, random_state=3).fit(X, embeddings=E)
-    b = HybridSpectralClusterer(n_clusters=4, n_neighbors=10, random_state=3).fit(X, embeddings=E)
-    np.testing.assert_array_equal(a.labels_, b.labels_)
+def test_ward_clusterer_handles_tiny_inputs():
+    X = normalize(np.array([[1.0, 0.0], [0.9, 0.1]]))
+    model = WardClusterer(n_clusters=3).fit(X)
+    assert len(model.components_) == 1 and list(model.labels_) == [0, 0]
 
 
-def test_spectral_clusterer_handles_tiny_inputs():
-    X = sp.csr_matrix(np.eye(4))
-    model = HybridSpectralClusterer(n_clusters=2, n_neighbors=15, random_state=0).fit(X)
-    assert model.components_.shape == (2, 4)
+def test_spherical_refine_moves_a_bad_start_to_the_groups(blobs):
+    X, groups = blobs
+    labels, C = spherical_refine(X, X[[0, 1, 2, 3, 4, 5]])
+    assert np.allclose(np.linalg.norm(C, axis=1), 1.0)
+    assert normalized_mutual_info_score(groups, labels) > 0.5
 
 
-@pytest.mark.parametrize("clusterer", [HybridSpectralClusterer(n_neighbors=10),
-                                       HybridKMeansClusterer()])
-def test_choose_n_clusters_with_embedding_steps(blobs, clusterer):
-    X, E, _ = blobs
-    best, scores = choose_n_clusters(X, clusterer, range(2, 7), embeddings=E, random_state=0)
-    assert best in scores and 2 <= best <= 6
+def test_group_parents_finds_the_families(blobs):
+    X, groups = blobs
+    model = WardClusterer(n_clusters=6).fit(X)
+    sizes = np.bincount(model.labels_)
+    parent = group_parents(model.components_, sizes, max_parents=15)
+    family_of_cluster = [np.bincount(groups[model.labels_ == c]).argmax() // 3 for c in range(6)]
+    assert len(set(parent)) == 2
+    assert normalized_mutual_info_score(family_of_cluster, parent) == pytest.approx(1.0)
+    assert len(set(group_parents(model.components_, sizes, max_parents=1))) == 1
 
 
-@pytest.mark.parametrize("loss", ["kullback-leibler", "frobenius"])
-def test_nmf_clusterer_losses_recover_groups(blobs, loss):
-    X, _, groups = blobs
-    model = NMFClusterer(n_clusters=4, beta_loss=loss, random_state=0).fit(X)
-    Xn = X.toarray() / np.linalg.norm(X.toarray(), axis=1, keepdims=True)
-    labels = (Xn @ model.components_.T).argmax(axis=1)
-    assert normalized_mutual_info_score(groups, labels) > 0.8
+def test_count_candidates_span_the_range():
+    cands = count_candidates(10_000, 2, 150)
+    assert cands[0] == 2 and cands[-1] == 150 and 77 not in cands and 75 in cands
+    assert count_candidates(20, 2, 150) == [2, 3, 4]

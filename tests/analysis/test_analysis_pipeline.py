@@ -185,9 +185,9 @@ def test_quality_beats_baselines_on_dev_sample():
 
 def test_analyze_feedback_takes_a_theme_model_with_an_estimator_parameter(responses):
     """The model passed in is cloned (as scikit-learn does), so nested estimators such as its clusterer work."""
-    from analysis.clustering import NMFClusterer
+    from analysis import WardClusterer
 
-    model = ThemeModel(clusterer=NMFClusterer(max_iter=50), embedder=None)
+    model = ThemeModel(clusterer=WardClusterer(max_iter=5), embedder=None)
     result = analyze_feedback(responses, n_themes=4, theme_model=model, random_state=0)
     assert len(result.themes) == 4
-    assert model.get_params()["clusterer"].max_iter == 50 and not hasattr(model, "themes_")  # left unfitted
+    assert model.get_params()["clusterer"].max_iter == 5 and not hasattr(model, "themes_")  # left unfitted

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
-from analysis import KMeansClusterer, ThemeEdits, ThemeModel, match_themes
+from analysis import BaseClusterer, ThemeEdits, ThemeModel, match_themes
+from analysis.theme_state import STATE_FORMAT
 
 
 def _purity(model, topics):
@@ -149,10 +150,23 @@ def test_edit_manual_move_by_id(fitted_model, corpus):
     assert model.assign([texts[1]], ids=["r1"]) == [()]
 
 
+class _KMeansStep(BaseClusterer):
+    """A swapped-in clustering step: plain k-means on the unit vectors."""
+
+    def __init__(self, n_clusters=None):
+        self.n_clusters = n_clusters
+
+    def fit(self, V, y=None):
+        from sklearn.cluster import KMeans
+
+        km = KMeans(self.n_clusters or 4, n_init=3, random_state=0).fit(V)
+        self.labels_, self.components_ = km.labels_, km.cluster_centers_
+        return self
+
+
 def test_themes_swappable_clusterer(corpus):
     texts, topics = corpus
-    model = ThemeModel(n_themes=4, clusterer=KMeansClusterer(batch_size=64),
-                       random_state=0).fit(texts)
+    model = ThemeModel(n_themes=4, clusterer=_KMeansStep(), random_state=0).fit(texts)
     assert _purity(model, topics) > 0.6
 
 
@@ -203,14 +217,14 @@ class _TopicEmbedder:
         return np.asarray(rows, dtype=np.float32)
 
 
-def test_themes_found_on_embeddings_are_assigned_without_the_embedder(corpus):
+def test_themes_are_found_and_assigned_in_the_embedding_space(corpus):
     texts, topics = corpus
     embedder = _TopicEmbedder()
     model = ThemeModel(n_themes=4, embedder=embedder, random_state=0).fit(texts)
     assert embedder.calls == 1 and _purity(model, topics) > 0.9
     restored = ThemeModel.from_state(model.to_state())
-    assert restored.assign(texts[:10]) == model.assign(texts[:10])
-    assert embedder.calls == 1  # assignment (and the stored state) never embed
+    assert restored.assign(texts[:10]) == model.memberships_[:10]
+    assert restored.encoder_.embedder.calls == 2  # the stored embedder embedded the new comments
 
 
 def test_themes_without_an_embedder_fall_back_to_tfidf_topics(corpus):
@@ -225,16 +239,44 @@ def test_themes_reject_a_bad_embedder(corpus, embedder, error):
         ThemeModel(n_themes=4, embedder=embedder).fit(corpus[0])
 
 
-def test_themes_with_embedder_choose_the_count_on_the_graph(corpus):
+def test_themes_with_embedder_choose_the_count(corpus):
     texts, topics = corpus
     model = ThemeModel(embedder=_TopicEmbedder(), min_themes=2, max_themes=8, random_state=0).fit(texts)
     assert model.n_themes_scores_ and _purity(model, topics) > 0.8
 
 
-def test_state_keeps_the_version_1_layout(fitted_model):
-    # States stored by earlier releases have exactly this layout; from_state must keep reading it.
-    state = fitted_model.to_state()
-    assert state["version"] == 1
-    payload = pickle.loads(state["model"])
-    assert set(payload) == {"vectorizer", "centroids", "cluster_theme", "pinned", "moves", "pattern"}
-    assert payload["centroids"].shape[1] == len(payload["vectorizer"].vocabulary_)
+def test_state_of_version_1_still_loads_and_assigns(corpus):
+    # Runs stored by earlier releases hold TF-IDF directions; the app must keep assigning with them.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts, topics = corpus
+    vec = TfidfVectorizer().fit(texts)
+    directions = np.vstack([np.asarray(vec.transform([t for t, y in zip(texts, topics) if y == topic]).mean(axis=0))
+                            for topic in ("refund", "crash")])
+    payload = {"vectorizer": vec, "centroids": directions.astype(np.float32), "cluster_theme": np.array([0, 1]),
+               "pinned": [], "moves": {}, "pattern": None}
+    themes = [{"key": "ta", "label": "refund"}, {"key": "tb", "label": "app crash"}]
+    state = {"format": STATE_FORMAT, "version": 1, "themes": themes, "edits": {},
+             "params": {"similarity_threshold": 0.05, "multi_label_ratio": 0.8, "n_themes": 2,
+                        "n_key_phrases": 8, "n_quotes": 3},
+             "model": pickle.dumps(payload)}
+    model = ThemeModel.from_state(state)
+    memberships, confidences = model.assign(["my refund never came", "the app crashed"], return_confidence=True)
+    assert [m[0] for m in memberships] == [0, 1] and all(0 < c[0] <= 1 for c in confidences)
+    assert model.themes_[0].parent_key == "" and model.parents_ == []
+
+
+def test_assign_returns_confidences_aligned_with_memberships(fitted_model, corpus):
+    texts, _ = corpus
+    memberships, confidences = fitted_model.assign(texts, return_confidence=True)
+    assert memberships == fitted_model.memberships_
+    assert [len(c) for c in confidences] == [len(m) for m in memberships]
+    assert all(0.0 <= x <= 1.0 for row in confidences for x in row)
+    assert np.median([row[0] for row in confidences]) == pytest.approx(0.5, abs=0.1)
+
+
+def test_themes_have_parents_covering_every_theme(fitted_model):
+    keys = {t.key for t in fitted_model.themes_}
+    assert 1 <= len(fitted_model.parents_) <= 15
+    assert set().union(*(p.theme_keys for p in fitted_model.parents_)) == keys
+    assert all(t.parent_key in {p.key for p in fitted_model.parents_} for t in fitted_model.themes_)
