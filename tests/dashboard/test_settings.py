@@ -12,7 +12,7 @@ from feedback_app.models import ApiKey, Membership, Role, TeamInvitation, Webhoo
 from feedback_app.services import accounts, api_keys, workspace_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput, PermissionDenied
 from tests.factories import PASSWORD, create_user, create_workspace
-from tests.loop.smtp_server import smtp_server
+from tests.loop import smtp_server
 from tests.support.processes import free_port
 from tests.support.sessions import forget_loaded_user
 
@@ -155,14 +155,7 @@ def test_smtp_status_against_a_real_server(client, login, team, app, monkeypatch
 
 # Team invitations: an emailed link, the same answer whether the address has an account.
 
-@pytest.fixture()
-def smtp(app, monkeypatch):
-    """Yield the recording handler of a real aiosmtpd server on loopback that the app sends to."""
-    with smtp_server() as (handler, port):
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 5)
-        yield handler
+smtp = smtp_server.smtp  # the fixture: a real SMTP server on loopback that the app sends to
 
 
 def invite(client, email, role="member"):

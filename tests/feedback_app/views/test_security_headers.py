@@ -3,7 +3,8 @@ import pytest
 
 from feedback_app.models import Role
 from tests.dashboard.browser_data import build_dashboard_world
-from tests.factories import PASSWORD, create_survey, create_user, create_workspace
+from tests.dashboard.test_browser_dashboard import log_in
+from tests.factories import create_survey, create_user, create_workspace
 from tests.support.browser import chromium
 from tests.support.processes import app_environment, serve_app
 from tests.widgets.test_browser import host_site
@@ -49,14 +50,6 @@ def test_the_widget_loader_stays_loadable_from_other_origins(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     for header in ("Cross-Origin-Resource-Policy", "Cross-Origin-Embedder-Policy"):
         assert header not in response.headers
-
-
-def log_in(page, base_url, user):
-    page.goto(base_url + "/auth/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("h1:has-text('Overview')")
 
 
 @pytest.mark.browser
