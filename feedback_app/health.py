@@ -11,6 +11,6 @@ bp = Blueprint("health", __name__)
 @limiter.exempt
 @csrf.exempt
 def healthz():
-    """Report whether the app can reach its database and broker (200 if so, 503 if not)."""
+    """Report whether the app can read and write its database and reach its broker (200 if so, 503 if not)."""
     healthy, report = system.health()
     return jsonify(report), 200 if healthy else 503

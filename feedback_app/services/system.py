@@ -2,12 +2,14 @@
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import false, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
 from feedback_app.models import WorkerHeartbeat, utcnow
 from feedback_app.services.transaction import transactional
+
+WRITE_PROBE_TIMEOUT_MS = 2000  # how long /healthz waits for another writer's lock before saying "down"
 
 
 @transactional
@@ -23,13 +25,40 @@ def record_heartbeat(hostname):
 
 
 def check_database():
-    """Return ``"ok"`` or the reason the database does not answer."""
+    """Return ``"ok"`` or the reason the database does not answer or cannot be written."""
     try:
         db.session.execute(text("SELECT 1"))
-        return "ok"
     except SQLAlchemyError as error:
         db.session.rollback()
         return f"error: {error.__class__.__name__}: {str(error).splitlines()[0]}"
+    return check_database_writes()
+
+
+def check_database_writes(timeout_ms=WRITE_PROBE_TIMEOUT_MS):
+    """Return ``"ok"`` if a write can start within ``timeout_ms``, or why not; the probe writes nothing.
+
+    A database that answers reads may still refuse every write: a lock another connection holds
+    (SQLite has one writer at a time), a read-only file or standby, a full disk. The probe is
+    an UPDATE matching no row, which takes the write lock all the same, then rolled back.
+    """
+    try:
+        with db.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_ms)}")
+            else:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+            try:
+                connection.execute(update(WorkerHeartbeat).where(false()).values(seen_at=WorkerHeartbeat.seen_at))
+            finally:
+                connection.rollback()
+                if sqlite:  # the connection goes back to the pool: restore the app's own wait
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(previous)}")
+    except SQLAlchemyError as error:
+        reason = next(iter(str(getattr(error, "orig", None) or error).splitlines()), "")
+        return f"error: cannot write: {error.__class__.__name__}: {reason}"
+    return "ok"
 
 
 def check_broker(timeout=2.0):
