@@ -21,7 +21,7 @@ from feedback_app.services import people, responses
 from feedback_app.services.exceptions import InvalidInput
 
 # Rows per transaction: each holds SQLite's single write lock, which the worker waits for, so
-# it is kept to a fraction of a second (about 2 ms a row).
+# it is kept to a fraction of a second (4.5 ms a row measured on SQLite: about 0.25 s).
 BATCH_SIZE = 50
 MAX_ERRORS_KEPT = 1000
 FIELDS = ("external_id", "created_at", "score", "comment", "email", "name", "phone_number", "person_external_id",
