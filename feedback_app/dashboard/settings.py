@@ -28,7 +28,7 @@ def _webhook_form():
 def _render(**extra):
     context = {
         "members": workspace_settings.list_members(g.workspace), "member_form": MemberForm(),
-        "invite_form": TeamInviteForm(),
+        "invite_form": TeamInviteForm(), "invitations": team_invites.list_pending_invitations(g.workspace),
         "keys": api_keys.list_api_keys(g.workspace), "key_form": ApiKeyForm(), "confirm_form": ConfirmForm(),
         "origins_form": OriginsForm(allowed_origins="\n".join(g.workspace.allowed_origins or [])),
         "endpoints": webhooks.list_endpoints(g.workspace),
@@ -85,6 +85,16 @@ def invite_member():
         return _to_settings()
     flash(f"An invitation to join as {invitation.role.value} is on its way to {invitation.email}. "
           "The link works for 7 days.")
+    return _to_settings()
+
+
+@bp.post("/app/<workspace>/settings/invitations/<int:invitation_id>/revoke")
+@role_required(Role.ADMIN)
+def revoke_invitation(invitation_id):
+    """Withdraw a pending invitation; its link stops working."""
+    if ConfirmForm().validate_on_submit():
+        team_invites.revoke_invitation(g.workspace, invitation_id, by=current_user)
+        flash("The invitation is withdrawn.")
     return _to_settings()
 
 

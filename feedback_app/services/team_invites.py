@@ -85,6 +85,30 @@ def invite_member(workspace, email, role, *, by):
     return invitation
 
 
+def list_pending_invitations(workspace):
+    """Return the workspace's invitations that can still be accepted, newest first."""
+    return db.session.scalars(select(TeamInvitation).where(
+        TeamInvitation.workspace_id == workspace.id, TeamInvitation.accepted_at.is_(None),
+        TeamInvitation.expires_at > utcnow()).order_by(TeamInvitation.id.desc())).all()
+
+
+@transactional
+def revoke_invitation(workspace, invitation_id, *, by):
+    """Make a pending invitation's link stop working at once.
+
+    :raises NotFound: if it is not a pending invitation of ``workspace``.
+    :raises PermissionDenied: when ``by`` is not an admin.
+    """
+    accounts.require_role(by, workspace, Role.ADMIN)
+    invitation = db.session.get(TeamInvitation, invitation_id)
+    if invitation is None or invitation.workspace_id != workspace.id or invitation.accepted_at is not None:
+        raise NotFound("No such invitation.")
+    invitation.expires_at = min(invitation.expires_at, utcnow())
+    record_event("member.invitation_revoked", workspace_id=workspace.id, user_id=by.id, target=invitation,
+                 data={"email": invitation.email})
+    return invitation
+
+
 def get_invitation(token):
     """Return the pending invitation of ``token``.
 

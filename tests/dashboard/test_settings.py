@@ -175,9 +175,13 @@ def test_invite_answers_the_same_for_known_and_unknown_addresses(client, login, 
     known = invite(client, team["stranger"].email)
     unknown = invite(client, "nobody-here@example.com")
     assert known.status_code == unknown.status_code == 200
-    assert "is on its way to" in known.get_data(as_text=True)
-    assert (known.get_data(as_text=True).replace(team["stranger"].email, "ADDRESS")
-            == unknown.get_data(as_text=True).replace("nobody-here@example.com", "ADDRESS"))
+    # The answer (the page's messages; the rest of the page lists the pending invitations).
+    answer = [re.findall(r'<p class="flash"[^>]*>(.*?)</p>', response.get_data(as_text=True))
+              for response in (known, unknown)]
+    assert answer[0] == [f"An invitation to join as member is on its way to {team['stranger'].email}. "
+                         "The link works for 7 days."]
+    assert [text.replace(team["stranger"].email, "X") for text in answer[0]] == [
+        text.replace("nobody-here@example.com", "X") for text in answer[1]]
     assert role_of(team["home"], team["stranger"]) is None
     assert len(smtp.messages_to(team["stranger"].email)) == len(smtp.messages_to("nobody-here@example.com")) == 1
 
@@ -279,3 +283,33 @@ def test_only_an_owner_invites_an_owner_and_members_cannot_invite(client, login,
     login(team["viewer"])
     assert invite(client, "friend@example.com").status_code == 403
     assert smtp.count() == 0
+
+
+def test_a_pending_invitation_is_listed_and_can_be_withdrawn(app, client, login, team, smtp):
+    login(team["admin"])
+    invite(client, "pending@example.com", role="viewer")
+    path = invitation_path(smtp, "pending@example.com")
+    forget_loaded_user()
+    listed = client.get("/app/home-co/settings").get_data(as_text=True).split('data-testid="invitations"')[1]
+    assert "pending@example.com" in listed.split("</table>")[0]
+    [invitation] = _db.session.scalars(select(TeamInvitation)).all()
+    forget_loaded_user()
+    assert client.post(f"/app/home-co/settings/invitations/{invitation.id}/revoke").status_code == 302
+    forget_loaded_user()
+    assert app.test_client().get(path).status_code == 410
+    forget_loaded_user()
+    assert 'data-testid="invitations"' not in client.get("/app/home-co/settings").get_data(as_text=True)
+
+
+def test_another_workspaces_invitation_cannot_be_withdrawn(client, login, team, smtp):
+    login(team["stranger"])
+    forget_loaded_user()
+    client.post("/app/away-co/settings/invitations", data={"email": "theirs@example.com", "role": "member"})
+    [invitation] = _db.session.scalars(select(TeamInvitation)).all()
+    forget_loaded_user()
+    client.post("/auth/logout")
+    login(team["admin"])
+    forget_loaded_user()
+    assert client.post(f"/app/home-co/settings/invitations/{invitation.id}/revoke").status_code == 404
+    _db.session.expire_all()
+    assert _db.session.get(TeamInvitation, invitation.id).expires_at > utcnow()
