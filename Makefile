@@ -3,6 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INSTALL_LOG := $(VENV)/install.log
+PIP := $(BIN)/python -m pip install --quiet
+PORT ?= 5000
+DEMO_RESPONSES ?= 3000
+# The demo's settings; links in its emails and the printed login point at the port it is served on.
+DEMO_ENV := FEEDBACK_ENV=development FEEDBACK_PUBLIC_URL=http://127.0.0.1:$(PORT)
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := feedback_app.wsgi
 
@@ -12,14 +18,16 @@ export FLASK_APP := feedback_app.wsgi
 # analysis/README.md). PyTorch's CPU build comes first, from its own index, because the default
 # Linux torch on PyPI is the multi-GB CUDA build; where that index is unreachable (an offline
 # mirror serving the CPU build), pip falls back to the configured index at once.
+# pip's output goes to $(INSTALL_LOG); its end is shown only when the install fails.
 $(STAMP): setup.cfg
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --retries 0 --timeout 10 torch==2.13.0 \
-	  --index-url https://download.pytorch.org/whl/cpu 2>/dev/null \
-	  || $(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,embeddings]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing feedback-loop and its dependencies into $(VENV) (log: $(INSTALL_LOG))..."
+	@{ $(PIP) --upgrade pip \
+	  && { $(PIP) --retries 0 --timeout 10 torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+	       || $(PIP) torch==2.13.0; } \
+	  && $(PIP) -e '.[dev,embeddings]'; } >$(INSTALL_LOG) 2>&1 \
+	  || { tail -n 60 $(INSTALL_LOG); echo "make: the install failed; the whole log is $(INSTALL_LOG)"; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -31,16 +39,32 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: install Debian's chromium package for the browser tests"; fi; }
 
+# The demo. Migrating and seeding log to instance/setup.log (shown when they fail), the analysis shows its
+# progress; then the worker and gunicorn run in the background, logging to instance/worker.log and
+# instance/access.log, and the login is printed last, once the server answers (it is kept in
+# instance/demo-login.txt, readable by you only: it holds an API key). Both servers run in their own
+# session (setsid), so Ctrl-C reaches only this shell, whose trap stops them by pid with SIGTERM (gunicorn's
+# and Celery's graceful shutdown), waits for them and exits 0. (A `kill 0` there re-entered the trap
+# through its own SIGTERM until the shell overflowed its stack: make's "Segmentation fault".)
+SERVER_ANSWERS = $(BIN)/python -c "import http.client as h; c = h.HTTPConnection('127.0.0.1', $(PORT), timeout=5); \
+  c.request('GET', '/auth/login'); c.getresponse()"
 run: $(STAMP)
-	mkdir -p instance
-	FEEDBACK_ENV=development $(BIN)/flask db upgrade
-	FEEDBACK_ENV=development $(BIN)/flask seed-demo
-	FEEDBACK_ENV=development $(BIN)/flask analysis run --workspace Demo
-	@echo "Serving http://127.0.0.1:5000 with gunicorn; the worker logs to instance/worker.log (Ctrl-C stops both)"
-	@trap 'kill 0' INT TERM EXIT; \
-	FEEDBACK_ENV=development $(BIN)/flask worker --concurrency 1 >instance/worker.log 2>&1 & \
-	FEEDBACK_ENV=development $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --threads 4 --access-logfile - \
-	  feedback_app.wsgi:app
+	@mkdir -p instance
+	@echo "Preparing the demo workspace in instance/feedback.db (log: instance/setup.log)..."
+	@$(DEMO_ENV) $(BIN)/flask db upgrade >instance/setup.log 2>&1 \
+	  && (umask 077; $(DEMO_ENV) $(BIN)/flask seed-demo --responses $(DEMO_RESPONSES) \
+	      >instance/demo-login.txt 2>>instance/setup.log) \
+	  || { cat instance/setup.log; exit 1; }
+	@$(DEMO_ENV) $(BIN)/flask analysis run --workspace Demo
+	@trap 'kill $$worker $$server 2>/dev/null; wait; exit 0' INT TERM HUP; \
+	$(DEMO_ENV) setsid $(BIN)/flask worker --concurrency 1 >instance/worker.log 2>&1 & worker=$$!; \
+	$(DEMO_ENV) setsid $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --log-level warning \
+	  --access-logfile instance/access.log feedback_app.wsgi:app & server=$$!; \
+	until $(SERVER_ANSWERS) 2>/dev/null; do \
+	  kill -0 $$server 2>/dev/null || { kill $$worker; wait; exit 1; }; sleep 0.5; done; \
+	echo "Serving http://127.0.0.1:$(PORT) (logs: instance/access.log, instance/worker.log). Ctrl-C stops it."; \
+	echo; cat instance/demo-login.txt; \
+	wait $$server; kill $$worker 2>/dev/null; wait
 
 worker: $(STAMP)
 	FEEDBACK_ENV=development $(BIN)/flask worker

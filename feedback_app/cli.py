@@ -89,10 +89,10 @@ def seed_demo_command(responses, seed):
     from feedback_app.services import demo
 
     result = demo.seed_demo(n_responses=responses, seed=seed)
-    verb = "Created" if result.created else "Demo workspace already there:"
-    click.echo(f"{verb} workspace {result.workspace.name!r} with {result.response_count} responses.")
+    state = "created" if result.created else "already there"
+    click.echo(f"Demo workspace {result.workspace.name!r} ({state}): {result.response_count} responses.")
     click.echo(f"Log in at {current_app.config['PUBLIC_URL']}/auth/login as {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
-    click.echo(f"Demo API key: {result.api_key}")
+    click.echo(f"Demo API key (a new one each time; the previous one is revoked): {result.api_key}")
 
 
 @click.command("worker", context_settings={"ignore_unknown_options": True})

@@ -1,24 +1,13 @@
 """The package builds from a fresh checkout without setuptools warnings and ships every template and static file."""
-import shutil
 import subprocess
 import sys
 import zipfile
 
-from tests.support.processes import ROOT
+from tests.support.checkout import fresh_checkout
 
 DATA_FOLDERS = ("feedback_app/templates", "feedback_app/static", "widgets/templates", "widgets/static")
 # Run a PEP 517 hook of setuptools' backend the way pip does, in a fresh process.
 BUILD_HOOK = "import sys, setuptools.build_meta as backend; print(getattr(backend, sys.argv[1])(sys.argv[2]))"
-
-
-def _fresh_checkout(destination):
-    """Copy the tracked files only, as ``git clone`` would leave them."""
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in tracked.decode().split("\0"):
-        if name and (ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, destination / name)
-    return destination
 
 
 def _build(hook, source, output):
@@ -29,13 +18,13 @@ def _build(hook, source, output):
 
 
 def test_editable_install_build_prints_no_warning(tmp_path):
-    source = _fresh_checkout(tmp_path / "checkout")
+    source = fresh_checkout(tmp_path / "checkout")
     _, stderr = _build("build_editable", source, tmp_path)
     assert "Warning" not in stderr and "is absent from" not in stderr, stderr
 
 
 def test_wheel_holds_every_template_and_static_file_without_warnings(tmp_path):
-    source = _fresh_checkout(tmp_path / "checkout")
+    source = fresh_checkout(tmp_path / "checkout")
     wheel_name, stderr = _build("build_wheel", source, tmp_path)
     assert "is absent from" not in stderr, stderr
     shipped = set(zipfile.ZipFile(tmp_path / wheel_name).namelist())
