@@ -126,10 +126,18 @@ def _database_locked(app, db):
 
 def test_an_answer_refused_as_not_saved_is_never_stored_and_an_acknowledged_one_always_is(
         app, db, workspace, monkeypatch):
-    monkeypatch.setattr(ingest, "ACK_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(ingest, "ACK_TIMEOUT_SECONDS", 3)
     survey = create_survey(workspace, SurveyKind.NPS)
     committer = ingest.GroupCommitter(app, notify_interval=3600)
-    workspace_id, survey_id, outcomes = workspace.id, survey.id, {}
+    workspace_id, survey_id, outcomes, claims = workspace.id, survey.id, {}, []
+    real_claim = ingest._Waiting.claim
+
+    def claim(waiting):  # the real claim, observed: who took each answer first
+        taken = real_claim(waiting)
+        claims.append((waiting.row["payload"]["name"], taken))
+        return taken
+
+    monkeypatch.setattr(ingest._Waiting, "claim", claim)
 
     def stage(name):
         row = {"workspace_id": workspace_id, "survey_id": survey_id, "payload": {"name": name}}
@@ -142,15 +150,16 @@ def test_an_answer_refused_as_not_saved_is_never_stored_and_an_acknowledged_one_
     with _database_locked(app, db):
         first = threading.Thread(target=stage, args=("first",))
         first.start()
-        # The writer took the first answer and now waits for the lock; the second queues behind it.
-        wait_until(lambda: committer._queue is not None and committer._queue.empty(), timeout=5)
+        # Well within the first answer's 3 s, the writer takes it and then waits for the lock.
+        wait_until(lambda: ("first", True) in claims, timeout=2.5)
         second = threading.Thread(target=stage, args=("second",))
         second.start()
-        second.join(timeout=10)
-        assert outcomes["second"] == "503"  # its request gave up before the writer reached it
+        second.join(timeout=30)
+        # Both requests' 3 s have passed with the lock held: the second never reached the writer.
+        assert outcomes["second"] == "503"
     first.join(timeout=30)
     assert isinstance(outcomes["first"], int)  # the writer had it: it waited for the commit, not the clock
-    wait_until(lambda: committer._queue.empty(), timeout=5)
+    wait_until(lambda: ("second", False) in claims, timeout=10)  # the writer skipped the abandoned answer
     db.session.expire_all()
     stored = [submission.payload["name"] for submission in db.session.scalars(select(WidgetSubmission))]
     assert stored == ["first"]
