@@ -14,12 +14,19 @@ analysis_cli = AppGroup("analysis", help="Sentiment, themes and theme scores.")
 
 @analysis_cli.command("run")
 @click.option("--workspace", "workspace_name", help="Only this workspace (default: every workspace).")
-def run_command(workspace_name):
-    """Run the full analysis now, in this process, with a progress bar."""
+@click.option("--force", is_flag=True, help="Re-run even if no response changed since the last successful run.")
+def run_command(workspace_name, force):
+    """Run the full analysis now, in this process, with a progress bar (skipped when nothing changed)."""
     try:
         targets = ([workspaces.get_workspace_by_name(workspace_name)] if workspace_name else
                    db.session.scalars(select(Workspace).where(Workspace.deleted_at.is_(None))).all())
         for workspace in targets:
+            last = None if force else analysis_runs.unchanged_since_last_run(workspace)
+            if last is not None:
+                # Re-clustering unchanged comments would only risk moving the themes the team knows.
+                click.echo(f"{workspace.name}: no response changed since run {last.id}; its themes are kept "
+                           "(--force re-runs).")
+                continue
             run = analysis_runs.create_run(workspace)
             with tqdm(total=100, desc=workspace.name, unit="%", leave=True) as bar:
                 def advance(percent, bar=bar):

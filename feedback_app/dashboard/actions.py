@@ -1,8 +1,9 @@
 """Actions: what the team does about a theme or chosen responses, its status, and telling the customers.
 
 Shipping an action (or "notify now") writes its customers' emails in the same transaction; the
-preview shows beforehand who will get what and who cannot be reached, and the status of each
-email afterwards. The list carries the close-the-loop figures of the chosen period.
+preview shows beforehand who will get what, who is not told and why (the recipient rule), who
+cannot be reached, and lets the team exclude people; afterwards, the status of each email.
+The list carries the close-the-loop figures of the chosen period.
 """
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role, utcnow
-from feedback_app.services import actions, inbox, outbox, reports, themes
+from feedback_app.services import actions, inbox, outbox, recipients, reports, themes
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.loop_metrics import loop_metrics
 
@@ -92,9 +93,9 @@ def action_detail(action_id):
     form = _action_form(ActionForm(obj=action, theme=action.theme_id, owner=action.owner_id))
     return render_template(
         "dashboard/action.html", action=action, form=form, status_form=ActionStatusForm(status=action.status.value),
-        notify_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS,
+        notify_form=ConfirmForm(), exclude_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS,
         preview=actions.preview_notifications(g.workspace, action, limit=PREVIEW_ROWS),
-        preview_counts=preview_counts, preview_total=sum(preview_counts.values()),
+        preview_counts=preview_counts, preview_total=sum(preview_counts[key] for key in actions.OUTCOMES),
         counts=actions.notification_status(g.workspace, action),
         notifications=outbox.list_notifications(g.workspace, action_id=action.id, limit=NOTIFICATION_ROWS),
         theme=themes.get_theme(g.workspace, action.theme_id) if action.theme_id else None,
@@ -151,6 +152,23 @@ def notify_action(action_id):
             flash(error.message)
         else:
             flash(f"{len(written)} new email(s) queued." if written else "Everyone reachable was already notified.")
+    return redirect(url_for("dashboard.action_detail", action_id=action.id))
+
+
+@bp.post("/app/<workspace>/actions/<int:action_id>/exclusions")
+@role_required(Role.MEMBER)
+def exclude_recipients(action_id):
+    """Keep the ticked people out of the action's emails (``include=1``: let them back in)."""
+    action = actions.get_action(g.workspace, action_id)
+    if ConfirmForm().validate_on_submit():
+        excluded = request.form.get("include") != "1"
+        try:
+            recipients.set_excluded(g.workspace, action, request.form.getlist("person_id"), excluded=excluded,
+                                    user=current_user)
+        except InvalidInput as error:
+            flash(error.message)
+        else:
+            flash("Excluded: they will not be emailed about this action." if excluded else "Included again.")
     return redirect(url_for("dashboard.action_detail", action_id=action.id))
 
 

@@ -4,7 +4,7 @@ from flask import g, render_template, request
 from feedback_app.dashboard import charts
 from feedback_app.dashboard.forms import OverviewFilterForm
 from feedback_app.dashboard.routes import bp
-from feedback_app.services import reports
+from feedback_app.services import reports, theme_reports
 
 
 def read_report_filters(form):
@@ -36,4 +36,5 @@ def overview():
         "volume": charts.series_chart(series, "responses", lower=0, **chart_args),
     }
     return render_template("dashboard/overview.html", report=report, filters=filters,
-                           themes=reports.top_themes(g.workspace), **context)
+                           problems=theme_reports.worst_problems(g.workspace),
+                           loved=theme_reports.most_loved(g.workspace), **context)

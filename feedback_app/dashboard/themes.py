@@ -1,4 +1,4 @@
-"""Themes: ranked list with explained figures, detail, and the team's edits (rename, merge, split, noise, move)."""
+"""Themes: problems by complaints under parent themes, praise apart, detail, and the team's edits."""
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -19,13 +19,19 @@ from feedback_app.services import actions, inbox, reports, theme_reports, themes
 
 @bp.get("/app/<workspace>/themes")
 def themes_list():
-    """List the themes, worst problem first, with volume, trend, sentiment, NPS impact and churn share."""
-    ranked = themes.list_themes(g.workspace)
-    volumes = theme_reports.weekly_volumes(g.workspace, [theme.id for theme in ranked])
-    rows = [{"theme": theme, "scores": theme.scores or {}, "why": theme_reports.explain(theme.scores or {}),
-             "sparkline": charts.sparkline(volumes.get(theme.id, [])), "weekly": volumes.get(theme.id, [])}
-            for theme in ranked]
-    return render_template("dashboard/themes.html", rows=rows)
+    """List the problems, most complaints first, grouped under parent themes; then what customers love."""
+    split = theme_reports.problems_and_praise(g.workspace)
+    items = [item for group in split["problems"] for item in group["items"]] + split["praise"]
+    volumes = theme_reports.weekly_volumes(g.workspace, [item["theme"].id for item in items])
+
+    def row(item):
+        theme, scores = item["theme"], item["theme"].scores or {}
+        return {"theme": theme, "scores": scores, "why": theme_reports.explain(scores), "counts": item["counts"],
+                "sparkline": charts.sparkline(volumes.get(theme.id, [])), "weekly": volumes.get(theme.id, [])}
+
+    problems = [{"parent": group["parent"], "counts": group["counts"], "rows": [row(item) for item in group["items"]]}
+                for group in split["problems"]]
+    return render_template("dashboard/themes.html", problems=problems, praise=[row(item) for item in split["praise"]])
 
 
 @bp.get("/app/<workspace>/themes/<int:theme_id>")

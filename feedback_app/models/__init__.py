@@ -1,10 +1,20 @@
 """Every model, re-exported so Alembic's autogenerate sees the full metadata."""
 from feedback_app.models.account import ApiKey, LoginFailure, Membership, Role, User
-from feedback_app.models.analysis import AnalysisRun, LinkSource, ResponseTheme, RunStatus, Theme, ThemeStatus
+from feedback_app.models.analysis import (
+    AnalysisRun,
+    LinkSource,
+    ParentTheme,
+    Polarity,
+    ResponseTheme,
+    RunStatus,
+    Theme,
+    ThemeStatus,
+)
 from feedback_app.models.audit import AuditEvent
 from feedback_app.models.base import Base, utcnow
 from feedback_app.models.loop import (
     Action,
+    ActionExclusion,
     ActionResponse,
     ActionStatus,
     FollowUp,
@@ -38,6 +48,7 @@ from feedback_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 from feedback_app.models.workspace import Workspace
 
 __all__ = [
+    "ActionExclusion", "ParentTheme", "Polarity",
     "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
     "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",

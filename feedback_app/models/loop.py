@@ -60,6 +60,18 @@ class ActionResponse(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
 
 
+class ActionExclusion(Base):
+    """A person the team keeps out of an action's emails: never queued for it, whatever the rule says."""
+
+    __tablename__ = "action_exclusions"
+
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Notification(TimestampMixin, Base):
     """Transactional outbox row: an email to send, written in the transaction that causes it."""
 

@@ -2,7 +2,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_app.models.base import Base, TimestampMixin
@@ -34,6 +34,9 @@ class Workspace(TimestampMixin, Base):
     daily_notification_limit: Mapped[int] = mapped_column(default=5000)
     detractor_rules: Mapped[dict] = mapped_column(default=dict)
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    # Least membership confidence (0-1) for a customer to be told when an action on a theme ships; the default
+    # is analysis.recipients.MIN_CONFIDENCE (models import no analysis; a test checks the two agree).
+    notify_min_confidence: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
     deleted_at: Mapped[datetime | None]
 
     def __repr__(self):

@@ -1,4 +1,4 @@
-"""Who hears about an action and what they read: recipients, language, and the ``action_update`` email."""
+"""Whose feedback belongs to an action and what they read: language and the ``action_update`` email."""
 import re
 
 from flask import current_app
@@ -63,7 +63,7 @@ def themes_of_response(workspace, response_id):
                                                 ResponseTheme.in_theme)
 
 
-def _links(workspace, action):
+def link_conditions(workspace, action):
     """Return the conditions on ``ActionResponse`` and on ``ResponseTheme`` rows that bring feedback to ``action``.
 
     Linked directly, or through its theme (links made by the analysis or by hand, not excluded
@@ -76,8 +76,8 @@ def _links(workspace, action):
 
 
 def belonging_responses(workspace, action):
-    """Return the select of the ids of the responses that belong to ``action`` (see :func:`_links`)."""
-    direct, themed = _links(workspace, action)
+    """Return the select of the ids of the responses that belong to ``action`` (see :func:`link_conditions`)."""
+    direct, themed = link_conditions(workspace, action)
     return select(ActionResponse.response_id).where(*direct).union(select(ResponseTheme.response_id).where(*themed))
 
 
@@ -85,34 +85,13 @@ def recipient_ids(workspace, action):
     """Return the union select (column ``person_id``) of the people whose feedback belongs to ``action``.
 
     Anonymous responses have nobody. Theme links carry their response's person, so a theme of
-    a hundred thousand responses is read from its links alone.
+    a hundred thousand responses is read from its links alone. Who of them is told is
+    :func:`feedback_app.services.recipients.action_decisions`.
     """
-    direct, themed = _links(workspace, action)
+    direct, themed = link_conditions(workspace, action)
     return select(Response.person_id).join(ActionResponse, ActionResponse.response_id == Response.id).where(
         *direct, Response.workspace_id == workspace.id, Response.person_id.is_not(None)
     ).union(select(ResponseTheme.person_id).where(*themed, ResponseTheme.person_id.is_not(None)))
-
-
-def recipients(workspace, action, *, person_ids=None):
-    """Return ``[(person, response)]``: everyone whose feedback belongs to ``action``, once each, by person id.
-
-    The response kept for a person is their latest one with a comment (the words the email
-    quotes), else their latest.
-
-    :param person_ids: only these people (a preview page); ``None`` for everyone.
-    """
-    query = select(Response).where(Response.workspace_id == workspace.id, Response.person_id.is_not(None),
-                                   Response.id.in_(belonging_responses(workspace, action)))
-    if person_ids is not None:
-        query = query.where(Response.person_id.in_(list(person_ids)))
-    chosen = {}
-    for response in db.session.scalars(query.order_by(Response.created_at.desc(), Response.id.desc())):
-        kept = chosen.get(response.person_id)
-        if kept is None or (not kept.comment and response.comment):
-            chosen[response.person_id] = response
-    people = db.session.scalars(select(Person).where(Person.workspace_id == workspace.id,
-                                                     Person.id.in_(list(chosen)))).all()
-    return [(person, chosen[person.id]) for person in sorted(people, key=lambda person: person.id)]
 
 
 def unsubscribe_url(workspace, email):

@@ -1,8 +1,10 @@
 """Actions: what the team does about a theme or chosen responses, and telling the customers once.
 
 Marking an action shipped (or :func:`notify_now`) writes one ``action_update`` notification per
-person whose feedback belongs to the action, in the same transaction as the change; the
-outbox delivers them after commit. The (action, person) unique constraint makes it once ever.
+person the recipient rule tells (:mod:`feedback_app.services.recipients`: people who complained
+about it, with a confident match, not excluded by the team), in the same transaction as the
+change; the outbox delivers them after commit. The (action, person) unique constraint makes it
+once ever. The preview asks the same rule.
 """
 from datetime import date
 
@@ -25,7 +27,7 @@ from feedback_app.models import (
     User,
     utcnow,
 )
-from feedback_app.services import action_emails, outbox
+from feedback_app.services import action_emails, outbox, recipients
 from feedback_app.services.audit import record_event
 from feedback_app.services.events import emit
 from feedback_app.services.exceptions import InvalidInput, NotFound
@@ -309,18 +311,23 @@ def notify_now(workspace, action, *, user=None):
 
 def _queue_for_action(workspace, action):
     already = set(db.session.scalars(select(Notification.person_id).where(Notification.action_id == action.id)))
-    recipients = [(person, response) for person, response in action_emails.recipients(workspace, action)
-                  if person.id not in already]
-    return outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE, recipients=recipients,
+    told = [(person, response) for person, response in recipients.told(workspace, action)
+            if person.id not in already]
+    return outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE, recipients=told,
                                       action=action, _commit=False)
 
 
+OUTCOMES = ("will_send", "not_told", "not_reachable", "already_notified")
+
+
 def preview_notifications(workspace, action, *, limit=None):
-    """Return who would get what if ``action`` were shipped now, and who cannot be reached and why.
+    """Return who would get what if ``action`` were shipped now, who is not told and why, who cannot be reached.
 
     :param limit: only the first ``limit`` people by id (a page); ``None`` for everyone.
     :return: one dict per person: ``person_id``, ``name``, ``email``, ``language``, ``response_id``,
-        ``quote``, ``subject``, and ``outcome``: ``"will_send"``, ``"not_reachable"`` (``reason``:
+        ``quote``, ``subject``, ``excluded``, ``why`` (the recipient rule's reason: ``complained``,
+        ``praised this``, ``weak match``, ``neutral`` or ``excluded by the team``) and ``outcome``:
+        ``"will_send"``, ``"not_told"`` (``reason``: ``why``), ``"not_reachable"`` (``reason``:
         ``no_email``, ``unsubscribed``, ``bounced``) or ``"already_notified"`` (``reason``: that
         notification's status).
     :raises NotFound: if ``action`` is not the workspace's.
@@ -330,35 +337,59 @@ def preview_notifications(workspace, action, *, limit=None):
     if limit is not None:
         people = action_emails.recipient_ids(workspace, action).subquery()
         person_ids = db.session.scalars(select(people.c.person_id).order_by(people.c.person_id).limit(limit)).all()
-    recipients = action_emails.recipients(workspace, action, person_ids=person_ids)
-    suppressed = outbox.suppressions(workspace.id, [person.email for person, _ in recipients])
+    decisions = list(recipients.action_decisions(workspace, action, person_ids=person_ids).values())
+    pairs = recipients.with_rows(workspace, decisions)
+    suppressed = outbox.suppressions(workspace.id, [person.email for person, _ in pairs])
     existing = {person_id: status for person_id, status in db.session.execute(
         select(Notification.person_id, Notification.status).where(Notification.action_id == action.id))}
     preview = []
-    for person, response in recipients:
+    for decision, (person, response) in zip(decisions, pairs):
         language = action_emails.language_of(workspace, person, response)
         reason = outbox.skip_reason(person, person.email, suppressed)
         if person.id in existing:
             outcome, reason = "already_notified", NotificationStatus(existing[person.id]).value
+        elif not decision.notify:
+            outcome, reason = "not_told", decision.reason
         else:
             outcome = "not_reachable" if reason else "will_send"
         preview.append({
             "person_id": person.id, "name": person.name, "email": person.email, "language": language,
-            "response_id": getattr(response, "id", None), "quote": getattr(response, "comment", None),
-            "subject": action_emails.subject(language), "outcome": outcome, "reason": reason,
+            "response_id": response.id, "quote": response.comment, "subject": action_emails.subject(language),
+            "outcome": outcome, "reason": reason, "why": decision.reason,
+            "excluded": decision.reason == recipients.REASON_EXCLUDED,
         })
     return preview
 
 
 def preview_counts(workspace, action):
-    """Return ``{"will_send": n, "not_reachable": n, "already_notified": n}`` for everyone of ``action``.
+    """Return ``{outcome: n}`` (each of ``OUTCOMES``) for everyone of ``action``, and ``"not_told_reasons"``.
 
-    The same outcomes as :func:`preview_notifications`, counted by the database, so that an
-    action on a theme of a hundred thousand responses is summed without loading them.
+    The same outcomes as :func:`preview_notifications`, from the same rule, without loading any
+    person or response: the rule reads one row per link, reachability one row per person.
 
     :raises NotFound: if ``action`` is not the workspace's.
     """
     _check_workspace(workspace, action)
+    decisions = recipients.action_decisions(workspace, action)
+    states = _reach_states(workspace, action)
+    counts = dict.fromkeys(OUTCOMES, 0)
+    reasons = {}
+    for person_id, decision in decisions.items():
+        person_state = states.get(person_id)
+        if person_state is None:
+            continue  # deleted meanwhile
+        if person_state == "already_notified":
+            counts["already_notified"] += 1
+        elif not decision.notify:
+            counts["not_told"] += 1
+            reasons[decision.reason] = reasons.get(decision.reason, 0) + 1
+        else:
+            counts["not_reachable" if person_state == "not_reachable" else "will_send"] += 1
+    return {**counts, "not_told_reasons": reasons}
+
+
+def _reach_states(workspace, action):
+    """Return ``{person id: "already_notified" | "not_reachable" | "reachable"}`` for everyone of ``action``."""
     address = func.lower(Person.email)
     suppressed = or_(
         exists().where(Unsubscribe.workspace_id == workspace.id, func.lower(Unsubscribe.email) == address),
@@ -367,13 +398,9 @@ def preview_counts(workspace, action):
                       Person.bounced_at.is_not(None), suppressed)
     notified = select(Notification.person_id).where(Notification.action_id == action.id,
                                                     Notification.person_id.is_not(None))
-    outcome = case((Person.id.in_(notified), "already_notified"), (unreachable, "not_reachable"),
-                   else_="will_send").label("outcome")
-    counts = dict(db.session.execute(
-        select(outcome, func.count()).where(Person.workspace_id == workspace.id,
-                                            Person.id.in_(action_emails.recipient_ids(workspace, action)))
-        .group_by(outcome)).all())
-    return {key: counts.get(key, 0) for key in ("will_send", "not_reachable", "already_notified")}
+    state = case((Person.id.in_(notified), "already_notified"), (unreachable, "not_reachable"), else_="reachable")
+    return dict(db.session.execute(select(Person.id, state).where(
+        Person.workspace_id == workspace.id, Person.id.in_(action_emails.recipient_ids(workspace, action)))).all())
 
 
 def notification_status(workspace, action):

@@ -5,6 +5,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from analysis import ThemeEdits
+from analysis.recipients import polarity
 from feedback_app.extensions import db
 from feedback_app.models import LinkSource, Response, ResponseTheme, Survey, SurveyKind, Theme, ThemeStatus
 
@@ -28,6 +29,11 @@ def load_response_frame(workspace_id):
     # ``analysis`` compares against numpy datetimes, which have no time zone: naive UTC.
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_localize(None)
     return frame.drop(columns=["kind"])
+
+
+def response_polarity(response):
+    """Return "complaint", "praise" or "neutral" for a stored response (its sentiment and survey score)."""
+    return polarity(response.sentiment_score, response.score, SCALE_OF_KIND.get(SurveyKind(response.survey.kind)))
 
 
 def load_edits(workspace_id):

@@ -2,9 +2,10 @@
 import pickle
 from collections import OrderedDict
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from analysis import SentimentScorer, ThemeModel
+from analysis.recipients import polarity
 from feedback_app.extensions import db
 from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
 from feedback_app.services.analysis_data import SCALE_OF_KIND, resolve_theme
@@ -68,14 +69,20 @@ def analyze_response(response_id):
     db.session.execute(SET_SENTIMENT, [{"response_id": response.id, "at": utcnow(),
                                         "new_score": float(sentiment["sentiment_score"].iloc[0]),
                                         "label": str(sentiment["sentiment"].iloc[0])}])
+    score = float(sentiment["sentiment_score"].iloc[0])
     _, model = theme_model_for(response.workspace_id)
     if model is not None:
-        keys = [model.themes_[index].key for index in model.assign([text], ids=[response.id])[0]]
-        _relink(response, keys)
+        _relink(response, assign(model, text, response.id), polarity(score, response.score, scale))
     return response
 
 
-def _relink(response, keys):
+def assign(model, text, response_id):
+    """Return ``[(theme key, membership confidence)]`` for one comment, primary first."""
+    indices, confidences = model.assign([text], ids=[response_id], return_confidence=True)
+    return [(model.themes_[index].key, float(confidence)) for index, confidence in zip(indices[0], confidences[0])]
+
+
+def _relink(response, memberships, kind):
     themes = db.session.scalars(select(Theme).where(Theme.workspace_id == response.workspace_id)).all()
     by_key = {theme.key: theme for theme in themes}
     by_id = {theme.id: theme for theme in themes}
@@ -85,11 +92,13 @@ def _relink(response, keys):
     ))
     db.session.execute(delete(ResponseTheme).where(ResponseTheme.response_id == response.id,
                                                    ResponseTheme.source == LinkSource.AUTO))
+    db.session.execute(update(ResponseTheme).where(ResponseTheme.response_id == response.id,
+                                                   ResponseTheme.source != LinkSource.AUTO).values(polarity=kind))
     placed = set()
-    for key in keys:
+    for key, confidence in memberships:
         theme = resolve_theme(by_key.get(key), by_id)
         if theme is None or theme.id in decided or theme.id in placed:
             continue
         placed.add(theme.id)
         db.session.add(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=response.workspace_id,
-                                     source=LinkSource.AUTO))
+                                     source=LinkSource.AUTO, similarity=confidence, polarity=kind))

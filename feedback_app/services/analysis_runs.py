@@ -1,4 +1,5 @@
 """Full analysis runs: queue one, execute it with recorded progress, persist what it found."""
+import hashlib
 import logging
 import pickle
 import time
@@ -6,10 +7,12 @@ import time
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from analysis import analyze_feedback
+from analysis.recipients import polarities
 from feedback_app.extensions import db
 from feedback_app.models import (
     AnalysisRun,
     LinkSource,
+    ParentTheme,
     Response,
     ResponseTheme,
     RunStatus,
@@ -91,9 +94,12 @@ def execute_analysis_run(run_id, *, on_progress=None):
     progress(1, status=RunStatus.RUNNING, started_at=utcnow(), error=None)
     started = time.perf_counter()
     try:
+        # Taken before loading: a response changed meanwhile makes the next run differ, never wrongly equal.
+        fingerprint = responses_fingerprint(run.workspace_id)
         frame = load_response_frame(run.workspace_id)
         progress(10)
-        stats = {"responses": len(frame), "comments": int((frame["text"].str.strip() != "").sum())}
+        stats = {"responses": len(frame), "comments": int((frame["text"].str.strip() != "").sum()),
+                 "fingerprint": fingerprint}
         if stats["comments"] < MIN_COMMENTS:
             _persist_sentiment_only(frame)
             stats["themes"] = 0
@@ -102,6 +108,7 @@ def execute_analysis_run(run_id, *, on_progress=None):
                                       id_column="id", random_state=0)
             progress(70)
             stats["themes"] = _persist_result(run, frame, result)
+            stats["parent_themes"] = len(getattr(result, "parents", ()) or ())
         stats["seconds"] = round(time.perf_counter() - started, 2)
         progress(100, status=RunStatus.SUCCEEDED, finished_at=utcnow(), stats=stats)
     # The job boundary: record any failure on the run, then re-raise so the queue sees it too.
@@ -112,6 +119,30 @@ def execute_analysis_run(run_id, *, on_progress=None):
                       error=f"{error.__class__.__name__}: {error}"[:2000])
         raise
     return run
+
+
+def responses_fingerprint(workspace_id):
+    """Return a SHA-256 of the workspace's response ids and ``updated_at``: equal means nothing to re-analyse.
+
+    Analysis results do not change ``updated_at`` (see ``SET_SENTIMENT``), so a run does not
+    change the fingerprint it is compared with next time.
+    """
+    digest = hashlib.sha256()
+    rows = db.session.execute(select(Response.id, Response.updated_at).where(Response.workspace_id == workspace_id)
+                              .order_by(Response.id).execution_options(yield_per=BATCH))
+    for response_id, updated_at in rows:
+        digest.update(f"{response_id}:{updated_at.isoformat() if updated_at else ''};".encode())
+    return digest.hexdigest()
+
+
+def unchanged_since_last_run(workspace):
+    """Return the latest successful run of ``workspace`` if its responses have not changed since, else ``None``."""
+    run = db.session.scalar(select(AnalysisRun).where(
+        AnalysisRun.workspace_id == workspace.id, AnalysisRun.status == RunStatus.SUCCEEDED)
+        .order_by(AnalysisRun.id.desc()).limit(1))
+    if run is None or not (run.stats or {}).get("fingerprint"):
+        return None
+    return run if run.stats["fingerprint"] == responses_fingerprint(workspace.id) else None
 
 
 def _previous_state(run):
@@ -162,10 +193,28 @@ def _write_sentiment(ids, sentiment):
 def _persist_result(run, frame, result):
     ids = frame["id"].tolist()
     _write_sentiment(ids, result.sentiment)
+    polarity = dict(zip(ids, polarities(result.sentiment["sentiment_score"], frame["score"], frame["scale"])))
+    _upsert_parents(run, result)
     themes = _upsert_themes(run, frame, result)
-    _replace_auto_links(run.workspace_id, ids, result.memberships, themes)
+    confidences = getattr(result, "confidences", ()) or ()
+    _replace_auto_links(run.workspace_id, ids, result.memberships, confidences, polarity, themes)
     run.model_state = pickle.dumps(result.model_state, protocol=pickle.HIGHEST_PROTOCOL)
     return len(result.themes)
+
+
+def _upsert_parents(run, result):
+    """Store the run's parent themes by key; parents not found this time are removed (their themes show alone)."""
+    existing = {parent.key: parent for parent in db.session.scalars(
+        select(ParentTheme).where(ParentTheme.workspace_id == run.workspace_id))}
+    found = getattr(result, "parents", ()) or ()
+    for parent in found:
+        row = existing.pop(parent.key, None)
+        if row is None:
+            row = ParentTheme(workspace_id=run.workspace_id, key=parent.key[:64])
+            db.session.add(row)
+        row.label, row.size, row.last_run_id = parent.label[:200], int(parent.size), run.id
+    for stale in existing.values():
+        db.session.delete(stale)
 
 
 def _upsert_themes(run, frame, result):
@@ -189,6 +238,7 @@ def _upsert_themes(run, frame, result):
         ]
         theme.scores = scores.get(found.key, {})
         theme.priority = theme.scores.get("priority")
+        theme.parent_key = getattr(found, "parent_key", "") or None
         theme.last_run_id = run.id
     for key, theme in existing.items():
         if theme.last_run_id != run.id:
@@ -197,7 +247,15 @@ def _upsert_themes(run, frame, result):
     return existing
 
 
-def _replace_auto_links(workspace_id, ids, memberships, themes):
+def _confidence(confidences, row, position):
+    """Return the confidence of the ``position``-th theme of row ``row``, or ``None`` if the analysis gave none."""
+    if row >= len(confidences) or position >= len(confidences[row]):
+        return None
+    value = float(confidences[row][position])
+    return value if value == value else None  # NaN: unknown
+
+
+def _replace_auto_links(workspace_id, ids, memberships, confidences, polarity, themes):
     by_id = {theme.id: theme for theme in themes.values()}
     kept = {
         (response_id, theme_id)
@@ -211,17 +269,31 @@ def _replace_auto_links(workspace_id, ids, memberships, themes):
         delete(ResponseTheme).where(ResponseTheme.workspace_id == workspace_id, ResponseTheme.source == LinkSource.AUTO)
     )
     rows = []
-    for response_id, keys in zip(ids, memberships):
+    for row, (response_id, keys) in enumerate(zip(ids, memberships)):
         placed = set()
-        for key in keys:
+        for position, key in enumerate(keys):
             theme = resolve_theme(themes.get(key), by_id)
             if theme is None or theme.id in placed or (response_id, theme.id) in kept:
                 continue
             placed.add(theme.id)
             rows.append({"response_id": int(response_id), "theme_id": theme.id, "workspace_id": workspace_id,
-                         "source": LinkSource.AUTO.value})
+                         "source": LinkSource.AUTO.value, "similarity": _confidence(confidences, row, position),
+                         "polarity": polarity[response_id]})
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(ResponseTheme), rows[start:start + BATCH])
+    # The team's own links count their response's complaint or praise too.
+    manual = [{"link_response_id": int(response_id), "new_polarity": polarity[response_id]}
+              for response_id, _ in kept if response_id in polarity]
+    for start in range(0, len(manual), BATCH):
+        db.session.execute(SET_LINK_POLARITY, manual[start:start + BATCH])
+
+
+SET_LINK_POLARITY = (
+    update(ResponseTheme.__table__)
+    .where(ResponseTheme.__table__.c.response_id == bindparam("link_response_id"),
+           ResponseTheme.__table__.c.source != LinkSource.AUTO.value)
+    .values(polarity=bindparam("new_polarity"))
+)
 
 
 def workspaces_due_for_analysis():

@@ -1,12 +1,12 @@
-"""Read models of the themes pages: weekly volume sparklines, explained figures, breakdowns."""
+"""Read models of the themes pages: complaints apart from praise, parent groups, sparklines, figures, breakdowns."""
 from collections import Counter, defaultdict
 from datetime import timedelta
 
 from sqlalchemy import func, literal, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Response, ResponseTheme, Survey, SurveyKind
-from feedback_app.services import reports
+from feedback_app.models import ParentTheme, Polarity, Response, ResponseTheme, Survey, SurveyKind, Theme
+from feedback_app.services import reports, themes
 from feedback_app.services.exceptions import NotFound
 
 SPARKLINE_WEEKS = 12
@@ -15,6 +15,102 @@ SCALES = {SurveyKind.NPS: range(0, 11), SurveyKind.CSAT: range(1, 6), SurveyKind
 
 def _linked(theme_ids):
     return (ResponseTheme.theme_id.in_(theme_ids), ResponseTheme.in_theme)
+
+
+def polarity_counts(workspace, theme_ids):
+    """Return ``{theme id: {"complaint": n, "praise": n, "neutral": n}}`` of the responses in each theme.
+
+    Links the analysis has not classified yet (made before migration 0008) count in none of them.
+    """
+    counts = {theme_id: dict.fromkeys(Polarity, 0) for theme_id in theme_ids}
+    if not theme_ids:
+        return counts
+    rows = db.session.execute(
+        select(ResponseTheme.theme_id, ResponseTheme.polarity, func.count())
+        .where(*_linked(theme_ids), ResponseTheme.workspace_id == workspace.id, ResponseTheme.polarity.is_not(None))
+        .group_by(ResponseTheme.theme_id, ResponseTheme.polarity)
+    ).all()
+    for theme_id, polarity, count in rows:
+        if polarity in counts[theme_id]:
+            counts[theme_id][polarity] += count
+    return {theme_id: {str(key): value for key, value in found.items()} for theme_id, found in counts.items()}
+
+
+def parent_counts(workspace, theme_ids):
+    """Return ``{parent key: {"complaint", "praise", "neutral", "responses"}}`` over ``theme_ids``' responses.
+
+    Each response counts once per parent, even when it belongs to several of its themes (the
+    analysis puts a comment in every theme close enough to it).
+    """
+    counts = {}
+    if not theme_ids:
+        return counts
+    rows = db.session.execute(
+        select(Theme.parent_key, ResponseTheme.polarity, func.count(ResponseTheme.response_id.distinct()))
+        .join(Theme, Theme.id == ResponseTheme.theme_id)
+        .where(*_linked(theme_ids), ResponseTheme.workspace_id == workspace.id, Theme.parent_key.is_not(None))
+        .group_by(Theme.parent_key, ResponseTheme.polarity)
+    ).all()
+    for parent_key, polarity, count in rows:
+        found = counts.setdefault(parent_key, {**dict.fromkeys(map(str, Polarity), 0), "responses": 0})
+        if polarity in found:
+            found[polarity] += count
+    distinct = db.session.execute(
+        select(Theme.parent_key, func.count(ResponseTheme.response_id.distinct()))
+        .join(Theme, Theme.id == ResponseTheme.theme_id)
+        .where(*_linked(theme_ids), ResponseTheme.workspace_id == workspace.id, Theme.parent_key.is_not(None))
+        .group_by(Theme.parent_key)
+    ).all()
+    for parent_key, count in distinct:
+        counts.setdefault(parent_key, {**dict.fromkeys(map(str, Polarity), 0), "responses": 0})["responses"] = count
+    return counts
+
+
+def is_praise(counts):
+    """Return whether a theme with ``counts`` (see :func:`polarity_counts`) is mostly praise."""
+    return counts["praise"] > counts["complaint"]
+
+
+def problems_and_praise(workspace):
+    """Return the active themes split in two: problems grouped under their parents, and praise.
+
+    :return: ``{"problems": [group], "praise": [item]}``. An item is ``{"theme", "counts"}``; a
+        group is ``{"parent"`` (a :class:`ParentTheme`, or ``None`` for a theme without one),
+        ``"counts"`` (of its distinct responses, see :func:`parent_counts`), ``"items"}``. A theme is a
+        problem unless it has more praise than complaints. Problems and groups are ranked by
+        complaints, then priority; praise by praise.
+    """
+    ranked = themes.list_themes(workspace)  # by priority: ties keep that order below
+    counts = polarity_counts(workspace, [theme.id for theme in ranked])
+    parents = {parent.key: parent for parent in db.session.scalars(
+        select(ParentTheme).where(ParentTheme.workspace_id == workspace.id))}
+    items = [{"theme": theme, "counts": counts[theme.id]} for theme in ranked]
+    praise = sorted((item for item in items if is_praise(item["counts"])), key=lambda item: -item["counts"]["praise"])
+    problem_items = sorted((item for item in items if not is_praise(item["counts"])),
+                           key=lambda item: -item["counts"]["complaint"])
+    by_parent = parent_counts(workspace, [item["theme"].id for item in problem_items
+                                          if item["theme"].parent_key in parents])
+    groups = {}
+    for item in problem_items:
+        parent = parents.get(item["theme"].parent_key)
+        group = groups.setdefault(parent.key if parent else f"theme-{item['theme'].id}", {
+            "parent": parent, "items": [],
+            "counts": by_parent.get(parent.key) if parent else {**item["counts"], "responses": None}})
+        group["items"].append(item)
+    problems = sorted(groups.values(), key=lambda group: -group["counts"]["complaint"])
+    return {"problems": problems, "praise": praise}
+
+
+def worst_problems(workspace, *, limit=5):
+    """Return the ``limit`` themes with the most complaints (none that are mostly praise), as items."""
+    split = problems_and_praise(workspace)
+    items = [item for group in split["problems"] for item in group["items"] if item["counts"]["complaint"] > 0]
+    return sorted(items, key=lambda item: -item["counts"]["complaint"])[:limit]
+
+
+def most_loved(workspace, *, limit=5):
+    """Return the ``limit`` themes customers praise most (more praise than complaints), as items."""
+    return problems_and_praise(workspace)["praise"][:limit]
 
 
 def weekly_volumes(workspace, theme_ids, *, weeks=SPARKLINE_WEEKS, today=None):

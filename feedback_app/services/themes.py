@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 
 from feedback_app.extensions import db
 from feedback_app.models import LinkSource, Response, ResponseTheme, Theme, ThemeStatus
+from feedback_app.services.analysis_data import response_polarity
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -44,11 +45,12 @@ def theme_detail(workspace, theme):
         select(Response).where(Response.workspace_id == workspace.id,
                                Response.id.in_(theme.representative_response_ids or []))
     ).all()
-    count = db.session.scalar(
-        select(func.count()).select_from(ResponseTheme)
-        .where(ResponseTheme.theme_id == theme.id, ResponseTheme.in_theme)
-    )
-    return {"theme": theme, "quotes": quotes, "response_count": count}
+    by_polarity = dict(db.session.execute(
+        select(ResponseTheme.polarity, func.count()).where(ResponseTheme.theme_id == theme.id, ResponseTheme.in_theme)
+        .group_by(ResponseTheme.polarity)
+    ).all())
+    counts = {polarity: by_polarity.get(polarity, 0) for polarity in ("complaint", "praise", "neutral")}
+    return {"theme": theme, "quotes": quotes, "response_count": sum(by_polarity.values()), "counts": counts}
 
 
 def _check_same_workspace(workspace, *themes):
@@ -170,7 +172,7 @@ def move_response(workspace, response, *, from_theme=None, to_theme=None, user=N
         link = db.session.get(ResponseTheme, (response.id, theme.id))
         if link is None:
             db.session.add(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=workspace.id,
-                                         source=source))
+                                         source=source, polarity=response_polarity(response)))
         else:
             link.source = source
     record_event("response.moved", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=response,

@@ -61,7 +61,9 @@ def build_dashboard_world(name="Acme Notes", *, responses=240, seed=3):
             response.churn_reason = rng.choice(churn.churn_reasons)
         db.session.add(response)
         db.session.flush()
-        db.session.add(ResponseTheme(response_id=response.id, theme_id=themes[topic].id, workspace_id=workspace.id))
+        # As the analysis writes them: a confident match, praise apart from complaints.
+        db.session.add(ResponseTheme(response_id=response.id, theme_id=themes[topic].id, workspace_id=workspace.id,
+                                     similarity=0.9, polarity="praise" if topic == "love" else "complaint"))
         if len(themes[topic].representative_response_ids) < 3:
             themes[topic].representative_response_ids = [*themes[topic].representative_response_ids, response.id]
         if kind == "nps" and response.score <= 6 and rng.random() < 0.3:

@@ -1,11 +1,12 @@
-"""Themes pages: ranked list with explained figures, detail, and edits through the lead's themes service."""
+"""Themes pages: problems by complaints under parent themes, praise apart, detail, and edits through the service."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from feedback_app.extensions import db as _db
-from feedback_app.models import LinkSource, ResponseTheme, Role, SurveyKind, Theme, ThemeStatus
-from feedback_app.services import theme_reports
+from feedback_app.models import LinkSource, ParentTheme, ResponseTheme, Role, Survey, SurveyKind, Theme, ThemeStatus
+from feedback_app.services import theme_reports, themes
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
 SCORES = {"volume": 2, "share": 0.5, "share_previous": 0.2, "trend": "up", "trend_p_value": 0.01,
@@ -13,15 +14,15 @@ SCORES = {"volume": 2, "share": 0.5, "share_previous": 0.2, "trend": "up", "tren
           "explanation": "big and rising"}
 
 
-def link(response, theme, source=LinkSource.AUTO):
+def link(response, theme, source=LinkSource.AUTO, polarity=None):
     _db.session.add(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=theme.workspace_id,
-                                  source=source))
+                                  source=source, polarity=polarity, similarity=0.9))
     _db.session.commit()
 
 
-def make_theme(workspace, key, label, priority=None, scores=None):
+def make_theme(workspace, key, label, priority=None, scores=None, parent_key=None):
     theme = Theme(workspace_id=workspace.id, key=key, label=label, priority=priority, scores=scores or {},
-                  key_phrases=[key])
+                  key_phrases=[key], parent_key=parent_key)
     _db.session.add(theme)
     _db.session.commit()
     return theme
@@ -128,3 +129,78 @@ def test_viewer_cannot_edit_themes(client, login, world):
     assert client.post(f"/app/home-co/themes/{world['sync'].id}/rename", data={"label": "x"}).status_code == 403
     _db.session.expire_all()
     assert world["sync"].label == "Sync"
+
+
+@pytest.fixture()
+def grouped(db):
+    """Two parents of problems, a problem without a parent, and a theme of praise; counts from link polarity."""
+    home = create_workspace("Home Co")
+    survey = create_survey(home, SurveyKind.NPS)
+    _db.session.add_all([ParentTheme(workspace_id=home.id, key="p-rel", label="Reliability"),
+                         ParentTheme(workspace_id=home.id, key="p-money", label="Money")])
+    _db.session.commit()
+    made = {
+        "sync": make_theme(home, "sync", "Sync conflicts", priority=30, parent_key="p-rel"),
+        "crash": make_theme(home, "crash", "Mobile crashes", priority=90, parent_key="p-rel"),
+        "price": make_theme(home, "price", "Price per seat", priority=95, parent_key="p-money"),
+        "alone": make_theme(home, "alone", "Slow search", priority=10),
+        "reports": make_theme(home, "reports", "Reports", priority=99, parent_key="p-money"),
+    }
+    for key, complaints, praise in (("sync", 4, 1), ("crash", 2, 0), ("price", 3, 0), ("alone", 1, 0),
+                                    ("reports", 1, 5)):
+        for _ in range(complaints):
+            link(create_response(survey, score=2, comment=f"{key} is bad"), made[key], polarity="complaint")
+        for _ in range(praise):
+            link(create_response(survey, score=10, comment=f"{key} is great"), made[key], polarity="praise")
+    link(create_response(survey, score=8, comment="reports exist"), made["reports"], polarity="neutral")
+    return {"home": home, "owner": create_user(home, role=Role.OWNER), **made}
+
+
+def test_problems_are_grouped_under_parents_and_ranked_by_complaints(grouped):
+    split = theme_reports.problems_and_praise(grouped["home"])
+    assert [(group["parent"].label if group["parent"] else None, group["counts"]["complaint"],
+             [item["theme"].label for item in group["items"]]) for group in split["problems"]] == [
+        ("Reliability", 6, ["Sync conflicts", "Mobile crashes"]), ("Money", 3, ["Price per seat"]),
+        (None, 1, ["Slow search"])]
+    assert [(item["theme"].label, item["counts"]) for item in split["praise"]] == [
+        ("Reports", {"complaint": 1, "praise": 5, "neutral": 1})]
+
+
+def test_worst_problems_count_complaints_only_and_praise_goes_to_what_customers_love(grouped):
+    worst = theme_reports.worst_problems(grouped["home"])
+    assert [(item["theme"].label, item["counts"]["complaint"]) for item in worst] == [
+        ("Sync conflicts", 4), ("Price per seat", 3), ("Mobile crashes", 2), ("Slow search", 1)]
+    assert [item["theme"].label for item in theme_reports.most_loved(grouped["home"])] == ["Reports"]
+
+
+def test_themes_page_shows_parents_with_their_themes_and_praise_apart(client, login, grouped):
+    login(grouped["owner"])
+    page = client.get("/app/home-co/themes").get_data(as_text=True)
+    problems, loved = page.split("What customers love")
+    assert problems.index("Reliability") < problems.index("Sync conflicts") < problems.index("Mobile crashes") \
+        < problems.index("Money") < problems.index("Price per seat") < problems.index("Slow search")
+    assert ">Reports<" not in problems and ">Reports<" in loved
+    assert problems.count('data-testid="parent-theme"') == 2
+
+
+def test_overview_lists_worst_problems_by_complaints_and_what_customers_love(client, login, grouped):
+    login(grouped["owner"])
+    page = client.get("/app/home-co/").get_data(as_text=True)
+    worst = page[page.index('data-testid="worst-problems"'):page.index("What customers love")]
+    loved = page[page.index("What customers love"):]
+    assert worst.index("Sync conflicts") < worst.index("Price per seat") and "4 complaints" in worst
+    assert "Reports" not in worst and "Reports" in loved and "5 praising" in loved
+
+
+def test_theme_detail_counts_complaints_and_praise(client, login, grouped):
+    login(grouped["owner"])
+    page = client.get(f"/app/home-co/themes/{grouped['reports'].id}").get_data(as_text=True)
+    assert ">1 complaint<" in page and "5 praise" in page and "1 neutral" in page
+
+
+def test_a_response_moved_into_a_theme_counts_as_its_complaint(grouped):
+    survey = _db.session.scalar(select(Survey).where(Survey.workspace_id == grouped["home"].id))
+    response = create_response(survey, score=1, comment="search never ends")
+    themes.move_response(grouped["home"], response, to_theme=grouped["alone"])
+    assert theme_reports.polarity_counts(grouped["home"], [grouped["alone"].id])[grouped["alone"].id] == {
+        "complaint": 2, "praise": 0, "neutral": 0}

@@ -16,10 +16,15 @@ def create_theme(workspace, label="Slow exports", **kwargs):
     return theme
 
 
-def link(theme, *responses, source=LinkSource.AUTO):
+# A confident match, as the analysis gives a comment close to its theme: the recipient rule tells
+# a complaining customer only above the workspace's least confidence (0.5 by default).
+CONFIDENT = 0.9
+
+
+def link(theme, *responses, source=LinkSource.AUTO, similarity=CONFIDENT):
     for response in responses:
         db.session.add(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=theme.workspace_id,
-                                     source=source))
+                                     source=source, similarity=similarity))
     db.session.commit()
 
 

@@ -15,7 +15,7 @@ from feedback_app.models import Notification, NotificationStatus, ResponseTheme
 from feedback_app.services import actions
 from tests.factories import create_survey, create_workspace
 from tests.loop.conftest import outstanding
-from tests.loop.data import build_population, create_theme
+from tests.loop.data import CONFIDENT, build_population, create_theme
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.timeout(240)]
@@ -27,8 +27,8 @@ def _action_for(db, workspace, responses, *, direct_share=0.4):
     """Return an action on a theme holding most responses, with the rest (and some overlap) linked directly."""
     theme = create_theme(workspace)
     cut = int(len(responses) * (1 - direct_share))
-    db.session.add_all(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=workspace.id)
-                       for response in responses[:cut])
+    db.session.add_all(ResponseTheme(response_id=response.id, theme_id=theme.id, workspace_id=workspace.id,
+                                     similarity=CONFIDENT) for response in responses[:cut])
     db.session.commit()
     direct = [response.id for response in responses[cut - 50:]]  # 50 linked both ways
     return actions.create_action(workspace, title="Faster exports", theme=theme, response_ids=direct,

@@ -246,13 +246,16 @@ def test_preview_counts_an_address_suppressed_in_another_case_as_not_reachable(d
     action = actions.create_action(workspace, title="Faster", public_message=MESSAGE, response_ids=[response.id])
     [row] = actions.preview_notifications(workspace, action)
     assert (row["outcome"], row["reason"]) == ("not_reachable", "unsubscribed")
-    assert actions.preview_counts(workspace, action) == {"will_send": 0, "not_reachable": 1, "already_notified": 0}
+    assert actions.preview_counts(workspace, action) == {"will_send": 0, "not_told": 0, "not_reachable": 1,
+                                                         "already_notified": 0, "not_told_reasons": {}}
 
 
 def _outcomes(rows):
-    counts = {"will_send": 0, "not_reachable": 0, "already_notified": 0}
+    counts = {"will_send": 0, "not_told": 0, "not_reachable": 0, "already_notified": 0, "not_told_reasons": {}}
     for row in rows:
         counts[row["outcome"]] += 1
+        if row["outcome"] == "not_told":
+            counts["not_told_reasons"][row["reason"]] = counts["not_told_reasons"].get(row["reason"], 0) + 1
     return counts
 
 

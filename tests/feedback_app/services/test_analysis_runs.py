@@ -2,10 +2,20 @@
 import pytest
 from sqlalchemy import func, select
 
-from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, RunStatus, Theme, ThemeStatus
-from feedback_app.services import analysis_runs, demo, responses, themes
+from feedback_app.extensions import db as _db
+from feedback_app.models import (
+    AnalysisRun,
+    LinkSource,
+    ParentTheme,
+    Response,
+    ResponseTheme,
+    RunStatus,
+    Theme,
+    ThemeStatus,
+)
+from feedback_app.services import analysis_data, analysis_runs, demo, responses, themes
 from feedback_app.services.exceptions import Conflict
-from tests.factories import create_survey, create_workspace
+from tests.factories import create_response, create_survey, create_workspace
 
 
 @pytest.fixture()
@@ -36,6 +46,18 @@ def test_full_run_persists_sentiment_themes_and_scores(db, analyzed):
     assert db.session.scalar(select(func.count()).select_from(ResponseTheme)) > 300
 
 
+def test_full_run_stores_parent_themes_polarity_and_confidence(db, analyzed):
+    workspace, run = analyzed
+    parents = db.session.scalars(select(ParentTheme).where(ParentTheme.workspace_id == workspace.id)).all()
+    assert 1 <= len(parents) <= 15 and run.stats["parent_themes"] == len(parents)
+    assert {theme.parent_key for theme in themes.list_themes(workspace)} <= {parent.key for parent in parents}
+    links = db.session.scalars(select(ResponseTheme).where(ResponseTheme.source == LinkSource.AUTO)).all()
+    assert {"complaint", "praise"} <= {link.polarity for link in links} <= {"complaint", "praise", "neutral"}
+    assert all(link.similarity is not None and 0 <= link.similarity <= 1 for link in links)
+    for link in links[:100]:  # the copy on the link is the analysis rule applied to its response
+        assert link.polarity == analysis_data.response_polarity(db.session.get(Response, link.response_id))
+
+
 def test_second_run_keeps_theme_ids(db, analyzed):
     workspace, _ = analyzed
     before = {theme.key: theme.id for theme in themes.list_themes(workspace)}
@@ -56,6 +78,8 @@ def test_new_response_is_scored_and_assigned_at_once(db, analyzed):
     stored = db.session.get(Response, response.id)
     assert stored.sentiment == "negative" or biggest.scores["mean_sentiment"] > 0
     assert biggest.id in _auto_theme_of(db, response.id)
+    link = db.session.get(ResponseTheme, (response.id, biggest.id))
+    assert link.polarity == analysis_data.response_polarity(stored) and 0 <= link.similarity <= 1
 
 
 def test_edits_survive_the_next_run(db, analyzed):
@@ -127,3 +151,38 @@ def test_analysis_run_command_shows_progress(runner, db):
     result = runner.invoke(args=["analysis", "run", "--workspace", "Demo"])
     assert result.exit_code == 0, result.output
     assert "200 responses" in result.output
+
+
+def _runs(workspace):
+    return _db.session.scalar(select(func.count(AnalysisRun.id)).where(AnalysisRun.workspace_id == workspace.id))
+
+
+def test_analysis_run_command_skips_a_workspace_whose_responses_did_not_change(runner, db):
+    workspace = create_workspace("Small")
+    survey = create_survey(workspace)
+    for score in range(5):  # fewer than MIN_COMMENTS: a sentiment-only run, seconds instead of minutes
+        create_response(survey, score=score, comment=f"Exports are slow ({score})")
+    first = runner.invoke(args=["analysis", "run", "--workspace", "Small"])
+    assert first.exit_code == 0 and "5 responses" in first.output
+    second = runner.invoke(args=["analysis", "run", "--workspace", "Small"])
+    assert second.exit_code == 0 and "no response changed since run" in second.output and "--force" in second.output
+    assert _runs(workspace) == 1
+    forced = runner.invoke(args=["analysis", "run", "--workspace", "Small", "--force"])
+    assert "5 responses" in forced.output and _runs(workspace) == 2
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "delete"])
+def test_analysis_run_command_runs_again_after_a_response_changes(runner, db, change):
+    workspace = create_workspace("Small")
+    survey = create_survey(workspace)
+    answers = [create_response(survey, score=score, comment=f"Exports are slow ({score})") for score in range(5)]
+    runner.invoke(args=["analysis", "run", "--workspace", "Small"])
+    if change == "edit":
+        answers[0].comment = "Exports are fast now"
+    elif change == "add":
+        create_response(survey, score=9, comment="Fast")
+    else:
+        _db.session.delete(answers[0])
+    _db.session.commit()
+    again = runner.invoke(args=["analysis", "run", "--workspace", "Small"])
+    assert "no response changed" not in again.output and _runs(workspace) == 2
