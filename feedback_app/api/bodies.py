@@ -6,8 +6,12 @@ import re
 from feedback_app.services.exceptions import InvalidInput
 
 MAX_DEPTH = 32  # objects and lists within each other; Delighted's documents nest three deep at most
-SAFE_TEXT = r"^[^\x00\ud800-\udfff]*$"  # what PostgreSQL text and UTF-8 can hold: no NUL, no lone surrogate
+SAFE_TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL (lone surrogates are replaced when parsed)
+# Storable text with a character str.strip() keeps (it strips \x1c-\x1f and Unicode spaces too).
+SPACES = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NOT_BLANK_TEXT = rf"^[^\x00]*[^\x00{SPACES}][^\x00]*$"
 _UNSAFE = re.compile(r"[\x00\ud800-\udfff]")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -33,6 +37,18 @@ def _finite_float(text):
     return number
 
 
+def _replace_lone_surrogates(value):
+    # JSON may escape half a UTF-16 pair ("\ud800"), which no UTF-8 column can store; like Go's
+    # encoding/json, read it as U+FFFD. Recursion is safe here: the depth was checked first.
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(key): _replace_lone_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(item) for item in value]
+    return value
+
+
 def _check_depth(document):
     # Iterative on purpose: a recursive walk would fail on the very input it guards against.
     stack = [(document, 1)]
@@ -51,7 +67,7 @@ def parse_json(raw):
 
     :raises UnreadableBody: (400) for bytes that are not UTF-8 JSON, ``NaN``/``Infinity`` or a number
         too large for a float, a number with more digits than Python reads, or nesting deeper than
-        :data:`MAX_DEPTH`.
+        :data:`MAX_DEPTH`. Half of a UTF-16 surrogate pair is read as U+FFFD.
     """
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
@@ -62,7 +78,7 @@ def parse_json(raw):
     except ValueError:  # JSONDecodeError, and integers of more than 4,300 digits
         raise _unreadable("not valid JSON", "The body is not valid JSON.") from None
     _check_depth(document)
-    return document
+    return _replace_lone_surrogates(document)
 
 
 def check_text(value, path="body"):

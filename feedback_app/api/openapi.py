@@ -3,14 +3,30 @@
 Written by hand next to the routes it describes; ``tests/api/test_openapi_contract.py`` runs
 schemathesis against it so that the document and the code cannot drift apart silently.
 """
+from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
+from feedback_app.services.api_queries import CURSOR_PATTERN, MAX_ID
 from feedback_app.services.events import EVENT_NAMES
-
-MAX_ID = 2**31 - 1
+from feedback_app.services.imports import FIELDS
 
 
 def _nullable(schema):
-    return {**schema, "nullable": True}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def text(max_length=2000, *, blank=True):
+    """Return the schema of a text input: storable characters, at most ``max_length`` of them."""
+    return {"type": "string", "maxLength": max_length, "pattern": SAFE_TEXT if blank else NOT_BLANK_TEXT}
+
+
+# Any JSON document the API stores: storable text and finite numbers.
+JSON_VALUE = {"$ref": "#/components/schemas/JsonValue"}
+JSON_VALUE_SCHEMA = {"anyOf": [
+    {"type": ["string"], "pattern": SAFE_TEXT}, {"type": ["number", "boolean", "null"]},
+    {"type": "array", "items": JSON_VALUE},
+    {"type": "object", "propertyNames": {"pattern": SAFE_TEXT}, "additionalProperties": JSON_VALUE}]}
+FREE_OBJECT = {"type": ["object", "null"], "propertyNames": {"pattern": SAFE_TEXT},
+               "additionalProperties": JSON_VALUE}
 
 
 STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "object"}
@@ -80,8 +96,12 @@ def _page_of(name):
 
 
 ERRORS = {code: {"$ref": f"#/components/responses/{name}"} for code, name in (
-    ("401", "Unauthorized"), ("406", "NotAcceptable"), ("422", "InvalidInput"), ("429", "TooManyRequests"))}
+    ("400", "BadRequest"), ("401", "Unauthorized"), ("406", "NotAcceptable"), ("414", "URITooLong"),
+    ("422", "InvalidInput"), ("429", "TooManyRequests"))}
+# Answered by the HTTP server (gunicorn) before the app, as a page: a request line over 4 KiB.
+URI_TOO_LONG = {"description": "URITooLong", "content": {"text/html": {"schema": STRING}}}
 NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
 
 
 def _query(name, schema, description=""):
@@ -93,14 +113,16 @@ def _path(name):
 
 
 PAGING = [_query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
-          _query("cursor", STRING, "next_cursor of the previous page")]
+          _query("cursor", {"type": "string", "pattern": CURSOR_PATTERN}, "next_cursor of the previous page")]
 
 
-def _operation(summary, responses, *, parameters=(), body=None, not_found=False):
+def _operation(summary, responses, *, parameters=(), body=None, not_found=False, body_required=True):
+    # Every write may meet stored data that refuses it (409), and name an id that does not exist (404).
     operation = {"summary": summary, "parameters": list(parameters),
-                 "responses": {**responses, **ERRORS, **(NOT_FOUND if not_found else {})}}
+                 "responses": {**responses, **ERRORS, **(NOT_FOUND if not_found or body else {}),
+                               **(CONFLICT if body else {})}}
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     return operation
 
 
@@ -108,29 +130,53 @@ RESPONSE_FILTERS = [
     _query("since", DATETIME), _query("until", DATETIME), _query("updated_since", DATETIME),
     _query("survey_id", ID), _query("person_id", ID), _query("min_score", {"type": "integer", "minimum": 0,
                                                                            "maximum": 10}),
-    _query("max_score", {"type": "integer", "minimum": 0, "maximum": 10}), _query("tag", STRING),
+    _query("max_score", {"type": "integer", "minimum": 0, "maximum": 10}), _query("tag", text(100)),
     _query("order", {"type": "string", "enum": ["asc", "desc"]})]
 
-NEW_RESPONSE = {"type": "object", "required": ["survey_id"], "properties": {
-    "survey_id": ID, "score": INTEGER, "comment": STRING, "churn_reason": STRING, "locale": STRING,
-    "external_id": STRING, "answers": OBJECT,
-    "person": {"type": "object", "properties": {"email": STRING, "external_id": STRING, "phone_number": STRING,
-                                                "name": STRING, "properties": OBJECT}}}}
-RESPONSE_CHANGES = {"type": "object", "properties": {
-    "score": INTEGER, "comment": STRING, "answers": OBJECT, "tags": {"type": "array", "items": STRING},
-    "note": STRING}}
-NEW_PERSON = {"type": "object", "properties": {
-    "email": STRING, "phone_number": STRING, "external_id": STRING, "name": STRING, "locale": STRING,
-    "properties": OBJECT}}
-NEW_ACTION = {"type": "object", "required": ["title"], "properties": {
-    "title": STRING, "description": STRING, "public_message": STRING, "theme_id": ID,
-    "response_ids": {"type": "array", "items": ID}, "due_date": {"type": "string", "format": "date"}}}
-NEW_STATUS = {"type": "object", "required": ["status"], "properties": {
-    "status": {"type": "string", "enum": [s.value for s in ActionStatus]}}}
-NEW_WEBHOOK = {"type": "object", "required": ["url", "events"], "properties": {
-    "url": {"type": "string", "format": "uri"},
-    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_NAMES)}, "minItems": 1}}}
+EMAIL = {"type": ["string", "null"], "format": "email",
+         "description": "an address email can be sent to: at most 254 characters, no special-use domain (.test)"}
+ANSWERS = {**FREE_OBJECT, "additionalProperties": {"anyOf": [
+    {"type": "string", "pattern": SAFE_TEXT}, {"type": ["number", "boolean", "null"]},
+    {"type": "array", "items": JSON_VALUE}]}}
+
+
+def body(properties, **schema):
+    """Return the schema of a JSON request body: ``properties``, other fields ignored but storable."""
+    return {"type": "object", "properties": properties, "propertyNames": {"pattern": SAFE_TEXT},
+            "additionalProperties": JSON_VALUE, **schema}
+
+
+PROPERTY_VALUE = {"anyOf": [{"type": "string", "maxLength": 1000, "pattern": SAFE_TEXT},
+                            {"type": ["number", "boolean", "null"]}]}
+PROPERTIES = {**FREE_OBJECT, "propertyNames": {"pattern": SAFE_TEXT, "maxLength": 100}, "maxProperties": 100,
+              "additionalProperties": PROPERTY_VALUE}
+SCORE = {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
+# A person is named by at least one of these, not blank.
+IDENTIFIED = [{"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK_TEXT}}}
+              for name in ("email", "phone_number", "external_id")]
+PERSON_FIELDS = {"email": EMAIL, "external_id": _nullable(text(128)), "phone_number": _nullable(text(32)),
+                 "name": _nullable(text(200)), "properties": PROPERTIES}
+NEW_RESPONSE = body({
+    "survey_id": ID, "score": SCORE, "comment": _nullable(text(10_000)), "churn_reason": _nullable(text(200)),
+    "locale": _nullable(text(16)), "external_id": _nullable(text(128)), "answers": ANSWERS,
+    "person": {**body(PERSON_FIELDS), "type": ["object", "null"], "anyOf": [{"maxProperties": 0}, *IDENTIFIED]}},
+    required=["survey_id"])
+RESPONSE_CHANGES = body({
+    "score": SCORE, "comment": _nullable(text(10_000)), "answers": ANSWERS,
+    "tags": {"type": "array", "items": text(100, blank=False)}, "note": _nullable(text(10_000))})
+NEW_PERSON = body({**PERSON_FIELDS, "locale": _nullable(text(16))}, anyOf=IDENTIFIED)
+NEW_ACTION = body({
+    "title": text(200, blank=False), "description": _nullable(text(10_000)),
+    "public_message": _nullable(text(10_000)), "theme_id": ID,
+    "response_ids": {"type": "array", "items": ID}, "due_date": {"type": "string", "format": "date"}},
+    required=["title"])
+NEW_STATUS = body({"status": {"type": "string", "enum": [s.value for s in ActionStatus]}}, required=["status"])
+NEW_WEBHOOK = body({
+    "url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#]", "maxLength": 2000},
+    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_NAMES)}, "minItems": 1}},
+    required=["url", "events"])
 NO_CONTENT = {"204": {"description": "Done"}}
+MAPPING_PAIR = rf"^[^=\x00]*[^=\x00{SPACES}][^=\x00]*=({'|'.join(FIELDS)})(:[^\x00]*)?$"
 
 
 def paths():
@@ -154,7 +200,7 @@ def paths():
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"], "properties": {
                     "file": {"type": "string", "format": "binary"}, "survey_id": ID,
-                    "mapping": {"type": "array", "items": STRING,
+                    "mapping": {"type": "array", "items": {"type": "string", "pattern": MAPPING_PAIR},
                                 "description": "COLUMN=FIELD pairs; without them the file is read as "
                                                "Delighted's export"}}}}}},
             "responses": {"200": _json(_object({
@@ -165,7 +211,8 @@ def paths():
             "get": _operation("Show a response", {"200": _json(_ref("Response"))},
                               parameters=[_path("response_id")], not_found=True),
             "patch": _operation("Change a response", {"200": _json(_ref("Response"))},
-                                parameters=[_path("response_id")], body=RESPONSE_CHANGES, not_found=True)},
+                                parameters=[_path("response_id")], body=RESPONSE_CHANGES, not_found=True,
+                                body_required=False)},
         "/people": {
             "get": _operation("List people", {"200": _page_of("Person")},
                               parameters=PAGING + [_query("email", STRING)]),
@@ -211,7 +258,7 @@ def document():
     """Return the whole OpenAPI 3.0 document."""
     error = _json(_ref("Error"), "Error")
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {"title": "feedback-loop API", "version": "1.0.0",
                  "description": "Native API. Authenticate with `Authorization: Bearer <API key>` (or HTTP Basic with "
                                 "the key as user name). Lists are pages of `data` with a `next_cursor`."},
@@ -219,10 +266,11 @@ def document():
         "security": [{"bearer": []}, {"basic": []}],
         "paths": paths(),
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, "JsonValue": JSON_VALUE_SCHEMA},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "basic": {"type": "http", "scheme": "basic"}},
-            "responses": {name: {**error, "description": name} for name in (
-                "Unauthorized", "NotAcceptable", "InvalidInput", "TooManyRequests", "NotFound")},
+            "responses": {**{name: {**error, "description": name} for name in (
+                "BadRequest", "Unauthorized", "NotAcceptable", "InvalidInput", "TooManyRequests", "NotFound",
+                "Conflict")}, "URITooLong": URI_TOO_LONG},
         },
     }

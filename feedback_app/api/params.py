@@ -3,10 +3,11 @@ import re
 from datetime import datetime, timezone
 
 from flask import request
+from werkzeug.routing import BaseConverter
 
 from feedback_app.api import bodies
-from feedback_app.services.api_queries import MAX_PER_PAGE
-from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.api_queries import MAX_ID, MAX_PER_PAGE
+from feedback_app.services.exceptions import InvalidInput, NotFound
 
 MAX_BIGINT = 2**63 - 1  # the widest integer SQLite and PostgreSQL store
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,19}")  # ASCII only: "³".isdigit() is true, int("³") fails
@@ -19,8 +20,9 @@ FALSE_WORDS = ("0", "false", "no", "off")
 class Params:
     """Typed access to a mapping of request values; :meth:`check` raises one 422 naming each bad field."""
 
-    def __init__(self, values):
+    def __init__(self, values, *, text_numbers=True):
         self.values = values
+        self.text_numbers = text_numbers  # whether "12" may stand for 12 (forms and query strings must)
         self.problems = {}
 
     def _fail(self, name, problem):
@@ -34,6 +36,16 @@ class Params:
             self._fail(name, f"must be text of at most {max_length} characters")
             return None
         return value.strip() or None
+
+    def email(self, name):
+        """Return an email address as given (checked by the service), ``None`` if absent or ``null``; ``""`` is bad."""
+        value = self.values.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value) > 254:
+            self._fail(name, "must be an email address of at most 254 characters")
+            return None
+        return value.strip()
 
     def text_list(self, name, *, max_length=2000):
         """Return a list of texts; ``None`` if any item is not text of at most ``max_length`` characters."""
@@ -55,8 +67,10 @@ class Params:
         value = self.values.get(name)
         if value is None and nullable:
             return None
-        if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        if isinstance(value, str) and self.text_numbers and _WHOLE_NUMBER.fullmatch(value.strip()):
             value = int(value.strip())
+        elif isinstance(value, float) and value.is_integer():  # JSON Schema counts 12.0 as an integer
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self._fail(name, "must be a whole number")
             return default
@@ -65,6 +79,14 @@ class Params:
         if not low <= value <= high:
             self._fail(name, f"must be between {low} and {high}")
             return default
+        return value
+
+    def cursor(self, name):
+        """Return a page cursor as given (``""`` included, which is not one), or ``None`` when absent."""
+        value = self.values.get(name)
+        if value is not None and not isinstance(value, str):
+            self._fail(name, "not a cursor from a previous page")
+            return None
         return value
 
     def per_page(self, *, default=20):
@@ -131,10 +153,12 @@ class Params:
             raise InvalidInput(f"Some parameters are not valid: {names}.", fields=self.problems)
 
 
-def body_params():
+def body_params(*, text_numbers=True):
     """Return :class:`Params` over the request body, JSON or form-encoded.
 
     :raises UnreadableBody: (400) for a JSON body that cannot be parsed (see :func:`bodies.parse_json`).
+    :param text_numbers: whether a JSON body may give a whole number as text (Delighted's ids are
+        strings); form fields always may.
     :raises InvalidInput: if a JSON body is not an object, or holds text no column can store.
     """
     if request.is_json:
@@ -143,17 +167,57 @@ def body_params():
         if not isinstance(data, dict):
             raise InvalidInput("The body must be a JSON object.", fields={"body": ["not an object"]})
     else:
-        data = bodies.fold_form(request.form)
+        data, text_numbers = bodies.fold_form(request.form), True
     bodies.check_text(data)
-    return Params(data)
+    return Params(data, text_numbers=text_numbers)
 
 
-def query_params():
-    """Return :class:`Params` over the query string (``name[]`` lists read with :func:`query_list`)."""
+def query_params(*, lists=()):
+    """Return :class:`Params` over the query string (``name[]`` lists read with :func:`query_list`).
+
+    :param lists: names that may be repeated besides ``name[]`` ones.
+    :raises InvalidInput: for text no column can store, or another parameter given more than once.
+    """
     bodies.check_text(request.args.to_dict(flat=False), "query")
-    return Params(request.args)
+    params = Params(request.args)
+    for name in request.args:
+        if len(request.args.getlist(name)) > 1 and not name.endswith("[]") and name not in lists:
+            params._fail(name, "given more than once")
+    return params
 
 
 def query_list(name):
     """Return every value of ``name[]`` (and of plain ``name``) in the query string."""
     return request.args.getlist(f"{name}[]") + request.args.getlist(name)
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>`` in a route: ASCII digits, as an int; :func:`check_view_ids` 404s one past the column.
+
+    Werkzeug's ``int(max=...)`` makes a too-large id a 405 (its rule for other methods still matches),
+    and ``\\d`` also matches digits like ``³``.
+    """
+
+    regex = "[0-9]{1,40}"
+    part_isolating = True
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(int(value))
+
+
+def register_id_converter(blueprint):
+    """Make ``<id:...>`` usable in ``blueprint``'s routes (call before adding them)."""
+    blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("id", IdConverter))
+
+
+def check_view_ids():
+    """Answer 404 for an id in the path that no row can have.
+
+    :raises NotFound: if an integer path argument is outside 1..``MAX_ID``.
+    """
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("Not found.")

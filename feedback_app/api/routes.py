@@ -6,10 +6,9 @@ from werkzeug.exceptions import NotAcceptable
 
 from feedback_app.api import auth, openapi
 from feedback_app.api import serializers as out
-from feedback_app.api.params import Params, body_params, query_params
+from feedback_app.api.params import Params, body_params, check_view_ids, query_params, register_id_converter
 from feedback_app.extensions import csrf, limiter
 from feedback_app.models import ActionStatus, utcnow
-from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.api_queries import MAX_ID
 from feedback_app.services.loop_metrics import loop_metrics
 from feedback_app.services import (
@@ -25,6 +24,7 @@ from feedback_app.services import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+register_id_converter(bp)
 csrf.exempt(bp)  # authenticated by API key, never by a browser session cookie
 limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_limit_key)(bp)  # one budget per key
 
@@ -34,6 +34,7 @@ def authenticate_and_negotiate():
     """Refuse clients that cannot read JSON, then resolve the API key (the document is public)."""
     if request.accept_mimetypes and not request.accept_mimetypes.accept_json:
         raise NotAcceptable("This API only speaks JSON: send Accept: application/json.")
+    check_view_ids()
     if request.endpoint != "api.get_openapi":
         auth.authenticate()
 
@@ -45,7 +46,7 @@ def get_openapi():
 
 
 def _page_options(params):
-    return {"per_page": params.per_page(), "cursor": params.text("cursor", max_length=500)}
+    return {"per_page": params.per_page(), "cursor": params.cursor("cursor")}
 
 
 def _page(page, serialize):
@@ -61,7 +62,7 @@ def list_surveys():
     return _page(api_queries.list_surveys(g.workspace, **options), out.survey_json)
 
 
-@bp.get("/surveys/<int(max=2147483647):survey_id>")
+@bp.get("/surveys/<id:survey_id>")
 def get_survey(survey_id):
     """Show a survey."""
     return jsonify(out.survey_json(api_queries.get_survey(g.workspace, survey_id)))
@@ -86,9 +87,9 @@ def list_responses():
 @bp.post("/responses")
 def create_response():
     """Record a response."""
-    params = body_params()
+    params = body_params(text_numbers=False)
     fields = dict(survey_id=params.integer("survey_id", low=1, high=MAX_ID),
-                  score=params.integer("score", nullable=True), comment=params.values.get("comment"),
+                  score=params.integer("score", low=0, high=10, nullable=True), comment=params.values.get("comment"),
                   person=params.mapping("person"),
                   answers=params.values.get("answers"), churn_reason=params.text("churn_reason", max_length=200),
                   locale=params.text("locale", max_length=16), external_id=params.text("external_id", max_length=128))
@@ -125,28 +126,30 @@ def import_responses():
     survey = api_queries.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
         g.workspace)
     mapping = imports.parse_mapping(request.form.getlist("mapping"))
+    raw = upload.read()
     try:
-        text = upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("The file is not UTF-8 text.", fields={"file": ["not UTF-8"]}) from None
-    report = imports.import_text(g.workspace, survey, text, mapping=mapping)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # what Excel saves on Windows; rows it garbles fail one by one in the report
+        text = raw.decode("cp1252", errors="replace")
+    # NUL cannot be stored in PostgreSQL text, nor read by the csv module: it is no CSV content.
+    report = imports.import_text(g.workspace, survey, text.replace("\x00", ""), mapping=mapping)
     return jsonify({"created": report.created, "duplicates": report.duplicates,
                     "errors": [{"line": line, "reason": reason} for line, reason in report.errors]})
 
 
-@bp.get("/responses/<int(max=2147483647):response_id>")
+@bp.get("/responses/<id:response_id>")
 def get_response(response_id):
     """Show a response."""
     return jsonify(out.response_json(responses.get_response(g.workspace, response_id)))
 
 
-@bp.patch("/responses/<int(max=2147483647):response_id>")
+@bp.patch("/responses/<id:response_id>")
 def update_response(response_id):
     """Change a response's score, comment, answers or tags, or add a note."""
-    params = body_params()
+    params = body_params(text_numbers=False)
     changes = {key: params.values[key] for key in ("comment", "answers") if key in params.values}
     if "score" in params.values:
-        changes["score"] = params.integer("score", nullable=True)
+        changes["score"] = params.integer("score", low=0, high=10, nullable=True)
     if "tags" in params.values:
         changes["tags"] = params.text_list("tags", max_length=100)
     note = params.text("note", max_length=10_000)
@@ -167,21 +170,21 @@ def list_people():
 @bp.post("/people")
 def create_person():
     """Create a person, or update the one with the same email, phone number or external id."""
-    params = body_params()
-    fields = dict(email=params.text("email", max_length=254), phone_number=params.text("phone_number", max_length=32),
+    params = body_params(text_numbers=False)
+    fields = dict(email=params.email("email"), phone_number=params.text("phone_number", max_length=32),
                   external_id=params.text("external_id", max_length=128), name=params.text("name", max_length=200),
                   locale=params.text("locale", max_length=16), properties=params.mapping("properties"))
     params.check()
     return jsonify(out.person_json(api_writes.upsert_person(g.workspace, **fields)))
 
 
-@bp.get("/people/<int(max=2147483647):person_id>")
+@bp.get("/people/<id:person_id>")
 def get_person(person_id):
     """Show a person."""
     return jsonify(out.person_json(people.get_person(g.workspace, person_id)))
 
 
-@bp.delete("/people/<int(max=2147483647):person_id>")
+@bp.delete("/people/<id:person_id>")
 def delete_person(person_id):
     """Erase a person's personal data, keeping their scores anonymously."""
     people.delete_person(g.workspace, people.get_person(g.workspace, person_id))
@@ -198,7 +201,7 @@ def list_themes():
     return _page(page, lambda theme: out.theme_json(theme, counts.get(theme.id, 0)))
 
 
-@bp.get("/themes/<int(max=2147483647):theme_id>")
+@bp.get("/themes/<id:theme_id>")
 def get_theme(theme_id):
     """Show a theme."""
     return jsonify(out.theme_json(api_queries.get_theme(g.workspace, theme_id)))
@@ -217,35 +220,37 @@ def list_actions():
 @bp.post("/actions")
 def create_action():
     """Plan an action on a theme and/or responses."""
-    params = body_params()
-    fields = dict(title=params.values.get("title"), theme=params.integer("theme_id", low=1, high=MAX_ID),
+    params = body_params(text_numbers=False)
+    fields = dict(title=params.values.get("title"), theme_id=params.integer("theme_id", low=1, high=MAX_ID),
                   response_ids=params.values.get("response_ids") or (),
                   description=params.values.get("description") or "",
                   public_message=params.values.get("public_message") or "", due_date=params.values.get("due_date"))
     ids = fields["response_ids"]
     if not isinstance(ids, (list, tuple)) or not all(
-            isinstance(item, int) and not isinstance(item, bool) and 0 < item <= MAX_ID for item in ids):
+            isinstance(item, (int, float)) and not isinstance(item, bool) and item == int(item) and 0 < item <= MAX_ID
+            for item in ids):  # 7.0 is an integer to JSON Schema
         params.problems["response_ids"] = ["must be a list of response ids"]
+    else:
+        fields["response_ids"] = [int(item) for item in ids]
     params.check()
-    return jsonify(out.action_json(actions.create_action(g.workspace, **fields))), 201
+    return jsonify(out.action_json(api_writes.create_action(g.workspace, **fields))), 201
 
 
-@bp.get("/actions/<int(max=2147483647):action_id>")
+@bp.get("/actions/<id:action_id>")
 def get_action(action_id):
     """Show an action."""
     return jsonify(out.action_json(actions.get_action(g.workspace, action_id)))
 
 
-@bp.post("/actions/<int(max=2147483647):action_id>/status")
+@bp.post("/actions/<id:action_id>/status")
 def set_action_status(action_id):
     """Move an action to a new status (shipping it notifies its customers)."""
-    params = body_params()
+    params = body_params(text_numbers=False)
     status = params.choice("status", [s.value for s in ActionStatus], default=None)
     if status is None and "status" not in params.problems:
         params.problems["status"] = ["required"]
     params.check()
-    action = actions.set_action_status(g.workspace, actions.get_action(g.workspace, action_id), status)
-    return jsonify(out.action_json(action))
+    return jsonify(out.action_json(api_writes.set_action_status(g.workspace, action_id, status)))
 
 
 @bp.get("/notifications")
@@ -277,21 +282,21 @@ def list_webhooks():
 @bp.post("/webhooks")
 def create_webhook():
     """Subscribe a URL to events; the signing secret is shown once, in this answer."""
-    params = body_params()
+    params = body_params(text_numbers=False)
     url, events = params.text("url"), params.values.get("events")
     params.check()
     endpoint = webhooks.create_endpoint(g.workspace, url=url, events=events if isinstance(events, list) else None)
     return jsonify(out.webhook_json(endpoint, with_secret=True)), 201
 
 
-@bp.delete("/webhooks/<int(max=2147483647):endpoint_id>")
+@bp.delete("/webhooks/<id:endpoint_id>")
 def delete_webhook(endpoint_id):
     """Delete a webhook endpoint and its delivery log."""
     webhooks.delete_endpoint(g.workspace, endpoint_id)
     return "", 204
 
 
-@bp.get("/webhooks/<int(max=2147483647):endpoint_id>/deliveries")
+@bp.get("/webhooks/<id:endpoint_id>/deliveries")
 def list_webhook_deliveries(endpoint_id):
     """Show the newest deliveries to an endpoint, with each one's outcome."""
     endpoint = webhooks.get_endpoint(g.workspace, endpoint_id)
@@ -299,7 +304,7 @@ def list_webhook_deliveries(endpoint_id):
     return jsonify(out.page_json([out.delivery_json(d) for d in deliveries], None))
 
 
-@bp.post("/webhook-deliveries/<int(max=2147483647):delivery_id>/replay")
+@bp.post("/webhook-deliveries/<id:delivery_id>/replay")
 def replay_webhook_delivery(delivery_id):
     """Send a logged delivery again."""
     return jsonify(out.delivery_json(webhooks.replay_delivery(g.workspace, delivery_id))), 201

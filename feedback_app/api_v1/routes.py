@@ -3,13 +3,15 @@ from flask import Blueprint, g, jsonify, request, url_for
 from werkzeug.exceptions import NotAcceptable
 
 from feedback_app.api import auth
-from feedback_app.api.params import body_params, query_list, query_params
+from feedback_app.api.params import body_params, check_view_ids, query_list, query_params, register_id_converter
 from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
-from feedback_app.services import api_queries, autopilot, delighted, responses
+from feedback_app.services import api_queries, api_writes, autopilot, delighted, responses
 from feedback_app.services.api_queries import MAX_ID
+from feedback_app.services.exceptions import InvalidInput
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
+register_id_converter(bp)
 csrf.exempt(bp)  # authenticated by API key, never by a browser session cookie
 limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_limit_key)(bp)  # one budget per key
 
@@ -32,6 +34,7 @@ def authenticate_and_negotiate():
     """Refuse clients that cannot read JSON, then resolve the API key."""
     if request.accept_mimetypes and not request.accept_mimetypes.accept_json:
         raise NotAcceptable("This API only speaks JSON: send Accept: application/json.")
+    check_view_ids()
     auth.authenticate()
 
 
@@ -48,12 +51,13 @@ def _with_next_link(items, next_args):
 def create_person():
     """Create or update a person and schedule their survey."""
     params = body_params()
-    fields = dict(email=params.text("email", max_length=254), phone_number=params.text("phone_number", max_length=32),
+    fields = dict(email=params.email("email"), phone_number=params.text("phone_number", max_length=32),
                   name=params.text("name", max_length=200), properties=params.mapping("properties"),
                   send=params.boolean("send", default=True), delay=params.integer("delay", default=0),
                   channel=params.choice("channel", ("email", "sms"), default="email"),
                   locale=params.text("locale", max_length=16))
     params.check()
+    api_writes.check_one_person(g.workspace, email=fields["email"], phone_number=fields["phone_number"])
     person, survey_request = delighted.create_person(g.workspace, **fields)
     return jsonify(serializers.created_person_json(person, survey_request))
 
@@ -63,8 +67,8 @@ def list_people():
     """List people, oldest first, a page at a time through the Link header."""
     params = query_params()
     options = dict(per_page=params.per_page(), since=params.timestamp("since"), until=params.timestamp("until"),
-                   email=params.text("email", max_length=254), phone_number=params.text("phone_number"),
-                   cursor=params.text("page_info"))
+                   email=params.text("email", max_length=254), phone_number=params.text("phone_number", max_length=32),
+                   cursor=params.cursor("page_info"))
     params.check()
     page = api_queries.list_people(g.workspace, **options)
     summary = api_queries.survey_request_summary(g.workspace, [person.id for person in page.items])
@@ -99,6 +103,14 @@ def create_survey_response():
     return jsonify(serializers.response_json(response)), 201
 
 
+def _expand():
+    """Return the objects to expand in responses (``expand[]=person``), refusing others."""
+    expand = query_list("expand")
+    if any(item != "person" for item in expand):
+        raise InvalidInput("Only the person can be expanded.", fields={"expand": ["must be person"]})
+    return expand
+
+
 def _response_filters(params):
     trend = params.text("trend")
     person_id = params.integer("person_id", low=1, high=MAX_ID)
@@ -115,17 +127,16 @@ def _response_filters(params):
 @route("/survey_responses", methods=["GET"])
 def list_survey_responses():
     """List responses by page number or cursor, oldest first unless ``order`` says otherwise."""
-    params = query_params()
+    params = query_params(lists=("expand",))
     per_page = params.per_page()
     page_number = params.integer("page", low=1, high=1_000_000)
     order = params.choice("order", ORDERS, default="asc")
-    cursor = params.text("page_info")
+    cursor = params.cursor("page_info")
     filters = _response_filters(params)
     direction, _, by = order.partition(":")
     page = api_queries.list_responses(g.workspace, filters, per_page=per_page, cursor=cursor, order=direction,
                                       by=by or "created_at", page=page_number)
-    expand = query_list("expand")
-    items = [serializers.response_json(response, expand=expand) for response in page.items]
+    items = [serializers.response_json(response, expand=_expand()) for response in page.items]
     if page.next_cursor is None:
         next_args = None
     elif page_number:
@@ -135,14 +146,15 @@ def list_survey_responses():
     return _with_next_link(items, next_args)
 
 
-@route("/survey_responses/<int(max=2147483647):response_id>", methods=["GET"])
+@route("/survey_responses/<id:response_id>", methods=["GET"])
 def get_survey_response(response_id):
     """Show one response."""
+    expand = _expand()
     response = responses.get_response(g.workspace, response_id)
-    return jsonify(serializers.response_json(response, expand=query_list("expand")))
+    return jsonify(serializers.response_json(response, expand=expand))
 
 
-@route("/survey_responses/<int(max=2147483647):response_id>", methods=["PUT"])
+@route("/survey_responses/<id:response_id>", methods=["PUT"])
 def update_survey_response(response_id):
     """Change a response's score, comment, tags, notes or person properties."""
     params = body_params()
@@ -151,7 +163,7 @@ def update_survey_response(response_id):
         fields["score"] = params.integer("score", nullable=True)
     params.check()
     response = delighted.update_response(g.workspace, response_id, fields=fields)
-    return jsonify(serializers.response_json(response, expand=query_list("expand")))
+    return jsonify(serializers.response_json(response, expand=_expand()))
 
 
 @route("/metrics", methods=["GET"])
@@ -168,7 +180,7 @@ def get_metrics():
 def create_unsubscribe():
     """Unsubscribe an email address from survey emails."""
     params = body_params()
-    email = params.text("person_email", max_length=254)
+    email = params.email("person_email")
     params.check()
     delighted.unsubscribe(g.workspace, email)
     return jsonify({"ok": True})
@@ -205,7 +217,7 @@ def get_autopilot(platform):
 def add_autopilot_membership(platform):
     """Enrol a person in Autopilot."""
     params = body_params()
-    fields = dict(email=params.text("person_email", max_length=254),
+    fields = dict(email=params.email("person_email"),
                   person_id=params.integer("person_id", low=1, high=MAX_ID),
                   name=params.text("person_name", max_length=200), properties=params.mapping("properties"))
     params.check()
@@ -216,7 +228,7 @@ def add_autopilot_membership(platform):
 def list_autopilot_memberships(platform):
     """List the people enrolled in Autopilot, a page at a time through the Link header."""
     params = query_params()
-    options = dict(per_page=params.per_page(), cursor=params.text("page_info"),
+    options = dict(per_page=params.per_page(), cursor=params.cursor("page_info"),
                    person_id=params.integer("person_id", low=1, high=MAX_ID),
                    email=params.text("person_email", max_length=254))
     params.check()
@@ -228,7 +240,7 @@ def list_autopilot_memberships(platform):
 def delete_autopilot_membership(platform):
     """Take a person out of Autopilot."""
     params = body_params() if request.get_data() else query_params()
-    fields = dict(email=params.text("person_email", max_length=254),
+    fields = dict(email=params.email("person_email"),
                   person_id=params.integer("person_id", low=1, high=MAX_ID))
     params.check()
     return jsonify(autopilot.remove_membership(g.workspace, platform, **fields))

@@ -74,7 +74,7 @@ def keyset_page(query, *, time_column, id_column, per_page, cursor=None, descend
     :param offset: Delighted's numbered pages; used instead of a cursor when given.
     :raises InvalidInput: for a bad cursor.
     """
-    if cursor:
+    if cursor is not None:
         after_time, after_id = decode_cursor(cursor, field=cursor_field)
         # A row-value comparison is one index range on SQLite and PostgreSQL; the equivalent
         # OR of two conditions makes SQLite scan the index from its start on every page.
@@ -200,6 +200,8 @@ def list_responses(workspace, filters, *, per_page=20, cursor=None, order="asc",
     """
     time_column = Response.updated_at if by == "updated_at" else Response.created_at
     offset = (page - 1) * per_page if page else None
+    if page and cursor is not None:
+        decode_cursor(cursor, field="page_info")  # ignored for a numbered page, but still refused when bad
     # The serializers read tags, notes, the survey and the person of every row: load them in
     # four queries per page instead of four per row.
     query = responses_query(workspace, filters).options(

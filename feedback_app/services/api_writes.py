@@ -1,20 +1,49 @@
-"""Writes of the native API that compose spine services into one transaction."""
+"""Writes of the native API that compose spine services into one transaction.
+
+They sort the services' refusals the way the OpenAPI document can promise them: 422 for a value
+the schema does not allow, 404 for an id that names nothing, 409 for a well-formed value that
+the stored data does not take (a score outside that survey's scale, a reason it does not offer,
+an identifier another row holds, a status change the action's state forbids).
+"""
 from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Response
-from feedback_app.services import people, responses
+from feedback_app.services import actions, people, responses
 from feedback_app.services.accounts import normalize_email
-from feedback_app.services.api_queries import get_survey
+from feedback_app.services.api_queries import get_survey, get_theme
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
 PERSON_FIELD_LIMITS = {"email": 254, "external_id": 128, "phone_number": 32, "name": 200}
 
 
-def _check_one_person(workspace, **identifiers):
-    # upsert_person matches on the first identifier found and sets the others, which fails on the
-    # unique constraint (a 500) when another person holds one of them: say which, as a 409.
+def _check_fits_survey(survey, *, score=None, churn_reason=None, answers=None, new=False):
+    # The schema cannot know a survey's scale, reasons or questions: say 409, not 422, when a
+    # well-formed value does not fit this survey.
+    try:
+        responses.validate_fields(survey, score=score, churn_reason=churn_reason,
+                                  answers=answers if isinstance(answers, dict) else None)
+        if new:
+            responses.require_churn_reason(survey, churn_reason)
+    except InvalidInput as error:
+        raise Conflict(error.message, fields=error.fields) from None
+
+
+def check_one_person(workspace, *, email=None, phone_number=None, external_id=None):
+    """Refuse identifiers that name two different people.
+
+    ``people.upsert_person`` matches on the first identifier found and sets the others, which
+    breaks a unique constraint (a 500) when another person holds one of them.
+
+    :raises Conflict: naming the identifiers, when they belong to different people.
+    """
+    try:
+        email = normalize_email(email) if email else None
+    except InvalidInput:
+        return  # the write itself refuses the address, naming it
+    identifiers = {"email": email, "phone_number": (phone_number or "").strip(),
+                   "external_id": str(external_id or "").strip()}
     matches = {}
     for field, value in identifiers.items():
         if value:
@@ -34,8 +63,7 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
     :raises Conflict: naming the identifiers when they belong to two different people.
     :raises InvalidInput: for a bad email or properties, or when no identifier is given.
     """
-    _check_one_person(workspace, email=normalize_email(email) if email else None,
-                      phone_number=(phone_number or "").strip(), external_id=str(external_id or "").strip())
+    check_one_person(workspace, email=email, phone_number=phone_number, external_id=external_id)
     return people.upsert_person(workspace, email=email, phone_number=phone_number, external_id=external_id,
                                 name=name, locale=locale, properties=properties, _commit=False)
 
@@ -45,21 +73,21 @@ def create_response(workspace, *, survey_id, score=None, comment=None, person=No
                     churn_reason=None, locale=None, external_id=None):
     """Record a response to ``survey_id``; ``person`` (email, external_id, name, properties) is found or created.
 
-    :raises InvalidInput: naming each bad field, including an unknown ``survey_id``.
-    :raises Conflict: for an ``external_id`` another response has, or a person's identifiers that
-        belong to different people.
+    :raises NotFound: for an unknown ``survey_id``.
+    :raises InvalidInput: naming each bad field.
+    :raises Conflict: for a score, reason or answer the survey does not take, an ``external_id``
+        another response has, or a person's identifiers that belong to different people.
     """
-    try:
-        survey = get_survey(workspace, survey_id)
-    except NotFound:
-        raise InvalidInput("No such survey.", fields={"survey_id": ["no survey with this id"]}) from None
+    survey = get_survey(workspace, survey_id)
+    _check_fits_survey(survey, score=score, churn_reason=churn_reason, answers=answers, new=True)
     customer = None
     if person:
         if not isinstance(person, dict):
             raise InvalidInput("person must be an object.", fields={"person": ["not an object"]})
         for key, limit in PERSON_FIELD_LIMITS.items():
             value = person.get(key)
-            if value is not None and (not isinstance(value, str) or len(value) > limit):
+            if value is not None and (not isinstance(value, str) or len(value) > limit
+                                      or (key == "email" and not value.strip())):
                 raise InvalidInput(f"person.{key} must be text of at most {limit} characters.",
                                    fields={f"person.{key}": [f"text of at most {limit} characters"]})
         customer = upsert_person(workspace, email=person.get("email"), external_id=person.get("external_id"),
@@ -79,7 +107,41 @@ def update_response(workspace, response_id, *, changes, note=None):
 
     :raises NotFound: if the workspace has no such response.
     :raises InvalidInput: naming each bad field.
+    :raises Conflict: for a score or answer the response's survey does not take.
     """
     response = responses.get_response(workspace, response_id)
+    _check_fits_survey(response.survey, score=changes.get("score"), answers=changes.get("answers"))
     return responses.update_response(workspace, response, notes=[note] if note is not None else None, _commit=False,
                                      **changes)
+
+
+@transactional
+def create_action(workspace, *, theme_id=None, response_ids=(), **fields):
+    """Plan an action on a theme and/or responses (see :func:`feedback_app.services.actions.create_action`).
+
+    :raises NotFound: for a ``theme_id`` or a response id the workspace does not have.
+    :raises InvalidInput: naming each bad field.
+    """
+    if theme_id is not None:
+        get_theme(workspace, theme_id)
+    wanted = set(response_ids)
+    found = set(db.session.scalars(select(Response.id).where(Response.workspace_id == workspace.id,
+                                                             Response.id.in_(wanted)))) if wanted else set()
+    if wanted - found:
+        raise NotFound(f"No such responses: {sorted(wanted - found)[:20]}.",
+                       fields={"response_ids": [f"unknown ids: {sorted(wanted - found)[:20]}"]})
+    return actions.create_action(workspace, theme=theme_id, response_ids=sorted(wanted), _commit=False, **fields)
+
+
+@transactional
+def set_action_status(workspace, action_id, status):
+    """Move action ``action_id`` to ``status``.
+
+    :raises NotFound: if the workspace has no such action.
+    :raises Conflict: when the action's state forbids the move (shipping without a public message).
+    """
+    action = actions.get_action(workspace, action_id)
+    try:
+        return actions.set_action_status(workspace, action, status, _commit=False)
+    except InvalidInput as error:
+        raise Conflict(error.message, fields=error.fields) from None

@@ -26,7 +26,7 @@ def world(db):
     workspace = create_workspace()
     survey = create_survey(workspace, name="Onboarding")
     person = create_person(workspace, email="known@example.com", external_id="crm-1")
-    create_person(workspace, email="other@example.com", external_id="crm-2")
+    create_person(workspace, email="other@example.com", external_id="crm-2", phone_number="+15550100")
     response = create_response(survey, person=person, score=9, external_id="row-1")
     _, raw_key = api_keys.create_api_key(workspace)
     return {"workspace": workspace, "survey_id": survey.id, "person_id": person.id, "response_id": response.id,
@@ -70,6 +70,8 @@ PROBES = [
     # Unique identifiers already taken by someone else.
     ("person-duplicate-external-id", "POST", "/api/people",
      {"json": {"email": "known@example.com", "external_id": "crm-2"}}, 409, "external_id"),
+    ("v1-person-phone-of-another", "POST", "/v1/people", {"json": {"email": "known@example.com",
+                                                                   "phone_number": "+15550100"}}, 409, "phone_number"),
     ("response-person-duplicate-external-id", "POST", "/api/responses",
      {"json": {"survey_id": "{survey_id}", "person": {"email": "other@example.com", "external_id": "crm-1"}}},
      409, "external_id"),

@@ -15,7 +15,7 @@ def test_openapi_document_is_public_and_lists_every_route(client, app):
     document = client.get("/api/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     documented = {("/api" + path, method.upper()) for path, item in document["paths"].items() for method in item}
-    served = {(rule.rule.replace("<int(max=2147483647):", "{").replace(">", "}"), method)
+    served = {(rule.rule.replace("<id:", "{").replace(">", "}"), method)
               for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
               and rule.endpoint != "api.get_openapi" for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == served
@@ -82,7 +82,6 @@ def test_create_response_with_a_new_person(client, headers, workspace, db):
 
 @pytest.mark.parametrize("body, field", [
     ({"score": 5}, "survey_id"),
-    ({"survey_id": 999999, "score": 5}, "survey_id"),
     ({"survey_id": "SURVEY", "score": 11}, "score"),
     ({"survey_id": "SURVEY", "score": 5, "person": {"email": "bad"}}, "email"),
     ({"survey_id": "SURVEY", "score": 5, "comment": "nul\x00byte"}, "comment"),
@@ -92,6 +91,18 @@ def test_bad_responses_are_422_and_store_nothing(client, headers, workspace, db,
     body = {key: survey.id if value == "SURVEY" else value for key, value in body.items()}
     answer = client.post("/api/responses", headers=headers, json=body)
     assert answer.status_code == 422 and field in answer.get_json()["errors"], answer.get_json()
+    assert db.session.query(Response).count() == 0
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"survey_id": 999999, "score": 5}, 404),  # an id that names nothing
+    ({"survey_id": "CSAT", "score": 9}, 409),  # within the documented 0..10, outside this survey's 1..5
+])
+def test_responses_that_do_not_fit_stored_data_store_nothing(client, headers, workspace, db, body, status):
+    survey = create_survey(workspace, SurveyKind.CSAT)
+    body = {key: survey.id if value == "CSAT" else value for key, value in body.items()}
+    answer = client.post("/api/responses", headers=headers, json=body)
+    assert answer.status_code == status, answer.get_json()
     assert db.session.query(Response).count() == 0
 
 
