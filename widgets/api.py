@@ -59,14 +59,15 @@ def survey_json(survey, locale):
 
 def _visitor(workspace, data):
     # Showing or closing a survey only looks the visitor up: people are created when they answer.
-    person = widget_identity.find_visitor(workspace, widget_identity.check_identity(workspace, data.get("identity")))
-    return person, collection.clean_visitor_id(data.get("visitor_id"))
+    identity = widget_identity.check_identity(workspace, data.get("identity"))
+    person = widget_identity.find_visitor(workspace, identity)
+    return identity, person, collection.clean_visitor_id(data.get("visitor_id"))
 
 
-def _locale_candidates(person, data):
+def _locale_candidates(data, *, identity=None, person=None):
     language = data.get("language") if isinstance(data.get("language"), str) else None
     accepted = [value for value, _quality in request.accept_languages]
-    return [getattr(person, "locale", None), language, *accepted]
+    return [getattr(person, "locale", None), getattr(identity, "locale", None), language, *accepted]
 
 
 @bp.route("/<public_key>/config", methods=["POST", "OPTIONS"])
@@ -76,9 +77,10 @@ def config(widget_workspace):
     """Return the surveys this visitor may be shown now, with texts in their language."""
     data = json_body()
     workspace = collection.get_live_workspace(widget_workspace.id)
-    person, visitor_id = _visitor(workspace, data)
+    identity, person, visitor_id = _visitor(workspace, data)
     surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id)
-    body = [survey_json(s, collection.pick_locale(s, *_locale_candidates(person, data))) for s in surveys]
+    locales = _locale_candidates(data, identity=identity, person=person)
+    body = [survey_json(s, collection.pick_locale(s, *locales)) for s in surveys]
     return json_response({"identified": person is not None, "surveys": body})
 
 
@@ -90,7 +92,7 @@ def display(widget_workspace, survey_token):
     data = json_body()
     survey = widget_config.widget_survey(widget_workspace, survey_token)
     workspace = collection.get_live_workspace(widget_workspace.id)
-    person, visitor_id = _visitor(workspace, data)
+    _identity, person, visitor_id = _visitor(workspace, data)
     page_url = data.get("url") if isinstance(data.get("url"), str) else None
     shown = collection.record_display(workspace, survey, person=person, visitor_id=visitor_id, page_url=page_url)
     return json_response({"display_id": shown.id}, 201)
@@ -103,7 +105,7 @@ def dismiss(widget_workspace, display_id):
     """Record that the visitor closed the survey without answering."""
     data = json_body()
     workspace = collection.get_live_workspace(widget_workspace.id)
-    person, visitor_id = _visitor(workspace, data)
+    _identity, person, visitor_id = _visitor(workspace, data)
     collection.dismiss_display(workspace, display_id, person=person, visitor_id=visitor_id)
     return json_response({"status": "dismissed"})
 
@@ -124,6 +126,6 @@ def respond(workspace, survey_token):
     if problems:
         raise InvalidInput("The answer is not valid.", fields=problems)
     submission_id = ingest.accept_widget_answer(workspace, survey, data, answers=answers,
-                                                locales=_locale_candidates(None, data))
+                                                locales=_locale_candidates(data))
     # Accepted: stored durably, recorded as a response by the worker a moment later.
     return json_response({"status": "received", "submission_id": submission_id}, 202)
