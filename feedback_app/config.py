@@ -104,6 +104,18 @@ class Config:
     EMAIL_QUEUE = _env("FEEDBACK_EMAIL_QUEUE", "email")
     EMAIL_MAX_ATTEMPTS = _env("FEEDBACK_EMAIL_MAX_ATTEMPTS", 8)
     EMAIL_RETRY_BASE_SECONDS = _env("FEEDBACK_EMAIL_RETRY_BASE_SECONDS", 30)  # doubles per attempt
+    # A worker claims this many due notifications at once and sends them over one SMTP connection.
+    EMAIL_BATCH_SIZE = _env("FEEDBACK_EMAIL_BATCH_SIZE", 50)
+    # Messages sent over one SMTP connection before it is closed and reopened; 1 opens a new
+    # connection for every message (for a relay that refuses a second MAIL FROM).
+    EMAIL_MESSAGES_PER_CONNECTION = _env("FEEDBACK_EMAIL_MESSAGES_PER_CONNECTION", 100)
+    # Messages accepted by the SMTP server that may wait for one commit marking them sent: the
+    # most that a worker killed at the wrong instant can make us send twice. A SQLite commit is
+    # cheap; on PostgreSQL each commit waits for a disk flush, where 10 is worth it.
+    EMAIL_MARK_SENT_EVERY = _env("FEEDBACK_EMAIL_MARK_SENT_EVERY", 1)
+    # Processes of `flask worker` (each sends its own batches); SQLite has a single writer, so
+    # more than 2 only wait for each other there; with PostgreSQL, use the number of cores.
+    WORKER_CONCURRENCY = _env("FEEDBACK_WORKER_CONCURRENCY", 2)
     # A row claimed ("sending") for longer than this belongs to a dead worker and is re-queued;
     # keep it well above SMTP_TIMEOUT, or a slow but live send could be sent twice.
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
@@ -171,6 +183,10 @@ INT_SETTINGS = {
     "SMTP_TIMEOUT": "FEEDBACK_SMTP_TIMEOUT",
     "EMAIL_MAX_ATTEMPTS": "FEEDBACK_EMAIL_MAX_ATTEMPTS",
     "EMAIL_RETRY_BASE_SECONDS": "FEEDBACK_EMAIL_RETRY_BASE_SECONDS",
+    "EMAIL_BATCH_SIZE": "FEEDBACK_EMAIL_BATCH_SIZE",
+    "EMAIL_MESSAGES_PER_CONNECTION": "FEEDBACK_EMAIL_MESSAGES_PER_CONNECTION",
+    "EMAIL_MARK_SENT_EVERY": "FEEDBACK_EMAIL_MARK_SENT_EVERY",
+    "WORKER_CONCURRENCY": "FEEDBACK_WORKER_CONCURRENCY",
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": "FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS",
     "OUTBOX_SWEEP_SECONDS": "FEEDBACK_OUTBOX_SWEEP_SECONDS",
     "DETRACTOR_ALERTS_PER_HOUR": "FEEDBACK_DETRACTOR_ALERTS_PER_HOUR",
@@ -179,6 +195,9 @@ INT_SETTINGS = {
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
     "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",
 }
+# Counts of the email workers, where 0 would stop delivery rather than mean "no limit".
+AT_LEAST_ONE_SETTINGS = ("EMAIL_BATCH_SIZE", "EMAIL_MESSAGES_PER_CONNECTION", "EMAIL_MARK_SENT_EVERY",
+                         "WORKER_CONCURRENCY")
 BOOL_SETTINGS = {
     "SESSION_COOKIE_SECURE": "FEEDBACK_SECURE_COOKIES",
     "SMTP_STARTTLS": "FEEDBACK_SMTP_STARTTLS",
@@ -223,6 +242,9 @@ def validate_config(config):
         )
     for key, env_name in INT_SETTINGS.items():
         config[key] = _as_int(env_name, config[key])
+    for key in AT_LEAST_ONE_SETTINGS:
+        if config[key] < 1:
+            raise ConfigError(f"{INT_SETTINGS[key]} must be 1 or more, got {config[key]}")
     for key, env_name in BOOL_SETTINGS.items():
         config[key] = _as_bool(env_name, config[key])
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]

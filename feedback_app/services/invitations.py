@@ -1,8 +1,9 @@
 """Emailed surveys: invite people (list, API, CSV), send and remind through the outbox, and answer by link.
 
 An invitation is a :class:`SurveyRequest`. It is sent by the worker once its ``scheduled_at``
-has passed (``send_request``); the email itself is an outbox notification, so it is written
-in the same transaction as the request's new status and delivered after commit. Every score
+has passed (``send_due``, a batch of requests per transaction); the email itself is an outbox
+notification, so it is written in the same transaction as the request's new status and
+delivered after commit, in the outbox's batches. Every score
 in the email is a link carrying a signed token bound to that request: the first click stores
 the response, later clicks change the same one.
 """
@@ -149,23 +150,23 @@ def _skip_reason(workspace, survey, person, now, *, exclude_id=None):
 
 def _send_after_commit(request_ids, delay_seconds):
     # Sent by the worker after the commit; a lost message is picked up by the periodic sweep.
-    pending = db.session.info.setdefault(_PENDING_KEY, [])
-    pending.extend((request_id, delay_seconds) for request_id in request_ids)
+    if request_ids:
+        db.session.info.setdefault(_PENDING_KEY, set()).add(delay_seconds)
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _enqueue_sends(session):
-    pending = session.info.pop(_PENDING_KEY, None)
+    delays = session.info.pop(_PENDING_KEY, None)
     # An eager (in-process) queue would run the send inside this commit hook, on a session that
     # cannot be used yet; there the periodic ``invitations.send_due`` sends them instead.
-    if pending and not current_app.extensions["celery"].conf.task_always_eager:
+    if delays and not current_app.extensions["celery"].conf.task_always_eager:
         # Imported here: the tasks package imports the services, not the other way round.
         from feedback_app.tasks import enqueue
-        from feedback_app.tasks.invitations import send_request
+        from feedback_app.tasks.invitations import send_due as send_due_task
 
-        for request_id, delay_seconds in pending:
-            enqueue(send_request, request_id, queue=current_app.config["EMAIL_QUEUE"],
-                    countdown=delay_seconds or None)
+        # One task per commit (and delay), not per invitation: it sends every request due then.
+        for delay_seconds in sorted(delays):
+            enqueue(send_due_task, queue=current_app.config["EMAIL_QUEUE"], countdown=delay_seconds or None)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
@@ -307,6 +308,35 @@ def send_reminder(request_id, *, now=None):
     outbox.queue_notification(workspace, kind=NotificationKind.SURVEY_REMINDER, person=person,
                               survey_request=request, _commit=False)
     return True
+
+
+def send_due(*, now=None):
+    """Queue the emails of every due invitation and reminder, a batch of requests per transaction.
+
+    Each transaction holds up to ``FEEDBACK_EMAIL_BATCH_SIZE`` requests, and its commit
+    enqueues one outbox batch for their emails.
+
+    :return: ``(invitations queued, reminders queued)``.
+    """
+    size = current_app.config["EMAIL_BATCH_SIZE"]
+    invited = reminded = 0
+    while True:
+        pending, reminders = due_requests(now=now, limit=size)
+        if not pending and not reminders:
+            return invited, reminded
+        taken, invited_now, reminded_now = _send_batch(pending, reminders, now=now)
+        if not taken and not reminded_now:
+            return invited, reminded  # all taken by another worker meanwhile: it sends the rest
+        invited, reminded = invited + invited_now, reminded + reminded_now
+
+
+@transactional
+def _send_batch(pending, reminders, *, now=None):
+    """Queue the emails of ``pending`` requests and ``reminders``; return (requests taken, invitations, reminders)."""
+    requests = [request for request_id in pending if (request := send_request(request_id, now=now, _commit=False))]
+    invited = sum(1 for request in requests if request.status == RequestStatus.SENT)
+    reminded = sum(1 for request_id in reminders if send_reminder(request_id, now=now, _commit=False))
+    return len(requests), invited, reminded
 
 
 def due_requests(*, now=None, limit=1000):

@@ -95,10 +95,7 @@ def build_message(to, email, *, message_id):
 
 
 def send_email(to, email, *, message_id):
-    """Send ``email`` to ``to`` over SMTP with the ``FEEDBACK_SMTP_*`` settings.
-
-    One connection per message: a dropped connection then costs one message's retry, never
-    leaves a half-sent batch behind.
+    """Send ``email`` to ``to`` over a connection of its own, with the ``FEEDBACK_SMTP_*`` settings.
 
     :param to: the recipient address.
     :param email: an :class:`Email`.
@@ -107,26 +104,112 @@ def send_email(to, email, *, message_id):
     :raises PermanentFailure: when the server refuses the recipient with a 5xx reply.
     :raises TemporaryFailure: on any other SMTP or network failure.
     """
-    config = current_app.config
-    message = build_message(to, email, message_id=message_id)
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]) as smtp:
+    with SmtpConnection(messages_per_connection=1) as connection:
+        connection.send(to, email, message_id=message_id)
+
+
+class SmtpConnection:
+    """One SMTP connection used for many messages in turn, opened on first use and again after a failure.
+
+    A refused recipient or message (a 4xx or 5xx reply) leaves the connection usable: smtplib
+    resets the transaction. A dropped connection, a timeout or a 421 closes it, and the next
+    message opens a new one. After ``CONNECT_ATTEMPTS`` failed connections in a row the server
+    is taken to be down and further messages fail at once with the same error, so that a batch
+    does not wait for one timeout per message.
+
+    :param messages_per_connection: close and reopen after this many messages (``1``: a new
+        connection for every message); defaults to ``FEEDBACK_EMAIL_MESSAGES_PER_CONNECTION``.
+    """
+
+    CONNECT_ATTEMPTS = 2
+
+    def __init__(self, *, messages_per_connection=None):
+        self.config = current_app.config
+        self.messages_per_connection = max(
+            1, messages_per_connection or self.config["EMAIL_MESSAGES_PER_CONNECTION"])
+        self.connections_opened = 0
+        self._smtp = None
+        self._sent_on_connection = 0
+        self._connect_failures = 0
+        self._connect_error = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def send(self, to, email, *, message_id):
+        """Send ``email`` to ``to``; raise :class:`PermanentFailure` or :class:`TemporaryFailure` as ``send_email``."""
+        message = build_message(to, email, message_id=message_id)
+        smtp = self._connection()
+        try:
+            smtp.send_message(message, from_addr=self.config["MAIL_FROM"], to_addrs=[to])
+        except smtplib.SMTPRecipientsRefused as error:
+            self._close_if_dropped()
+            code, reply = next(iter(error.recipients.values()))
+            raise _failure(code, reply, permanent_if_5xx=True) from None
+        except smtplib.SMTPResponseException as error:
+            self._close_if_dropped()
+            # A 5xx to the greeting, MAIL FROM or DATA is about the server or the message, not the
+            # address: servers answer 554 while overloaded too, so it is retried (a limited number
+            # of times by the outbox) rather than treated as a bounce.
+            raise _failure(error.smtp_code, error.smtp_error, permanent_if_5xx=False) from None
+        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+            # Dropped connections and timeouts: the message may not have arrived, and the
+            # connection is in an unknown state, so it is not used again.
+            self.close()
+            raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+        self._sent_on_connection += 1
+        if self._sent_on_connection >= self.messages_per_connection:
+            self.close()
+
+    def close(self):
+        """Say QUIT and close the connection, if one is open."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()  # the server went away first: nothing left to say goodbye to
+
+    def _close_if_dropped(self):
+        # smtplib closes the socket itself on a 421 or when the server hung up.
+        if self._smtp is not None and self._smtp.sock is None:
+            self._smtp = None
+
+    def _connection(self):
+        if self._smtp is not None:
+            return self._smtp
+        if self._connect_failures >= self.CONNECT_ATTEMPTS:
+            raise TemporaryFailure(self._connect_error)
+        config = self.config
+        smtp = smtplib.SMTP(timeout=config["SMTP_TIMEOUT"])
+        try:
+            smtp.connect(config["SMTP_HOST"], config["SMTP_PORT"])
             if config["SMTP_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config["SMTP_USERNAME"]:
                 smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"] or "")
-            smtp.send_message(message, from_addr=config["MAIL_FROM"], to_addrs=[to])
-    except smtplib.SMTPRecipientsRefused as error:
-        code, reply = next(iter(error.recipients.values()))
-        raise _failure(code, reply, permanent_if_5xx=True) from None
-    except smtplib.SMTPResponseException as error:
-        # A 5xx to the greeting, MAIL FROM or DATA is about the server or the message, not the
-        # address: servers answer 554 while overloaded too, so it is retried (a limited number
-        # of times by the outbox) rather than treated as a bounce.
-        raise _failure(error.smtp_code, error.smtp_error, permanent_if_5xx=False) from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as error:
-        # Refused or dropped connections and timeouts: the message may not have arrived.
-        raise TemporaryFailure(f"{type(error).__name__}: {error}") from None
+        except smtplib.SMTPResponseException as error:
+            smtp.close()
+            failure = _failure(error.smtp_code, error.smtp_error, permanent_if_5xx=False)
+            self._connect_failed(str(failure))
+            raise failure from None
+        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+            smtp.close()
+            # Refused connections and timeouts: nothing was sent.
+            self._connect_failed(f"{type(error).__name__}: {error}")
+            raise TemporaryFailure(self._connect_error) from None
+        self._connect_failures, self._connect_error = 0, None
+        self._smtp, self._sent_on_connection = smtp, 0
+        self.connections_opened += 1
+        return smtp
+
+    def _connect_failed(self, description):
+        self._connect_failures += 1
+        self._connect_error = description
 
 
 def _failure(code, reply, *, permanent_if_5xx):

@@ -1,15 +1,16 @@
 """Transactional outbox: notification rows written with the change that causes them, sent after commit.
 
 A service writes :class:`Notification` rows in its own transaction (``queue_notification``, or
-``queue_notifications`` for many). Once that transaction commits, each queued row is handed to
-the Celery task ``email.deliver_notification``, which calls :func:`deliver`:
+``queue_notifications`` for many). Once that transaction commits, one Celery task
+``email.deliver_due`` is enqueued for the whole commit; it calls :func:`deliver_due`:
 
-1. **claim** the row atomically (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, a
-   conditional ``UPDATE`` checked by its row count on SQLite): ``queued`` -> ``sending`` with
-   ``claimed_by``/``claimed_at``. Whoever loses the race does nothing, so duplicate task
-   messages and several workers never send a row twice.
-2. **render** it with the renderer registered for its kind (``@renderer(kind)``).
-3. **send** it over SMTP, then mark it ``sent`` at once in its own commit.
+1. **claim** a batch of due rows atomically (``SELECT ... FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL, a conditional ``UPDATE`` on SQLite): ``queued`` -> ``sending`` with
+   ``claimed_by``/``claimed_at``, within the workspaces' daily limits. A full batch enqueues
+   the next task at once, so that another worker claims the next batch meanwhile.
+2. **render** the batch with the renderer registered for each kind (``@renderer(kind)``).
+3. **send** it over one SMTP connection, marking each message ``sent`` as soon as the server
+   accepted it (``outbox_sending``), before the next message is sent.
 
 A temporary failure puts the row back to ``queued`` with an exponential backoff; a 5xx to the
 recipient fails it and records a bounce. ``sweep`` (periodic) re-queues claims left by killed
@@ -34,20 +35,18 @@ from feedback_app.models import (
     Notification,
     NotificationKind,
     NotificationStatus,
-    Person,
     Unsubscribe,
     Workspace,
     utcnow,
 )
-from feedback_app.services import mail
-from feedback_app.services.events import emit
+from feedback_app.services import outbox_sending
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.outbox_claims import TEAM_KINDS, claim  # noqa: F401  (part of the outbox API)
+from feedback_app.services.outbox_claims import TEAM_KINDS, claim, claim_batch  # noqa: F401  (the outbox API)
+from feedback_app.services.outbox_sending import MAX_BACKOFF_SECONDS, backoff_seconds  # noqa: F401  (the outbox API)
 from feedback_app.services.transaction import transactional
 
 logger = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 6 * 3600
 SWEEP_BATCH = 1000
 INSERT_CHUNK = 500
 
@@ -183,16 +182,17 @@ def queue_notifications(workspace, *, kind, recipients, action=None):
 
 
 def deliver_after_commit(notification_ids):
-    """Enqueue delivery of ``notification_ids`` once the current transaction commits."""
+    """Enqueue delivery of ``notification_ids`` (one batch task) once the current transaction commits."""
     if notification_ids:
         db.session.info.setdefault(_PENDING_KEY, []).extend(notification_ids)
 
 
 @sa_event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
+    # One task per commit, however many rows it wrote: the task claims a batch of due rows.
     pending = session.info.pop(_PENDING_KEY, None)
     if pending:
-        enqueue_deliveries(pending)
+        enqueue_batch_delivery()
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
@@ -201,13 +201,12 @@ def _drop_pending(session, previous_transaction):
         session.info.pop(_PENDING_KEY, None)
 
 
-def enqueue_deliveries(notification_ids, *, countdown=None):
-    """Send one ``email.deliver_notification`` task per id to the configured email queue."""
+def enqueue_batch_delivery(*, countdown=None):
+    """Send one ``email.deliver_due`` task (one batch of due notifications) to the configured email queue."""
     # Imported here: the tasks package imports the services, not the other way round.
-    from feedback_app.tasks.email import deliver_notification
+    from feedback_app.tasks.email import deliver_due as deliver_due_task
 
-    for notification_id in notification_ids:
-        enqueue_task(deliver_notification, notification_id, countdown=countdown)
+    return enqueue_task(deliver_due_task, countdown=countdown)
 
 
 def enqueue_task(task, *args, countdown=None):
@@ -234,17 +233,35 @@ def _finish(notification_id, worker, **values):
     return result.rowcount == 1
 
 
-def backoff_seconds(attempts):
-    """Return the delay before attempt ``attempts + 1``: the base, doubled per failed attempt."""
-    return min(current_app.config["EMAIL_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+def deliver_due(*, worker=None, batch_size=None):
+    """Claim, render and send one batch of due notifications; return seconds until its earliest retry, or ``None``.
+
+    Called by the ``email.deliver_due`` task. When the batch is full, the next task is
+    enqueued before this batch is sent, so that every worker gets a batch. With an in-process
+    (eager) queue the batches are sent here one after the other instead.
+
+    :param worker: the claimer's name; defaults to host and pid.
+    :param batch_size: defaults to ``FEEDBACK_EMAIL_BATCH_SIZE``.
+    :raises Exception: a renderer's error, once the rest of the batch is sent.
+    """
+    worker = worker or worker_name()
+    batch_size = batch_size or current_app.config["EMAIL_BATCH_SIZE"]
+    eager = current_app.extensions["celery"].conf.task_always_eager
+    retries = []
+    while True:
+        batch = claim_batch(worker=worker, limit=batch_size)
+        full = len(batch) == batch_size
+        if full and not eager:
+            enqueue_batch_delivery()
+        retry_in = _send(batch, worker)
+        if retry_in is not None:
+            retries.append(retry_in)
+        if not (full and eager):
+            return min(retries, default=None)
 
 
 def deliver(notification_id, *, worker=None):
-    """Claim, render and send one notification; return seconds until its retry, or ``None``.
-
-    Called by the ``email.deliver_notification`` task. After the SMTP server accepted the
-    message the row is marked ``sent`` before anything else happens, so it is never sent again
-    (except if the process dies in that instant, when the retry keeps the same Message-ID).
+    """Claim, render and send notification ``notification_id`` alone; return seconds until its retry, or ``None``.
 
     :param notification_id: the :class:`Notification` id.
     :param worker: the claimer's name; defaults to host and pid.
@@ -252,63 +269,44 @@ def deliver(notification_id, *, worker=None):
     """
     worker = worker or worker_name()
     notification = claim(notification_id, worker=worker)
-    if notification is None:
+    return _send([notification], worker) if notification is not None else None
+
+
+def _send(notifications, worker):
+    if not notifications:
         return None
-    # Checked again at send time: the person may have unsubscribed, bounced or been erased
-    # since the row was queued (rows held by the daily limit wait a day).
-    reason = _reason_now(notification)
-    if reason is not None:
-        _finish(notification.id, worker, status=NotificationStatus.SKIPPED, skip_reason=reason)
-        return None
-    try:
-        email = render(notification)
-    # A rendering bug must not leave the row claimed forever: record it, then let the task fail.
-    except Exception as error:
-        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=f"render: {error!r}"[:2000])
-        raise
-    try:
-        mail.send_email(notification.to_address, email, message_id=notification.message_id)
-    except mail.PermanentFailure as error:
-        _record_bounce(notification, str(error))
-        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=str(error)[:2000])
-        return None
-    except mail.TemporaryFailure as error:
-        return _schedule_retry(notification, worker, str(error))
-    emit("notification.sent", workspace_id=notification.workspace_id, notification_id=notification.id)
-    _finish(notification.id, worker, status=NotificationStatus.SENT, sent_at=utcnow(), last_error=None)
-    return None
+    prepared = outbox_sending.prepare(notifications, render=render, reasons=_reasons_now)
+    return outbox_sending.send_batch(prepared, worker=worker, record_bounce=_record_bounce)
 
 
-def _reason_now(notification):
-    if not notification.to_address:
-        return "no_email"
-    if notification.kind in TEAM_KINDS:
-        return None
-    person = db.session.get(Person, notification.person_id) if notification.person_id else None
-    return skip_reason(person, notification.to_address,
-                       suppressions(notification.workspace_id, [notification.to_address]))
+def _reasons_now(notifications, people):
+    """Return ``{notification id: reason}`` for rows that may no longer be sent (checked again at send time).
+
+    The person may have unsubscribed, bounced or been erased since the row was queued (rows
+    held by the daily limit wait a day). Suppressions are read once per workspace.
+    """
+    addresses = {}
+    for notification in notifications:
+        if notification.to_address and notification.kind not in TEAM_KINDS:
+            addresses.setdefault(notification.workspace_id, set()).add(notification.to_address)
+    suppressed = {workspace_id: suppressions(workspace_id, found) for workspace_id, found in addresses.items()}
+    reasons = {}
+    for notification in notifications:
+        if not notification.to_address:
+            reasons[notification.id] = "no_email"
+        elif notification.kind not in TEAM_KINDS:
+            reasons[notification.id] = skip_reason(people.get(notification.person_id), notification.to_address,
+                                                   suppressed.get(notification.workspace_id, {}))
+    return reasons
 
 
-def _schedule_retry(notification, worker, error):
-    attempts = notification.attempts + 1
-    if attempts >= current_app.config["EMAIL_MAX_ATTEMPTS"]:
-        _finish(notification.id, worker, status=NotificationStatus.FAILED, last_error=error[:2000])
-        logger.warning("notification %s failed after %s attempts: %s", notification.id, attempts, error)
-        return None
-    delay = backoff_seconds(attempts)
-    recorded = _finish(notification.id, worker, status=NotificationStatus.QUEUED, claimed_by=None, claimed_at=None,
-                       next_attempt_at=utcnow() + timedelta(seconds=delay), last_error=error[:2000])
-    logger.info("notification %s attempt %s failed (%s); retry in %ss", notification.id, attempts, error, delay)
-    return delay if recorded else None
-
-
-def _record_bounce(notification, reason):
-    if notification.kind in TEAM_KINDS or not notification.to_address:
+def _record_bounce(item, reason):
+    if item.kind in TEAM_KINDS or not item.to_address:
         return
     from feedback_app.services import people  # the people service is not needed by the outbox otherwise
 
-    workspace = db.session.get(Workspace, notification.workspace_id)
-    people.record_bounce(workspace, notification.to_address, reason=reason)
+    workspace = db.session.get(Workspace, item.workspace_id)
+    people.record_bounce(workspace, item.to_address, reason=reason, _commit=False)
 
 
 def sweep(*, now=None):

@@ -1,8 +1,10 @@
 """Atomic claiming of outbox rows, with the workspace's daily send limit checked in the same step.
 
-PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` on the row, after locking the workspace row
-so that concurrent claims count the day's sends one at a time. SQLite: one conditional
-``UPDATE`` (SQLite has a single writer, so the statement is atomic), checked by its row count.
+``claim`` takes one given row, ``claim_batch`` the oldest due rows of every workspace at once.
+PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` on the rows, and a lock on each workspace
+row so that concurrent claims count the day's sends one at a time. SQLite: a conditional
+``UPDATE`` (SQLite has a single writer, so a statement, and a transaction begun by a write,
+are atomic), checked by its row count.
 """
 import logging
 from datetime import datetime, time, timedelta, timezone
@@ -108,3 +110,72 @@ def _defer_to_next_day(notification_id, now):
         Notification.id == notification_id, Notification.status == NotificationStatus.QUEUED).values(
         next_attempt_at=next_day, last_error="daily send limit reached"))
     logger.info("notification %s held until %s: daily send limit reached", notification_id, next_day)
+
+
+def claim_batch(*, worker, limit, now=None):
+    """Atomically take up to ``limit`` due ``queued`` rows, oldest due first; return them (maybe none).
+
+    Rows over their workspace's daily limit are not taken: they stay ``queued`` until the start
+    of the next UTC day, as with :func:`claim`. Rows claimed by other workers are skipped.
+
+    :param worker: the claimer's name, stored in ``claimed_by``.
+    :return: the claimed :class:`Notification` rows, in the order they should be sent.
+    """
+    now = now or utcnow()
+    db.session.commit()  # start from a fresh transaction: on SQLite the claim must be its first statement
+    due = and_(Notification.status == NotificationStatus.QUEUED, Notification.next_attempt_at <= now)
+    order = (Notification.next_attempt_at, Notification.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = db.session.execute(select(Notification.id, Notification.workspace_id, Notification.kind).where(due)
+                                  .order_by(*order).limit(limit).with_for_update(skip_locked=True)).all()
+        held = _over_limit(rows, now, lock=True, counted_ours=False)
+        claimed = [row.id for row in rows if row.id not in held]
+        if claimed:
+            db.session.execute(update(Notification).where(Notification.id.in_(claimed)).values(
+                status=NotificationStatus.SENDING, claimed_by=worker, claimed_at=now),
+                execution_options={"synchronize_session": False})
+    else:
+        # One UPDATE takes SQLite's write lock for the rest of the transaction: the limit check
+        # that follows sees every other worker's claims and no one can claim meanwhile.
+        next_due = select(Notification.id).where(due).order_by(*order).limit(limit).scalar_subquery()
+        rows = db.session.execute(update(Notification).where(Notification.id.in_(next_due)).values(
+            status=NotificationStatus.SENDING, claimed_by=worker, claimed_at=now).returning(
+            Notification.id, Notification.workspace_id, Notification.kind, Notification.next_attempt_at),
+            execution_options={"synchronize_session": False}).all()
+        rows.sort(key=lambda row: (row.next_attempt_at, row.id))
+        held = _over_limit(rows, now, lock=False, counted_ours=True)
+        if held:
+            db.session.execute(update(Notification).where(Notification.id.in_(held)).values(
+                status=NotificationStatus.QUEUED, claimed_by=None, claimed_at=None),
+                execution_options={"synchronize_session": False})
+        claimed = [row.id for row in rows if row.id not in held]
+    for notification_id in held:
+        _defer_to_next_day(notification_id, now)
+    db.session.commit()
+    if not claimed:
+        return []
+    by_id = {notification.id: notification for notification in db.session.scalars(
+        select(Notification).where(Notification.id.in_(claimed)).execution_options(populate_existing=True))}
+    return [by_id[notification_id] for notification_id in claimed]
+
+
+def _over_limit(rows, now, *, lock, counted_ours):
+    """Return the ids among ``rows`` that their workspace's daily limit does not allow today.
+
+    :param lock: lock each workspace row first (PostgreSQL), in id order so that claims never
+        wait for each other in a circle.
+    :param counted_ours: whether ``rows`` are already ``sending`` and so counted as used.
+    """
+    limited = {}
+    for row in rows:
+        if NotificationKind(row.kind) not in TEAM_KINDS:
+            limited.setdefault(row.workspace_id, []).append(row.id)
+    held = set()
+    for workspace_id in sorted(limited):
+        limit = _daily_limit(workspace_id, lock=lock)
+        if limit is None:
+            continue
+        ours = limited[workspace_id]
+        used = db.session.scalar(_used_today(workspace_id, now)) - (len(ours) if counted_ours else 0)
+        held.update(ours[max(limit - used, 0):])
+    return held

@@ -29,6 +29,8 @@ class Received:
     message_id: str
     subject: str
     message: email.message.EmailMessage
+    raw: bytes = b""  # as received, to send the very same bytes again (bench/notify.py's floor)
+    peer: tuple = ()  # the client's (address, port): one per SMTP connection
 
 
 class RecordingHandler:
@@ -88,14 +90,15 @@ class RecordingHandler:
         scheduled = getattr(envelope, "fault", None)
         fault = scheduled if scheduled and FAULTS[scheduled][0] == "DATA" else self._take_fault("DATA")
         if fault == "drop":
-            session.transport.abort()
+            server.transport.abort()
             return "421 dropped"  # never reaches the client: the connection is gone
         if fault:
             return FAULTS[fault][1]
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             for recipient in envelope.rcpt_tos:
-                self.received.append(Received(recipient.lower(), message["Message-ID"], message["Subject"], message))
+                self.received.append(Received(recipient.lower(), message["Message-ID"], message["Subject"], message,
+                                              envelope.original_content or envelope.content, session.peer))
         return "250 Message accepted for delivery"
 
     def per_recipient(self):

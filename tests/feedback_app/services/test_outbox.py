@@ -1,4 +1,5 @@
 """The notification outbox, delivering in-process (eager tasks) to a real aiosmtpd server on loopback."""
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -268,3 +269,123 @@ def test_list_notifications_filters_and_stays_in_its_workspace(db, smtp, simple_
     assert [n.id for n in outbox.list_notifications(workspace, after_id=skipped.id)] == [sent.id]
     with pytest.raises(InvalidInput):
         outbox.list_notifications(workspace, status="lost")
+
+
+def _queue_held(workspace, count, **person_fields):
+    """Queue ``count`` notifications in one commit without delivering them; return their ids."""
+    persons = [create_person(workspace, **person_fields) for _ in range(count)]  # each commits
+    ids = [_queue(workspace, person, _commit=False).id for person in persons]
+    db_session().info.pop(outbox._PENDING_KEY)
+    db_session().commit()
+    return ids
+
+
+def test_deliver_due_sends_a_batch_over_one_smtp_connection(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    ids = _queue_held(workspace, 6)
+    assert outbox.deliver_due() is None
+    assert smtp.count() == 6 and len({item.peer for item in smtp.received}) == 1
+    db.session.expire_all()
+    assert {db.session.get(Notification, i).status for i in ids} == {NotificationStatus.SENT}
+
+
+def test_deliver_due_takes_batches_of_the_batch_size_each_over_its_own_connection(
+        db, app, smtp, simple_renderer, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_BATCH_SIZE", 2)
+    workspace = create_workspace()
+    _queue_held(workspace, 5)
+    outbox.deliver_due()  # in-process (eager) queue: the batches are sent one after the other here
+    assert smtp.count() == 5 and len({item.peer for item in smtp.received}) == 3
+
+
+def test_messages_per_connection_of_one_opens_a_connection_per_message(db, app, smtp, simple_renderer, monkeypatch):
+    monkeypatch.setitem(app.config, "EMAIL_MESSAGES_PER_CONNECTION", 1)
+    _queue_held(create_workspace(), 3)
+    outbox.deliver_due()
+    assert smtp.count() == 3 and len({item.peer for item in smtp.received}) == 3
+
+
+def test_a_refused_or_dropped_message_does_not_stop_its_batch(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    ids = _queue_held(workspace, 5)
+    smtp.fail_schedule([None, "rcpt-451", None, "drop", None])
+    retry_in = outbox.deliver_due()
+    assert retry_in == outbox.backoff_seconds(1)
+    statuses = [_reload(db, i).status for i in ids]
+    assert statuses.count(NotificationStatus.SENT) == 3 and statuses.count(NotificationStatus.QUEUED) == 2
+    # A refused recipient keeps the connection; a dropped one is replaced for the next message.
+    assert smtp.count() == 3 and len({item.peer for item in smtp.received}) == 2
+
+
+@pytest.mark.parametrize("mark_every", [1, 3])
+def test_each_accepted_message_is_marked_sent_before_the_next_is_sent(db, app, smtp, simple_renderer, monkeypatch,
+                                                                      mark_every):
+    from sqlalchemy import create_engine
+
+    monkeypatch.setitem(app.config, "EMAIL_MARK_SENT_EVERY", mark_every)
+    _queue_held(create_workspace(), 7)
+    engine = create_engine(db.engine.url)  # the server thread reads what other processes would see
+    marked_at_each_rcpt = []
+
+    def count_marked(address):
+        with engine.connect() as connection:
+            marked_at_each_rcpt.append(connection.scalar(select(func.count()).select_from(Notification).where(
+                Notification.status == NotificationStatus.SENT)))
+
+    smtp.on_rcpt = count_marked
+    try:
+        outbox.deliver_due()
+    finally:
+        smtp.on_rcpt = None
+        engine.dispose()
+    # What a worker killed at the k-th message could have sent unmarked: k - marked, never more than mark_every - 1.
+    assert marked_at_each_rcpt == [k - k % mark_every for k in range(7)]
+    assert smtp.count() == 7
+
+
+def test_daily_limit_holds_the_rest_of_a_batch_until_the_next_day(db, smtp, simple_renderer):
+    workspace = _workspace(daily_limit=2)
+    ids = _queue_held(workspace, 5)
+    outbox.deliver_due()
+    statuses = [_reload(db, i).status for i in ids]
+    assert statuses == [NotificationStatus.SENT] * 2 + [NotificationStatus.QUEUED] * 3
+    assert {_reload(db, i).last_error for i in ids[2:]} == {"daily send limit reached"}
+    assert smtp.count() == 2
+
+
+def test_claim_batch_skips_rows_claimed_by_another_worker(db, smtp, simple_renderer):
+    workspace = create_workspace()
+    ids = _queue_held(workspace, 4)
+    first = outbox.claim_batch(worker="first", limit=3)
+    second = outbox.claim_batch(worker="second", limit=3)
+    assert [n.id for n in first] == ids[:3] and [n.id for n in second] == ids[3:]
+    assert outbox.claim_batch(worker="third", limit=3) == []
+
+
+def test_one_commit_enqueues_one_batch_task_however_many_rows_it_writes(db, app, simple_renderer, monkeypatch):
+    from feedback_app.models import Action
+
+    celery_app = app.extensions["celery"]
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)  # to the in-memory broker, not run here
+    queue = f"test-email-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.config, "EMAIL_QUEUE", queue)
+    workspace = create_workspace()
+    action = Action(workspace_id=workspace.id, title="Faster exports")
+    db.session.add(action)
+    db.session.commit()
+    recipients = [(create_person(workspace), None) for _ in range(5)]
+    outbox.queue_notifications(workspace, kind=NotificationKind.ACTION_UPDATE, recipients=recipients, action=action)
+    with celery_app.connection_for_write() as connection:
+        channel = connection.default_channel
+        tasks = []
+        while (message := channel.basic_get(queue)) is not None:
+            tasks.append(message.headers["task"])
+    assert tasks == ["email.deliver_due"]
+
+
+def test_a_batch_size_below_one_is_refused(app):
+    from feedback_app import create_app
+    from feedback_app.config import ConfigError
+
+    with pytest.raises(ConfigError, match="FEEDBACK_EMAIL_BATCH_SIZE must be 1 or more"):
+        create_app({"SECRET_KEY": "x", "EMAIL_BATCH_SIZE": "0", "BROKER_URL": "memory://"})
