@@ -5,8 +5,8 @@ import sys
 
 import pandas as pd
 
+from .pipeline import analyze_feedback
 from .sentiment import SentimentScorer
-from .themes import ThemeClusterer
 
 
 class CliError(Exception):
@@ -48,17 +48,44 @@ def _write_csv(frame, path):
 
 
 def run_themes(args):
-    """Add ``theme_id`` and ``theme_label`` (primary theme; empty when none)."""
-    frame, texts = _read_csv(args.input, args.text_column)
+    """Add theme_id, theme_label, parent_theme_id, parent_theme_label, theme_confidence and notify.
+
+    Computed by :func:`analysis.analyze_feedback`, the code the app runs; ``notify`` is
+    :func:`analysis.recipients.notify_decision` for the row's primary theme.
+    """
+    frame, texts = _read_csv(args.input, args.text_column, extra_columns=(args.score_column,))
     if sum(1 for t in texts if t.strip()) < 2:
         raise CliError(f"column {args.text_column!r} needs at least 2 non-empty comments")
-    model = ThemeClusterer(n_themes=args.n_themes, random_state=args.random_state).fit(texts)
-    labels = model.labels_
-    frame["theme_id"] = pd.array([int(t) if t >= 0 else None for t in labels], dtype="Int64")
-    frame["theme_label"] = [model.themes_[t].label if t >= 0 else "" for t in labels]
+    data = pd.DataFrame({"text": texts})
+    if args.score_column:
+        data["score"] = _scores(frame, args.score_column).to_numpy()
+        data["scale"] = args.scale
+    try:
+        result = analyze_feedback(data, n_themes=args.n_themes, random_state=args.random_state)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    themes = {t.key: t for t in result.themes}
+    parents = {p.key: p for p in result.parents}
+    primary = [m[0] if m else None for m in result.memberships]
+    parent = [themes[k].parent_key if k else "" for k in primary]
+    frame["theme_id"] = [k or "" for k in primary]
+    frame["theme_label"] = [themes[k].label if k else "" for k in primary]
+    frame["parent_theme_id"] = parent
+    frame["parent_theme_label"] = [parents[p].label if p in parents else "" for p in parent]
+    frame["theme_confidence"] = [round(c[0], 4) if c else 0.0 for c in result.confidences]
+    frame["notify"] = ["true" if n else "false" for n in result.recipients["notify"]]
     _write_csv(frame, args.output)
-    print(f"{len(frame)} rows, {model.n_themes_} themes, "
-          f"{int((labels < 0).sum())} without theme -> {args.output}")
+    print(f"{len(frame)} rows, {len(result.themes)} themes under {len(result.parents)} parents, "
+          f"{sum(k is None for k in primary)} without theme, {int(result.recipients['notify'].sum())} to notify "
+          f"-> {args.output}")
+
+
+def _scores(frame, column):
+    scores = pd.to_numeric(frame[column], errors="coerce")
+    bad = scores.isna() & frame[column].notna()
+    if bad.any():
+        raise CliError(f"column {column!r} has non-numeric value {frame[column][bad].iloc[0]!r}")
+    return scores
 
 
 def run_sentiment(args):
@@ -66,11 +93,7 @@ def run_sentiment(args):
     frame, texts = _read_csv(args.input, args.text_column, extra_columns=(args.score_column,))
     scorer = SentimentScorer().fit()
     if args.score_column:
-        scores = pd.to_numeric(frame[args.score_column], errors="coerce")
-        bad = scores.isna() & frame[args.score_column].notna()
-        if bad.any():
-            raise CliError(f"column {args.score_column!r} has non-numeric value "
-                           f"{frame[args.score_column][bad].iloc[0]!r}")
+        scores = _scores(frame, args.score_column)
         try:
             result = scorer.transform(texts, scores=scores, scale=args.scale)
         except ValueError as exc:
@@ -100,7 +123,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m analysis",
                                      description="Analyse customer feedback in a CSV file.")
     sub = parser.add_subparsers(dest="command", required=True)
-    themes = sub.add_parser("themes", help="add theme_id and theme_label columns")
+    themes = sub.add_parser("themes", help="add theme_id, theme_label, parent_theme_id, parent_theme_label, "
+                                           "theme_confidence and notify columns")
     sentiment = sub.add_parser("sentiment", help="add sentiment_score and sentiment columns")
     for p in (themes, sentiment):
         p.add_argument("input", help="input CSV file (UTF-8, with a header row)")
@@ -109,9 +133,10 @@ def build_parser():
     themes.add_argument("--n-themes", type=_positive_int, default=None,
                         help="number of themes (default: chosen automatically)")
     themes.add_argument("--random-state", type=int, default=0)
-    sentiment.add_argument("--score-column", default=None, help="optional survey score column")
-    sentiment.add_argument("--scale", choices=("nps", "csat", "ces"), default="nps",
-                           help="scale of --score-column (default: nps)")
+    for p in (themes, sentiment):
+        p.add_argument("--score-column", default=None, help="optional survey score column")
+        p.add_argument("--scale", choices=("nps", "csat", "ces"), default="nps",
+                       help="scale of --score-column (default: nps)")
     themes.set_defaults(handler=run_themes)
     sentiment.set_defaults(handler=run_sentiment)
     return parser

@@ -102,9 +102,16 @@ def choose_n_clusters(V, tree, candidates, *, sample_size=4000, max_iter=30):
     return min(k for k, v in scores.items() if v >= best - 1e-9), scores
 
 
-def count_candidates(n_rows, min_clusters, max_clusters):
-    """Return the candidate counts: every count to 20, then every 5th, up to ``max_clusters``."""
+def count_candidates(n_rows, min_clusters, max_clusters, finer_than=None):
+    """Return the candidate counts: every count to 20, then every 5th, up to ``max_clusters``.
+
+    ``finer_than``: the fine level sits under at most this many parents, so with enough rows
+    (20 per candidate cluster) the candidates start above it; the coarse structure that the
+    silhouette favours (two or three broad groups) is the parents' job.
+    """
     hi = max(min_clusters, min(max_clusters, n_rows // 5))
+    if finer_than and n_rows >= 20 * (finer_than + 1):
+        min_clusters = max(min_clusters, min(finer_than + 1, hi))
     grid = set(range(min_clusters, min(hi, 20) + 1)) | set(range(20, hi + 1, 5)) | {hi}
     return sorted(k for k in grid if min_clusters <= k <= hi)
 
@@ -124,6 +131,8 @@ class WardClusterer(BaseClusterer):
     n_clusters : int or None, default=None
     min_clusters, max_clusters : int, default=2, 150
         Range of the automatic count.
+    finer_than : int or None, default=15
+        Number of parent themes above this level (see :func:`count_candidates`).
     min_cluster_size : int, default=3
         A branch of the tree with fewer rows is an outlier, not a theme: the tree is cut
         further until ``n_clusters`` branches of at least this size exist.
@@ -138,8 +147,10 @@ class WardClusterer(BaseClusterer):
         Silhouette per candidate count (automatic count only).
     """
 
-    def __init__(self, n_clusters=None, min_clusters=2, max_clusters=150, min_cluster_size=3, max_iter=30):
+    def __init__(self, n_clusters=None, min_clusters=2, max_clusters=150, finer_than=15, min_cluster_size=3,
+                 max_iter=30):
         self.n_clusters = n_clusters
+        self.finer_than = finer_than
         self.min_clusters = min_clusters
         self.max_clusters = max_clusters
         self.min_cluster_size = min_cluster_size
@@ -154,7 +165,7 @@ class WardClusterer(BaseClusterer):
         tree = ward_tree(V)
         k = self.n_clusters
         if k is None:
-            cands = count_candidates(len(V), self.min_clusters, self.max_clusters)
+            cands = count_candidates(len(V), self.min_clusters, self.max_clusters, self.finer_than)
             k, self.n_clusters_scores_ = choose_n_clusters(V, tree, cands, max_iter=self.max_iter)
         k = max(1, min(int(k), len(V) - 1))
         cut = k
@@ -176,8 +187,10 @@ class WardClusterer(BaseClusterer):
 def group_parents(C, sizes, max_parents=15):
     """Group fine cluster directions under at most ``max_parents`` parents (Ward on the directions).
 
-    The count is the one in 2..``max_parents`` with the best cosine silhouette of the
-    directions; with 3 or fewer clusters each is its own parent.
+    The count is the one in sqrt(n_clusters)..``max_parents`` with the best cosine
+    silhouette of the directions: a two-level tree is balanced with about sqrt(n) groups of
+    sqrt(n), and the silhouette alone prefers two or three broad groups. With 3 or fewer
+    clusters each is its own parent.
 
     Parameters
     ----------
@@ -200,7 +213,8 @@ def group_parents(C, sizes, max_parents=15):
     else:
         tree = ward_tree(C)
         best, best_score = None, -np.inf
-        for k in range(2, min(max_parents, n - 1) + 1):
+        low = max(2, min(max_parents, int(round(np.sqrt(n)))))
+        for k in range(low, min(max_parents, n - 1) + 1):
             labels = cut_tree(tree, k)
             if len(np.unique(labels)) < 2:
                 continue

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
-from .preprocessing import normalize_text
+from .preprocessing import lemmatize_text
 
 _CHILD = re.compile(r"^(?P<parent>.+)\.(?P<n>\d+)$")
 
@@ -78,7 +78,7 @@ def compile_pinned(edits, keys):
     out = []
     for key, phrases in edits.pinned_phrases.items():
         # A phrase that normalises to nothing ("123", a URL) would match every comment.
-        words = [w for w in (normalize_text(p, singularize=True) for p in phrases) if w]
+        words = [w for w in (lemmatize_text(p) for p in phrases) if w]
         if key in keys and words:
             out.append((keys.index(key),
                         re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")))

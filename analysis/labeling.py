@@ -1,5 +1,7 @@
 """Class-based TF-IDF theme labels (the c-TF-IDF idea of BERTopic) and representative quotes."""
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -140,7 +142,7 @@ def representative_quotes(texts, sims, labels, n_classes, n_quotes=3, max_chars=
     return quotes
 
 
-def parent_label(labels, terms, sizes):
+def parent_label(labels, terms, sizes, texts=()):
     """Return a parent theme's label: the key phrase its themes share most (size-weighted).
 
     A phrase shared by several of the group's themes names what they have in common; with
@@ -153,6 +155,8 @@ def parent_label(labels, terms, sizes):
     terms : sequence of sequence of (str, float)
         Their ranked terms.
     sizes : sequence of int
+    texts : sequence of str
+        Member comments, to show the shared phrase as they wrote it.
     """
     if len(labels) > 1:
         score = {}
@@ -161,5 +165,66 @@ def parent_label(labels, terms, sizes):
                 score.setdefault(term, []).append(size / (1 + rank))
         shared = [(sum(v), t) for t, v in score.items() if len(v) > 1]
         if shared:
-            return max(shared)[1]
+            from .preprocessing import STOP_WORDS
+
+            surface = surface_form(max(shared)[1], list(texts), STOP_WORDS)
+            if surface:
+                return surface[0].upper() + surface[1:]
     return labels[0] if labels else "(no terms)"
+
+
+_SPAN_WORD = re.compile(r"[a-z][a-z']*")
+
+
+def surface_form(phrase, texts, stop_words, max_texts=400):
+    """Return how the members most often wrote a lemmatised ``phrase`` ("flight cancel" -> "flight was cancelled").
+
+    The phrase's words are matched, as lemmas, against consecutive non-stop words of each
+    normalised member text; the span between the first and last matched word, stop words
+    included, is the surface form. None when no member contains it.
+    """
+    from .preprocessing import lemma, normalize_text
+
+    target = phrase.split()
+    counts = {}
+    for text in texts[:max_texts]:
+        norm = normalize_text(text)
+        words = [(m.group(0), m.start(), m.end()) for m in _SPAN_WORD.finditer(norm)]
+        words = [w for w in words if len(w[0]) > 1 and w[0] not in stop_words]
+        for i in range(len(words) - len(target) + 1):
+            if all(lemma(words[i + j][0]) == target[j] for j in range(len(target))):
+                span = norm[words[i][1]:words[i + len(target) - 1][2]]
+                if len(span.split()) <= len(target) + 3:
+                    counts[span] = counts.get(span, 0) + 1
+    return max(counts, key=lambda s: (counts[s], -len(s))) if counts else None
+
+
+def readable_label(terms, texts, stop_words, n_phrases=2):
+    """Return a short label in the members' own words: their top key phrases as they wrote them.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        Ranked key phrases (lemmas), best first.
+    texts : sequence of str
+        Member comments, most typical first.
+    stop_words : collection of str
+        The vectorizer's stop words (skipped between a phrase's words).
+    n_phrases : int, default=2
+        At most this many phrases, the second only when it adds a word the first lacks.
+    """
+    chosen, words = [], set()
+    multi = [t for t in terms if " " in t][:3]
+    for term in multi + [t for t in terms if " " not in t]:
+        if len(chosen) == n_phrases or (chosen and set(term.split()) <= words):
+            continue
+        surface = surface_form(term, texts, stop_words)
+        if surface:
+            chosen.append(surface)
+            words |= set(term.split())
+        if chosen and " " in chosen[0]:
+            break  # one phrase of two or more words reads as a problem; a second only blurs it
+    if not chosen:
+        return "(no terms)"
+    label = ", ".join(chosen)
+    return label[0].upper() + label[1:]

@@ -69,3 +69,26 @@ FEEDBACK_PHRASES = {
     "good job": 2.5, "great job": 3.0, "great service": 3.0,
     "no problem": 1.5, "no problems": 1.5, "no issues": 1.5, "no complaints": 1.5,
 }
+
+# Generic sentences of each polarity, written without looking at any evaluation data; the
+# sentiment scorer compares a comment's sentence embedding with their mean embedding.
+SENTIMENT_PROTOTYPES = {
+    "negative": [
+        "This is terrible and I am very unhappy.", "The service was awful and nobody helped me.",
+        "It does not work and I am frustrated.", "I am disappointed, it was a waste of money.",
+        "Worst experience ever.", "I have been waiting for ages and still no answer.",
+        "It is broken and the problem has not been fixed.", "I am angry about how I was treated.",
+    ],
+    "neutral": [
+        "I have a question about my account.", "How do I change my settings?",
+        "When will it be available?", "Please let me know the details.",
+        "What are the opening hours?", "I would like some information about the options.",
+        "Is it possible to do this online?", "Can someone tell me how this works?",
+    ],
+    "positive": [
+        "This is great, thank you so much!", "Excellent service, I love it.",
+        "Very helpful and friendly, I highly recommend it.", "Everything worked perfectly, thanks.",
+        "I am really happy with it.", "Amazing, well done to the team.",
+        "The best experience I have had.", "Quick and easy, very pleased.",
+    ],
+}

@@ -69,18 +69,24 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
     if edits is not None and not isinstance(edits, ThemeEdits):
         raise TypeError(f"edits must be a ThemeEdits, got {type(edits).__name__}")
     texts = frame[text_column]
-    scorer = sentiment_scorer if sentiment_scorer is not None else SentimentScorer(n_jobs=n_jobs)
-    scorer = scorer.fit()
-    if "score" in frame and "scale" in frame:
-        scales = [s if isinstance(s, str) else None for s in frame["scale"]]
-        sentiment = scorer.transform(texts, scores=frame["score"], scale=scales)
-    else:
-        sentiment = scorer.transform(texts)
     model = clone(theme_model) if theme_model is not None else ThemeClusterer()
     model.set_params(n_themes=n_themes, edits=edits, reference=previous_state,
                      random_state=random_state)
     ids = frame[id_column].tolist() if id_column else frame.index.tolist()
     model.fit(texts, ids=ids)
+    scorer = sentiment_scorer if sentiment_scorer is not None else SentimentScorer(n_jobs=n_jobs)
+    scorer = scorer.fit()
+    # The theme step embedded every comment already; the scorer reuses them when it uses the same model.
+    vectors = model.__dict__.pop("fit_vectors_", None)
+    same = (getattr(model.encoder_, "embedder", None) is not None and getattr(scorer, "embedder_", None) is not None
+            and type(model.encoder_.embedder) is type(scorer.embedder_))
+    embeddings = vectors if same else None
+    if "score" in frame and "scale" in frame:
+        scales = [s if isinstance(s, str) else None for s in frame["scale"]]
+        sentiment = scorer.transform(texts, scores=frame["score"], scale=scales, embeddings=embeddings)
+    else:
+        sentiment = scorer.transform(texts, embeddings=embeddings)
+    del vectors, embeddings
     themes = tuple(model.themes_)
     memberships = tuple(tuple(themes[t].key for t in m) for m in model.memberships_)
     confidences = tuple(tuple(round(float(c), 4) for c in row) for row in model.confidences_)

@@ -25,6 +25,30 @@ def _singular(match):
     return word if word in _NOT_PLURAL else match.group(1)
 
 
+_WORD = re.compile(r"[a-z][a-z']*")
+_LEMMAS = {}
+
+
+def lemma(word):
+    """Return the dictionary form of one lowercase English word (simplemma; crude singular without it)."""
+    out = _LEMMAS.get(word)
+    if out is None:
+        try:
+            import simplemma
+        except ImportError:  # the lemmatizer is a dependency, but keep working without it
+            out = _PLURAL.sub(_singular, word)
+        else:
+            out = simplemma.lemmatize(word, lang="en").lower()
+        if len(_LEMMAS) < 200_000:
+            _LEMMAS[word] = out
+    return out
+
+
+def lemmatize_text(text):
+    """Return normalised ``text`` with every word replaced by its lemma ("bags were lost" -> "bag be lose")."""
+    return _WORD.sub(lambda m: lemma(m.group(0)), normalize_text(text))
+
+
 def normalize_text(text, *, lowercase=True, mask_urls=True, mask_mentions=True,
                    mask_numbers=True, singularize=False):
     """Return one comment normalised for analysis.

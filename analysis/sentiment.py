@@ -10,7 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ._validation import check_positive_int, check_scale, check_scores, check_texts
-from .lexicon import FEEDBACK_LEXICON, FEEDBACK_PHRASES
+from .embeddings import resolve_embedder
+from .lexicon import FEEDBACK_LEXICON, FEEDBACK_PHRASES, SENTIMENT_PROTOTYPES
 from .preprocessing import normalize_text
 
 # VADER's documented "typical threshold values" for the compound score
@@ -79,6 +80,32 @@ def label_scores(values, positive_threshold=POSITIVE_THRESHOLD,
                     np.where(values <= negative_threshold, "negative", "neutral")).astype(object)
 
 
+_CLASSES = np.array(["negative", "neutral", "positive"], dtype=object)
+
+
+def _lexicon_probabilities(values):
+    """Read a compound score in [-1, 1] as (negative, neutral, positive) probabilities."""
+    values = np.clip(np.asarray(values, dtype=float), -1.0, 1.0)
+    return np.stack([np.clip(-values, 0, 1), 1 - np.abs(values), np.clip(values, 0, 1)], axis=1)
+
+
+def _softmax(a):
+    a = a - a.max(axis=1, keepdims=True)
+    e = np.exp(a)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _scores_of(probabilities, positive_threshold, negative_threshold):
+    """Return (score, label): score = p(positive) - p(negative), kept in the band of the likeliest class."""
+    label = _CLASSES[probabilities.argmax(axis=1)]
+    score = probabilities[:, 2] - probabilities[:, 0]
+    band = 0.5 * min(positive_threshold, -negative_threshold)
+    score = np.where(label == "positive", np.maximum(score, positive_threshold),
+                     np.where(label == "negative", np.minimum(score, negative_threshold),
+                              np.clip(score, -band, band)))
+    return score, label
+
+
 def _phrase_token(phrase):
     return "xx" + re.sub(r"\W+", "", phrase) + "xx"
 
@@ -113,6 +140,25 @@ class SentimentScorer(BaseEstimator):
         the score's polarity alone; a comment with no score uses the text alone.
     n_jobs : int, default=None
         Processes for batches of more than 20,000 distinct texts (joblib semantics).
+    embedder : "auto", object or None, default="auto"
+        Sentence embedder for the second opinion (see below); "auto" uses the bundled
+        MiniLM when installed, None gives the lexicon alone.
+    prototype_weight : float, default=0.5
+        Weight of the embedding opinion against the lexicon's.
+    temperature : float, default=0.05
+        Softmax temperature over the cosine similarities to the prototypes.
+
+    Notes
+    -----
+    With an embedder, the lexicon's compound score ``c`` is read as probabilities
+    ``(max(-c, 0), 1 - |c|, max(c, 0))`` for negative / neutral / positive and averaged with
+    a second opinion: the softmax of the comment's cosine similarity to the mean embedding
+    of generic example sentences of each class (:data:`analysis.lexicon.SENTIMENT_PROTOTYPES`,
+    written without looking at any evaluation data). The label is the likeliest class and
+    ``sentiment_score`` is ``p(positive) - p(negative)``, kept on the label's side of the
+    thresholds. A survey score is blended into the probabilities with ``score_weight``.
+    ``positive_threshold``/``negative_threshold`` then only bound the score; without an
+    embedder they decide the label as before.
 
     Attributes
     ----------
@@ -128,7 +174,11 @@ class SentimentScorer(BaseEstimator):
 
     def __init__(self, lexicon=None, use_feedback_lexicon=True,
                  positive_threshold=POSITIVE_THRESHOLD, negative_threshold=NEGATIVE_THRESHOLD,
-                 score_weight=0.5, n_jobs=None):
+                 score_weight=0.5, n_jobs=None, embedder="auto", prototype_weight=0.5,
+                 temperature=0.05):
+        self.embedder = embedder
+        self.prototype_weight = prototype_weight
+        self.temperature = temperature
         self.lexicon = lexicon
         self.use_feedback_lexicon = use_feedback_lexicon
         self.positive_threshold = positive_threshold
@@ -168,10 +218,53 @@ class SentimentScorer(BaseEstimator):
         for phrase, valence in phrases.items():
             analyzer.lexicon[_phrase_token(phrase)] = valence
         self.analyzer_ = analyzer
+        self._fit_prototypes()
         self.phrases_ = tuple(sorted(phrases, key=len, reverse=True))
         self._phrase_re = (re.compile(r"\b(?:" + "|".join(map(re.escape, self.phrases_)) + r")\b")
                            if self.phrases_ else None)
         return self
+
+    def _fit_prototypes(self):
+        if not 0.0 <= self.prototype_weight <= 1.0:
+            raise ValueError(f"prototype_weight must lie in [0, 1], got {self.prototype_weight}")
+        if not self.temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        self.embedder_ = resolve_embedder(self.embedder) if self.prototype_weight > 0 else None
+        self.prototypes_ = None
+        if self.embedder_ is not None:
+            rows = []
+            for name in _CLASSES:
+                E = np.asarray(self.embedder_.transform(SENTIMENT_PROTOTYPES[name]), dtype=float)
+                centre = E.mean(axis=0)
+                rows.append(centre / np.linalg.norm(centre))
+            self.prototypes_ = np.vstack(rows)
+
+    def text_probabilities(self, texts, embeddings=None):
+        """Return (n, 3) negative / neutral / positive probabilities from the text alone, or None without an embedder.
+
+        ``embeddings``: unit sentence embeddings of ``texts`` by the same embedder, when already computed.
+        """
+        check_is_fitted(self, "analyzer_")
+        texts = check_texts(texts, allow_empty=True)
+        if getattr(self, "prototypes_", None) is None:
+            return None
+        lexicon = _lexicon_probabilities(self.text_polarity(texts))
+        if embeddings is None:
+            codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+            E = (np.asarray(self.embedder_.transform(list(uniques)), dtype=float)[codes] if len(uniques)
+                 else np.zeros((0, self.prototypes_.shape[1])))
+        else:
+            E = np.asarray(embeddings, dtype=float)
+            if E.shape != (len(texts), self.prototypes_.shape[1]):
+                raise ValueError(f"embeddings must have shape ({len(texts)}, {self.prototypes_.shape[1]}), "
+                                 f"got {E.shape}")
+        norms = np.linalg.norm(E, axis=1, keepdims=True)
+        E = np.divide(E, norms, out=np.zeros_like(E), where=norms > 0)
+        opinion = _softmax(E @ self.prototypes_.T / self.temperature)
+        probs = (1 - self.prototype_weight) * lexicon + self.prototype_weight * opinion
+        empty = np.array([not t.strip() for t in texts], dtype=bool)
+        probs[empty] = (0.0, 1.0, 0.0)
+        return probs
 
     def _failure(self, match):
         # Negated sentiment words are left to VADER's own negation rule.
@@ -218,7 +311,7 @@ class SentimentScorer(BaseEstimator):
             return np.zeros(0)
         return values[codes]
 
-    def transform(self, X, scores=None, scale=None):
+    def transform(self, X, scores=None, scale=None, embeddings=None):
         """Score comments.
 
         Parameters
@@ -230,6 +323,8 @@ class SentimentScorer(BaseEstimator):
         scale : {None, "nps", "csat", "ces"} or sequence of those
             Scale of ``scores`` (one for all rows, or one per row; rows whose scale is
             missing use the text alone); required when ``scores`` is given.
+        embeddings : array (n, n_dims), default=None
+            Sentence embeddings of ``X`` by the scorer's embedder, when already computed.
 
         Returns
         -------
@@ -239,35 +334,45 @@ class SentimentScorer(BaseEstimator):
         """
         index = X.index if isinstance(X, pd.Series) else None
         texts = check_texts(X, allow_empty=True)
-        values = self.text_polarity(texts)
+        probs = self.text_probabilities(texts, embeddings)
+        values = self.text_polarity(texts) if probs is None else None
         if scores is not None:
             if scale is None:
                 raise ValueError("scale is required when scores are given: 'nps', 'csat' or 'ces'")
-            scales = [scale] * len(texts) if isinstance(scale, str) else list(scale)
-            if len(scales) != len(texts):
-                raise ValueError(f"scale must be a str or have length {len(texts)}, got {len(scales)}")
-            raw = check_scores(scores, len(texts))
-            polarity = np.full(len(texts), np.nan)
-            for name in {s for s in scales if isinstance(s, str)}:
-                rows = np.array([s == name for s in scales], dtype=bool)
-                check_scale(name)
-                polarity[rows] = score_to_polarity(check_scores(raw[rows], int(rows.sum()),
-                                                                scale=name), name)
+            polarity = self._score_polarity(texts, scores, scale)
             has_score = ~np.isnan(polarity)
             empty = np.array([not t.strip() for t in texts], dtype=bool)
-            blended = (1 - self.score_weight) * values + self.score_weight * polarity
-            values = np.where(has_score, np.where(empty, polarity, blended), values)
+            if probs is None:
+                blended = (1 - self.score_weight) * values + self.score_weight * polarity
+                values = np.where(has_score, np.where(empty, polarity, blended), values)
+            else:
+                from_score = _lexicon_probabilities(np.nan_to_num(polarity))
+                blended = (1 - self.score_weight) * probs + self.score_weight * from_score
+                probs = np.where(has_score[:, None], np.where(empty[:, None], from_score, blended), probs)
         else:
             check_scale(scale)
-        values = np.clip(values, -1.0, 1.0)
-        frame = pd.DataFrame({
-            "sentiment_score": values.astype(float),
-            "sentiment": pd.array(label_scores(values, self.positive_threshold,
-                                               self.negative_threshold), dtype=object),
-        })
+        if probs is None:
+            values = np.clip(values, -1.0, 1.0)
+            labels = label_scores(values, self.positive_threshold, self.negative_threshold)
+        else:
+            values, labels = _scores_of(probs, self.positive_threshold, self.negative_threshold)
+        frame = pd.DataFrame({"sentiment_score": np.asarray(values, dtype=float),
+                              "sentiment": pd.array(np.asarray(labels, dtype=object), dtype=object)})
         if index is not None:
             frame.index = index
         return frame
+
+    def _score_polarity(self, texts, scores, scale):
+        scales = [scale] * len(texts) if isinstance(scale, str) else list(scale)
+        if len(scales) != len(texts):
+            raise ValueError(f"scale must be a str or have length {len(texts)}, got {len(scales)}")
+        raw = check_scores(scores, len(texts))
+        polarity = np.full(len(texts), np.nan)
+        for name in {s for s in scales if isinstance(s, str)}:
+            rows = np.array([s == name for s in scales], dtype=bool)
+            check_scale(name)
+            polarity[rows] = score_to_polarity(check_scores(raw[rows], int(rows.sum()), scale=name), name)
+        return polarity
 
     def predict(self, X, scores=None, scale=None):
         """Return the sentiment label of each comment as a numpy array of str."""

@@ -6,6 +6,7 @@ import re
 import numpy as np
 from sklearn.preprocessing import normalize
 
+from .preprocessing import normalize_text, tag_concepts
 from .results import ParentTheme, Theme, ThemeEdits
 
 STATE_FORMAT = "feedback-loop/theme-model"
@@ -47,12 +48,14 @@ class LegacyTfidfEncoder:
 
     kind = "tfidf"
 
-    def __init__(self, vectorizer):
+    def __init__(self, vectorizer, pattern=None):
         self.vectorizer = vectorizer
+        self.pattern = pattern
 
     def transform(self, texts, prepared):
-        """Return unit TF-IDF rows of the prepared texts (a dense float32 array)."""
-        return np.asarray(normalize(self.vectorizer.transform(prepared)).toarray(), dtype=np.float32)
+        """Return unit TF-IDF rows of the texts, prepared as version 1 did (a dense float32 array)."""
+        old = [tag_concepts(normalize_text(t, singularize=True), self.pattern) for t in texts]
+        return np.asarray(normalize(self.vectorizer.transform(old)).toarray(), dtype=np.float32)
 
 
 def load_state(cls, state):
@@ -73,10 +76,12 @@ def load_state(cls, state):
         model.encoder_ = payload["encoder"]
         model.vectorizer_ = model.encoder_.vectorizer
         model.conf_table_ = list(payload["conf_table"])
+    model._pattern = re.compile(payload["pattern"]) if payload["pattern"] else None
+    if version == 1:
+        model.encoder_.pattern = model._pattern
     model.centroids_ = np.asarray(payload["centroids"], dtype=np.float32)
     model.cluster_theme_ = np.asarray(payload["cluster_theme"])
     model._pinned = [(t, re.compile(p)) for t, p in payload["pinned"]]
-    model._pattern = re.compile(payload["pattern"]) if payload["pattern"] else None
     model._moves = dict(payload["moves"])
     model.themes_ = [Theme.from_dict(t) for t in state["themes"]]
     model.parents_ = [ParentTheme.from_dict(p) for p in state.get("parents", ())]

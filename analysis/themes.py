@@ -12,9 +12,9 @@ from . import edits as _edits
 from ._validation import check_positive_int, check_texts
 from .clustering import WardClusterer, group_parents
 from .embeddings import TextEncoder, resolve_embedder, stable_order
-from .labeling import ClassTfidfLabeler, parent_label, representative_quotes, top_terms
+from .labeling import ClassTfidfLabeler, parent_label, readable_label, representative_quotes, top_terms
 from .matching import assign_keys, overlap_similarity, term_similarity
-from .preprocessing import compile_concepts, default_vectorizer, normalize_text, tag_concepts
+from .preprocessing import STOP_WORDS, compile_concepts, default_vectorizer, lemmatize_text, tag_concepts
 from .results import ParentTheme, Theme, ThemeEdits
 from .theme_state import STATE_FORMAT, STATE_VERSION, load_state, membership_confidence
 
@@ -67,7 +67,7 @@ class ThemeClusterer(BaseEstimator):
         its best one.
     max_fit_samples : int, default=10000
         Comments clustered (Ward's tree needs memory quadratic in them); all are assigned.
-    max_embed_samples : int, default=20000
+    max_embed_samples : int, default=10000
         Distinct comments embedded in one fit; further ones are mapped into the embedding
         space from their TF-IDF (:class:`analysis.embeddings.TextEncoder`).
     n_key_phrases, n_quotes : int, default=8, 3
@@ -91,12 +91,14 @@ class ThemeClusterer(BaseEstimator):
     n_themes_, n_clusters_ : int
     n_themes_scores_ : dict of int to float
         Silhouette per candidate count when chosen automatically.
+    fit_vectors_ : numpy.ndarray (n, n_dims)
+        Unit vectors of the fitted comments (zero for empty ones); not stored in the state.
     """
 
     def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, embedder="auto",
                  labeler=None, concepts=None, min_themes=2, max_themes=150, max_parents=15,
                  similarity_threshold=0.2, multi_label_ratio=0.9, max_fit_samples=10_000,
-                 max_embed_samples=20_000, n_key_phrases=8, n_quotes=3, edits=None,
+                 max_embed_samples=10_000, n_key_phrases=8, n_quotes=3, edits=None,
                  reference=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
@@ -133,7 +135,7 @@ class ThemeClusterer(BaseEstimator):
             raise TypeError(f"edits must be a ThemeEdits, got {type(self.edits).__name__}")
 
     def _prepare(self, texts):
-        return [tag_concepts(normalize_text(t, singularize=True), self._pattern) for t in texts]
+        return [tag_concepts(lemmatize_text(t), self._pattern) for t in texts]
 
     def fit(self, X, y=None, *, ids=None):
         """Fit themes on comments.
@@ -168,15 +170,15 @@ class ThemeClusterer(BaseEstimator):
             del vec.stop_words_  # only introspection, and it bloats the state
         self.vectorizer_ = vec
         self.encoder_ = TextEncoder(resolve_embedder(self.embedder), vec)
-        V = np.zeros((len(texts), 1), dtype=np.float32)
         Vr = self.encoder_.fit_transform(row_texts, [prepared[i] for i in rows],
                                          max_embed=self.max_embed_samples, random_state=rng.randint(2**31 - 1))
         V = np.zeros((len(texts), Vr.shape[1]), dtype=np.float32)
         V[rows] = Vr
+        self.fit_vectors_ = V
         # The clustered sample: the first rows of a hash order of the texts, never a seed.
         sample = rows[np.sort(stable_order(row_texts)[:self.max_fit_samples])]
         clusterer = clone(self.clusterer) if self.clusterer is not None else WardClusterer(
-            min_clusters=self.min_themes, max_clusters=self.max_themes)
+            min_clusters=self.min_themes, max_clusters=self.max_themes, finer_than=self.max_parents)
         if self.n_themes is not None:
             clusterer.set_params(n_clusters=min(self.n_themes, len(sample) - 1))
         clusterer.fit(V[sample])
@@ -275,14 +277,20 @@ class ThemeClusterer(BaseEstimator):
         theme_sims = self._theme_sims(V[sample] @ self.centroids_.T, n_keys)[0]
         quotes = representative_quotes([texts[i] for i in sample], theme_sims, sample_primary,
                                        n_keys, self.n_quotes)
+        members = []
+        for t in range(n_keys):
+            rows = np.flatnonzero(sample_primary == t)
+            members.append([texts[sample[i]] for i in rows[np.argsort(-theme_sims[rows, t], kind="stable")]])
         labels = []
         for t in range(n_keys):
             pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
             label = edits.renames.get(keys[t]) or inherited.get(keys[t])
-            if not label:
-                label = labeler.label([p for p, _ in terms[t]]) if terms[t] else ", ".join(pinned)
-            labels.append(label or keys[t])
-        parent_of, parents = self._parents(keys, sizes, labels, terms, parent_keys)
+            if not label and terms[t]:
+                ranked = [p for p, _ in terms[t]]
+                label = (readable_label(ranked, members[t], STOP_WORDS) if self.labeler is None
+                         else labeler.label(ranked))
+            labels.append(label or ", ".join(pinned) or keys[t])
+        parent_of, parents = self._parents(keys, sizes, labels, terms, parent_keys, members)
         themes = []
         for t in order:
             pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
@@ -302,7 +310,7 @@ class ThemeClusterer(BaseEstimator):
         self.labels_ = np.array([m[0] if m else -1 for m in self.memberships_], dtype=int)
         self.n_themes_ = len(themes)
 
-    def _parents(self, keys, sizes, labels, terms, parent_keys):
+    def _parents(self, keys, sizes, labels, terms, parent_keys, members):
         """Group themes under parents; a parent keeps the key its largest theme had before."""
         n = len(keys)
         if n == 0:
@@ -318,16 +326,17 @@ class ThemeClusterer(BaseEstimator):
         previous = {p.key: p for p in self._reference_parents}
         parent_of, parents, taken = [""] * n, [], set()
         for g in range(group.max() + 1):
-            members = sorted(np.flatnonzero(group == g), key=lambda t: (-sizes[t], keys[t]))
-            key = next((parent_keys.get(keys[t]) for t in members
+            group_members = sorted(np.flatnonzero(group == g), key=lambda t: (-sizes[t], keys[t]))
+            key = next((parent_keys.get(keys[t]) for t in group_members
                         if parent_keys.get(keys[t]) and parent_keys.get(keys[t]) not in taken), None)
-            key = key or _theme_key([(keys[t], 1.0) for t in members], taken, prefix="p")
+            key = key or _theme_key([(keys[t], 1.0) for t in group_members], taken, prefix="p")
             taken.add(key)
             label = previous[key].label if key in previous else parent_label(
-                [labels[t] for t in members], [terms[t] for t in members], [sizes[t] for t in members])
-            parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in members),
-                                       size=int(sum(sizes[t] for t in members))))
-            for t in members:
+                [labels[t] for t in group_members], [terms[t] for t in group_members],
+                [sizes[t] for t in group_members], [text for t in group_members for text in members[t][:100]])
+            parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in group_members),
+                                       size=int(sum(sizes[t] for t in group_members))))
+            for t in group_members:
                 parent_of[t] = key
         return parent_of, parents
 

@@ -76,6 +76,16 @@ def main(argv=None):
         print(f"  full analysis: {wall:.1f} s wall, {cpu:.1f} s CPU  ({n / wall:,.0f} comments/s)"
               f"  themes={len(result.themes)}  peak RSS={peak_rss_mb():.0f} MB"
               f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
+        # The floor if every comment were embedded: the model's rate on 1,000 of them, scaled up.
+        embedder = default_embedder()
+        if embedder is not None:
+            sample = frame["text"].head(1000).tolist()
+            embedder.transform(sample[:10])
+            s = time.perf_counter()
+            embedder.transform(sample)
+            rate = len(sample) / (time.perf_counter() - s)
+            print(f"  embedding floor: {rate:,.0f} comments/s -> embedding all {n:,} would take "
+                  f"{n / rate / 60:.1f} min (the run embeds at most {ThemeModel().max_embed_samples:,})", flush=True)
         model = ThemeModel.from_state(result.model_state)
         new = synthesize(texts, args.latency_samples, seed=1)["text"].tolist()
         model.assign(new[:5])  # warm-up
@@ -84,7 +94,7 @@ def main(argv=None):
             s = time.perf_counter()
             model.assign([text])
             latencies.append((time.perf_counter() - s) * 1000)
-        print(f"  assign one comment: median {np.median(latencies):.2f} ms  "
+        print(f"  assign one comment (embedding included): median {np.median(latencies):.2f} ms  "
               f"p99 {np.percentile(latencies, 99):.2f} ms  (state {len(result.model_state['model']) / 1e6:.1f} MB)",
               flush=True)
         for row in result.scores.head(5).itertuples():

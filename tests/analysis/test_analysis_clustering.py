@@ -27,10 +27,23 @@ def test_ward_clusterer_recovers_groups(blobs):
     assert normalized_mutual_info_score(groups, model.labels_) > 0.95
 
 
-def test_ward_clusterer_chooses_the_count_by_silhouette(blobs):
+def test_silhouette_alone_picks_the_coarse_level(blobs):
+    # Why the fine level's candidates start above the parent level: on 6 groups in 2 families
+    # the silhouette's best count is the 2 families.
     X, groups = blobs
-    model = WardClusterer(max_clusters=20).fit(X)
-    assert len(model.components_) == 6 and max(model.n_clusters_scores_, key=model.n_clusters_scores_.get) == 6
+    model = WardClusterer(max_clusters=20, finer_than=None).fit(X)
+    assert len(model.components_) == 2
+
+
+def test_automatic_count_looks_below_the_parent_level():
+    # 25 fine groups in 5 families: the silhouette prefers the families, the fine level must not.
+    rng = np.random.RandomState(1)
+    family = normalize(rng.randn(5, 32))
+    centres = normalize(np.vstack([family[f] + 0.5 * normalize(rng.randn(5, 32)) for f in range(5)]))
+    X, groups = make_blobs(n_samples=25 * 30, centers=centres, cluster_std=0.03, random_state=0)
+    model = WardClusterer(max_clusters=60, finer_than=15).fit(normalize(X))
+    assert min(model.n_clusters_scores_) == 16
+    assert len(model.components_) == 25
 
 
 def test_ward_clusterer_does_not_depend_on_row_order(blobs):
@@ -68,4 +81,5 @@ def test_group_parents_finds_the_families(blobs):
 def test_count_candidates_span_the_range():
     cands = count_candidates(10_000, 2, 150)
     assert cands[0] == 2 and cands[-1] == 150 and 77 not in cands and 75 in cands
-    assert count_candidates(20, 2, 150) == [2, 3, 4]
+    assert count_candidates(10_000, 2, 150, finer_than=15)[0] == 16
+    assert count_candidates(20, 2, 150, finer_than=15) == [2, 3, 4]

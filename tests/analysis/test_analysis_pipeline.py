@@ -116,6 +116,43 @@ def test_cli_themes_good_run(csv_in, tmp_path):
     assert {"theme_id", "theme_label"} <= set(frame.columns)
 
 
+CONTRACT = ["theme_id", "theme_label", "parent_theme_id", "parent_theme_label", "theme_confidence", "notify"]
+
+
+def test_cli_themes_writes_the_contract_columns_from_analyze_feedback(csv_in, tmp_path, corpus):
+    out = tmp_path / "out.csv"
+    assert main(["themes", str(csv_in), "--text-column", "comment", "--output", str(out),
+                 "--n-themes", "4", "--random-state", "3"]) == 0
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(frame.columns) == ["id", "comment", "nps"] + CONTRACT
+    confidence = frame["theme_confidence"].astype(float)
+    assert confidence.between(0, 1).all() and set(frame["notify"]) <= {"true", "false"}
+    texts, _ = corpus
+    result = analyze_feedback(pd.DataFrame({"text": texts}), n_themes=4, random_state=3)
+    assert frame["theme_id"].tolist() == [m[0] for m in result.memberships]
+    assert frame["notify"].tolist() == ["true" if n else "false" for n in result.recipients["notify"]]
+    parents = {t.key: t.parent_key for t in result.themes}
+    assert frame["parent_theme_id"].tolist() == [parents[k] for k in frame["theme_id"]]
+    # Only complaints are told: the refund and crash comments, never praise.
+    told = frame[frame["notify"] == "true"]["comment"]
+    assert len(told) and not told.str.contains("thank|love|great").any()
+
+
+def test_cli_themes_with_a_score_column_tells_detractors(tmp_path):
+    path, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    texts = ["the mobile app on my phone", "the app on android", "the app after the update", "using the app today",
+             "my refund request", "the refund for my order", "refund to my card", "a refund this week"] * 2
+    scores = [0] * 8 + [10] * 8
+    pd.DataFrame({"text": texts, "score": scores}).to_csv(path, index=False)
+    assert main(["themes", str(path), "--output", str(out), "--n-themes", "2", "--score-column", "score"]) == 0
+    frame = pd.read_csv(out, keep_default_na=False, dtype=str)
+    result = analyze_feedback(pd.DataFrame({"text": texts, "score": scores, "scale": "nps"}), n_themes=2)
+    assert frame["notify"].tolist() == ["true" if n else "false" for n in result.recipients["notify"]]
+    reasons = result.recipients["reason"]
+    assert set(reasons[:8]) <= {"complained", "weak match"} and "complained" in set(reasons[:8])
+    assert "complained" not in set(reasons[8:])  # neutral words with a promoter score are not complaints
+
+
 def test_cli_sentiment_with_scores(csv_in, tmp_path):
     out = tmp_path / "out.csv"
     status = main(["sentiment", str(csv_in), "--text-column", "comment", "--output", str(out),

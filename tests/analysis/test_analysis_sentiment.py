@@ -11,7 +11,32 @@ from analysis.sentiment import label_scores, score_to_polarity
 
 @pytest.fixture(scope="module")
 def scorer():
+    """The lexicon and rules alone: these tests pin down what the rules do."""
+    return SentimentScorer(embedder=None).fit()
+
+
+@pytest.fixture(scope="module")
+def blended():
+    """The default scorer: lexicon probabilities averaged with the embedding prototypes' opinion."""
     return SentimentScorer().fit()
+
+
+def test_blend_tells_questions_from_complaints_and_praise(blended):
+    texts = ["How do I change the email address on my account?", "This is useless, it broke after a day",
+             "Thank you, the team was wonderful", ""]
+    result = blended.transform(texts)
+    assert result["sentiment"].tolist() == ["neutral", "negative", "positive", "neutral"]
+    # The score stays on the label's side of the thresholds, so polarity() agrees with the label.
+    assert result["sentiment_score"].iloc[1] <= -0.05 and result["sentiment_score"].iloc[2] >= 0.05
+    assert abs(result["sentiment_score"].iloc[0]) < 0.05
+
+
+def test_blend_reuses_given_embeddings(blended):
+    texts = ["This is useless, it broke after a day", "Thank you, the team was wonderful"]
+    E = blended.embedder_.transform(texts)
+    assert blended.transform(texts, embeddings=E).equals(blended.transform(texts))
+    with pytest.raises(ValueError, match="shape"):
+        blended.transform(texts, embeddings=E[:1])
 
 
 @pytest.mark.parametrize("text", ["my order never arrived", "still waiting for a reply"])
@@ -70,7 +95,7 @@ def test_sentiment_thresholds_documented_values():
 
 
 def test_sentiment_custom_thresholds(scorer):
-    wide = SentimentScorer(positive_threshold=0.9, negative_threshold=-0.9).fit()
+    wide = SentimentScorer(positive_threshold=0.9, negative_threshold=-0.9, embedder=None).fit()
     assert wide.predict(["good"])[0] == "neutral"
 
 
