@@ -167,8 +167,9 @@ RESPONSE_CHANGES = body({
 NEW_PERSON = body({**PERSON_FIELDS, "locale": _nullable(text(16))}, anyOf=IDENTIFIED)
 NEW_ACTION = body({
     "title": text(200, blank=False), "description": _nullable(text(10_000)),
-    "public_message": _nullable(text(10_000)), "theme_id": ID,
-    "response_ids": {"type": "array", "items": ID}, "due_date": {"type": "string", "format": "date"}},
+    "public_message": _nullable(text(10_000)), "theme_id": _nullable(ID),
+    "response_ids": {"type": ["array", "null"], "items": ID},
+    "due_date": _nullable({"type": "string", "format": "date"})},
     required=["title"])
 NEW_STATUS = body({"status": {"type": "string", "enum": [s.value for s in ActionStatus]}}, required=["status"])
 NEW_WEBHOOK = body({
@@ -198,8 +199,10 @@ def paths():
         "/imports": {"post": {
             "summary": "Import a CSV file of responses", "parameters": [],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"], "properties": {
-                    "file": {"type": "string", "format": "binary"}, "survey_id": ID,
+                "type": "object", "required": ["file"], "additionalProperties": False, "properties": {
+                    # Every form value is text on the wire, so the id is documented as digits.
+                    "file": {"type": "string", "format": "binary"},
+                    "survey_id": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
                     "mapping": {"type": "array", "items": {"type": "string", "pattern": MAPPING_PAIR},
                                 "description": "COLUMN=FIELD pairs; without them the file is read as "
                                                "Delighted's export"}}}}}},
@@ -215,7 +218,7 @@ def paths():
                                 body_required=False)},
         "/people": {
             "get": _operation("List people", {"200": _page_of("Person")},
-                              parameters=PAGING + [_query("email", STRING)]),
+                              parameters=PAGING + [_query("email", text(254))]),
             "post": _operation("Create or update a person", {"200": _json(_ref("Person"))}, body=NEW_PERSON)},
         "/people/{person_id}": {
             "get": _operation("Show a person", {"200": _json(_ref("Person"))}, parameters=[_path("person_id")],

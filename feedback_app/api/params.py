@@ -118,6 +118,8 @@ class Params:
         value = self.values.get(name)
         if isinstance(value, bool):
             return value
+        if isinstance(value, float) and value.is_integer():  # 1.0 is the integer 1 to JSON Schema
+            value = int(value)
         if isinstance(value, (str, int)) and str(value).lower() in TRUE_WORDS:
             return True
         if isinstance(value, (str, int)) and str(value).lower() in FALSE_WORDS:

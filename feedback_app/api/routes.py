@@ -122,6 +122,9 @@ def import_responses():
     upload = request.files.get("file")
     if upload is None:
         params.problems["file"] = ["a CSV file is required"]
+    for name in set(request.form) | set(request.files):
+        if name not in ("file", "survey_id", "mapping"):  # a misspelt field would be silently ignored
+            params.problems[name] = ["not a field of this form"]
     params.check()
     survey = api_queries.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
         g.workspace)
@@ -221,7 +224,8 @@ def list_actions():
 def create_action():
     """Plan an action on a theme and/or responses."""
     params = body_params(text_numbers=False)
-    fields = dict(title=params.values.get("title"), theme_id=params.integer("theme_id", low=1, high=MAX_ID),
+    fields = dict(title=params.values.get("title"),
+                  theme_id=params.integer("theme_id", low=1, high=MAX_ID, nullable=True),
                   response_ids=params.values.get("response_ids") or (),
                   description=params.values.get("description") or "",
                   public_message=params.values.get("public_message") or "", due_date=params.values.get("due_date"))

@@ -6,6 +6,7 @@ what their documentation promises and never a 5xx.
 """
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
 from feedback_app.api.openapi import JSON_VALUE, JSON_VALUE_SCHEMA, URI_TOO_LONG
+from feedback_app.api.params import FALSE_WORDS, TRUE_WORDS
 from feedback_app.services.api_queries import CURSOR_PATTERN, MAX_ID, MAX_PER_PAGE
 from feedback_app.services.delighted import MAX_DELAY_SECONDS
 
@@ -92,9 +93,14 @@ def _operation(summary, answers, *, parameters=(), body=None, not_found=False, b
     return operation
 
 
+# Delighted read send=false from forms too: true/false, 1/0, yes/no, on/off, in any case.
+_ANY_CASE = "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+                     for word in TRUE_WORDS + FALSE_WORDS)
+SEND = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
+                  {"type": "string", "pattern": f"^({_ANY_CASE})$"}]}
 NEW_PERSON = {"required": ["email"], "properties": {
     "email": EMAIL, "phone_number": _maybe(_text(32)), "name": _maybe(_text(200)), "properties": PROPERTIES,
-    "send": {"type": "boolean"}, "delay": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_SECONDS},
+    "send": SEND, "delay": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_SECONDS},
     "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(16))}}
 NEW_RESPONSE = {"required": ["person", "score"], "properties": {
     "person": PERSON_ID, "score": {"type": "integer", "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
@@ -107,7 +113,8 @@ RESPONSE_CHANGES = {"properties": {
     "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
     "person_properties": PROPERTIES,
     "tags": {"type": "array", "items": {**_text(100), "pattern": NOT_BLANK}},
-    "notes": {"type": "array", "items": {**_text(10_000), "pattern": NOT_BLANK}}}}
+    "notes": {"type": ["array", "null"],
+              "items": {"type": "string", "pattern": NOT_BLANK, "description": "cut to 10,000 characters"}}}}
 RESPONSE_FILTERS = PAGING + PERIOD + [
     _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
     _query("order", {"type": "string", "enum": ["asc", "desc", "asc:created_at", "desc:created_at",
@@ -115,8 +122,13 @@ RESPONSE_FILTERS = PAGING + PERIOD + [
     _query("updated_since", UNIX), _query("updated_until", UNIX),
     _query("person_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}), _query("person_email", _text(254)),
     _query("expand[]", {"type": "array", "items": {"type": "string", "enum": ["person"]}})]
-MEMBER = {"properties": {"person_email": EMAIL, "person_id": PERSON_ID,
-                         "person_name": _maybe(_text(200)), "properties": PROPERTIES}, "required": ["person_email"]}
+MEMBER_NAMED = {"properties": {"person_email": EMAIL, "person_id": PERSON_ID},
+                "anyOf": [{"required": ["person_email"]}, {"required": ["person_id"]}]}
+# Autopilot keeps the properties with the next survey request, as given.
+MEMBER = {**MEMBER_NAMED, "properties": {**MEMBER_NAMED["properties"], "person_name": _maybe(_text(200)),
+                                         "properties": {"type": ["object", "null"],
+                                                        "propertyNames": {"pattern": SAFE_TEXT},
+                                                        "additionalProperties": JSON_VALUE}}}
 
 
 def paths():
@@ -165,7 +177,7 @@ def paths():
             "get": _operation("List Autopilot members", {"200": _json({"type": "array", "items": {"type": "object"}})},
                               parameters=[PLATFORM] + PAGING, not_found=True),
             "delete": _operation("Take a person out of Autopilot", {"200": _json({"type": "object"})},
-                                 parameters=[PLATFORM], body=MEMBER, not_found=True)},
+                                 parameters=[PLATFORM], body=MEMBER_NAMED, not_found=True)},
     }
 
 
