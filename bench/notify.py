@@ -1,37 +1,41 @@
-"""Notifications delivered per second to a local SMTP server, with one and with two Celery workers.
+"""Notifications delivered per second to a local SMTP server, beside the raw smtplib floor, on SQLite and PostgreSQL.
 
-Each round ships an action linked to N people: the action's notifications are written in one
-transaction and enqueued on a queue of this run's own on the local Redis; real worker
-processes (solo pool) claim, render and send each over SMTP to an aiosmtpd server on
-loopback. The clock runs from the status change until the server has accepted all N.
+One run measures, against one aiosmtpd sink on 127.0.0.1:
 
-Run: .venv/bin/python bench/notify.py [--notifications 1000] [--workers 1 2] [--database-url URL]
-(SQLite file in a temporary directory by default; a ``postgresql://`` URL works too, its
-database must exist and be empty).
+- the **raw floor**: the very messages the product just delivered, replayed through one
+  reused ``smtplib`` connection (no database, no queue, no rendering): the most any worker
+  could do on this host;
+- the **product** with one and with two worker processes (solo pool, batches of
+  ``--batch-size``), on the embedded setup (SQLite database, SQLite broker) and on
+  PostgreSQL + Redis (a database of its own on the server, a private Redis db number).
+
+Each round ships an action linked to N people; the clock runs from the status change until
+the server has accepted all N. Every round checks, at the server, that each of the N people
+got exactly one message.
+
+Run: .venv/bin/python bench/notify.py [--notifications 10000] [--workers 1 2] [--setups sqlite postgresql]
 """
 import argparse
+import contextlib
 import os
 import pathlib
 import secrets
+import smtplib
+import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _configure(database_url, queue, smtp_port):
-    os.environ.update(
-        FEEDBACK_ENV="production", SECRET_KEY="bench-secret", DATABASE_URL=database_url, BROKER_URL=REDIS_URL,
-        FEEDBACK_EMAIL_QUEUE=queue, FEEDBACK_SMTP_HOST="127.0.0.1", FEEDBACK_SMTP_PORT=str(smtp_port),
-        FEEDBACK_SECURE_COOKIES="false"
-    )
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a db number of the bench's own: emptied when it ends
 
 
 def _build(count):
+    """Write a workspace, N people with one response each and an action linked to them; return both."""
     from feedback_app.extensions import db
     from feedback_app.models import Person, Response
     from feedback_app.services import actions, surveys, workspaces
@@ -44,71 +48,147 @@ def _build(count):
     db.session.add_all(people)
     db.session.flush()
     responses = [Response(workspace_id=workspace.id, survey_id=survey.id, person_id=person.id, channel="email",
-                          score=4, comment="Exports are too slow") for person in people]
+                          score=2, comment="Exports are too slow, it is awful") for person in people]
     db.session.add_all(responses)
     db.session.commit()
     action = actions.create_action(workspace, title="Faster exports", response_ids=[r.id for r in responses],
                                    public_message="Exports are ten times faster now.")
-    return workspace, action
+    return workspace, action, {person.email for person in people}
 
 
-def _round(app, handler, workers, count, environment, tmp):
-    from contextlib import ExitStack
+def _received_since(handler, start):
+    with handler._lock:
+        return handler.received[start:]
 
+
+def _round(app, handler, *, workers, count, environment, tmp):
+    """Ship one action to ``count`` people with ``workers`` worker processes; return (seconds, messages)."""
     from feedback_app.services import actions
-    from tests.loop.conftest import _wait_for_text
     from tests.support.processes import celery_worker
 
     with app.app_context():
-        workspace, action = _build(count)
-        before = handler.count()
-        with ExitStack() as stack:
+        workspace, action, addresses = _build(count)
+        start = handler.count()
+        with contextlib.ExitStack() as stack:
             for index in range(workers):
-                log = pathlib.Path(tmp) / f"worker-{workers}-{index}.log"
-                process = stack.enter_context(celery_worker(environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]],
-                                                            log_path=log))
-                _wait_for_text(log, "ready.", process, timeout=60)
+                log = pathlib.Path(tmp) / f"worker-{environment['FEEDBACK_EMAIL_QUEUE']}-{workers}-{index}.log"
+                stack.enter_context(celery_worker(environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]],
+                                                  log_path=log))
             started = time.perf_counter()
             actions.set_action_status(workspace, action, "shipped")
-            enqueued = time.perf_counter()
-            deadline = started + 600
-            while handler.count() - before < count:
+            deadline = started + 900
+            while handler.count() - start < count:
                 if time.perf_counter() > deadline:
-                    raise TimeoutError(f"only {handler.count() - before} of {count} delivered in 600 s")
-                time.sleep(0.05)
-            finished = time.perf_counter()
-    return finished - started, enqueued - started
+                    raise TimeoutError(f"only {handler.count() - start} of {count} delivered in 900 s")
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+            time.sleep(2)  # a message sent twice would arrive now
+    received = _received_since(handler, start)
+    per_recipient = Counter(item.recipient for item in received)
+    if per_recipient != Counter({address.lower(): 1 for address in addresses}):
+        twice = sum(1 for n in per_recipient.values() if n > 1)
+        missing = len({a.lower() for a in addresses} - set(per_recipient))
+        raise AssertionError(f"not exactly once: {twice} people got more than one, {missing} got none")
+    return elapsed, [(item.recipient, item.raw) for item in received]
+
+
+def _floor(port, messages, mail_from):
+    """Send ``messages`` through one reused smtplib connection; return messages per second."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, body in messages:
+            smtp.sendmail(mail_from, [recipient], body)
+    return len(messages) / (time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _setup(name, tmp):
+    """Yield ``(database URL, broker URL)`` of an empty setup, removed afterwards."""
+    if name == "sqlite":
+        yield f"sqlite:///{tmp}/bench.db", f"sqla+sqlite:///{tmp}/broker.db"
+        return
+    import psycopg
+    import redis
+
+    broker = redis.Redis.from_url(REDIS_URL)
+    if broker.dbsize():
+        raise SystemExit(f"{REDIS_URL} is not empty: pick another db number for the bench")
+    database = f"bench_notify_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}", REDIS_URL
+    finally:
+        broker.flushdb()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _settings(args, setup, port):
+    """Return the worker settings of ``setup``: the defaults on SQLite, the README's for PostgreSQL."""
+    settings = {"FEEDBACK_SMTP_HOST": "127.0.0.1", "FEEDBACK_SMTP_PORT": port,
+                "FEEDBACK_EMAIL_BATCH_SIZE": args.batch_size, "FEEDBACK_EMAIL_QUEUE": f"bench-{secrets.token_hex(4)}"}
+    if setup == "postgresql":
+        settings["FEEDBACK_EMAIL_MARK_SENT_EVERY"] = args.postgresql_mark_sent_every
+    return settings
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notifications", type=int, default=1000)
+    parser.add_argument("--notifications", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--setups", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--postgresql-mark-sent-every", type=int, default=10)
     args = parser.parse_args()
 
+    import flask_migrate
+    from kombu import Queue
+
+    from feedback_app import create_app
     from tests.loop.smtp_server import smtp_server
+    from tests.support.processes import app_environment
 
-    with tempfile.TemporaryDirectory() as tmp, smtp_server() as (handler, port):
-        database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        queue = f"bench-email-{secrets.token_hex(4)}"
-        _configure(database_url, queue, port)
-        import flask_migrate
+    print(f"{args.notifications} notifications per round, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at start")
+    floors, results = [], {}
+    with smtp_server() as (handler, port):
+        for setup in args.setups:
+            with tempfile.TemporaryDirectory() as tmp, _setup(setup, tmp) as (database_url, broker_url):
+                settings = _settings(args, setup, port)
+                environment = app_environment(database_url, BROKER_URL=broker_url, **settings)
+                app = create_app({"SECRET_KEY": "bench-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+                                  "BROKER_URL": broker_url, "SESSION_COOKIE_SECURE": False,
+                                  **{key.removeprefix("FEEDBACK_"): value for key, value in settings.items()}})
+                with app.app_context():
+                    flask_migrate.upgrade()
+                    mail_from = app.config["MAIL_FROM"]
+                    with app.extensions["celery"].connection_for_write() as connection:
+                        # Declared once here: two workers creating it at once collide on the SQLite broker.
+                        Queue(settings["FEEDBACK_EMAIL_QUEUE"]).bind(connection.default_channel).declare()
+                print(f"{setup}: {database_url.split('://')[0]}, broker {broker_url.split('://')[0]}, "
+                      f"{' '.join(f'{k}={v}' for k, v in settings.items() if 'BATCH' in k or 'MARK' in k)}")
+                for workers in args.workers:
+                    elapsed, messages = _round(app, handler, workers=workers, count=args.notifications,
+                                               environment=environment, tmp=tmp)
+                    floor = _floor(port, messages, mail_from)
+                    floors.append(floor)
+                    rate = args.notifications / elapsed
+                    results[setup, workers] = rate
+                    print(f"  {workers} worker(s): {rate:7.1f} notifications/s ({args.notifications} in "
+                          f"{elapsed:.1f} s, each exactly once); raw floor right after: {floor:6.1f} msg/s; "
+                          f"ratio {rate / floor:.2f}")
+                with app.app_context():
+                    from feedback_app.extensions import db
 
-        from feedback_app import create_app
-
-        app = create_app()
-        with app.app_context():
-            flask_migrate.upgrade()
-        environment = dict(os.environ)
-        print(f"database: {database_url.split('://')[0]}, {args.notifications} notifications per round, "
-              f"SMTP on 127.0.0.1:{port}, broker {REDIS_URL} (queue {queue})")
-        for workers in args.workers:
-            elapsed, enqueue = _round(app, handler, workers, args.notifications, environment, tmp)
-            print(f"{workers} worker(s): {args.notifications / elapsed:7.1f} notifications/s "
-                  f"({args.notifications} in {elapsed:.2f} s; writing + enqueuing took {enqueue:.2f} s)")
-        duplicates = sum(count - 1 for count in handler.per_recipient().values() if count > 1)
-        print(f"duplicates received: {duplicates}")
+                    for engine in db.engines.values():
+                        engine.dispose()  # before the database is dropped
+    floor = statistics.median(floors)
+    print(f"raw floor (median of {len(floors)}): {floor:.1f} msg/s; load average {os.getloadavg()[0]:.1f} at end")
+    for (setup, workers), rate in results.items():
+        two = results.get((setup, 2)) if workers == 1 else None
+        print(f"  {setup} x{workers}: {rate / floor:.2f} of the floor"
+              + (f"; two workers {two / rate:.2f}x one" if two else ""))
 
 
 if __name__ == "__main__":

@@ -97,7 +97,7 @@ def seed_demo_command(responses, seed):
 
 @click.command("worker", context_settings={"ignore_unknown_options": True})
 @click.option("--beat/--no-beat", default=True, show_default=True, help="Also run the periodic jobs.")
-@click.option("--concurrency", default=2, show_default=True)
+@click.option("--concurrency", type=int, default=None, help="Processes [default: FEEDBACK_WORKER_CONCURRENCY, 2].")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker_command(beat, concurrency, celery_args):
     """Run a background worker for every queue (Celery); extra arguments go to Celery."""
@@ -111,6 +111,7 @@ def worker_command(beat, concurrency, celery_args):
             "start it or fix BROKER_URL"
         )
     declare_queues(current_app.extensions["celery"])
+    concurrency = concurrency or current_app.config["WORKER_CONCURRENCY"]
     command = [
         sys.executable, "-m", "celery", "-A", "feedback_app.worker", "worker",
         "--queues", ",".join(QUEUES), "--concurrency", str(concurrency), "--loglevel", "INFO",

@@ -143,3 +143,36 @@ def test_two_workers_and_shipping_twice_at_once_send_nothing_extra(db, loop):
     workers = db.session.scalars(select(Notification.claimed_by).where(
         Notification.action_id == action.id, Notification.status == NotificationStatus.SENT).distinct()).all()
     assert len(workers) == 2  # both workers took part
+
+
+def test_a_batch_interrupted_by_sigkill_loses_and_doubles_nothing(db, loop):
+    workspace = create_workspace()
+    by_state, responses = build_population(workspace, create_survey(workspace), reachable=120, unsubscribed=5)
+    action = _action_for(db, workspace, responses)
+    handler = loop.server.handler
+    loop.environment["FEEDBACK_EMAIL_BATCH_SIZE"] = "40"
+    killed = threading.Event()
+    with loop.worker() as first:
+        def kill_in_the_middle_of_the_second_batch(address):
+            # Killed at the RCPT of the 61st message: 20 messages into the worker's second batch of 40.
+            if handler.count() >= 60 and not killed.is_set():
+                killed.set()
+                os.kill(first.pid, signal.SIGKILL)
+
+        handler.on_rcpt = kill_in_the_middle_of_the_second_batch
+        assert loop.run(workspace, action).wait(timeout=60) == 0
+        wait_until(killed.is_set, timeout=60)
+        first.wait(timeout=10)
+        assert first.returncode == -signal.SIGKILL
+    handler.on_rcpt = None
+    accepted = handler.count()
+    # Every message the server accepted was marked sent before the next one was sent...
+    assert _statuses(db, action)[NotificationStatus.SENT] == accepted
+    # ...and the dead worker was in the middle of a batch: it still holds the rest of it.
+    held = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.action_id == action.id, Notification.status == NotificationStatus.SENDING))
+    assert held == 40 - (accepted - 40) and accepted == 60
+    with loop.worker():
+        _wait_for_all(db, handler, _expected(by_state), sweep=lambda: loop.send("email.sweep_outbox"))
+    assert handler.per_recipient() == _expected(by_state)
+    assert _statuses(db, action) == {NotificationStatus.SENT: 120, NotificationStatus.SKIPPED: 5}
