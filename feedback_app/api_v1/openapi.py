@@ -23,6 +23,9 @@ def _maybe(schema):
 
 
 UNIX = {"type": "integer", "minimum": 0, "maximum": MAX_UNIX}
+# Properties kept as given (on a response's snapshot, an Autopilot request): any storable JSON.
+FREE_PROPERTIES = {"type": ["object", "null"], "propertyNames": {"pattern": SAFE_TEXT},
+                   "additionalProperties": JSON_VALUE}
 ID_TEXT = {"type": "string", "pattern": "^[0-9]+$"}
 PERSON_ID = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID},
                        {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}]}  # Delighted's ids are strings
@@ -111,7 +114,7 @@ NEW_RESPONSE = {"required": ["person", "score"], "properties": {
             "value": {"type": "object", "maxProperties": 1, "additionalProperties": _text(1000)}}}}}}
 RESPONSE_CHANGES = {"properties": {
     "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
-    "person_properties": PROPERTIES,
+    "person_properties": FREE_PROPERTIES,
     "tags": {"type": "array", "items": {**_text(100), "pattern": NOT_BLANK}},
     "notes": {"type": ["array", "null"],
               "items": {"type": "string", "pattern": NOT_BLANK, "description": "cut to 10,000 characters"}}}}
@@ -122,13 +125,12 @@ RESPONSE_FILTERS = PAGING + PERIOD + [
     _query("updated_since", UNIX), _query("updated_until", UNIX),
     _query("person_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}), _query("person_email", _text(254)),
     _query("expand[]", {"type": "array", "items": {"type": "string", "enum": ["person"]}})]
-MEMBER_NAMED = {"properties": {"person_email": EMAIL, "person_id": PERSON_ID},
-                "anyOf": [{"required": ["person_email"]}, {"required": ["person_id"]}]}
+MEMBER_NAMED = {"properties": {"person_email": _maybe(EMAIL), "person_id": PERSON_ID},
+                "anyOf": [{"required": ["person_email"], "properties": {"person_email": EMAIL}},
+                          {"required": ["person_id"], "properties": {"person_id": PERSON_ID}}]}
 # Autopilot keeps the properties with the next survey request, as given.
 MEMBER = {**MEMBER_NAMED, "properties": {**MEMBER_NAMED["properties"], "person_name": _maybe(_text(200)),
-                                         "properties": {"type": ["object", "null"],
-                                                        "propertyNames": {"pattern": SAFE_TEXT},
-                                                        "additionalProperties": JSON_VALUE}}}
+                                         "properties": FREE_PROPERTIES}}
 
 
 def paths():
