@@ -276,3 +276,14 @@ def test_an_answer_sets_no_cookie_and_a_login_session_still_works(workspace, pos
     user = create_user(workspace)
     assert "session=" in login(user).headers["Set-Cookie"]
     assert client.get(f"/app/{workspace.slug}/").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ['{"score": NaN, "submission_key": "kkkkkkkkkkkkkkkkkkkk"}',
+                                 '{"score": 9, "comment": "x", "identity": {"id": "u", "properties": {"p": Infinity}}}',
+                                 '{"score": 1e999}', "[" * 40 + "]" * 40, "not json"])
+def test_bodies_json_cannot_round_trip_are_refused_with_400(workspace, client, db, raw):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    response = client.post(answer_url(workspace, survey), data=raw, content_type="application/json",
+                           headers={"Origin": ORIGIN})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert responses_count(db) == 0
