@@ -64,8 +64,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('workspaces', schema=None) as batch_op:
-        batch_op.drop_column('notify_min_confidence')
+    # In place (SQLite 3.35+): a batch rebuild of ``workspaces`` would cascade-delete every row that belongs to one.
+    op.drop_column('workspaces', 'notify_min_confidence')
     op.drop_index('ix_response_themes_theme_id_polarity', table_name='response_themes')
     # DROP COLUMN in place (SQLite 3.35+): a batch rebuild would drop migration 0004's triggers.
     op.drop_column('response_themes', 'polarity')

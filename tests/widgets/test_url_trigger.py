@@ -1,6 +1,7 @@
 """URL triggers: one key (``url``) checked by the server, written by the dashboard and the demo, migrated."""
 import flask_migrate
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select, update
 
 from feedback_app.models import Role, Survey, SurveyKind
@@ -125,9 +126,15 @@ UPGRADED = [{"type": "url", "url": "/help*", "delay_seconds": 2}, {"type": "url"
 
 
 def test_migration_0005_renames_url_pattern_to_url(db):
+    ids = _store_triggers(db, [{}] * len(OLD))
+    # The rows are made at the head (the models fit no older schema), the old triggers written at 0004.
+    surveys = sa.table("surveys", sa.column("id", sa.Integer), sa.column("trigger", sa.JSON))
     flask_migrate.downgrade(revision="0004")
     try:
-        ids = _store_triggers(db, OLD)
+        for survey_id, trigger in zip(ids, OLD):
+            db.session.execute(surveys.update().where(surveys.c.id == survey_id).values(trigger=trigger))
+        db.session.commit()
+        db.session.remove()
     finally:
         flask_migrate.upgrade()
     assert _triggers(db, ids) == UPGRADED
