@@ -37,6 +37,12 @@ class Workspace(TimestampMixin, Base):
     # Least membership confidence (0-1) for a customer to be told when an action on a theme ships; the default
     # is analysis.recipients.MIN_CONFIDENCE (models import no analysis; a test checks the two agree).
     notify_min_confidence: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
+    # How the workspace's emails and survey pages look (Settings > Emails and surveys); empty: the defaults.
+    email_sender_name: Mapped[str | None] = mapped_column(String(120))
+    email_reply_to: Mapped[str | None] = mapped_column(String(254))
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    intro_text: Mapped[str | None] = mapped_column(String(1000))
+    brand_color: Mapped[str | None] = mapped_column(String(16))
     deleted_at: Mapped[datetime | None]
 
     def __repr__(self):
