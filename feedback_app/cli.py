@@ -102,7 +102,7 @@ def seed_demo_command(responses, seed):
 def worker_command(beat, concurrency, celery_args):
     """Run a background worker for every queue (Celery); extra arguments go to Celery."""
     from feedback_app.services.system import check_broker
-    from feedback_app.tasks import QUEUES, declare_queues
+    from feedback_app.tasks import declare_queues, worker_queues
 
     broker = check_broker()
     if broker != "ok":
@@ -114,7 +114,7 @@ def worker_command(beat, concurrency, celery_args):
     concurrency = concurrency or current_app.config["WORKER_CONCURRENCY"]
     command = [
         sys.executable, "-m", "celery", "-A", "feedback_app.worker", "worker",
-        "--queues", ",".join(QUEUES), "--concurrency", str(concurrency), "--loglevel", "INFO",
+        "--queues", ",".join(worker_queues(current_app.config)), "--concurrency", str(concurrency), "--loglevel", "INFO",
     ]
     if beat:
         command.append("--beat")

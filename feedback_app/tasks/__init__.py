@@ -8,7 +8,11 @@ from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
-QUEUES = ("default", "email", "analysis", "webhooks")
+
+def worker_queues(config):
+    """Return every queue a worker consumes; mail goes to the configured ``FEEDBACK_EMAIL_QUEUE``."""
+    return ("default", config["EMAIL_QUEUE"], "analysis", "webhooks")
+
 
 # Task modules, imported by the worker so that every task is registered.
 TASK_MODULES = (
@@ -98,7 +102,7 @@ def declare_queues(celery_app):
     doing that at the same moment collide on the unique name, so we do it once up front.
     """
     with celery_app.connection_for_write() as connection:
-        for name in QUEUES:
+        for name in worker_queues(current_app.config):
             Queue(name).bind(connection.default_channel).declare()
 
 

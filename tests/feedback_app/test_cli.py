@@ -50,3 +50,18 @@ def test_seed_demo_prints_login_and_key(runner):
     assert "demo@example.com / demo-password" in result.output
     raw_key = result.output.strip().splitlines()[-1].split(": ")[-1]
     assert api_keys.authenticate_api_key(raw_key).workspace.name == "Demo"
+
+
+def test_worker_consumes_the_configured_email_queue(database_url, tmp_path, monkeypatch):
+    from feedback_app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "CELERY_TASK_ALWAYS_EAGER": False,
+                      "BROKER_URL": f"sqla+sqlite:///{tmp_path / 'broker.db'}", "EMAIL_QUEUE": "mail-eu"})
+    executed = []
+    # The command execs Celery in place of the test process: record its command line instead.
+    monkeypatch.setattr("os.execv", lambda path, argv: executed.append(argv))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["worker", "--no-beat"])
+    assert result.exit_code == 0, result.output
+    queues = executed[0][executed[0].index("--queues") + 1].split(",")
+    assert "mail-eu" in queues and "email" not in queues
