@@ -12,7 +12,7 @@ DEMO_ENV := FEEDBACK_ENV=development FEEDBACK_PUBLIC_URL=http://127.0.0.1:$(PORT
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := feedback_app.wsgi
 
-.PHONY: run test install chromium worker lint clean
+.PHONY: run test test-fast install chromium worker lint clean
 
 # The app's install includes the `embeddings` extra (sentence embeddings find better themes, see
 # analysis/README.md). PyTorch's CPU build comes first, from its own index, because the default
@@ -76,6 +76,11 @@ test: $(STAMP) chromium
 	  export TEST_DATABASE_URL=$(PG_TEST_URL); \
 	else echo "Database tests run on SQLite$${TEST_DATABASE_URL:+ and $$TEST_DATABASE_URL}"; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while working: SQLite only, no browser or worker process, stop at the first failure.
+# `make test-fast PYTEST_ARGS=--lf` reruns only what failed last time.
+test-fast: $(STAMP)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest -x -q -m "not browser and not worker" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m flake8 feedback_app widgets analysis tests bench

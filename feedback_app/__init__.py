@@ -62,9 +62,13 @@ def register_security_headers(app):
 
 
 def _migrations_directory():
+    """Return the checkout's migrations/, else the copy a wheel installed under <prefix>/share/feedback-loop."""
+    import sys
     from pathlib import Path
 
-    return Path(__file__).resolve().parent.parent / "migrations"
+    checkout = Path(__file__).resolve().parent.parent / "migrations"
+    installed = Path(sys.prefix) / "share" / "feedback-loop" / "migrations"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
 
 
 def register_blueprints(app):
