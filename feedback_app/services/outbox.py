@@ -121,7 +121,9 @@ def queue_notification(workspace, *, kind, person, to_address=None, action=None,
     """Write one notification in the caller's transaction; it is delivered after the commit.
 
     The row is ``skipped`` (with ``skip_reason`` ``no_email``, ``unsubscribed`` or ``bounced``)
-    instead of ``queued`` when the address may not be emailed.
+    instead of ``queued`` when the address may not be emailed. Customers' unsubscribes and bounces
+    hold back customer email only: mail to the team (:data:`TEAM_KINDS`) is sent to an address
+    that a customer with the same address asked not to email, as it is at send time.
 
     :param kind: a :class:`NotificationKind`.
     :param person: the customer it is for, or ``None`` for mail to the team.
@@ -129,7 +131,10 @@ def queue_notification(workspace, *, kind, person, to_address=None, action=None,
     :return: the :class:`Notification`.
     """
     address = to_address or getattr(person, "email", None)
-    reason = skip_reason(person, address, suppressions(workspace.id, [address]))
+    if NotificationKind(kind) in TEAM_KINDS:
+        reason = None if address else "no_email"
+    else:
+        reason = skip_reason(person, address, suppressions(workspace.id, [address]))
     notification = Notification(
         workspace_id=workspace.id, kind=NotificationKind(kind), person_id=getattr(person, "id", None),
         action_id=getattr(action, "id", None), response_id=getattr(response, "id", None),

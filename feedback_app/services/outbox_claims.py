@@ -16,8 +16,10 @@ from feedback_app.models import Notification, NotificationKind, NotificationStat
 
 logger = logging.getLogger(__name__)
 
-# Mail to the team is not held back by the customers' daily send limit: an alert must go out.
-TEAM_KINDS = frozenset({NotificationKind.DETRACTOR_ALERT, NotificationKind.TEAM_INVITATION})
+# Mail to the team is not held back by the customers' daily send limit nor by their unsubscribes
+# and bounces: an alert must go out.
+TEAM_KINDS = frozenset({NotificationKind.DETRACTOR_ALERT, NotificationKind.DETRACTOR_DIGEST,
+                        NotificationKind.TEAM_INVITATION})
 
 
 def _start_of_day(moment):
