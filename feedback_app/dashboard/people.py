@@ -6,6 +6,7 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ConfirmForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
+from feedback_app.services import autopilot_schedules
 from feedback_app.services import people as people_service
 
 PEOPLE_PAGE = 50
@@ -23,10 +24,11 @@ def people():
 
 @bp.get("/app/<workspace>/people/<int:person_id>")
 def person_detail(person_id):
-    """Show a person with their responses and the emails sent to them."""
+    """Show a person with their responses, the emails sent to them and their Autopilot schedules."""
     person = people_service.get_person(g.workspace, person_id)
     history = people_service.person_history(g.workspace, person)
-    return render_template("dashboard/person.html", person=person, history=history, delete_form=ConfirmForm())
+    return render_template("dashboard/person.html", person=person, history=history, delete_form=ConfirmForm(),
+                           autopilot=autopilot_schedules.person_memberships(g.workspace, person))
 
 
 @bp.get("/app/<workspace>/people/<int:person_id>/export.json")

@@ -11,6 +11,7 @@ from feedback_app.models.analysis import (
     ThemeStatus,
 )
 from feedback_app.models.audit import AuditEvent
+from feedback_app.models.autopilot import AutopilotMember, AutopilotSchedule
 from feedback_app.models.base import Base, utcnow
 from feedback_app.models.loop import (
     Action,
@@ -48,7 +49,7 @@ from feedback_app.models.webhooks import WebhookDelivery, WebhookEndpoint
 from feedback_app.models.workspace import Workspace
 
 __all__ = [
-    "ActionExclusion", "ParentTheme", "Polarity",
+    "ActionExclusion", "ParentTheme", "Polarity", "AutopilotMember", "AutopilotSchedule",
     "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
     "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",

@@ -33,6 +33,8 @@ class Person(TimestampMixin, Base):
     unsubscribed_at: Mapped[datetime | None]
     bounced_at: Mapped[datetime | None]
     last_surveyed_at: Mapped[datetime | None]  # drives the recontact window across surveys
+    # Surveyed elsewhere before it came here (Delighted's ``last_sent_at``): counts in the recontact window.
+    last_sent_at: Mapped[datetime | None]
     anonymized_at: Mapped[datetime | None]
 
     @property

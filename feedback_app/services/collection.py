@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Survey, SurveyDisplay, Workspace
 from feedback_app.models.base import utcnow
-from feedback_app.services import responses, tokens
+from feedback_app.services import autopilot_schedules, responses, tokens
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -61,8 +61,10 @@ def last_asked_at(workspace, *, person=None, visitor_id=None):
             SurveyDisplay.workspace_id == workspace.id, or_(*clauses)))
         if latest is not None and latest.tzinfo is None:  # aggregates bypass the column type
             latest = latest.replace(tzinfo=timezone.utc)
-    if person is not None and person.last_surveyed_at and (latest is None or person.last_surveyed_at > latest):
-        latest = person.last_surveyed_at
+    if person is not None:
+        # Answers here, and surveys sent before the person came here (Delighted's last_sent_at).
+        latest = max((moment for moment in (latest, person.last_surveyed_at, person.last_sent_at) if moment),
+                     default=None)
     return latest
 
 
@@ -88,7 +90,7 @@ def eligible_surveys(workspace, *, person=None, visitor_id=None, now=None):
             continue
         if in_sample(survey, subject):
             chosen.append(survey)
-    return chosen
+    return autopilot_schedules.paced_for_widget(workspace, chosen, person=person, now=now)
 
 
 def pick_locale(survey, *candidates):
@@ -119,6 +121,7 @@ def record_display(workspace, survey, *, person=None, visitor_id=None, page_url=
     display = SurveyDisplay(workspace_id=workspace.id, survey_id=survey.id, person_id=getattr(person, "id", None),
                             visitor_id=visitor_id, page_url=(page_url or "")[:2000] or None)
     db.session.add(display)
+    autopilot_schedules.note_widget_display(workspace, survey, person)
     return display
 
 

@@ -68,20 +68,31 @@ def _person_for(workspace, entry):
                                 properties=entry.get("properties"), _commit=False)
 
 
-def _recently_asked(workspace, survey, person, now, *, exclude_id=None):
-    """Return whether ``person`` was asked anything within the survey's recontact window."""
-    since = now - timedelta(days=collection.recontact_days(workspace, survey))
-    if person.last_surveyed_at is not None and person.last_surveyed_at > since:
-        return True
-    query = select(SurveyRequest.id).where(
+def last_contacted_at(workspace, person, *, exclude_id=None):
+    """Return when ``person`` was last asked anything (an email sent, a widget shown, an answer), or ``None``.
+
+    :param exclude_id: a survey request not to count (the one being sent).
+    """
+    query = select(SurveyRequest.sent_at).where(
         SurveyRequest.workspace_id == workspace.id, SurveyRequest.person_id == person.id,
-        SurveyRequest.sent_at > since)
+        SurveyRequest.sent_at.is_not(None))
     if exclude_id is not None:
         query = query.where(SurveyRequest.id != exclude_id)
-    if db.session.scalar(query.limit(1)) is not None:
-        return True
-    shown = collection.last_asked_at(workspace, person=person)  # widget displays count too
-    return shown is not None and shown > since
+    sent = db.session.scalar(query.order_by(SurveyRequest.sent_at.desc()).limit(1))
+    shown = collection.last_asked_at(workspace, person=person)  # widget displays and answers count too
+    return max((moment for moment in (sent, shown) if moment is not None), default=None)
+
+
+def recontact_ends_at(workspace, survey, person, *, exclude_id=None):
+    """Return when ``survey`` may ask ``person`` again under the recontact window, or ``None`` if never asked."""
+    last = last_contacted_at(workspace, person, exclude_id=exclude_id)
+    return None if last is None else last + timedelta(days=collection.recontact_days(workspace, survey))
+
+
+def _recently_asked(workspace, survey, person, now, *, exclude_id=None):
+    """Return whether ``person`` was asked anything within the survey's recontact window."""
+    ends = recontact_ends_at(workspace, survey, person, exclude_id=exclude_id)
+    return ends is not None and ends > now
 
 
 def _check_survey(workspace, survey):

@@ -23,6 +23,7 @@ TASK_MODULES = (
     "feedback_app.tasks.loop",
     "feedback_app.tasks.invitations",
     "feedback_app.tasks.collection",
+    "feedback_app.tasks.autopilot",
 )
 
 
@@ -58,6 +59,11 @@ def periodic_jobs(config):
             "task": "loop.send_alert_digests",
             "schedule": float(config["ALERT_DIGEST_SECONDS"]),
             "options": {"queue": config["EMAIL_QUEUE"], "expires": float(config["ALERT_DIGEST_SECONDS"])},
+        },
+        "run-autopilot": {
+            "task": "autopilot.run_due",
+            "schedule": 300.0,  # Autopilot counts in days: a member asked five minutes late is on time
+            "options": {"queue": config["EMAIL_QUEUE"], "expires": 300.0},
         },
         "send-due-invitations": {
             "task": "invitations.send_due",
