@@ -14,7 +14,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from feedback_app.services import collection, ingest, widget_config, widget_identity
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.responses import SCORE_RANGES
-from feedback_app.services.surveys import theme_color
+from feedback_app.services.survey_look import survey_color
+from feedback_app.services.ui_strings import ui_texts
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
 from widgets.security import json_body, json_response, public_api, rate_limited
@@ -45,13 +46,13 @@ def mount(app):
     return api
 
 
-def survey_json(survey, locale):
-    """Return what the widget needs to show ``survey`` in ``locale``."""
+def survey_json(survey, locale, workspace=None):
+    """Return what the widget needs to show ``survey`` in ``locale``: its texts over the built-in strings."""
     low, high = SCORE_RANGES.get(survey.kind, (None, None))
     return {
         "token": survey.token, "name": survey.name, "kind": str(survey.kind), "locale": locale,
-        "texts": (survey.texts or {}).get(locale, {}), "trigger": survey.trigger or {},
-        "theme_color": theme_color(survey),
+        "texts": {**ui_texts(locale), **(survey.texts or {}).get(locale, {})}, "trigger": survey.trigger or {},
+        "theme_color": survey_color(survey, workspace),
         "scale": {"min": low, "max": high} if low is not None else None,
         "churn_reasons": list(survey.churn_reasons or []), "questions": describe_questions(survey, locale),
     }
@@ -79,8 +80,9 @@ def config(widget_workspace):
     workspace = collection.get_live_workspace(widget_workspace.id)
     identity, person, visitor_id = _visitor(workspace, data)
     surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id)
-    locales = _locale_candidates(data, identity=identity, person=person)
-    body = [survey_json(s, collection.pick_locale(s, *locales)) for s in surveys]
+    # The workspace's default locale comes after the visitor's own languages (Settings > Survey look).
+    locales = [*_locale_candidates(data, identity=identity, person=person), workspace.default_locale]
+    body = [survey_json(s, collection.pick_locale(s, *locales), workspace) for s in surveys]
     return json_response({"identified": person is not None, "surveys": body})
 
 

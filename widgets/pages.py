@@ -6,8 +6,9 @@ from feedback_app import errors
 from feedback_app.extensions import limiter
 from feedback_app.models import Channel, SurveyKind
 from feedback_app.services import collection, invitations
-from feedback_app.services.surveys import theme_color
 from feedback_app.services.exceptions import ServiceError
+from feedback_app.services.survey_look import survey_look
+from feedback_app.services.ui_strings import error_texts, ui_locale, ui_texts
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
 from widgets.routes import bp
@@ -30,15 +31,21 @@ def _survey_of_request():
 answer_limit = limiter.limit(_ip_limit, methods=["POST"])
 
 
+def _accepted_languages():
+    return [value for value, _quality in request.accept_languages]
+
+
 def _locale(survey, person=None):
-    return collection.pick_locale(survey, getattr(person, "locale", None),
-                                  *[value for value, _quality in request.accept_languages])
+    # The workspace's default locale comes after the visitor's own languages (Settings > Survey look).
+    return collection.pick_locale(survey, getattr(person, "locale", None), *_accepted_languages(),
+                                  getattr(collection.workspace_of(survey), "default_locale", None))
 
 
 def _render(template, survey, locale, status=200, **context):
     texts = (survey.texts or {}).get(locale, {})
-    return render_template(template, survey=survey, texts=texts, locale=locale, color=theme_color(survey),
-                           **context), status
+    look = survey_look(survey, collection.workspace_of(survey), locale)
+    return render_template(template, survey=survey, texts=texts, locale=locale, color=look.color, look=look,
+                           ui=look.strings, **context), status
 
 
 def _answers(form):
@@ -113,7 +120,7 @@ def service_error(error):
     if request.path.startswith("/w/"):
         return errors.handle_service_error(error)
     errors.db.session.rollback()
-    return render_template("widgets/error.html", status=error.status, message=error.message), error.status
+    return _error_page(error.status, error.message)
 
 
 @bp.errorhandler(HTTPException)
@@ -121,4 +128,13 @@ def http_error(error):
     """Answer HTTP errors (413, 404, 429...) in the shape the caller understands."""
     if request.path.startswith("/w/"):
         return errors.handle_http_exception(error)
-    return render_template("widgets/error.html", status=error.code, message=error.description), error.code
+    return _error_page(error.code, error.description)
+
+
+def _error_page(status, message):
+    # The service's message is English (the API's); other locales get their own words for the status.
+    locale = ui_locale(next(iter(_accepted_languages()), None))
+    title, detail = error_texts(locale, status)
+    return render_template("widgets/error.html", status=status, title=title, locale=locale,
+                           message=message if locale == "en" else detail,
+                           ui=ui_texts(locale)), status

@@ -1,4 +1,4 @@
-"""Settings: team members, roles and invitations, API keys (shown once), allowed origins, webhooks, SMTP status."""
+"""Settings: team, API keys (shown once), origins, webhooks, SMTP status; Customers: limits, sender, look, routing."""
 from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -13,10 +13,17 @@ from feedback_app.dashboard.forms import (
     choices,
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
+from feedback_app.dashboard.settings_forms import (
+    ContactLimitsForm,
+    DetractorRulesForm,
+    EmailIdentityForm,
+    SurveyLookForm,
+    attach_service_errors,
+)
 from feedback_app.models import Role
-from feedback_app.services import api_keys, team_invites, webhooks, workspace_settings
-from feedback_app.services.exceptions import Conflict
 from feedback_app.services.events import EVENT_NAMES
+from feedback_app.services import api_keys, follow_ups, team_invites, webhooks, workspace_settings
+from feedback_app.services.exceptions import Conflict, InvalidInput
 
 
 def _webhook_form():
@@ -25,7 +32,7 @@ def _webhook_form():
     return form
 
 
-def _render(**extra):
+def _render(status=200, **extra):
     context = {
         "members": workspace_settings.list_members(g.workspace), "member_form": MemberForm(),
         "invite_form": TeamInviteForm(), "invitations": team_invites.list_pending_invitations(g.workspace),
@@ -36,7 +43,7 @@ def _render(**extra):
         "webhook_form": _webhook_form(), "roles": [role.value for role in Role],
     }
     context.update(extra)
-    return render_template("dashboard/settings.html", **context)
+    return render_template("dashboard/settings.html", **context), status
 
 
 @bp.get("/app/<workspace>/settings")
@@ -136,12 +143,16 @@ def set_origins():
     """Replace the origins allowed to embed the widget."""
     form = OriginsForm()
     if form.validate_on_submit():
-        workspace_settings.set_allowed_origins(g.workspace, (form.allowed_origins.data or "").splitlines(),
-                                               by=current_user)
-        flash("Allowed origins saved.")
-    else:
-        flash_form_errors(form)
-    return _to_settings()
+        try:
+            workspace_settings.set_allowed_origins(g.workspace, (form.allowed_origins.data or "").splitlines(),
+                                                   by=current_user)
+        except InvalidInput as error:
+            attach_service_errors(form, error)
+        else:
+            flash("Allowed origins saved.")
+            return _to_settings()
+    # What was typed stays in the box, with the problem beside it.
+    return _render(422, origins_form=form)
 
 
 @bp.post("/app/<workspace>/settings/webhooks")
@@ -164,3 +175,74 @@ def delete_webhook(endpoint_id):
         webhooks.delete_endpoint(g.workspace, endpoint_id)
         flash("The endpoint is deleted.")
     return _to_settings()
+
+
+def _render_customers(status=200, **forms):
+    workspace = g.workspace
+    members = workspace_settings.list_members(workspace)
+    rules_form = forms.get("rules_form") or DetractorRulesForm(formdata=None).fill_from(workspace)
+    rules_form.set_members(members)
+    return render_template(
+        "dashboard/settings_customers.html",
+        limits_form=forms.get("limits_form") or ContactLimitsForm(formdata=None).fill_from(workspace),
+        sender_form=forms.get("sender_form") or EmailIdentityForm(formdata=None).fill_from(workspace),
+        look_form=forms.get("look_form") or SurveyLookForm(formdata=None).fill_from(workspace),
+        rules_form=rules_form, mail_from=workspace_settings.mail_from_address(),
+    ), status
+
+
+def _save_customers(name, form, save, done):
+    """Save ``form`` with ``save(form)``; on a problem show the page again with what was typed and why."""
+    if form.validate_on_submit():
+        try:
+            save(form)
+        except InvalidInput as error:
+            attach_service_errors(form, error)
+        else:
+            flash(done)
+            return redirect(url_for("dashboard.customer_settings"))
+    return _render_customers(422, **{name: form})
+
+
+@bp.get("/app/<workspace>/settings/customers")
+@role_required(Role.ADMIN)
+def customer_settings():
+    """Show how customers are contacted: limits, the emails' sender, the surveys' look, detractor routing."""
+    return _render_customers()
+
+
+@bp.post("/app/<workspace>/settings/customers/limits")
+@role_required(Role.ADMIN)
+def set_contact_limits():
+    """Save the recontact window and the daily customer email limit."""
+    return _save_customers("limits_form", ContactLimitsForm(), lambda form: workspace_settings.set_contact_limits(
+        g.workspace, recontact_days=form.recontact_days.data, daily_email_limit=form.daily_email_limit.data,
+        by=current_user), "Contact limits saved.")
+
+
+@bp.post("/app/<workspace>/settings/customers/sender")
+@role_required(Role.ADMIN)
+def set_email_sender():
+    """Save the sender name and reply-to address of the workspace's emails."""
+    return _save_customers("sender_form", EmailIdentityForm(), lambda form: workspace_settings.set_email_identity(
+        g.workspace, sender_name=form.sender_name.data, reply_to=form.reply_to.data, by=current_user),
+        "Email sender saved.")
+
+
+@bp.post("/app/<workspace>/settings/customers/look")
+@role_required(Role.ADMIN)
+def set_survey_look():
+    """Save the surveys' logo, intro text, brand colour and default locale."""
+    return _save_customers("look_form", SurveyLookForm(), lambda form: workspace_settings.set_survey_look(
+        g.workspace, logo_url=form.logo_url.data, intro_text=form.intro_text.data, brand_color=form.brand_color.data,
+        default_locale=form.default_locale.data, by=current_user), "Survey look saved.")
+
+
+@bp.post("/app/<workspace>/settings/customers/detractor-rules")
+@role_required(Role.ADMIN)
+def set_detractor_rules():
+    """Save who is assigned unhappy answers and who gets their alert emails."""
+    form = DetractorRulesForm()
+    form.set_members(workspace_settings.list_members(g.workspace))
+    return _save_customers("rules_form", form, lambda form: follow_ups.set_detractor_rules(
+        g.workspace, form.rules(), user=current_user), "Detractor routing saved.")

@@ -34,7 +34,7 @@ from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.responses import SCORE_RANGES
-from feedback_app.services.surveys import theme_color
+from feedback_app.services.survey_look import survey_look
 from feedback_app.services.transaction import transactional
 
 ANSWER_TOKEN_MAX_AGE = 30 * 24 * 3600  # score links work for a month after the invitation
@@ -420,8 +420,9 @@ def _public_url(endpoint, **values):
 def _render_invitation(notification, *, reminder):
     request = db.session.get(SurveyRequest, notification.survey_request_id)
     workspace, survey, person = request_parts(request)
-    locale = collection.pick_locale(survey, getattr(person, "locale", None))
+    locale = collection.pick_locale(survey, getattr(person, "locale", None), workspace.default_locale)
     texts = (survey.texts or {}).get(locale, {})
+    look = survey_look(survey, workspace, locale)
     token = answer_token(request)
     low, high = SCORE_RANGES.get(survey.kind, (None, None))
     scores = [] if low is None else [
@@ -430,7 +431,7 @@ def _render_invitation(notification, *, reminder):
     context = {"workspace_name": workspace.name, "name": getattr(person, "name", None) or "", "texts": texts,
                "scores": scores, "survey_url": _public_url("widgets.request_page", token=token),
                "unsubscribe_url": unsubscribe, "reminder": reminder, "locale": locale,
-               "color": theme_color(survey)}
+               "color": look.color, "look": look}
     subject = texts.get("question") or survey.name
     if reminder:
         subject = ("Rappel : " if locale == "fr" else "Reminder: ") + subject

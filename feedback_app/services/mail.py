@@ -5,7 +5,7 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import formatdate
+from email.utils import formataddr, formatdate, parseaddr
 
 from flask import current_app
 
@@ -14,14 +14,16 @@ from flask import current_app
 class Email:
     """A rendered email: what the outbox sends for one notification.
 
-    ``headers`` carries extra headers such as ``List-Unsubscribe``; ``From``, ``To``, ``Date``
-    and ``Message-ID`` are set by :func:`send_email`.
+    ``headers`` carries extra headers such as ``List-Unsubscribe`` and ``Reply-To``; ``From``,
+    ``To``, ``Date`` and ``Message-ID`` are set by :func:`send_email`. ``sender_name`` replaces
+    the display name of ``FEEDBACK_MAIL_FROM`` (its address stays).
     """
 
     subject: str
     text: str
     html: str | None = None
     headers: dict = field(default_factory=dict)
+    sender_name: str | None = None
 
 
 class MessagePolicy(EmailPolicy):
@@ -81,7 +83,8 @@ def build_message(to, email, *, message_id):
     :param message_id: the ``Message-ID`` header value, ``<...@...>``; stable across retries.
     """
     message = EmailMessage(policy=MESSAGE_POLICY)
-    message["From"] = current_app.config["MAIL_FROM"]
+    sender = current_app.config["MAIL_FROM"]
+    message["From"] = formataddr((email.sender_name, parseaddr(sender)[1])) if email.sender_name else sender
     message["To"] = to
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)

@@ -73,7 +73,16 @@ def render(notification):
         render_function = _renderers[notification.kind]
     except KeyError:
         raise LookupError(f"no renderer registered for notification kind {notification.kind!r}") from None
-    return render_function(notification)
+    return with_sender(render_function(notification), db.session.get(Workspace, notification.workspace_id))
+
+
+def with_sender(email, workspace):
+    """Return ``email`` from the workspace's sender name, replying to its reply-to address (Settings)."""
+    if workspace is not None and workspace.email_sender_name and not email.sender_name:
+        email.sender_name = workspace.email_sender_name
+    if workspace is not None and workspace.email_reply_to:
+        email.headers.setdefault("Reply-To", workspace.email_reply_to)
+    return email
 
 
 def new_message_id():
@@ -195,6 +204,8 @@ def deliver_after_commit(notification_ids):
 @sa_event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     # One task per commit, however many rows it wrote: the task claims a batch of due rows.
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its rows are not committed until the transaction around it is
     pending = session.info.pop(_PENDING_KEY, None)
     if pending:
         enqueue_batch_delivery()

@@ -1,6 +1,8 @@
-"""Workspace settings changed from the dashboard: team roles, allowed origins, and the SMTP check."""
+"""Workspace settings changed from the dashboard: team roles, origins, contact limits, email identity, survey look."""
+import re
 import smtplib
 import socket
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -8,13 +10,11 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import Membership, Role, User
-from feedback_app.services import accounts
+from feedback_app.services import accounts, ui_strings
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from feedback_app.services.origins import clean_origins
 from feedback_app.services.transaction import transactional
-
-MAX_ORIGINS = 50
-
 
 def list_members(workspace):
     """Return ``[(User, Role)]`` of the workspace's team, by email."""
@@ -80,35 +80,13 @@ def remove_member(workspace, user_id, *, by):
     record_event("member.removed", workspace_id=workspace.id, user_id=by.id, data={"user_id": user_id})
 
 
-def normalize_origin(origin):
-    """Return ``origin`` as ``scheme://host[:port]``.
-
-    :raises InvalidInput: if it is not an http(s) origin (no path, query or credentials).
-    """
-    text = (origin or "").strip().rstrip("/")
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # reading it checks it: a port out of range or not a number raises
-    # urlsplit refuses an unclosed IPv6 bracket, .port a bad port: both are a malformed origin.
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query \
-            or parts.fragment or parts.username or parts.password:
-        raise InvalidInput(f"{origin!r} is not an origin like https://app.example.com.",
-                           fields={"allowed_origins": [f"not an origin: {origin}"]})
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # an IPv6 address keeps its brackets
-    return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
-
-
 @transactional
 def set_allowed_origins(workspace, origins, *, by):
     """Replace the origins allowed to embed the widget.
 
-    :raises InvalidInput: for a malformed origin or more than 50.
+    :raises InvalidInput: as :func:`origins.clean_origins`; nothing is stored then.
     """
-    cleaned = list(dict.fromkeys(normalize_origin(o) for o in origins if o and o.strip()))
-    if len(cleaned) > MAX_ORIGINS:
-        raise InvalidInput(f"At most {MAX_ORIGINS} origins.", fields={"allowed_origins": ["too many"]})
+    cleaned = clean_origins(origins)
     record_event("workspace.origins_set", workspace_id=workspace.id, user_id=by.id,
                  data={"from": workspace.allowed_origins, "to": cleaned})
     workspace.allowed_origins = cleaned
@@ -130,3 +108,140 @@ def smtp_status(timeout=3.0):
     except (OSError, smtplib.SMTPException, socket.timeout) as error:
         # Any network or protocol failure is the answer to "is mail working?", not a crash.
         return False, f"{host}:{port}: {error.__class__.__name__}: {error}"
+
+
+MAX_RECONTACT_DAYS = 3650
+MAX_DAILY_EMAILS = 1_000_000
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+# The survey pages and emails write white text on the brand colour (buttons, the score links'
+# hover): WCAG 2.1 AA asks 4.5:1 for normal text.
+MIN_CONTRAST_WITH_WHITE = 4.5
+
+
+def _record_change(workspace, section, changes, by):
+    """Set ``changes`` on ``workspace`` and log the old and new values of those that differ."""
+    before = {name: getattr(workspace, name) for name in changes}
+    changed = {name: value for name, value in changes.items() if before[name] != value}
+    if changed:
+        record_event("workspace.settings_changed", workspace_id=workspace.id, user_id=getattr(by, "id", None),
+                     target=workspace, data={"section": section, "from": {name: before[name] for name in changed},
+                                             "to": changed})
+    for name, value in changed.items():
+        setattr(workspace, name, value)
+    return workspace
+
+
+def _whole_number(value, field, high):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+        raise InvalidInput(f"{field.replace('_', ' ').capitalize()} must be a whole number from 0 to {high}.",
+                           fields={field: [f"a whole number from 0 to {high}"]})
+    return value
+
+
+@transactional
+def set_contact_limits(workspace, *, recontact_days, daily_email_limit, by):
+    """Set how long a person is left alone after being asked, and how many customer emails go out a day.
+
+    The widget and email invitations read the window when they choose whom to ask (a survey's
+    own window wins); the outbox reads the limit when it claims mail (team emails do not count).
+
+    :raises InvalidInput: for a window outside 0-3650 days or a limit outside 0-1,000,000.
+    """
+    return _record_change(workspace, "contact_limits", {
+        "recontact_days": _whole_number(recontact_days, "recontact_days", MAX_RECONTACT_DAYS),
+        "daily_notification_limit": _whole_number(daily_email_limit, "daily_email_limit", MAX_DAILY_EMAILS),
+    }, by)
+
+
+@transactional
+def set_email_identity(workspace, *, sender_name, reply_to, by):
+    """Set the display name of the workspace's emails' ``From`` and their ``Reply-To`` address.
+
+    The address of ``From`` stays ``FEEDBACK_MAIL_FROM`` (the domain the instance may send for).
+
+    :param sender_name: empty for ``FEEDBACK_MAIL_FROM`` as configured.
+    :param reply_to: empty for no ``Reply-To``.
+    :raises InvalidInput: for a name over 120 characters or with a line break, or a bad address.
+    """
+    name = (sender_name or "").strip()
+    if len(name) > 120 or any(character in name for character in "\r\n"):
+        raise InvalidInput("The sender name is one line of at most 120 characters.",
+                           fields={"sender_name": ["one line of at most 120 characters"]})
+    address = None
+    if (reply_to or "").strip():
+        try:
+            address = accounts.normalize_email(reply_to)
+        except InvalidInput as error:
+            raise InvalidInput(error.message, fields={"reply_to": ["not an email address"]}) from None
+    return _record_change(workspace, "email_identity",
+                          {"email_sender_name": name or None, "email_reply_to": address}, by)
+
+
+def relative_luminance(color):
+    """Return the WCAG relative luminance (0-1) of a ``#rgb`` or ``#rrggbb`` colour."""
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(digit * 2 for digit in digits)
+    channels = [int(digits[index:index + 2], 16) / 255 for index in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first, second):
+    """Return the WCAG contrast ratio (1-21) of two hex colours."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _check_brand_color(color):
+    color = (color or "").strip().lower()
+    if not color:
+        return None
+    if not HEX_COLOR.match(color):
+        raise InvalidInput(f"{color!r} is not a colour like #4f46e5.", fields={"brand_color": ["a colour like #4f46e5"]})
+    ratio = contrast_ratio(color, "#ffffff")
+    if ratio < MIN_CONTRAST_WITH_WHITE:
+        raise InvalidInput(
+            f"White text on {color} has a contrast of {ratio:.1f}:1; it needs {MIN_CONTRAST_WITH_WHITE}:1 to be "
+            "readable. Choose a darker colour.", fields={"brand_color": [f"contrast {ratio:.1f}:1 with white text, "
+                                                                         f"needs {MIN_CONTRAST_WITH_WHITE}:1"]})
+    return color
+
+
+def _check_logo_url(url):
+    url = (url or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    # https only: the logo is loaded by customers' mail clients and survey pages served over https.
+    if parts.scheme != "https" or not parts.hostname or len(url) > 2000 or any(c.isspace() for c in url):
+        raise InvalidInput("The logo is an https:// address of an image, at most 2000 characters.",
+                           fields={"logo_url": ["an https:// address"]})
+    return url
+
+
+@transactional
+def set_survey_look(workspace, *, logo_url, intro_text, brand_color, default_locale, by):
+    """Set the logo, intro text and colour of the workspace's survey pages and invitations, and its default locale.
+
+    The brand colour applies to surveys that keep the default colour. The default locale is used
+    for visitors whose language no survey text exists for, and for the team's customer emails.
+
+    :raises InvalidInput: for a logo that is not https, an intro over 1000 characters, a colour
+        that is not hex or too light for white text, or a locale that is not offered.
+    """
+    intro = (intro_text or "").strip()
+    if len(intro) > 1000:
+        raise InvalidInput("The intro text has at most 1000 characters.", fields={"intro_text": ["too long"]})
+    if default_locale not in ui_strings.LOCALES:
+        raise InvalidInput(f"{default_locale!r} is not an offered locale ({', '.join(ui_strings.LOCALES)}).",
+                           fields={"default_locale": [f"one of {', '.join(ui_strings.LOCALES)}"]})
+    return _record_change(workspace, "survey_look", {
+        "logo_url": _check_logo_url(logo_url), "intro_text": intro or None,
+        "brand_color": _check_brand_color(brand_color), "default_locale": default_locale,
+    }, by)
+
+
+def mail_from_address():
+    """Return the address every email is sent from (``FEEDBACK_MAIL_FROM``), which the sender name goes with."""
+    return parseaddr(current_app.config["MAIL_FROM"])[1]

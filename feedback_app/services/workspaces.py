@@ -7,6 +7,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Workspace
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
+from feedback_app.services.origins import clean_origins
 from feedback_app.services.transaction import transactional
 
 
@@ -20,7 +21,8 @@ def create_workspace(name, *, slug=None, allowed_origins=()):
     """Create a workspace with fresh public and signing keys.
 
     :param name: display name, unique across the installation.
-    :raises InvalidInput: if the name is empty or yields an empty slug.
+    :param allowed_origins: checked as the dashboard checks them (:func:`origins.clean_origins`).
+    :raises InvalidInput: if the name is empty or yields an empty slug, or for a malformed origin.
     :raises Conflict: if a workspace with that name or slug exists.
     """
     name = (name or "").strip()
@@ -30,7 +32,7 @@ def create_workspace(name, *, slug=None, allowed_origins=()):
     taken = db.session.scalar(select(Workspace).where((Workspace.name == name) | (Workspace.slug == slug)))
     if taken is not None:
         raise Conflict(f"A workspace named {name!r} already exists.")
-    workspace = Workspace(name=name, slug=slug, allowed_origins=list(allowed_origins))
+    workspace = Workspace(name=name, slug=slug, allowed_origins=clean_origins(allowed_origins))
     db.session.add(workspace)
     db.session.flush()
     record_event("workspace.created", workspace_id=workspace.id, target=workspace)

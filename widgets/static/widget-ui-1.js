@@ -211,7 +211,8 @@
     }
 
     function fail(error) {
-      var p = el("p", {"class": "err", role: "alert"}, (error && error.message) || "Sorry, that did not work.");
+      // The built-in error text is in the visitor's language; the API's own message is English.
+      var p = el("p", {"class": "err", role: "alert"}, t.error || (error && error.message) || "Sorry, that did not work.");
       box.appendChild(p);
     }
 
