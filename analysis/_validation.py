@@ -6,8 +6,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-SCALES = ("nps", "csat", "ces")
-SCALE_RANGES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+from .scales import SCALES as _SCALES
+
+SCALES = tuple(_SCALES)
+SCALE_RANGES = {kind: (scale.low, scale.high) for kind, scale in _SCALES.items()}
 
 
 def check_texts(texts, *, allow_empty=False):

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_frame
+from .scales import SCALES
 
 # z for a 95% confidence interval, used in the NPS margin of error.
 Z_95 = 1.96
@@ -20,9 +21,10 @@ def _valid(scores, low, high):
 
 def nps_counts(scores):
     """Return (promoters, passives, detractors, n) for NPS scores 0-10 (NaN ignored)."""
-    arr = _valid(scores, 0, 10)
-    promoters = int((arr >= 9).sum())
-    detractors = int((arr <= 6).sum())
+    scale = SCALES["nps"]
+    arr = _valid(scores, scale.low, scale.high)
+    promoters = int((arr >= scale.good[0]).sum())
+    detractors = int((arr <= scale.bad[1]).sum())
     return promoters, len(arr) - promoters - detractors, detractors, len(arr)
 
 
@@ -74,8 +76,9 @@ def csat(scores):
     >>> csat([5, 4, 3, 1])
     50.0
     """
-    arr = _valid(scores, 1, 5)
-    return float("nan") if len(arr) == 0 else 100.0 * float((arr >= 4).mean())
+    scale = SCALES["csat"]
+    arr = _valid(scores, scale.low, scale.high)
+    return float("nan") if len(arr) == 0 else 100.0 * float((arr >= scale.good[0]).mean())
 
 
 def ces(scores):
@@ -86,7 +89,7 @@ def ces(scores):
     >>> ces([7, 5, 3])
     5.0
     """
-    arr = _valid(scores, 1, 7)
+    arr = _valid(scores, SCALES["ces"].low, SCALES["ces"].high)
     return float("nan") if len(arr) == 0 else float(arr.mean())
 
 

@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from analysis.scales import SCALES
 from feedback_app.models import QuestionKind
 
 MAX_TEXT = 2000
@@ -116,9 +117,7 @@ def _int_or_none(value):
 
 
 QUESTION_TYPES = {
-    QuestionKind.NPS: ScaleQuestion(0, 10),
-    QuestionKind.CSAT: ScaleQuestion(1, 5),
-    QuestionKind.CES: ScaleQuestion(1, 7),
+    **{QuestionKind(kind): ScaleQuestion(scale.low, scale.high) for kind, scale in SCALES.items()},
     QuestionKind.RATING: ScaleQuestion(1, None),
     QuestionKind.SINGLE_CHOICE: ChoiceQuestion(multiple=False),
     QuestionKind.MULTIPLE_CHOICE: ChoiceQuestion(multiple=True),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import BigInteger, case, func, literal, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from analysis.scales import SCALES
 from feedback_app.extensions import db
 from feedback_app.models import (
     Action,
@@ -214,9 +215,8 @@ def list_responses(workspace, filters, *, per_page=20, cursor=None, order="asc",
 
 # Score bands per survey kind: (good, neutral, bad) ranges, as Delighted reports them.
 BANDS = {
-    SurveyKind.NPS: (("promoter", 9, 10), ("passive", 7, 8), ("detractor", 0, 6)),
-    SurveyKind.CSAT: (("satisfied", 4, 5), ("neutral", 3, 3), ("dissatisfied", 1, 2)),
-    SurveyKind.CES: (("agree", 5, 7), ("neutral", 4, 4), ("disagree", 1, 3)),
+    SurveyKind(kind): tuple((label, low, high) for label, (low, high) in zip(scale.labels, scale.groups))
+    for kind, scale in SCALES.items()
 }
 HEADLINE = {SurveyKind.NPS: "nps", SurveyKind.CSAT: "csat", SurveyKind.CES: "ces"}
 

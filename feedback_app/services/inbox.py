@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, literal, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
+from analysis.scales import SCALES
 from feedback_app.extensions import db
 from feedback_app.models import (
     FollowUp,
@@ -30,10 +31,10 @@ PAGE_SIZE = 50
 EXPORT_BATCH = 1000
 # Score ranges of each group by survey kind: NPS's promoters/passives/detractors, and the
 # usual satisfied/neutral/unsatisfied split of the 1-5 CSAT and 1-7 CES scales.
+# The inbox names every scale's good / neutral / bad groups with NPS's words.
 SCORE_GROUPS = {
-    "promoter": {SurveyKind.NPS: (9, 10), SurveyKind.CSAT: (4, 5), SurveyKind.CES: (6, 7)},
-    "passive": {SurveyKind.NPS: (7, 8), SurveyKind.CSAT: (3, 3), SurveyKind.CES: (5, 5)},
-    "detractor": {SurveyKind.NPS: (0, 6), SurveyKind.CSAT: (1, 2), SurveyKind.CES: (1, 4)},
+    name: {SurveyKind(kind): scale.groups[index] for kind, scale in SCALES.items()}
+    for index, name in enumerate(SCALES["nps"].labels)
 }
 SENTIMENTS = ("positive", "neutral", "negative")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import case, func, select
 
 from analysis.metrics import Z_95
+from analysis.scales import SCALES
 from feedback_app.extensions import db
 from feedback_app.models import (
     NO_CHURN_REASON,
@@ -34,6 +35,7 @@ GRANULARITIES = ("day", "week", "month")
 SCORED_KINDS = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366  # a longer range would draw thousands of daily points for no reader
+NPS, CSAT = SCALES["nps"], SCALES["csat"]
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,8 @@ class ScoreCounts:
     def figures(self):
         """Return NPS (with margin of error), CSAT, CES and the counts behind them."""
         nps_counts = self.by_kind.get(SurveyKind.NPS, Counter())
-        promoters = sum(n for score, n in nps_counts.items() if score >= 9)
-        detractors = sum(n for score, n in nps_counts.items() if score <= 6)
+        promoters = sum(n for score, n in nps_counts.items() if score >= NPS.good[0])
+        detractors = sum(n for score, n in nps_counts.items() if score <= NPS.bad[1])
         n_nps = sum(nps_counts.values())
         csat_counts = self.by_kind.get(SurveyKind.CSAT, Counter())
         n_csat = sum(csat_counts.values())
@@ -133,7 +135,7 @@ class ScoreCounts:
             "nps": nps_from_counts(promoters, detractors, n_nps),
             "nps_moe": nps_margin_from_counts(promoters, detractors, n_nps),
             "n_csat": n_csat,
-            "csat": 100.0 * sum(n for s, n in csat_counts.items() if s >= 4) / n_csat if n_csat else None,
+            "csat": 100.0 * sum(n for s, n in csat_counts.items() if s >= CSAT.good[0]) / n_csat if n_csat else None,
             "n_ces": n_ces,
             "ces": sum(s * n for s, n in ces_counts.items()) / n_ces if n_ces else None,
             "churn": sum(self.churn_reasons.values()),
@@ -346,8 +348,8 @@ def workspace_summary(workspace):
     nps_row = db.session.execute(
         select(
             func.count(Response.id),
-            func.sum(case((Response.score >= 9, 1), else_=0)),
-            func.sum(case((Response.score <= 6, 1), else_=0)),
+            func.sum(case((Response.score >= NPS.good[0], 1), else_=0)),
+            func.sum(case((Response.score <= NPS.bad[1], 1), else_=0)),
         )
         .join(Survey, Survey.id == Response.survey_id)
         .where(Response.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS, Response.score.is_not(None))

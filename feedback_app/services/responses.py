@@ -3,6 +3,7 @@ import re
 
 from sqlalchemy import select
 
+from analysis.scales import SCALES
 from feedback_app.extensions import db
 from feedback_app.models import (
     Channel,
@@ -18,14 +19,8 @@ from feedback_app.services.events import emit
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
-SCORE_RANGES = {
-    SurveyKind.NPS: (0, 10),
-    SurveyKind.CSAT: (1, 5),
-    SurveyKind.CES: (1, 7),
-    QuestionKind.NPS: (0, 10),
-    QuestionKind.CSAT: (1, 5),
-    QuestionKind.CES: (1, 7),
-}
+SCORE_RANGES = {kind_enum(kind): (scale.low, scale.high)
+                for kind, scale in SCALES.items() for kind_enum in (SurveyKind, QuestionKind)}
 MAX_COMMENT_LENGTH = 10_000
 MAX_TAG_LENGTH = 100
 _UNSET = object()

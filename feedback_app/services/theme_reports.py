@@ -4,13 +4,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, literal, select
 
+from analysis.scales import SCALES as SCORE_SCALES
 from feedback_app.extensions import db
 from feedback_app.models import ParentTheme, Polarity, Response, ResponseTheme, Survey, SurveyKind, Theme
 from feedback_app.services import reports, themes
 from feedback_app.services.exceptions import NotFound
 
 SPARKLINE_WEEKS = 12
-SCALES = {SurveyKind.NPS: range(0, 11), SurveyKind.CSAT: range(1, 6), SurveyKind.CES: range(1, 8)}
+SCALES = {SurveyKind(kind): range(scale.low, scale.high + 1) for kind, scale in SCORE_SCALES.items()}
+NPS = SCORE_SCALES["nps"]
 
 
 def _linked(theme_ids):
@@ -179,8 +181,8 @@ def theme_breakdown(workspace, theme, *, segment_key=None):
         segment["count"] += count
         if kind == SurveyKind.NPS and score is not None:
             segment["n_nps"] += count
-            segment["promoters"] += count if score >= 9 else 0
-            segment["detractors"] += count if score <= 6 else 0
+            segment["promoters"] += count if score >= NPS.good[0] else 0
+            segment["detractors"] += count if score <= NPS.bad[1] else 0
     histograms = [{"kind": kind.value, "bars": [{"score": s, "count": distribution[kind][s]} for s in SCALES[kind]],
                    "max": max(distribution[kind].values())} for kind in SCALES if distribution.get(kind)]
     segments = []

@@ -60,6 +60,20 @@ def test_score_groups_follow_the_survey_kind(workspace):
     assert [r.id for r in inbox.list_responses(workspace, filters(score_group="unscored")).responses] == [unscored.id]
 
 
+def test_ces_groups_agree_between_the_inbox_and_the_api_metrics(workspace):
+    from feedback_app.services import api_queries
+
+    ces = create_survey(workspace, SurveyKind.CES)
+    scores = {1: "detractor", 3: "detractor", 4: "passive", 5: "promoter", 7: "promoter"}
+    ids = {create_response(ces, score=score, created_at=at(TODAY)).id: group for score, group in scores.items()}
+    counts = {group: len(inbox.list_responses(workspace, filters(score_group=group)).responses)
+              for group in ("promoter", "passive", "detractor")}
+    assert counts == {group: list(ids.values()).count(group) for group in counts}
+    metrics = api_queries.survey_metrics(workspace, ces)
+    assert (metrics["agree_count"], metrics["neutral_count"], metrics["disagree_count"]) == (
+        counts["promoter"], counts["passive"], counts["detractor"])
+
+
 def test_filters_by_sentiment_theme_tag_search_and_segment(workspace, user):
     nps = create_survey(workspace, SurveyKind.NPS)
     sync = create_response(nps, score=2, comment="Sync lost my 100% data", sentiment="negative",
