@@ -82,8 +82,10 @@ test: $(STAMP) chromium
 test-fast: $(STAMP)
 	TEST_DATABASE_URL= $(BIN)/python -m pytest -x -q -m "not browser and not worker" $(PYTEST_ARGS)
 
+# Style (flake8) and types (mypy, the files named in setup.cfg's [mypy]); CI runs it before the tests.
 lint: $(STAMP)
 	$(BIN)/python -m flake8 feedback_app widgets analysis tests bench
+	$(BIN)/python -m mypy
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

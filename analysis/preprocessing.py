@@ -26,7 +26,7 @@ def _singular(match):
 
 
 _WORD = re.compile(r"[a-z][a-z']*")
-_LEMMAS = {}
+_LEMMAS: dict[str, str] = {}
 
 
 def lemma(word):

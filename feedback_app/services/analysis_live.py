@@ -24,7 +24,7 @@ def _enqueue_analysis(event_name, payload):
 
 # Fitted models by run id: a worker unpickles each model once, then assigns in milliseconds.
 # Runs are immutable once they succeeded, so a cached model is never stale.
-_models_by_run = OrderedDict()
+_models_by_run: OrderedDict[int, object] = OrderedDict()
 MODEL_CACHE_SIZE = 8
 
 

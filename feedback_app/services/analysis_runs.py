@@ -4,7 +4,7 @@ import logging
 import pickle
 import time
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 
 from analysis import analyze_feedback
 from analysis.recipients import polarities
@@ -171,11 +171,14 @@ def _persist_sentiment_only(frame):
 
 # Analysis results are not a change to the response: ``updated_at`` keeps its value, so that
 # "changed since the last run" and the API's ``updated_since`` mean a customer or team change.
+# Core tables, not the ORM classes: executemany with bindparams, one statement per batch.
+RESPONSES: Table = Response.__table__  # type: ignore[assignment]
+RESPONSE_THEMES: Table = ResponseTheme.__table__  # type: ignore[assignment]
 SET_SENTIMENT = (
-    update(Response.__table__)
-    .where(Response.__table__.c.id == bindparam("response_id"))
+    update(RESPONSES)
+    .where(RESPONSES.c.id == bindparam("response_id"))
     .values(sentiment_score=bindparam("new_score"), sentiment=bindparam("label"), analyzed_at=bindparam("at"),
-            updated_at=Response.__table__.c.updated_at)
+            updated_at=RESPONSES.c.updated_at)
 )
 
 
@@ -289,9 +292,9 @@ def _replace_auto_links(workspace_id, ids, memberships, confidences, polarity, t
 
 
 SET_LINK_POLARITY = (
-    update(ResponseTheme.__table__)
-    .where(ResponseTheme.__table__.c.response_id == bindparam("link_response_id"),
-           ResponseTheme.__table__.c.source != LinkSource.AUTO.value)
+    update(RESPONSE_THEMES)
+    .where(RESPONSE_THEMES.c.response_id == bindparam("link_response_id"),
+           RESPONSE_THEMES.c.source != LinkSource.AUTO.value)
     .values(polarity=bindparam("new_polarity"))
 )
 

@@ -35,7 +35,7 @@ SUBSCRIBER_MODULES = [
     "feedback_app.services.follow_ups",
 ]
 
-_subscribers = defaultdict(list)
+_subscribers: defaultdict[str, list] = defaultdict(list)
 _PENDING_KEY = "feedback_pending_events"
 
 

@@ -250,9 +250,9 @@ def process_pending(*, limit=PROCESS_CHUNK):
             logger.warning("widget submission %s not recorded: %s", submission_id, error,
                            exc_info=not isinstance(error, ServiceError))
             failures.append((submission_id, _describe(error)))
-    for submission_id, error in failures:
+    for submission_id, reason in failures:
         db.session.execute(update(WidgetSubmission).where(WidgetSubmission.id == submission_id).values(
-            attempts=WidgetSubmission.attempts + 1, last_error=error))
+            attempts=WidgetSubmission.attempts + 1, last_error=reason))
     db.session.commit()
     return len(submissions)
 

@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000
 INSERT_CHUNK = 500
 
-_renderers = {}
+_renderers: dict = {}
 _PENDING_KEY = "feedback_outbox_pending"
 
 

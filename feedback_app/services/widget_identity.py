@@ -33,8 +33,9 @@ from feedback_app.services.transaction import transactional
 
 # Column sizes of ``people`` (models/people.py): a value that would not fit is refused before the
 # answer is acknowledged, instead of failing later in the worker.
-MAX_EXTERNAL_ID = Person.__table__.c.external_id.type.length
-MAX_NAME = Person.__table__.c.name.type.length
+# (String columns: their type has a length, which the generic column type does not declare.)
+MAX_EXTERNAL_ID = Person.__table__.c.external_id.type.length  # type: ignore[attr-defined]
+MAX_NAME = Person.__table__.c.name.type.length  # type: ignore[attr-defined]
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,2}$")
 IDENTITY_KEYS = ("id", "email", "name", "locale", "properties", "user_hash", "email_hash")
 
