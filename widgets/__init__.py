@@ -11,3 +11,6 @@ def init_app(app):
     app.register_blueprint(bp)
     csrf.exempt(bp)  # the pages' forms check their own CSRF token (Flask-WTF's FlaskForm)
     api.mount(app)
+    # The dashboard's live preview describes an unsaved survey exactly as the widget is sent it,
+    # without importing this package (feedback_app imports widgets only inside create_app).
+    app.extensions["widget_survey_json"] = api.survey_json

@@ -11,7 +11,7 @@ bounds bodies itself.
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from feedback_app.services import collection, ingest, widget_config, widget_identity
+from feedback_app.services import collection, ingest, survey_builder, widget_config, widget_identity
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.responses import SCORE_RANGES
 from feedback_app.services.survey_look import survey_color
@@ -79,7 +79,8 @@ def config(widget_workspace):
     data = json_body()
     workspace = collection.get_live_workspace(widget_workspace.id)
     identity, person, visitor_id = _visitor(workspace, data)
-    surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id)
+    surveys = collection.eligible_surveys(workspace, person=person, visitor_id=visitor_id,
+                                          properties=getattr(identity, "properties", None))
     # The workspace's default locale comes after the visitor's own languages (Settings > Survey look).
     locales = [*_locale_candidates(data, identity=identity, person=person), workspace.default_locale]
     body = [survey_json(s, collection.pick_locale(s, *locales), workspace) for s in surveys]
@@ -125,6 +126,8 @@ def respond(workspace, survey_token):
     # Custom answers arrive as the widget shows them (choice numbers); the question types turn them
     # into stored values before the service sees them.
     answers, problems = parse_answers(survey, data.get("answers"))
+    if "answers" in data and not problems:  # the questions step: what it shows and requires must be answered
+        problems = survey_builder.missing_answers(survey, score=data.get("score"), answers=answers)
     if problems:
         raise InvalidInput("The answer is not valid.", fields=problems)
     submission_id = ingest.accept_widget_answer(workspace, survey, data, answers=answers,

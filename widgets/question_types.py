@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from analysis.scales import SCALES
 from feedback_app.models import QuestionKind
+from feedback_app.services.survey_builder import show_condition
 
 MAX_TEXT = 2000
 
@@ -132,7 +133,8 @@ def question_type(question):
 
 def describe_questions(survey, locale):
     """Return the survey's custom questions as the widget's JSON."""
-    return [question_type(question).describe(question, locale) for question in survey.questions]
+    return [{**question_type(question).describe(question, locale), "show_if": show_condition(survey, question)}
+            for question in survey.questions]
 
 
 def parse_answers(survey, raw):

@@ -14,9 +14,9 @@ from wtforms import (
 )
 from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from feedback_app.models import ActionStatus, Channel, Role, SurveyKind
+from feedback_app.models import ActionStatus, Channel, Role
 
 
 def choices(pairs):
@@ -201,76 +201,6 @@ class WebhookForm(FlaskForm):
     url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField("Events", validators=[DataRequired()])
     submit = SubmitField("Add endpoint")
-
-
-KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").upper()) for kind in SurveyKind]
-TRIGGER_CHOICES = [("page_load", "On page load"), ("url", "On a URL"), ("event", "On an event")]
-
-
-class SurveyForm(FlaskForm):
-    """A survey's settings; wording is edited per locale as ``locale | question`` lines."""
-
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Type", choices=choices(KIND_CHOICES))
-    questions = TextAreaField("Main question per locale, one “locale | question” line each",
-                              validators=[DataRequired(), Length(max=5000)])
-    default_locale = StringField("Default locale", default="en", validators=[DataRequired(), Length(max=16)])
-    channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
-                                   default=["widget", "link", "email"])
-    trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
-    trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",
-                                validators=[Optional(), Length(max=200)])
-    delay_seconds = IntegerField("Delay (seconds)", default=5, validators=[Optional(), NumberRange(0, 3600)])
-    sampling_percent = IntegerField("Sampling (% of eligible visitors)", default=100,
-                                    validators=[InputRequired(), NumberRange(0, 100)])
-    recontact_days = IntegerField("Recontact window (days; empty: the workspace's)",
-                                  validators=[Optional(), NumberRange(0, 3650)])
-    churn_reasons = TextAreaField("Churn reasons, one per line", validators=[Optional(), Length(max=6000)])
-    is_active = BooleanField("Active", default=True)
-    submit = SubmitField("Save survey")
-
-    def validate_questions(self, field):
-        for line in field.data.splitlines():
-            if line.strip() and "|" not in line:
-                raise ValidationError(f"Write “locale | question”, not {line.strip()!r}.")
-
-    def texts(self, existing=None):
-        """Return the survey's ``texts`` with each locale's question replaced from the form."""
-        texts = {locale: dict(values) for locale, values in (existing or {}).items()}
-        wanted = {}
-        for line in self.questions.data.splitlines():
-            if line.strip():
-                locale, _, question = line.partition("|")
-                wanted[locale.strip()] = question.strip()
-        texts = {locale: values for locale, values in texts.items() if locale in wanted}
-        for locale, question in wanted.items():
-            texts.setdefault(locale, {})["question"] = question
-        return texts
-
-    def trigger(self):
-        trigger = {"type": self.trigger_type.data, "delay_seconds": self.delay_seconds.data or 0}
-        if self.trigger_type.data == "url":
-            trigger["url"] = (self.trigger_value.data or "").strip()
-        elif self.trigger_type.data == "event":
-            trigger["event"] = (self.trigger_value.data or "").strip()
-        return trigger
-
-    def reasons(self):
-        return [line.strip() for line in (self.churn_reasons.data or "").splitlines() if line.strip()]
-
-    def fill_from(self, survey):
-        """Set the fields from ``survey`` (for the edit page)."""
-        self.name.data, self.kind.data, self.default_locale.data = survey.name, survey.kind.value, survey.default_locale
-        self.questions.data = "\n".join(f"{locale} | {values.get('question', '')}"
-                                        for locale, values in (survey.texts or {}).items())
-        self.channels.data = list(survey.channels or [])
-        trigger = survey.trigger or {}
-        self.trigger_type.data = trigger.get("type", "page_load")
-        self.trigger_value.data = trigger.get("event" if self.trigger_type.data == "event" else "url") or ""
-        self.delay_seconds.data = trigger.get("delay_seconds", 0)
-        self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
-        self.churn_reasons.data = "\n".join(survey.churn_reasons or [])
-        self.is_active.data = survey.is_active
 
 
 class InviteForm(FlaskForm):

@@ -1,13 +1,28 @@
-"""Surveys: list, create and edit (types, locales, channels, trigger, sampling, recontact, churn reasons), embed."""
-from flask import current_app, flash, g, redirect, render_template, url_for
+"""Surveys: list, create and edit (texts per locale, trigger, targeting), questions, status, preview, results."""
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from feedback_app.auth.access import role_required
-from feedback_app.dashboard.forms import InviteForm, SurveyForm
+from feedback_app.dashboard.forms import InviteForm
 from feedback_app.dashboard.routes import bp
-from feedback_app.models import Role
-from feedback_app.services import accounts, invitations, survey_settings
-from feedback_app.services.exceptions import InvalidInput
+from feedback_app.dashboard.survey_forms import (
+    StatusForm,
+    form_locales,
+    question_form_class,
+    survey_form_class,
+)
+from feedback_app.models import Role, SurveyKind, SurveyStatus
+from feedback_app.services import accounts, invitations, survey_builder, survey_results, survey_settings
+from feedback_app.services.exceptions import InvalidInput, ServiceError
+
+# The preview frame is the one dashboard page that may be framed, and only by the dashboard itself.
+PREVIEW_FRAME_HEADERS = {"X-Frame-Options": "SAMEORIGIN",
+                         "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                                    "object-src 'none'; base-uri 'none'; frame-ancestors 'self'"}
+# The moves offered as buttons on a survey's page, by its status.
+STATUS_BUTTONS = {SurveyStatus.DRAFT: [("active", "Publish")],
+                  SurveyStatus.ACTIVE: [("paused", "Pause"), ("closed", "Close")],
+                  SurveyStatus.PAUSED: [("active", "Resume"), ("closed", "Close")], SurveyStatus.CLOSED: []}
 
 
 def embed_snippet(workspace):
@@ -19,8 +34,17 @@ def embed_snippet(workspace):
 def _attach(form, error):
     form.form_errors.append(error.message)
     for name, problems in error.fields.items():
-        field = getattr(form, name, None)
-        (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).extend(problems)
+        field = form._fields.get(name)
+        (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).extend(
+            problems if field is not None else [f"{name}: {problem}" for problem in problems])
+
+
+def _survey_form(kind, locales):
+    """Return the survey form for ``kind`` with text fields for the posted locales (else ``locales``)."""
+    if request.method == "POST":
+        locales = form_locales(request.form.get("locales")) or locales
+        kind = request.form.get("kind") if request.form.get("kind") in set(SurveyKind) else kind
+    return survey_form_class(kind, locales)()
 
 
 @bp.get("/app/<workspace>/surveys")
@@ -33,21 +57,16 @@ def surveys_list():
 @bp.route("/app/<workspace>/surveys/new", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
 def new_survey():
-    """Create a survey with the default wording of its type."""
-    form = SurveyForm()
-    if not form.is_submitted():
-        form.questions.data = ""
+    """Create a draft survey with the default wording of its type."""
+    form = _survey_form(SurveyKind.NPS, ["en"])
     if form.validate_on_submit():
         try:
-            survey = survey_settings.create_survey(
-                g.workspace, name=form.name.data, kind=form.kind.data, churn_reasons=form.reasons(),
-                trigger=form.trigger(), channels=form.channels.data, sampling_percent=form.sampling_percent.data,
-                recontact_days=form.recontact_days.data, texts=form.texts(), user=current_user,
-            )
+            survey = survey_settings.create_survey(g.workspace, kind=form.kind.data, user=current_user,
+                                                   **form.settings())
         except InvalidInput as error:
             _attach(form, error)
         else:
-            flash("Survey created.")
+            flash("Draft survey created: add questions, preview it, then publish it.")
             return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
     status = 422 if form.is_submitted() else 200
     return render_template("dashboard/survey_form.html", form=form, survey=None), status
@@ -55,30 +74,146 @@ def new_survey():
 
 @bp.route("/app/<workspace>/surveys/<int:survey_id>", methods=["GET", "POST"])
 def edit_survey(survey_id):
-    """Show a survey's settings, preview and snippet; members and up save changes."""
+    """Show a survey's settings, questions, preview and results; members and up save changes."""
     survey = survey_settings.get_survey(g.workspace, survey_id)
-    form = SurveyForm()
+    form = _survey_form(survey.kind, list(survey.texts or {}) or [survey.default_locale])
     if form.is_submitted():
         accounts.require_role(current_user, g.workspace, Role.MEMBER)  # viewers read only
     else:
         form.fill_from(survey)
     if form.validate_on_submit():
+        settings = form.settings(survey.texts)
         try:
-            survey_settings.update_survey(
-                g.workspace, survey, name=form.name.data, texts=form.texts(survey.texts),
-                default_locale=form.default_locale.data.strip(), channels=form.channels.data, trigger=form.trigger(),
-                sampling_percent=form.sampling_percent.data, recontact_days=form.recontact_days.data,
-                churn_reasons=form.reasons(), is_active=form.is_active.data, user=current_user,
-            )
+            survey_settings.update_survey(g.workspace, survey, default_locale=next(iter(settings["texts"]), ""),
+                                          user=current_user, **settings)
         except InvalidInput as error:
             _attach(form, error)
         else:
             flash("Survey saved.")
             return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("dashboard/survey_form.html", form=form, survey=survey,
-                           snippet=embed_snippet(g.workspace), invite_form=InviteForm(),
-                           texts=(survey.texts or {}).get(survey.default_locale, {})), status
+    return _survey_page(survey, form, status)
+
+
+def _survey_page(survey, form, status=200):
+    return render_template("dashboard/survey_form.html", form=form, survey=survey, snippet=embed_snippet(g.workspace),
+                           invite_form=InviteForm(), status_form=StatusForm(),
+                           status_buttons=STATUS_BUTTONS[survey.status],
+                           results=survey_results.question_results(survey)), status
+
+
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/status")
+@role_required(Role.MEMBER)
+def change_survey_status(survey_id):
+    """Publish, pause, resume or close a survey."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash("Unknown status.")
+    else:
+        try:
+            survey_builder.set_status(g.workspace, survey, form.status.data, user=current_user)
+        except ServiceError as error:  # a move the lifecycle refuses, or a survey not ready to publish
+            flash(" ".join([error.message, *(f"{name}: {'; '.join(found)}" for name, found in error.fields.items())]))
+        else:
+            flash(f"The survey is now {survey.status.value}.")
+    return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
+
+
+def _question_form(survey, question=None):
+    form = question_form_class(list(survey.texts or {}) or [survey.default_locale])()
+    form.set_logic_choices(survey, question)
+    return form
+
+
+@bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def new_question(survey_id):
+    """Add a follow-up question to a survey."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    form = _question_form(survey)
+    if form.validate_on_submit():
+        try:
+            survey_builder.add_question(g.workspace, survey, user=current_user, **form.values())
+        except InvalidInput as error:
+            _attach(form, error)
+        else:
+            flash("Question added.")
+            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("dashboard/question_form.html", form=form, survey=survey, question=None), status
+
+
+@bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
+@role_required(Role.MEMBER)
+def edit_question(survey_id, question_id):
+    """Change a follow-up question."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    question = survey_builder.get_question(survey, question_id)
+    form = _question_form(survey, question)
+    if not form.is_submitted():
+        form.fill_from(question)
+    if form.validate_on_submit():
+        try:
+            survey_builder.update_question(g.workspace, question, user=current_user, **form.values())
+        except InvalidInput as error:
+            _attach(form, error)
+        else:
+            flash("Question saved.")
+            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("dashboard/question_form.html", form=form, survey=survey, question=question), status
+
+
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>/delete")
+@role_required(Role.MEMBER)
+def delete_question(survey_id, question_id):
+    """Delete a follow-up question."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    try:
+        survey_builder.delete_question(g.workspace, survey_builder.get_question(survey, question_id),
+                                       user=current_user)
+    except ServiceError as error:  # another question is shown by this one's choices
+        flash(error.message)
+    else:
+        flash("Question deleted.")
+    return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
+
+
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>/move")
+@role_required(Role.MEMBER)
+def move_question(survey_id, question_id):
+    """Move a follow-up question up or down."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    question = survey_builder.get_question(survey, question_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    try:
+        survey_builder.move_question(g.workspace, question, position=question.position + step, user=current_user)
+    except ServiceError as error:  # past either end, or before the question that shows it
+        flash(error.message)
+    return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
+
+
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/preview")
+def preview_survey(survey_id):
+    """Return the widget's JSON of a survey with the settings typed on its page, saved or not."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    form = _survey_form(survey.kind, list(survey.texts or {}))
+    texts = form.texts(survey.texts)
+    locale = request.form.get("preview_locale")
+    locale = locale if locale in texts else next(iter(texts), survey.default_locale)
+    unsaved = survey_builder.preview_copy(survey, name=form.name.data or survey.name, texts=texts,
+                                          churn_reasons=form.reasons())
+    # The widget's own description of a survey (widgets.api.survey_json), registered by widgets.init_app.
+    payload = current_app.extensions["widget_survey_json"](unsaved, locale, g.workspace)
+    return jsonify({"survey": payload, "locales": list(texts)})
+
+
+@bp.get("/app/<workspace>/surveys/<int:survey_id>/preview-frame")
+def preview_frame(survey_id):
+    """Show the real widget UI in a frame of the survey's page; it records nothing."""
+    survey_settings.get_survey(g.workspace, survey_id)
+    return render_template("dashboard/survey_preview_frame.html"), 200, PREVIEW_FRAME_HEADERS
 
 
 @bp.post("/app/<workspace>/surveys/<int:survey_id>/invitations")

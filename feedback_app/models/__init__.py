@@ -42,6 +42,7 @@ from feedback_app.models.survey import (
     SurveyDisplay,
     SurveyKind,
     SurveyRequest,
+    SurveyStatus,
 )
 from feedback_app.models.system import WorkerHeartbeat
 from feedback_app.models.team import TeamInvitation
@@ -54,6 +55,6 @@ __all__ = [
     "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",
     "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
-    "SurveyDisplay", "SurveyKind", "SurveyRequest", "TeamInvitation", "Theme", "ThemeStatus", "Unsubscribe", "User",
+    "SurveyDisplay", "SurveyKind", "SurveyRequest", "SurveyStatus", "TeamInvitation", "Theme", "ThemeStatus", "Unsubscribe", "User",
     "WebhookDelivery", "WebhookEndpoint", "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

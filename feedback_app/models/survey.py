@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_app.models.base import Base, TimestampMixin, enum_type, utcnow
@@ -25,6 +26,15 @@ class QuestionKind(enum.StrEnum):
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"
     TEXT = "text"
+
+
+class SurveyStatus(enum.StrEnum):
+    """Where a survey is in its life: only an active survey is shown and takes answers."""
+
+    DRAFT = "draft"  # being written: never shown
+    ACTIVE = "active"
+    PAUSED = "paused"  # not shown for now; can be made active again
+    CLOSED = "closed"  # over: answers are refused with a message saying so
 
 
 class Channel(enum.StrEnum):
@@ -64,15 +74,32 @@ class Survey(TimestampMixin, Base):
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
     churn_reasons: Mapped[list] = mapped_column(default=list)
     trigger: Mapped[dict] = mapped_column(default=dict)  # {"type": "page_load"|"url"|"event", ...}
+    # Who the widget may ask: [{"property": "plan", "operator": "equals", "value": "pro"}], all must hold.
+    targeting: Mapped[list] = mapped_column(default=list)
     sampling_percent: Mapped[int] = mapped_column(default=100)
     recontact_days: Mapped[int | None]  # None: the workspace's window applies
     reminder_days: Mapped[int | None] = mapped_column(default=3)
     theme_color: Mapped[str] = mapped_column(String(16), default="#4f46e5")
-    is_active: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[SurveyStatus] = mapped_column(enum_type(SurveyStatus), default=SurveyStatus.ACTIVE)
 
     questions: Mapped[list["Question"]] = relationship(
         back_populates="survey", order_by="Question.position", cascade="all, delete-orphan"
     )
+
+    @hybrid_property
+    def is_active(self):
+        """Whether the survey is shown and takes answers (its status is active)."""
+        return self.status == SurveyStatus.ACTIVE
+
+    @is_active.inplace.setter
+    def _is_active_setter(self, value):
+        # Older callers switch a survey on and off: off is paused, which can be switched on again.
+        self.status = SurveyStatus.ACTIVE if value else SurveyStatus.PAUSED
+
+    @is_active.inplace.update_expression
+    @classmethod
+    def _is_active_update(cls, value):
+        return [(cls.status, SurveyStatus.ACTIVE if value else SurveyStatus.PAUSED)]
 
     def __repr__(self):
         return f"<Survey {self.id} {self.kind}>"
@@ -92,6 +119,9 @@ class Question(Base):
     prompts: Mapped[dict] = mapped_column(default=dict)  # {locale: text}
     options: Mapped[dict] = mapped_column(default=dict)  # {"choices": {locale: [...]}, "max": 5}
     required: Mapped[bool] = mapped_column(default=False)
+    # When it is asked: {} always; {"score_groups": ["detractor", ...]} after such a score;
+    # {"question": key, "choices": [index, ...]} when an earlier choice question got one of these.
+    logic: Mapped[dict] = mapped_column(default=dict)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Survey, SurveyDisplay, Workspace
 from feedback_app.models.base import utcnow
-from feedback_app.services import autopilot_schedules, responses, tokens
+from feedback_app.services import autopilot_schedules, responses, survey_builder, tokens
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -68,10 +68,12 @@ def last_asked_at(workspace, *, person=None, visitor_id=None):
     return latest
 
 
-def eligible_surveys(workspace, *, person=None, visitor_id=None, now=None):
+def eligible_surveys(workspace, *, person=None, visitor_id=None, properties=None, now=None):
     """Return the widget surveys this person or visitor may be shown now, oldest first.
 
     :param visitor_id: the widget's anonymous browser id, used when nobody is identified.
+    :param properties: the properties the page identified the visitor with, over the person's stored ones;
+        a survey's targeting rules are checked against them.
     """
     if person is None and not visitor_id:
         return []
@@ -82,9 +84,10 @@ def eligible_surveys(workspace, *, person=None, visitor_id=None, now=None):
     subject = f"p{person.id}" if person is not None else f"v{visitor_id}"
     surveys = db.session.scalars(select(Survey).where(Survey.workspace_id == workspace.id, Survey.is_active)
                                  .order_by(Survey.id)).all()
+    properties = {**(getattr(person, "properties", None) or {}), **(properties or {})}
     chosen = []
     for survey in surveys:
-        if Channel.WIDGET not in (survey.channels or ()):
+        if Channel.WIDGET not in (survey.channels or ()) or not survey_builder.matches_targeting(survey, properties):
             continue
         if asked is not None and asked > now - timedelta(days=recontact_days(workspace, survey)):
             continue
@@ -181,14 +184,16 @@ COMMENT_TOKEN_MAX_AGE = 7 * 24 * 3600  # the comment page stays open a week afte
 def get_link_survey(token):
     """Return the active survey whose hosted page is ``/s/<token>``.
 
-    :raises NotFound: for an unknown token or a survey closed to links.
+    :raises NotFound: for an unknown token or a survey not offered as a link.
+    :raises SurveyNotOpen: for a draft or paused survey (409), a closed one (410), saying so.
     """
     survey = db.session.scalar(select(Survey).where(Survey.token == str(token)))
-    if survey is None or not survey.is_active or Channel.LINK not in (survey.channels or ()):
+    if survey is None or Channel.LINK not in (survey.channels or ()):
         raise NotFound("This survey does not exist or is closed.")
     workspace = db.session.get(Workspace, survey.workspace_id)
     if workspace is None or workspace.deleted_at is not None:
         raise NotFound("This survey does not exist or is closed.")
+    survey_builder.require_open(survey)
     return survey
 
 
@@ -203,7 +208,9 @@ def answer_link(workspace, survey, *, score=None, churn_reason=None, answers=Non
     """Record the first step of a hosted-page or email answer (the score or churn reason).
 
     :raises InvalidInput: for a score out of range or an unknown reason.
+    :raises SurveyNotOpen: when the survey is not active (410 once it is closed), saying so.
     """
+    survey_builder.require_open(survey)
     properties = dict(person.properties or {}) if person is not None else {}
     return responses.record_response(
         workspace, survey, channel=channel, score=score, churn_reason=churn_reason, answers=answers or None,

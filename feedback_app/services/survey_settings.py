@@ -1,11 +1,11 @@
-"""Edit surveys from the dashboard: wording per locale, channels, trigger, sampling, recontact, churn reasons."""
+"""Edit surveys from the dashboard and the API: wording per locale, channels, trigger, targeting, sampling."""
 import re
 
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Survey, SurveyKind
-from feedback_app.services import surveys
+from feedback_app.models import Channel, Survey, SurveyKind, SurveyStatus
+from feedback_app.services import survey_builder, surveys
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -21,6 +21,23 @@ URL_HELP = "a page path pattern such as /billing* (* matches anything; the query
 MAX_DELAY_SECONDS = 3600
 LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 MAX_REASONS = 30
+MAX_TEXT = 1000
+TEXT_KEY = re.compile(r"^[a-z][a-z_]{0,39}$")
+# The texts a team writes per locale for each survey type, in the order the dashboard shows them,
+# with their labels; the widget, the hosted page and the emails read these keys.
+TEXT_FIELDS = {
+    SurveyKind.NPS: (("question", "Question"), ("low_label", "Label of 0"), ("high_label", "Label of 10"),
+                     ("why_detractor", "Follow-up for detractors (0-6)"),
+                     ("why_passive", "Follow-up for passives (7-8)"),
+                     ("why_promoter", "Follow-up for promoters (9-10)"), ("thanks", "Thank-you message")),
+    SurveyKind.CSAT: (("question", "Question"), ("low_label", "Label of 1"), ("high_label", "Label of 5"),
+                      ("why", "Follow-up question"), ("thanks", "Thank-you message")),
+    SurveyKind.CES: (("question", "Question"), ("low_label", "Label of 1"), ("high_label", "Label of 7"),
+                     ("why", "Follow-up question"), ("thanks", "Thank-you message")),
+    SurveyKind.CHURN_EXIT: (("question", "Question"), ("why", "Follow-up question"),
+                            ("kept", "What would have kept them"), ("thanks", "Thank-you message")),
+    SurveyKind.CUSTOM: (("question", "Title"), ("thanks", "Thank-you message")),
+}
 
 
 def list_surveys(workspace):
@@ -39,7 +56,28 @@ def get_survey(workspace, survey_id):
     return survey
 
 
-def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, recontact_days, churn_reasons):
+def check_texts(kind, texts):
+    """Return the problems of a survey's ``{locale: {key: text}}`` as ``{"texts.<locale>.<key>": [problem]}``.
+
+    Every locale needs its question (a custom survey's title may be empty); other keys are optional.
+    """
+    if not isinstance(texts, dict) or not all(isinstance(values, dict) for values in texts.values()):
+        return {"texts": ["an object of {key: text} per locale"]}
+    problems = {}
+    for locale, values in texts.items():
+        for key, text in values.items():
+            if not isinstance(key, str) or not TEXT_KEY.match(key):
+                problems[f"texts.{locale}"] = [f"unknown text key {str(key)[:40]!r}"]
+            elif not isinstance(text, str) or len(text) > MAX_TEXT:
+                problems[f"texts.{locale}.{key}"] = [f"text of at most {MAX_TEXT} characters"]
+        question = values.get("question")
+        if kind != SurveyKind.CUSTOM and not (isinstance(question, str) and question.strip()):
+            problems[f"texts.{locale}.question"] = ["the question, 1-1000 characters"]
+    return problems
+
+
+def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, recontact_days, churn_reasons,
+                   texts=None, targeting=()):
     """Return the problems of survey settings as ``{field: [problem]}`` (empty when all is well)."""
     problems = {}
     if not (name or "").strip() or len(name) > 200:
@@ -56,6 +94,9 @@ def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, 
     if recontact_days is not None and not 0 <= recontact_days <= 3650:
         problems["recontact_days"] = ["0-3650 days"]
     problems.update(_reason_problems(kind, churn_reasons))
+    if texts is not None:
+        problems.update(check_texts(kind, texts))
+    problems.update(survey_builder.check_targeting(targeting))
     return problems
 
 
@@ -98,19 +139,22 @@ def _reason_problems(kind, churn_reasons):
 
 @transactional
 def update_survey(workspace, survey, *, name, texts, default_locale, channels, trigger, sampling_percent,
-                  recontact_days, churn_reasons, is_active, user=None):
-    """Change a survey's settings; responses already given are untouched.
+                  recontact_days, churn_reasons, targeting=None, user=None):
+    """Change a survey's settings; responses already given are untouched (its status moves apart: ``set_status``).
 
     :param texts: ``{locale: {"question": ..., ...}}``; its keys are the survey's locales.
+    :param targeting: person-property rules (``survey_builder.check_targeting``); ``None`` keeps them.
     :raises NotFound: if the survey is not in ``workspace``.
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
     if survey.workspace_id != workspace.id:
         raise NotFound("No such survey.")
     churn_reasons = [reason.strip() for reason in churn_reasons if reason and reason.strip()]
+    targeting = survey.targeting or [] if targeting is None else targeting
     problems = check_settings(kind=survey.kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
                               sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons)
+                              churn_reasons=churn_reasons, texts=texts, targeting=targeting)
+    problems.update(_question_locale_problems(survey, texts))
     if default_locale not in texts:
         problems.setdefault("default_locale", []).append("must be one of the survey's locales")
     if problems:
@@ -118,15 +162,26 @@ def update_survey(workspace, survey, *, name, texts, default_locale, channels, t
     survey.name, survey.texts, survey.default_locale = name.strip(), texts, default_locale
     survey.channels, survey.trigger = list(channels), trigger
     survey.sampling_percent, survey.recontact_days = sampling_percent, recontact_days
-    survey.churn_reasons, survey.is_active = churn_reasons, is_active
+    survey.churn_reasons, survey.targeting = churn_reasons, survey_builder.clean_targeting(targeting)
     record_event("survey.updated", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey
 
 
+def _question_locale_problems(survey, texts):
+    # A locale added to the survey needs each question's prompt (and choices) in it before it is shown.
+    missing = {}
+    for question in survey.questions:
+        for locale in texts:
+            if locale not in (question.prompts or {}):
+                missing.setdefault(locale, []).append(question.key)
+    return {"locales": [f"write questions {', '.join(keys)} in {locale} first (or add the locale later)"
+                        for locale, keys in missing.items()]} if missing else {}
+
+
 @transactional
 def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_percent, recontact_days,
-                  churn_reasons, user=None):
-    """Create a survey from the dashboard's settings, over the default wording of its type.
+                  churn_reasons, targeting=(), user=None):
+    """Create a draft survey from the dashboard's or the API's settings, over the default wording of its type.
 
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
@@ -137,7 +192,8 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
         raise InvalidInput("Unknown survey type.", fields={"kind": [", ".join(SurveyKind)]}) from None
     problems = check_settings(kind=kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
                               sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons)
+                              churn_reasons=churn_reasons, texts=texts, targeting=list(targeting))
+    problems = {field: found for field, found in problems.items() if not field.endswith(".question")}
     if problems:
         raise InvalidInput("The survey settings are not valid.", fields=problems)
     survey = surveys.create_survey(workspace, name=name.strip(), kind=kind, texts=texts, churn_reasons=churn_reasons,
@@ -146,5 +202,11 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
     # The default wording covers every supported locale; keep only the ones the team asked for.
     survey.texts = {locale: values for locale, values in survey.texts.items() if locale in texts}
     survey.default_locale = next(iter(texts))
+    survey.targeting = survey_builder.clean_targeting(list(targeting))
+    # A new survey is written, previewed and then published: nobody sees it before that.
+    survey.status = SurveyStatus.DRAFT
+    problems = check_texts(kind, survey.texts)
+    if problems:  # a locale without default wording needs its question typed in
+        raise InvalidInput("The survey settings are not valid.", fields=problems)
     record_event("survey.configured", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey

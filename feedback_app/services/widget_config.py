@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Question, Survey, Workspace
+from feedback_app.services import survey_builder
 from feedback_app.services.exceptions import NotFound
 
 CACHED_MODELS = (Workspace, Survey, Question)
@@ -60,6 +61,7 @@ class WidgetQuestion:
     options: dict
     required: bool
     default_locale: str
+    logic: dict
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class WidgetSurvey:
     @classmethod
     def of(cls, survey):
         questions = tuple(WidgetQuestion(key=question.key, kind=question.kind, options=dict(question.options or {}),
-                                         required=bool(question.required), default_locale=survey.default_locale)
+                                         required=bool(question.required), default_locale=survey.default_locale,
+                                         logic=dict(question.logic or {}))
                           for question in survey.questions)
         return cls(id=survey.id, workspace_id=survey.workspace_id, token=survey.token, kind=survey.kind,
                    churn_reasons=tuple(survey.churn_reasons or ()), questions=questions)
@@ -123,13 +126,15 @@ def workspace_by_public_key(public_key):
 def widget_survey(workspace, token):
     """Return the workspace's active survey with public ``token`` offered on the widget, as a :class:`WidgetSurvey`.
 
-    :raises NotFound: when no such survey is open to the widget in this workspace.
+    :raises NotFound: when no such survey is offered on the widget in this workspace.
+    :raises SurveyNotOpen: when it is a draft, paused or closed (410).
     """
     def load():
         survey = db.session.scalar(select(Survey).options(selectinload(Survey.questions))
                                    .where(Survey.workspace_id == workspace.id, Survey.token == str(token)))
-        if survey is None or not survey.is_active or Channel.WIDGET not in (survey.channels or ()):
+        if survey is None or Channel.WIDGET not in (survey.channels or ()):
             raise NotFound("Unknown survey.")
+        survey_builder.require_open(survey)  # a closed survey says so, not "unknown"
         return WidgetSurvey.of(survey)
 
     return _cache().get(("survey", workspace.id, str(token)), load)

@@ -78,9 +78,13 @@ def test_url_trigger_opens_only_on_its_paths_and_uses_no_recontact_elsewhere(db,
 def test_url_trigger_saved_from_the_dashboard_opens_only_on_its_paths(db, app, client, login):
     workspace = create_workspace("Desk Co")
     login(create_user(workspace, role=Role.OWNER))
-    form = {"name": "Help NPS", "kind": "nps", "questions": "en | Would you recommend us?", "channels": ["widget"],
-            "trigger_type": "url", "trigger_value": "/help*", "delay_seconds": "0", "sampling_percent": "100"}
+    form = {"name": "Help NPS", "kind": "nps", "locales": "en", "texts.en.question": "Would you recommend us?",
+            "channels": ["widget"], "trigger_type": "url", "trigger_value": "/help*", "delay_seconds": "0",
+            "sampling_percent": "100"}
     assert client.post("/app/desk-co/surveys/new", data=form).status_code == 302
+    survey_id = db.session.scalar(select(Survey.id))
+    # A new survey is a draft: published, it is shown.
+    assert client.post(f"/app/desk-co/surveys/{survey_id}/status", data={"status": "active"}).status_code == 302
     assert db.session.scalar(select(Survey.trigger)) == {"type": "url", "url": "/help*", "delay_seconds": 0}
     assert _walk(db, app, workspace, {"id": "cust-desk"}) == EXPECTED
 

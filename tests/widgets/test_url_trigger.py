@@ -11,7 +11,8 @@ from tests.factories import create_survey, create_user, create_workspace
 
 SETTINGS = {"name": "Help CSAT", "kind": "csat", "texts": {"en": {"question": "Did this page help?"}},
             "channels": ["widget"], "sampling_percent": 100, "recontact_days": None, "churn_reasons": []}
-FORM = {"name": "Help CSAT", "kind": "csat", "questions": "en | Did this page help?", "channels": ["widget"],
+FORM = {"name": "Help CSAT", "kind": "csat", "locales": "en", "texts.en.question": "Did this page help?",
+        "channels": ["widget"],
         "trigger_type": "url", "trigger_value": "/help*", "delay_seconds": "3", "sampling_percent": "100"}
 
 
@@ -68,7 +69,7 @@ def test_update_survey_refuses_an_unknown_trigger_key_and_keeps_the_trigger(db):
     survey = create_survey(workspace, SurveyKind.CSAT, trigger={"type": "url", "url": "/help*"})
     settings = {key: value for key, value in SETTINGS.items() if key != "kind"}
     with pytest.raises(InvalidInput) as raised:
-        survey_settings.update_survey(workspace, survey, default_locale="en", is_active=True,
+        survey_settings.update_survey(workspace, survey, default_locale="en",
                                       trigger={"type": "url", "url": "/help*", "match": "regex"}, **settings)
     assert list(raised.value.fields) == ["trigger_keys"]
     db.session.expire_all()
@@ -113,8 +114,12 @@ def _store_triggers(db, triggers):
 
 
 def _triggers(db, ids):
+    # With Core: at an older revision the model has columns the table does not (0009's status, for one).
     db.session.expire_all()
-    return [db.session.get(Survey, survey_id).trigger for survey_id in ids]
+    surveys = sa.table("surveys", sa.column("id", sa.Integer), sa.column("trigger", sa.JSON))
+    found = dict(db.session.execute(select(surveys.c.id, surveys.c.trigger).where(surveys.c.id.in_(ids))).all())
+    db.session.remove()
+    return [found[survey_id] for survey_id in ids]
 
 
 OLD = [{"type": "url", "url_pattern": "/help*", "delay_seconds": 2}, {"type": "url", "url_pattern": ""},

@@ -26,9 +26,9 @@ def test_a_change_committed_in_this_process_applies_to_the_next_answer(app, db, 
     assert _answer(post, workspace, survey).status_code == 403
 
     workspace.allowed_origins = [ORIGIN]
-    survey.is_active = False
+    survey.is_active = False  # paused: refused, saying so
     db.session.commit()
-    assert _answer(post, workspace, survey).status_code == 404
+    assert _answer(post, workspace, survey).status_code == 409
 
     db.session.execute(update(Survey).where(Survey.id == survey.id).values(is_active=True))  # bulk update too
     db.session.commit()

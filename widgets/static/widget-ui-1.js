@@ -157,13 +157,26 @@
         box.appendChild(comment);
       }
       if (s.kind === "churn_exit") kept = field(t.kept, el("textarea", {rows: "2", maxlength: "5000", name: "kept"}));
-      s.questions.forEach(function (q) { inputs[q.key] = question(q); });
+      s.questions.forEach(function (q) {
+        // Display logic (show_if) is worked out by the server: a score list, or a choice of an earlier question.
+        var when = q.show_if;
+        if (when && when.scores && when.scores.indexOf(first.score) < 0) return;
+        inputs[q.key] = question(q, refresh);
+      });
+      refresh();
       var hp = el("input", {type: "text", "class": "hp", tabindex: "-1", "aria-hidden": "true", autocomplete: "off"});
       box.appendChild(hp);
       var go = el("button", {type: "submit", "class": "send"}, t.send || "Send");
       go.onclick = function () {
         var answers = {};
-        Object.keys(inputs).forEach(function (k) { var v = inputs[k](); if (v != null) answers[k] = v; });
+        var missing = null;
+        Object.keys(inputs).forEach(function (k) {
+          if (inputs[k].wrap.hidden) return;
+          var v = inputs[k]();
+          if (v != null) answers[k] = v;
+          else if (inputs[k].required && !missing) missing = inputs[k];
+        });
+        if (missing) return ask(missing);
         send({comment: comment ? comment.value : null, kept: kept ? kept.value : null, answers: answers,
           website: hp.value}).then(thanks, fail);
       };
@@ -171,14 +184,33 @@
       (comment || go).focus();
     }
 
-    function question(q) {
+    function refresh() {
+      s.questions.forEach(function (q) {
+        var when = q.show_if, input = inputs[q.key], source = when && when.question && inputs[when.question];
+        if (!input || !when || !when.question) return;
+        input.wrap.hidden = !(source && !source.wrap.hidden && source.picked().some(function (i) {
+          return when.choices.indexOf(i) >= 0;
+        }));
+      });
+    }
+
+    function ask(input) {
+      var old = box.querySelector(".err");
+      if (old) old.remove();
+      var p = el("p", {"class": "err", role: "alert"}, t.required || "Please answer this question.");
+      input.wrap.appendChild(p);
+      var first = input.wrap.querySelector("button,textarea");
+      if (first) first.focus();
+    }
+
+    function question(q, changed) {
       var wrap = el("fieldset", {style: "border:0;padding:0;margin:8px 0"});
       wrap.appendChild(el("legend", {}, q.prompt));
       box.appendChild(wrap);
       if (q.kind === "text") {
         var ta = el("textarea", {rows: "2", "aria-label": q.prompt});
         wrap.appendChild(ta);
-        return function () { return ta.value || null; };
+        return input(function () { return ta.value.trim() || null; }, function () { return []; });
       }
       var values = q.choices || [];
       if (!q.choices) for (var v = q.min; v <= q.max; v++) values.push(String(v));
@@ -194,14 +226,22 @@
           b.setAttribute("aria-pressed", String(on));
           picked = picked.filter(function (p) { return p !== i; });
           if (on) picked.push(i);
+          changed();
         };
         wrap.appendChild(b);
       });
-      return function () {
+      return input(function () {
         if (!picked.length) return null;
         if (q.multiple) return picked;
         return q.choices ? picked[0] : q.min + picked[0];
-      };
+      }, function () { return picked; });
+
+      function input(value, choices) {
+        value.wrap = wrap;
+        value.required = q.required;
+        value.picked = choices;
+        return value;
+      }
     }
 
     function thanks() {

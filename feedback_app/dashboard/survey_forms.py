@@ -1,0 +1,219 @@
+"""Forms of the survey builder: a survey's settings with its texts per locale, a question, a status change.
+
+Texts and prompts are one field per locale, named after the service's problem keys
+(``texts.fr.question``, ``prompts.fr``, ``choices.fr``), so that each problem the services name
+is shown beside its field. The form classes are built per survey (its type and locales).
+"""
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from feedback_app.dashboard.forms import choices
+from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
+from feedback_app.services.survey_builder import SCORE_GROUPS
+from feedback_app.services.survey_settings import TEXT_FIELDS
+
+KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").upper()) for kind in SurveyKind]
+TRIGGER_CHOICES = [("page_load", "On page load"), ("url", "On a URL"), ("event", "On an event")]
+QUESTION_KIND_CHOICES = [(QuestionKind.TEXT.value, "Text"), (QuestionKind.SINGLE_CHOICE.value, "Single choice"),
+                         (QuestionKind.MULTIPLE_CHOICE.value, "Multiple choice"),
+                         (QuestionKind.RATING.value, "Rating 1-N"), (QuestionKind.NPS.value, "NPS 0-10"),
+                         (QuestionKind.CSAT.value, "CSAT 1-5"), (QuestionKind.CES.value, "CES 1-7")]
+# How a targeting rule is typed, one per line: "plan = pro", "plan != free", "plan is set", "plan is not set".
+RULE = re.compile(r"^\s*(?P<property>[^=!\s]+)\s*(?:(?P<op>!=|=)\s*(?P<value>.+?)|\s(?P<set>is set|is not set))\s*$")
+OPERATOR_OF = {"=": "equals", "!=": "not_equals", "is set": "is_set", "is not set": "is_not_set"}
+TYPED_OPERATOR = {operator: typed for typed, operator in OPERATOR_OF.items()}
+
+
+def form_locales(raw):
+    """Return the locales typed as ``"en, fr"`` in their order, each once."""
+    seen = []
+    for locale in re.split(r"[\s,]+", raw or ""):
+        if locale and locale not in seen:
+            seen.append(locale)
+    return seen
+
+
+class SurveyForm(FlaskForm):
+    """A survey's settings; :func:`survey_form_class` adds its text fields per locale."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    kind = SelectField("Type", choices=choices(KIND_CHOICES))
+    locales = StringField("Locales (comma-separated, first is the default)", default="en",
+                          validators=[DataRequired(), Length(max=200)])
+    channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
+                                   default=["widget", "link", "email"])
+    trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
+    trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",
+                                validators=[Optional(), Length(max=200)])
+    delay_seconds = IntegerField("Delay (seconds)", default=5, validators=[Optional(), NumberRange(0, 3600)])
+    sampling_percent = IntegerField("Sampling (% of eligible visitors)", default=100,
+                                    validators=[InputRequired(), NumberRange(0, 100)])
+    recontact_days = IntegerField("Recontact window (days; empty: the workspace's)",
+                                  validators=[Optional(), NumberRange(0, 3650)])
+    targeting = TextAreaField("Ask only people whose properties match, one rule a line (plan = pro, plan != free, "
+                              "company is set)", validators=[Optional(), Length(max=4000)])
+    churn_reasons = TextAreaField("Churn reasons, one per line", validators=[Optional(), Length(max=6000)])
+    submit = SubmitField("Save survey")
+    _text_keys = ()
+
+    def validate_targeting(self, field):
+        for line in (field.data or "").splitlines():
+            if line.strip() and not RULE.match(line):
+                raise ValidationError(f"Write “property = value”, “property != value” or “property is set”, "
+                                      f"not {line.strip()!r}.")
+
+    def text_fields(self, locale):
+        """Return ``(key, field)`` of the texts of ``locale``, in the order they are shown."""
+        return [(key, self[f"texts.{locale}.{key}"]) for key in self._text_keys]
+
+    def texts(self, existing=None):
+        """Return ``{locale: {key: text}}``: ``existing`` texts of the kept locales, changed by the fields."""
+        texts = {}
+        for locale in form_locales(self.locales.data):
+            values = dict((existing or {}).get(locale, {}))
+            for key, field in self.text_fields(locale):
+                if field.data is not None and (field.data.strip() or key in values):
+                    values[key] = field.data.strip()
+            texts[locale] = values
+        return texts
+
+    def trigger(self):
+        trigger = {"type": self.trigger_type.data, "delay_seconds": self.delay_seconds.data or 0}
+        if self.trigger_type.data == "url":
+            trigger["url"] = (self.trigger_value.data or "").strip()
+        elif self.trigger_type.data == "event":
+            trigger["event"] = (self.trigger_value.data or "").strip()
+        return trigger
+
+    def reasons(self):
+        return [line.strip() for line in (self.churn_reasons.data or "").splitlines() if line.strip()]
+
+    def targeting_rules(self):
+        rules = []
+        for line in (self.targeting.data or "").splitlines():
+            match = RULE.match(line)
+            if match:
+                operator = OPERATOR_OF[match["op"] or match["set"]]
+                rules.append({"property": match["property"], "operator": operator,
+                              **({"value": match["value"]} if match["value"] is not None else {})})
+        return rules
+
+    def settings(self, existing_texts=None):
+        """Return the keyword arguments the survey services take from this form."""
+        return dict(name=self.name.data, texts=self.texts(existing_texts), channels=self.channels.data,
+                    trigger=self.trigger(), sampling_percent=self.sampling_percent.data,
+                    recontact_days=self.recontact_days.data, churn_reasons=self.reasons(),
+                    targeting=self.targeting_rules())
+
+    def fill_from(self, survey):
+        """Set the fields from ``survey`` (for the edit page)."""
+        self.name.data, self.kind.data = survey.name, survey.kind.value
+        locales = [survey.default_locale] + [locale for locale in survey.texts or {} if locale != survey.default_locale]
+        self.locales.data = ", ".join(locales)
+        for locale in locales:
+            for key, field in self.text_fields(locale):
+                field.data = (survey.texts or {}).get(locale, {}).get(key, "")
+        self.channels.data = list(survey.channels or [])
+        trigger = survey.trigger or {}
+        self.trigger_type.data = trigger.get("type", "page_load")
+        self.trigger_value.data = trigger.get("event" if self.trigger_type.data == "event" else "url") or ""
+        self.delay_seconds.data = trigger.get("delay_seconds", 0)
+        self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
+        self.churn_reasons.data = "\n".join(survey.churn_reasons or [])
+        self.targeting.data = "\n".join(
+            f"{rule['property']} {TYPED_OPERATOR[rule['operator']]}" + (f" {rule['value']}" if "value" in rule else "")
+            for rule in survey.targeting or [])
+
+
+def survey_form_class(kind, locales):
+    """Return the survey form with a text field per locale for each text of ``kind``."""
+    fields = TEXT_FIELDS[SurveyKind(kind)]
+    attrs = {"_text_keys": tuple(key for key, _label in fields)}
+    for locale in locales:
+        for key, label in fields:
+            attrs[f"texts.{locale}.{key}"] = StringField(f"{label} ({locale})", validators=[Length(max=1000)])
+    return type("SurveyTextsForm", (SurveyForm,), attrs)
+
+
+class StatusForm(FlaskForm):
+    """Move a survey along its lifecycle."""
+
+    status = HiddenField(validators=[DataRequired()])
+
+    def validate_status(self, field):
+        if field.data not in {status.value for status in SurveyStatus}:
+            raise ValidationError("Unknown status.")
+
+
+class QuestionForm(FlaskForm):
+    """A follow-up question; :func:`question_form_class` adds its prompt and choices per locale."""
+
+    kind = SelectField("Type", choices=choices(QUESTION_KIND_CHOICES), default=QuestionKind.TEXT.value)
+    required = BooleanField("Required")
+    scale_max = IntegerField("Highest rating (rating questions, 2-10)", validators=[Optional()])
+    show_when = SelectField("Ask it", default="always", validate_choice=False)
+    show_choices = StringField("…when that question's answer is one of these choice numbers (1 is the first, "
+                               "comma-separated)", validators=[Optional(), Length(max=100)])
+    submit = SubmitField("Save question")
+    _locales = ()
+
+    def set_logic_choices(self, survey, question=None):
+        """Offer score groups (surveys with a score) and the earlier choice questions as conditions."""
+        options = [("always", "Always")]
+        if survey.kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES):
+            options += [(f"group:{group}", f"Only after a {group} score") for group in SCORE_GROUPS]
+            options += [("group:detractor,passive", "Only after a detractor or passive score")]
+        position = question.position if question is not None else len(survey.questions)
+        options += [(f"question:{other.key}", f"Only for some answers to “{other.prompts.get(survey.default_locale)}”")
+                    for other in survey.questions if other.position < position
+                    and other.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)]
+        self.show_when.choices = choices(options)
+
+    def logic(self):
+        """Return the question's logic as the service stores it (choice numbers typed from 1)."""
+        when = self.show_when.data or "always"
+        if when.startswith("group:"):
+            return {"score_groups": when.split(":", 1)[1].split(",")}
+        if when.startswith("question:"):
+            typed = [part.strip() for part in (self.show_choices.data or "").split(",") if part.strip()]
+            numbers = [int(part) - 1 if part.isdecimal() else part for part in typed]
+            return {"question": when.split(":", 1)[1], "choices": numbers}
+        return {}
+
+    def values(self):
+        """Return the keyword arguments the question services take from this form."""
+        is_choice = self.kind.data in (QuestionKind.SINGLE_CHOICE.value, QuestionKind.MULTIPLE_CHOICE.value)
+        prompts = {locale: self[f"prompts.{locale}"].data or "" for locale in self._locales}
+        choice_lists = {locale: [line.strip() for line in (self[f"choices.{locale}"].data or "").splitlines()
+                                 if line.strip()] for locale in self._locales}
+        return dict(kind=self.kind.data, prompts=prompts, choices=choice_lists if is_choice else None,
+                    scale_max=self.scale_max.data if self.kind.data == QuestionKind.RATING.value else None,
+                    required=bool(self.required.data), logic=self.logic())
+
+    def fill_from(self, question):
+        """Set the fields from ``question`` (for its edit page)."""
+        self.kind.data, self.required.data = question.kind.value, question.required
+        options = question.options or {}
+        self.scale_max.data = options.get("max")
+        for locale in self._locales:
+            self[f"prompts.{locale}"].data = (question.prompts or {}).get(locale, "")
+            self[f"choices.{locale}"].data = "\n".join((options.get("choices") or {}).get(locale, []))
+        logic = question.logic or {}
+        if "score_groups" in logic:
+            self.show_when.data = "group:" + ",".join(logic["score_groups"])
+        elif "question" in logic:
+            self.show_when.data = f"question:{logic['question']}"
+            self.show_choices.data = ", ".join(str(index + 1) for index in logic["choices"])
+
+
+def question_form_class(locales):
+    """Return the question form with a prompt and choices per locale."""
+    attrs = {"_locales": tuple(locales)}
+    for locale in locales:
+        attrs[f"prompts.{locale}"] = StringField(f"Question ({locale})", validators=[Length(max=500)])
+        attrs[f"choices.{locale}"] = TextAreaField(f"Choices ({locale}), one per line", validators=[Length(max=5000)])
+    return type("LocalizedQuestionForm", (QuestionForm,), attrs)
