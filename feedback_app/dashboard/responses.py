@@ -49,7 +49,7 @@ def responses():
         return render_template("dashboard/responses.html", form=form, page=None), 422
     filters = read_inbox_filters(form)
     page = inbox.list_responses(g.workspace, filters, after=form.after.data or None)
-    themes = inbox.themes_of(g.workspace, [response.id for response in page.responses])
+    themes = inbox.themes_of(g.workspace, [response.id for response in page.items])
     return render_template("dashboard/responses.html", form=form, page=page, filters=filters, themes=themes,
                            members=dict(reports.members_of(g.workspace)), score_group_of=inbox.score_group_of,
                            segment_keys=reports.segment_keys(g.workspace))

@@ -1,12 +1,10 @@
 """The responses inbox: filtered, keyset-paginated lists; tags, notes and assignment; CSV export."""
-import base64
 import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import and_, exists, literal, or_, select, tuple_
+from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from analysis.scales import SCALES
@@ -23,8 +21,10 @@ from feedback_app.models import (
     Theme,
 )
 from feedback_app.services import reports
+from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exports import neutralize_formula
 from feedback_app.services.transaction import transactional
 
 PAGE_SIZE = 50
@@ -37,8 +37,6 @@ SCORE_GROUPS = {
     for index, name in enumerate(SCALES["nps"].labels)
 }
 SENTIMENTS = ("positive", "neutral", "negative")
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ["id", "created_at", "survey", "channel", "score", "comment", "churn_reason", "sentiment",
                   "person_email", "person_name", "tags", "properties"]
 
@@ -60,14 +58,6 @@ class InboxFilters:
         args.update(score_group=self.score_group, sentiment=self.sentiment, theme=self.theme_id, tag=self.tag,
                     q=self.q, assignee=self.assignee_id)
         return {key: value for key, value in args.items() if value not in (None, "")}
-
-
-@dataclass
-class Page:
-    """One page of the inbox and the cursor of the next one (``None`` on the last page)."""
-
-    responses: list
-    next_cursor: str | None
 
 
 def score_group_of(kind, score):
@@ -145,51 +135,22 @@ def _conditions(workspace, filters):
     return conditions
 
 
-def encode_cursor(response):
-    """Return the opaque cursor that continues a list after ``response``."""
-    raw = f"{response.created_at.isoformat()}|{response.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor):
-    """Return ``(created_at, id)`` from a cursor.
-
-    :raises InvalidInput: if the cursor was not made by :func:`encode_cursor`.
-    """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, response_id = raw.split("|")
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment, int(response_id)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput("The page cursor is not valid.", fields={"after": [str(error)]}) from None
-
-
-def _select(workspace, filters, *, after=None, limit):
-    statement = select(Response).where(*_conditions(workspace, filters))
-    if after:
-        created_at, response_id = decode_cursor(after)
-        statement = statement.where(
-            tuple_(Response.created_at, Response.id)
-            < tuple_(literal(created_at, Response.created_at.type), literal(response_id))
-        )
-    return (statement.order_by(Response.created_at.desc(), Response.id.desc()).limit(limit)
-            .options(selectinload(Response.tags), selectinload(Response.person), selectinload(Response.survey)))
+def _page(workspace, filters, *, after, limit):
+    statement = (select(Response).where(*_conditions(workspace, filters))
+                 .options(selectinload(Response.tags), selectinload(Response.person), selectinload(Response.survey)))
+    return keyset_page(statement, time_column=Response.created_at, id_column=Response.id, per_page=limit,
+                       cursor=after, descending=True, cursor_field="after")
 
 
 def list_responses(workspace, filters, *, after=None, limit=PAGE_SIZE):
-    """Return a :class:`Page` of ``workspace``'s responses matching ``filters``, newest first.
+    """Return a :class:`~feedback_app.services.api_queries.Page` of ``workspace``'s responses matching ``filters``,
+    newest first.
 
     :param after: the cursor of the previous page's last response.
     :raises InvalidInput: for a forged cursor.
     :raises NotFound: if a filter names another workspace's survey or theme.
     """
-    rows = db.session.scalars(_select(workspace, filters, after=after, limit=limit + 1)).all()
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(responses=rows, next_cursor=encode_cursor(rows[-1]) if has_more else None)
+    return _page(workspace, filters, after=after, limit=limit)
 
 
 def get_response(workspace, response_id):
@@ -301,12 +262,6 @@ def assign_response(workspace, response_id, assignee_id, *, user):
     return response
 
 
-def safe_cell(value):
-    """Return ``value`` as CSV text a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def export_csv(workspace, filters):
     """Yield the CSV of every response matching ``filters``, a batch of rows at a time.
 
@@ -320,10 +275,10 @@ def export_csv(workspace, filters):
     writer.writerow(EXPORT_COLUMNS)
     after = None
     while True:
-        rows = db.session.scalars(_select(workspace, filters, after=after, limit=EXPORT_BATCH)).all()
-        for response in rows:
+        page = _page(workspace, filters, after=after, limit=EXPORT_BATCH)
+        for response in page.items:
             person = response.person
-            writer.writerow([safe_cell(value) for value in (
+            writer.writerow([neutralize_formula(value) for value in (
                 response.id, response.created_at.isoformat(), response.survey.name, response.channel.value,
                 response.score, response.comment, response.churn_reason, response.sentiment,
                 person.email if person else None, person.name if person else None,
@@ -333,9 +288,9 @@ def export_csv(workspace, filters):
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if len(rows) < EXPORT_BATCH:
+        if page.next_cursor is None:
             return
-        after = encode_cursor(rows[-1])
+        after = page.next_cursor
         db.session.expunge_all()  # keep memory flat across batches
 
 
