@@ -268,7 +268,7 @@ def list_themes(workspace, *, per_page=20, cursor=None):
         select(ResponseTheme.theme_id, func.count(ResponseTheme.response_id))
         .where(ResponseTheme.workspace_id == workspace.id,
                ResponseTheme.theme_id.in_([theme.id for theme in page.items]),
-               ResponseTheme.source != "excluded")
+               ResponseTheme.in_theme)
         .group_by(ResponseTheme.theme_id)).all()) if page.items else {}
     return page, counts
 
