@@ -195,3 +195,19 @@ def test_import_upload_then_export_download(client, headers, workspace):
 def test_import_without_a_file_is_422(client, headers):
     answer = client.post("/api/imports", headers=headers, data={"survey_id": "1"})
     assert answer.status_code == 422 and "file" in answer.get_json()["errors"]
+
+
+def test_theme_counts_leave_out_the_links_the_team_excluded(client, headers, workspace, db):
+    from feedback_app.models import LinkSource, ResponseTheme, Theme
+
+    survey = create_survey(workspace)
+    theme = Theme(workspace_id=workspace.id, key="sync", label="Sync")
+    db.session.add(theme)
+    db.session.flush()
+    kept, excluded = create_response(survey, comment="sync is slow"), create_response(survey, comment="love it")
+    db.session.add_all([ResponseTheme(response_id=kept.id, theme_id=theme.id, workspace_id=workspace.id),
+                        ResponseTheme(response_id=excluded.id, theme_id=theme.id, workspace_id=workspace.id,
+                                      source=LinkSource.EXCLUDED)])
+    db.session.commit()
+    listed = client.get("/api/themes", headers=headers).get_json()["data"]
+    assert [(item["label"], item["response_count"]) for item in listed] == [("Sync", 1)]
