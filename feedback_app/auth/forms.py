@@ -5,7 +5,14 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from feedback_app.services.accounts import MIN_PASSWORD_LENGTH
 
-_NEW_PASSWORD = [DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+
+
+class NewPasswordMixin:
+    """A new password typed twice: changing it, joining the team, resetting it by email."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+    confirm = PasswordField("New password again",
+                            validators=[DataRequired(), EqualTo("password", "The two passwords differ.")])
 
 
 class LoginForm(FlaskForm):
@@ -27,24 +34,31 @@ class LogoutEverywhereForm(FlaskForm):
     submit = SubmitField("Log out everywhere")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     """The current password, and the new one typed twice."""
 
     current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
-    new_password = PasswordField("New password", validators=_NEW_PASSWORD)
-    confirm = PasswordField("New password again",
-                            validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")])
     submit = SubmitField("Change password")
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(NewPasswordMixin, FlaskForm):
     """A new teammate's name and password; the address is the invitation's."""
 
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField("Password", validators=_NEW_PASSWORD)
-    confirm = PasswordField("Password again",
-                            validators=[DataRequired(), EqualTo("password", "The two passwords differ.")])
     submit = SubmitField("Join the team")
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address of the account whose password is forgotten."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Email me a reset link")
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """The new password, from the emailed reset link."""
+
+    submit = SubmitField("Set the new password")
 
 
 class JoinWorkspaceForm(FlaskForm):

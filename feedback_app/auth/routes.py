@@ -78,7 +78,7 @@ def change_password():
     user = current_user._get_current_object()
     try:
         accounts.change_password(user, current_password=form.current_password.data,
-                                 new_password=form.new_password.data)
+                                 new_password=form.password.data)
     except InvalidInput as error:
         form.current_password.errors.append(error.message)
         return _render_account(form, 400)

@@ -57,7 +57,7 @@ def create_user(email, *, password, name="", workspace=None, role=Role.MEMBER):
     :raises Conflict: if the email is taken.
     """
     email = normalize_email(email)
-    _check_password(password)
+    check_password(password)
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(f"A user with email {email} already exists.")
     user = User(email=email, name=name or "", password_hash=generate_password_hash(password))
@@ -90,7 +90,7 @@ def add_member(workspace, user, *, role=Role.MEMBER):
     return membership
 
 
-def _check_password(password):
+def check_password(password):
     """Refuse a password that is too short.
 
     :raises InvalidInput: naming the minimum length.
@@ -138,6 +138,7 @@ def authenticate(email, password, *, ip=None):
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     user.session_token = user.session_token or new_session_token()  # a row written outside the app
     user.last_login_at = now
+    record_event("user.logged_in", user_id=user.id, target=user, data={"ip": ip})
     return user
 
 
@@ -185,7 +186,7 @@ def change_password(user, *, current_password, new_password):
     """
     if not check_password_hash(user.password_hash, current_password or ""):
         raise InvalidInput("The current password is wrong.", fields={"current_password": ["wrong password"]})
-    _check_password(new_password)
+    check_password(new_password)
     user.password_hash = generate_password_hash(new_password)
     end_sessions(user, reason="password", _commit=False)
     record_event("user.password_changed", user_id=user.id, target=user)

@@ -17,6 +17,7 @@ def worker_queues(config):
 # Task modules, imported by the worker so that every task is registered.
 TASK_MODULES = (
     "feedback_app.tasks.system",
+    "feedback_app.tasks.accounts",
     "feedback_app.tasks.analysis",
     "feedback_app.tasks.webhooks",
     "feedback_app.tasks.email",

@@ -76,7 +76,7 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, client, mem
     log_in(phone, user, remember=True)
     phone_remember = phone.get_cookie("remember_token").value
     response = post(laptop, "/auth/account/password", data={
-        "current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
     assert not is_logged_out(laptop, workspace)
     assert is_logged_out(phone, workspace)
@@ -88,7 +88,7 @@ def test_password_change_needs_the_current_password(client, member):
     workspace, user = member
     log_in(client, user)
     response = post(client, "/auth/account/password", data={
-        "current_password": "not my password", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        "current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 400
     assert "current password is wrong" in response.get_data(as_text=True)
     assert not is_logged_out(client, workspace)
