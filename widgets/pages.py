@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException
 from feedback_app import errors
 from feedback_app.extensions import limiter
 from feedback_app.models import Channel, SurveyKind
-from feedback_app.services import collection, invitations
+from feedback_app.services import collection, delighted_properties, invitations
 from feedback_app.services.exceptions import ServiceError
 from feedback_app.services.survey_look import survey_look
 from feedback_app.services.ui_strings import error_texts, ui_locale, ui_texts
@@ -65,7 +65,8 @@ def _first_step(survey, *, person=None, survey_request=None, channel=Channel.LIN
             churn_reason=getattr(form, "churn_reason", None) and form.churn_reason.data, answers=_answers(form),
             person=person, survey_request=survey_request, channel=channel, locale=locale)
         if survey.kind == SurveyKind.CUSTOM:
-            return _render("widgets/thanks.html", survey, locale)
+            return _render("widgets/thanks.html", survey, locale,
+                           thank_you=delighted_properties.thank_you(getattr(survey_request, "id", None)))
         return redirect(url_for("widgets.comment", token=collection.comment_token(response)), 303)
     status = 422 if form.is_submitted() else 200
     return _render("widgets/survey.html", survey, locale, status, form=form, person=person)
@@ -109,7 +110,8 @@ def comment(token):
     if form.validate_on_submit():
         collection.complete_response(workspace, response, comment=form.comment.data,
                                      kept=getattr(form, "kept", None) and form.kept.data, answers=_answers(form))
-        return _render("widgets/thanks.html", survey, locale)
+        return _render("widgets/thanks.html", survey, locale,
+                       thank_you=delighted_properties.thank_you(response.survey_request_id))
     status = 422 if form.is_submitted() else 200
     return _render("widgets/comment.html", survey, locale, status, form=form, response=response)
 

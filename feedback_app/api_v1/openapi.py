@@ -104,7 +104,9 @@ SEND = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
 NEW_PERSON = {"required": ["email"], "properties": {
     "email": EMAIL, "phone_number": _maybe(_text(32)), "name": _maybe(_text(200)), "properties": PROPERTIES,
     "send": SEND, "delay": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_SECONDS},
-    "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(16))}}
+    "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(16)),
+    "email_update": _maybe(EMAIL), "phone_number_update": _maybe(_text(32)),
+    "last_sent_at": {**UNIX, "description": "when last surveyed elsewhere; not in the future"}}}
 NEW_RESPONSE = {"required": ["person", "score"], "properties": {
     "person": PERSON_ID, "score": {"type": "integer", "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
     "person_properties": PROPERTIES, "properties": PROPERTIES,

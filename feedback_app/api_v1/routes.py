@@ -55,7 +55,9 @@ def create_person():
                   name=params.text("name", max_length=200), properties=params.mapping("properties"),
                   send=params.boolean("send", default=True), delay=params.integer("delay", default=0),
                   channel=params.choice("channel", ("email", "sms"), default="email"),
-                  locale=params.text("locale", max_length=16))
+                  locale=params.text("locale", max_length=16), email_update=params.email("email_update"),
+                  phone_number_update=params.text("phone_number_update", max_length=32),
+                  last_sent_at=params.timestamp("last_sent_at"))
     params.check()
     api_writes.check_one_person(g.workspace, email=fields["email"], phone_number=fields["phone_number"])
     person, survey_request = delighted.create_person(g.workspace, **fields)

@@ -18,7 +18,9 @@ def person_json(person, summary=None):
         "name": person.name,
         "phone_number": person.phone_number,
         "created_at": unix(person.created_at),
-        "last_sent_at": unix(summary.get("last_sent_at")),
+        # Sent here, or (imported from Delighted) there before: unix seconds compare whatever the zone.
+        "last_sent_at": max((unix(moment) for moment in (summary.get("last_sent_at"), person.last_sent_at)
+                             if moment is not None), default=None),
         "last_responded_at": unix(person.last_surveyed_at),
         "next_survey_scheduled_at": unix(summary.get("next_scheduled_at")),
     }

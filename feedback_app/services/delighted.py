@@ -7,8 +7,9 @@ written for Delighted works on an empty workspace.
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Person, SurveyKind
-from feedback_app.services import invitations, people, responses, surveys
+from feedback_app.models import Channel, Person, SurveyKind, utcnow
+from feedback_app.services import delighted_properties, invitations, people, responses, surveys, widget_config
+from feedback_app.services.accounts import normalize_email
 from feedback_app.services.api_queries import default_survey
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -31,22 +32,59 @@ def ensure_default_survey(workspace):
 
 @transactional
 def create_person(workspace, *, email=None, phone_number=None, name=None, properties=None, send=True, delay=0,
-                  channel="email", locale=None):
+                  channel="email", locale=None, email_update=None, phone_number_update=None, last_sent_at=None):
     """Create or update a person by email or phone number and, unless ``send`` is false, schedule a survey.
 
     :param delay: seconds to wait before the survey is sent (Delighted's ``delay``).
     :param channel: ``"email"``; Delighted's ``"sms"`` is refused because this platform sends no SMS.
+    :param email_update: the new address of the person found by ``email`` (a new person gets it).
+    :param phone_number_update: the new number of the person found by ``phone_number``.
+    :param last_sent_at: when they were last surveyed elsewhere (an aware datetime): the recontact
+        window counts from it, so the survey this call sends may be skipped for it.
+    :param properties: the person's properties; Delighted's special ones
+        (:data:`delighted_properties.SPECIAL_PROPERTIES`) set the wording of the survey sent instead.
     The survey request comes from ``invitations.invite_people``: it may be ``skipped`` (an
     unsubscribed person, or one asked within the recontact window), with the reason on it.
 
     :return: ``(person, survey_request or None)``.
     :raises InvalidInput: naming each bad field.
     """
+    _check_person_fields(email=email, phone_number=phone_number, send=send, delay=delay, channel=channel,
+                         email_update=email_update, phone_number_update=phone_number_update,
+                         last_sent_at=last_sent_at)
+    properties, special = delighted_properties.split_properties(properties)
+    locale = locale or properties.pop("locale", None)
+    survey = ensure_default_survey(workspace) if send or special else None
+    if survey is not None:
+        delighted_properties.check_for_survey(survey, special, sends=send)
+    email, phone_number = _move_identifiers(workspace, email=email, phone_number=phone_number,
+                                            email_update=email_update, phone_number_update=phone_number_update)
+    person = people.upsert_person(workspace, email=email, phone_number=phone_number, name=name, locale=locale,
+                                  properties=properties, _commit=False)
+    if last_sent_at is not None and (person.last_sent_at is None or person.last_sent_at < last_sent_at):
+        person.last_sent_at = last_sent_at
+    request = None
+    if send:
+        (request,) = invitations.invite_people(workspace, survey, [person], delay_seconds=delay,
+                                               properties={**properties, **special} or None, _commit=False)
+        request.properties = {**request.properties, **special}  # a survey already pending takes them too
+    return person, request
+
+
+def _check_person_fields(*, email, phone_number, send, delay, channel, email_update, phone_number_update,
+                         last_sent_at):
+    """Raise one :class:`InvalidInput` naming every bad field of a ``POST /v1/people``."""
     problems = {}
     if channel not in ("email", "sms"):
         problems["channel"] = ["must be email or sms"]
     elif channel == "sms":
-        problems["channel"] = ["sms surveys are not supported here; use email"]
+        problems["channel"] = ["SMS is not offered here: this platform sends surveys by email only"]
+    if email_update and not email:
+        problems["email_update"] = ["needs email, the address it replaces"]
+    if phone_number_update and not phone_number:
+        problems["phone_number_update"] = ["needs phone_number, the number it replaces"]
+    if last_sent_at is not None and last_sent_at > utcnow():
+        problems["last_sent_at"] = ["must not be in the future"]
     if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_DELAY_SECONDS:
         problems["delay"] = [f"must be a whole number of seconds from 0 to {MAX_DELAY_SECONDS}"]
     if not (email or phone_number):
@@ -54,16 +92,49 @@ def create_person(workspace, *, email=None, phone_number=None, name=None, proper
     if send and channel == "email" and not email and "email" not in problems:
         problems["email"] = ["required to send an emailed survey (or pass send=false)"]
     if problems:
-        raise InvalidInput("The person is not valid.", fields=problems)
-    properties = dict(properties or {})
-    locale = locale or properties.pop("locale", None)
-    person = people.upsert_person(workspace, email=email, phone_number=phone_number, name=name, locale=locale,
-                                  properties=properties, _commit=False)
-    request = None
-    if send:
-        (request,) = invitations.invite_people(workspace, ensure_default_survey(workspace), [person],
-                                               delay_seconds=delay, properties=properties or None, _commit=False)
-    return person, request
+        raise InvalidInput("SMS is not offered here." if channel == "sms" else "The person is not valid.",
+                           fields=problems)
+
+
+def _move_identifiers(workspace, *, email, phone_number, email_update, phone_number_update):
+    """Give the person found by ``email`` / ``phone_number`` their new ones; return the identifiers to upsert with.
+
+    :raises InvalidInput: naming ``email_update`` / ``phone_number_update`` when the new value is
+        malformed or already another person's.
+    """
+    changes = (("email", email, email_update), ("phone_number", phone_number, phone_number_update))
+    current = {"email": email, "phone_number": phone_number}
+    for field, old, new in changes:
+        if not new:
+            continue
+        if field == "email":
+            try:
+                old, new = normalize_email(old), normalize_email(new)
+            except InvalidInput:
+                raise InvalidInput("The new email address is not valid.",
+                                   fields={"email_update": ["must be an email address"]}) from None
+        else:
+            old, new = old.strip(), new.strip()
+        person, holder = (people.find_person(workspace, **{field: value}) for value in (old, new))
+        if holder is not None and holder is not person:
+            raise InvalidInput(f"Another person already has this {field.replace('_', ' ')}.",
+                               fields={f"{field}_update": ["already another person's"]})
+        if person is not None:
+            setattr(person, field, new)
+        current[field] = new
+    db.session.flush()
+    return current["email"], current["phone_number"]
+
+
+def web_snippet_survey_token(public_key):
+    """Return the public token of the survey Delighted's web snippet shows, or ``None`` if there is none.
+
+    It is the Delighted survey (the first active NPS survey) when the widget offers it.
+
+    :raises NotFound: for an unknown widget key or a deleted workspace.
+    """
+    survey = default_survey(widget_config.workspace_by_public_key(public_key))
+    return survey.token if survey is not None and Channel.WIDGET in (survey.channels or ()) else None
 
 
 def find_person_by_identifier(workspace, identifier):

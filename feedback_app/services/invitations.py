@@ -29,7 +29,7 @@ from feedback_app.models import (
     Workspace,
     utcnow,
 )
-from feedback_app.services import action_emails, collection, mail, outbox, people, tokens
+from feedback_app.services import action_emails, collection, delighted_properties, mail, outbox, people, tokens
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
@@ -423,6 +423,8 @@ def _render_invitation(notification, *, reminder):
     locale = collection.pick_locale(survey, getattr(person, "locale", None), workspace.default_locale)
     texts = (survey.texts or {}).get(locale, {})
     look = survey_look(survey, workspace, locale)
+    subject, question, intro = delighted_properties.email_wording(request, survey, locale, texts)
+    texts = {**texts, "question": question}
     token = answer_token(request)
     low, high = SCORE_RANGES.get(survey.kind, (None, None))
     scores = [] if low is None else [
@@ -431,8 +433,8 @@ def _render_invitation(notification, *, reminder):
     context = {"workspace_name": workspace.name, "name": getattr(person, "name", None) or "", "texts": texts,
                "scores": scores, "survey_url": _public_url("widgets.request_page", token=token),
                "unsubscribe_url": unsubscribe, "reminder": reminder, "locale": locale,
-               "color": look.color, "look": look}
-    subject = texts.get("question") or survey.name
+               "color": look.color, "look": look, "intro": intro}
+    subject = subject or texts.get("question") or survey.name
     if reminder:
         subject = ("Rappel : " if locale == "fr" else "Reminder: ") + subject
     render = action_emails.render_email_template
