@@ -1,5 +1,6 @@
 """Collection endpoints customers reach: the embeddable widget, its JSON API and public survey pages."""
 from widgets import api
+from widgets import delighted_snippet  # noqa: F401  (registers the Delighted snippet's library on ``bp``)
 from widgets import pages  # noqa: F401  (registers the hosted survey pages on ``bp``)
 from widgets.routes import bp
 

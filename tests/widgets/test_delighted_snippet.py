@@ -1,0 +1,32 @@
+"""The library Delighted's snippet loads: this workspace's key and Delighted survey filled in, cacheable."""
+import json
+import re
+
+from feedback_app.models import SurveyKind
+from tests.factories import create_survey
+
+
+def _settings(body):
+    return json.loads(re.search(r"\(window, document, (\{.*\})\);\s*$", body)[1])
+
+
+def test_the_library_carries_the_key_the_name_and_the_nps_survey(client, workspace):
+    create_survey(workspace, SurveyKind.CSAT)
+    survey = create_survey(workspace, SurveyKind.NPS)
+    answer = client.get(f"/w/delighted/v1/library/{workspace.public_key}/delighted.js")
+    assert answer.status_code == 200 and answer.content_type.startswith("text/javascript")
+    settings = _settings(answer.get_data(as_text=True))
+    assert settings == {"key": workspace.public_key, "name": "delighted", "survey": survey.token}
+    assert answer.cache_control.public and answer.cache_control.max_age == 300
+    assert client.get(answer.request.path, headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
+
+
+def test_without_an_nps_survey_on_the_widget_the_library_names_none(client, workspace):
+    create_survey(workspace, SurveyKind.NPS, channels=["email"])
+    body = client.get(f"/w/delighted/v1/library/{workspace.public_key}/delighted.js").get_data(as_text=True)
+    assert _settings(body)["survey"] is None
+
+
+def test_an_unknown_key_or_a_name_that_is_no_identifier_is_404(client, workspace):
+    assert client.get("/w/delighted/v1/library/nope/delighted.js").status_code == 404
+    assert client.get(f"/w/delighted/v1/library/{workspace.public_key}/1-bad.js").status_code == 404
