@@ -79,6 +79,7 @@ def register_blueprints(app):
     from feedback_app.health import bp as health_bp
     from feedback_app.unsubscribe import bp as unsubscribe_bp
     from feedback_app.api.routes import bp as api_bp
+    from feedback_app.api import surveys as _api_surveys  # noqa: F401  (registers its routes on api_bp)
     from feedback_app.data_transfer.routes import bp as data_transfer_bp
     from feedback_app.api_v1.routes import bp as api_v1_bp
 

@@ -3,6 +3,7 @@
 Written by hand next to the routes it describes; ``tests/api/test_openapi_contract.py`` runs
 schemathesis against it so that the document and the code cannot drift apart silently.
 """
+from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
 from feedback_app.services.api_queries import CURSOR_PATTERN, MAX_ID
@@ -267,9 +268,9 @@ def document():
                                 "the key as user name). Lists are pages of `data` with a `next_cursor`."},
         "servers": [{"url": "/api"}],
         "security": [{"bearer": []}, {"basic": []}],
-        "paths": paths(),
+        "paths": survey_schemas.add_paths(paths(), _operation, _json, _ref, _path, NO_CONTENT),
         "components": {
-            "schemas": {**SCHEMAS, "JsonValue": JSON_VALUE_SCHEMA},
+            "schemas": {**SCHEMAS, "JsonValue": JSON_VALUE_SCHEMA, **survey_schemas.schemas(SCHEMAS["Survey"])},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "basic": {"type": "http", "scheme": "basic"}},
             "responses": {**{name: {**error, "description": name} for name in (

@@ -9,7 +9,18 @@ def iso(moment):
 def survey_json(survey):
     return {"id": survey.id, "name": survey.name, "kind": survey.kind.value, "is_active": survey.is_active,
             "channels": list(survey.channels or []), "default_locale": survey.default_locale,
-            "churn_reasons": list(survey.churn_reasons or []), "created_at": iso(survey.created_at)}
+            "churn_reasons": list(survey.churn_reasons or []), "created_at": iso(survey.created_at),
+            "status": survey.status.value, "texts": survey.texts or {}, "trigger": survey.trigger or {},
+            "targeting": list(survey.targeting or []), "sampling_percent": survey.sampling_percent,
+            "recontact_days": survey.recontact_days,
+            "questions": [question_json(question) for question in survey.questions]}
+
+
+def question_json(question):
+    options = question.options or {}
+    return {"id": question.id, "key": question.key, "position": question.position, "kind": question.kind.value,
+            "prompts": question.prompts or {}, "choices": options.get("choices"), "scale_max": options.get("max"),
+            "required": question.required, "logic": question.logic or {}}
 
 
 def person_json(person):

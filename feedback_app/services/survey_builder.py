@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Question, QuestionKind, SurveyKind, SurveyStatus
+from feedback_app.models import Question, QuestionKind, Response, SurveyKind, SurveyStatus
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound, ServiceError
 from feedback_app.services.inbox import score_group_of
@@ -480,3 +480,18 @@ def preview_copy(survey, *, name, texts, churn_reasons):
     return SimpleNamespace(**{name_: getattr(survey, name_) for name_ in PREVIEWED_ATTRIBUTES}, name=name,
                            texts=texts, churn_reasons=churn_reasons or list(survey.churn_reasons or []),
                            questions=list(survey.questions), targeting=list(survey.targeting or []))
+
+
+@transactional
+def delete_survey(workspace, survey, *, user=None):
+    """Delete a survey that nobody answered (with its questions, invitations and displays).
+
+    :raises Conflict: when it has responses: those are kept, so the survey is closed instead.
+    """
+    _own(workspace, survey)
+    if db.session.scalar(select(Response.id).where(Response.survey_id == survey.id).limit(1)) is not None:
+        raise Conflict("This survey has responses: close it instead of deleting it.",
+                       fields={"survey": ["has responses"]})
+    record_event("survey.deleted", workspace_id=workspace.id, user_id=getattr(user, "id", None),
+                 data={"survey_id": survey.id, "name": survey.name})
+    db.session.delete(survey)

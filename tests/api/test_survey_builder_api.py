@@ -1,0 +1,69 @@
+"""Survey builder through the native API: surveys and questions created, changed, moved and deleted."""
+import pytest
+
+from feedback_app.api.openapi import document
+from tests.factories import create_response, create_survey
+
+
+def test_survey_and_questions_round_trip(client, workspace, headers):
+    created = client.post("/api/surveys", headers=headers, json={
+        "name": "Onboarding", "kind": "nps", "texts": {"en": {}, "fr": {}},
+        "targeting": [{"property": "plan", "operator": "equals", "value": "pro"}]})
+    assert created.status_code == 201
+    survey = created.get_json()
+    assert survey["status"] == "draft" and survey["targeting"][0]["value"] == "pro"
+    assert survey["texts"]["fr"]["question"].startswith("Quelle est la probabilité")
+    url = f"/api/surveys/{survey['id']}"
+    first = client.post(f"{url}/questions", headers=headers, json={
+        "kind": "single_choice", "prompts": {"en": "Your role?", "fr": "Votre rôle ?"},
+        "choices": {"en": ["Dev", "Ops"], "fr": ["Dév", "Ops"]}, "required": True})
+    assert first.status_code == 201, first.get_json()
+    second = client.post(f"{url}/questions", headers=headers, json={
+        "kind": "text", "prompts": {"en": "What do you deploy?", "fr": "Que déployez-vous ?"},
+        "logic": {"question": first.get_json()["key"], "choices": [1]}})
+    assert second.status_code == 201, second.get_json()
+    assert client.patch(url, headers=headers, json={"status": "active"}).get_json()["status"] == "active"
+    moved = client.patch(f"{url}/questions/{second.get_json()['id']}", headers=headers, json={"position": 0})
+    assert moved.status_code == 409  # it is shown by the first one's choices
+    assert client.delete(f"{url}/questions/{second.get_json()['id']}", headers=headers).status_code == 204
+    shown = client.get(url, headers=headers).get_json()
+    assert [q["key"] for q in shown["questions"]] == [first.get_json()["key"]]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"kind": "nps"}, "name"),
+    ({"name": "X", "kind": "poll"}, "kind"),
+    ({"name": "X", "kind": "nps", "sampling_percent": 140}, "sampling_percent"),
+    ({"name": "X", "kind": "nps", "texts": []}, "texts"),
+    ({"name": "X", "kind": "nps", "texts": {"english": {}}}, "locales"),
+    ({"name": "X", "kind": "nps", "targeting": [{"property": "plan", "operator": "like", "value": "p"}]},
+     "targeting.0.operator"),
+])
+def test_bad_survey_is_refused_naming_the_field(client, headers, body, field):
+    response = client.post("/api/surveys", headers=headers, json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+def test_bad_question_is_refused_naming_the_field(client, workspace, headers):
+    survey = create_survey(workspace)
+    response = client.post(f"/api/surveys/{survey.id}/questions", headers=headers, json={
+        "kind": "single_choice", "prompts": {"en": "Pick"}, "choices": {"en": ["Only one"]}})
+    assert response.status_code == 422
+    assert "choices.en" in response.get_json()["errors"]
+
+
+def test_closed_survey_stays_closed_and_answered_survey_is_not_deleted(client, workspace, headers):
+    survey = create_survey(workspace)
+    create_response(survey, score=9)
+    assert client.patch(f"/api/surveys/{survey.id}", headers=headers, json={"status": "closed"}).status_code == 200
+    reopened = client.patch(f"/api/surveys/{survey.id}", headers=headers, json={"status": "active"})
+    assert reopened.status_code == 409 and "status" in reopened.get_json()["errors"]
+    assert client.delete(f"/api/surveys/{survey.id}", headers=headers).status_code == 409
+
+
+def test_openapi_describes_the_builder_operations(app):
+    with app.app_context():
+        paths = document()["paths"]
+    assert {"get", "post"} <= set(paths["/surveys"]) and {"get", "patch", "delete"} <= set(paths["/surveys/{survey_id}"])
+    assert set(paths["/surveys/{survey_id}/questions/{question_id}"]) == {"patch", "delete"}
