@@ -2,15 +2,18 @@
 
 Nothing here sends anything: :func:`feedback_app.services.autopilot.run_due` asks the due email
 members, and the widget's targeting (:mod:`feedback_app.services.collection`) asks
-:func:`paced_for_widget` which widget members are due. This module imports only models, so
+:func:`paced_for_widget` which widget members are due. This module imports neither of them, so
 that targeting can use it without an import cycle.
 """
+import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import AutopilotMember, AutopilotSchedule, Channel, Survey, utcnow
+from feedback_app.models import AutopilotMember, AutopilotSchedule, Channel, Person, Survey, utcnow
+from feedback_app.services import people
+from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -18,6 +21,7 @@ from feedback_app.services.transaction import transactional
 CHANNELS = (Channel.EMAIL, Channel.WIDGET)
 FREQUENCY_DAYS = (30, 60, 90, 180, 365)  # the choices Delighted's Autopilot offered
 MAX_FREQUENCY_DAYS = 3650
+MAX_ENROL = 1000  # addresses pasted at once in the dashboard
 
 
 def find_schedule(workspace, survey, channel):
@@ -172,3 +176,44 @@ def note_widget_display(workspace, survey, person, *, now=None):
     member = find_member(schedule, person) if schedule is not None else None
     if member is not None:
         advance(schedule, member, now or utcnow())
+
+
+def schedule_members(workspace, schedule, *, limit=100):
+    """Return ``(count, [(member, person)])``: how many people ``schedule`` has, and the next ``limit`` to be asked."""
+    query = select(AutopilotMember).where(AutopilotMember.workspace_id == workspace.id,
+                                          AutopilotMember.schedule_id == schedule.id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(select(AutopilotMember, Person).join(Person, Person.id == AutopilotMember.person_id)
+                              .where(AutopilotMember.workspace_id == workspace.id,
+                                     AutopilotMember.schedule_id == schedule.id)
+                              .order_by(AutopilotMember.next_survey_at, AutopilotMember.id).limit(limit)).all()
+    return count, rows
+
+
+@transactional
+def enrol_emails(workspace, schedule, text):
+    """Put the people whose addresses ``text`` lists (one per line or comma-separated) on ``schedule``.
+
+    People are created when new; each is first asked as soon as the schedule runs.
+
+    :return: how many people were added (already members are not counted).
+    :raises InvalidInput: naming the addresses that are not valid, writing nothing.
+    """
+    addresses = [item.strip() for item in re.split(r"[\s,;]+", text or "") if item.strip()]
+    if not addresses:
+        raise InvalidInput("List at least one email address.", fields={"emails": ["empty"]})
+    if len(addresses) > MAX_ENROL:
+        raise InvalidInput(f"At most {MAX_ENROL} addresses at once.", fields={"emails": ["too many"]})
+    bad = []
+    for address in addresses:
+        try:
+            normalize_email(address)
+        except InvalidInput:
+            bad.append(address)
+    if bad:
+        raise InvalidInput("Not email addresses: " + ", ".join(bad[:10]) + ".", fields={"emails": bad[:10]})
+    added = 0
+    for address in addresses:
+        person = people.upsert_person(workspace, email=address, _commit=False)
+        added += enrol(workspace, schedule, person, _commit=False)[1]
+    return added
