@@ -114,7 +114,8 @@ def worker_command(beat, concurrency, celery_args):
     concurrency = concurrency or current_app.config["WORKER_CONCURRENCY"]
     command = [
         sys.executable, "-m", "celery", "-A", "feedback_app.worker", "worker",
-        "--queues", ",".join(worker_queues(current_app.config)), "--concurrency", str(concurrency), "--loglevel", "INFO",
+        "--queues", ",".join(worker_queues(current_app.config)), "--concurrency", str(concurrency),
+        "--loglevel", "INFO",
     ]
     if beat:
         command.append("--beat")
