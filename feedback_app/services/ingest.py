@@ -15,12 +15,12 @@ import threading
 import time
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
 from feedback_app.models import Survey, WidgetSubmission, Workspace
-from feedback_app.services import events, widget_answers
+from feedback_app.services import answer_recording, events, widget_answers
 from feedback_app.services.exceptions import NotFound, ServiceError, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -229,15 +229,56 @@ def enqueue_processing():
 def process_pending(*, limit=PROCESS_CHUNK):
     """Record up to ``limit`` staged answers as responses, oldest first, in one transaction; return how many were tried.
 
-    Each answer runs in a savepoint of its own, so one that cannot be recorded, whatever the
-    reason, costs the others nothing: it stays staged with its error and an attempt more, and
-    after :data:`MAX_ATTEMPTS` it is left aside (quarantined) with its last error. The staged
-    rows are locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two workers never record the
-    same chunk.
+    The chunk is recorded set-based, with its analysis, follow-ups and webhooks
+    (:mod:`feedback_app.services.answer_recording`), in a savepoint. If anything in it fails, the
+    chunk is recorded again one answer at a time, each in a savepoint of its own, so one that
+    cannot be recorded, whatever the reason, costs the others nothing: it stays staged with its
+    error and an attempt more, and after :data:`MAX_ATTEMPTS` it is left aside (quarantined)
+    with its last error. The staged rows are locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL),
+    so two workers never record the same chunk.
     """
     submissions = db.session.scalars(
         select(WidgetSubmission).where(WidgetSubmission.attempts < MAX_ATTEMPTS).order_by(WidgetSubmission.id)
         .limit(limit).with_for_update(skip_locked=True)).all()
+    if not submissions:
+        db.session.commit()
+        return 0
+    try:
+        _record_chunk(submissions)
+    except Exception as error:  # noqa: BLE001  (whatever it was, the answers one by one tell which is bad)
+        if isinstance(error, SQLAlchemyError) and _connection_lost():
+            raise
+        logger.warning("chunk of %d widget submissions not recorded together (%s: %s); recording them one by one",
+                       len(submissions), type(error).__name__, error)
+        _record_one_by_one(submissions)
+    db.session.commit()
+    return len(submissions)
+
+
+class _TakenMeanwhile(Exception):
+    """Another worker recorded some of the chunk's answers between our read and our write lock."""
+
+
+def _record_chunk(submissions):
+    """Record ``submissions`` together, in a savepoint: all of them, or none and an exception."""
+    chunk = answer_recording.Chunk()
+    for submission in submissions:
+        workspace, survey = _owners(submission)
+        widget_answers.record(workspace, survey, _staged_answer(workspace, survey, submission.payload), chunk=chunk)
+    chunk.analyse()
+    table = WidgetSubmission.__table__
+    with events.savepoint():
+        # Deleted first: on SQLite this takes the write lock, and the rows it still finds are ours alone.
+        ours = set(db.session.scalars(delete(table).where(table.c.id.in_([s.id for s in submissions]))
+                                      .returning(table.c.id)))
+        if len(ours) != len(submissions):
+            raise _TakenMeanwhile(f"{len(submissions) - len(ours)} recorded by another worker")
+        chunk.write()
+        for submission in submissions:
+            db.session.expunge(submission)  # deleted above, by the table's own statement
+
+
+def _record_one_by_one(submissions):
     failures = []
     for submission in submissions:
         submission_id = submission.id
@@ -253,8 +294,6 @@ def process_pending(*, limit=PROCESS_CHUNK):
     for submission_id, reason in failures:
         db.session.execute(update(WidgetSubmission).where(WidgetSubmission.id == submission_id).values(
             attempts=WidgetSubmission.attempts + 1, last_error=reason))
-    db.session.commit()
-    return len(submissions)
 
 
 def _describe(error):
@@ -270,11 +309,16 @@ def _connection_lost():
     return connection.invalidated or connection.closed
 
 
-def _record(submission):
+def _owners(submission):
     workspace = db.session.get(Workspace, submission.workspace_id)
     survey = db.session.get(Survey, submission.survey_id)
     if workspace is None or survey is None:
         raise NotFound("The survey of this answer no longer exists.")
+    return workspace, survey
+
+
+def _record(submission):
+    workspace, survey = _owners(submission)
     widget_answers.record(workspace, survey, _staged_answer(workspace, survey, submission.payload))
     db.session.delete(submission)
     db.session.flush()

@@ -113,12 +113,17 @@ def validate(workspace, survey, data, *, answers=None, locales=()):
                         locales=tuple(wanted[:MAX_LOCALES]))
 
 
-def record(workspace, survey, answer):
+def record(workspace, survey, answer, *, chunk=None):
     """Record (or complete) ``answer`` through the single response write path, in the caller's transaction.
 
     The widget posts the score the moment it is given and the comment later with the same
     submission key, which updates that response instead of adding one; retries are safe.
+
+    :param chunk: an :class:`~feedback_app.services.answer_recording.Chunk`: the answer joins it
+        instead, and is written with the chunk's others, set-based, by ``chunk.write()``.
     """
+    if chunk is not None:
+        return chunk.add(workspace, survey, answer)
     person = widget_identity.person_for_answer(workspace, answer.identity)
     locale = collection.pick_locale(survey, getattr(person, "locale", None), *answer.locales)
     properties = dict(person.properties or {}) if person is not None else {}
