@@ -5,9 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
-from feedback_app.models import Channel, SurveyKind, SurveyRequest
-from feedback_app.services import autopilot, autopilot_schedules, collection, invitations
+from feedback_app.models import AutopilotMember, Channel, SurveyKind, SurveyRequest
+from feedback_app.services import autopilot, autopilot_schedules, collection, invitations, people
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.tasks import periodic_jobs
 from tests.factories import create_person, create_survey, create_workspace
 from tests.loop.smtp_server import smtp  # noqa: F401  (the recording SMTP server fixture)
 
@@ -133,3 +134,25 @@ def test_set_schedule_refuses_bad_fields_naming_them(db, workspace, fields, bad_
     with pytest.raises(InvalidInput) as raised:
         autopilot_schedules.set_schedule(workspace, survey, **fields)
     assert bad_field in raised.value.fields
+
+
+def test_the_beat_schedules_the_autopilot_job_and_the_job_invites_due_members(
+        app, db, clock, smtp, workspace):  # noqa: F811
+    job = periodic_jobs(app.config)["run-autopilot"]
+    celery = app.extensions["celery"]
+    celery.loader.import_default_modules()  # the worker imports every task module at start
+    survey, schedule = _email_schedule(workspace, 30)
+    autopilot_schedules.enrol(workspace, schedule, create_person(workspace, email="beat@example.com"))
+    celery.tasks[job["task"]].apply()
+    invitations.send_due()
+    assert len(_invitations(smtp, "beat@example.com")) == 1
+    assert job["options"]["queue"] == app.config["EMAIL_QUEUE"]
+
+
+def test_erasing_a_person_ends_their_memberships(db, clock, workspace):
+    survey, schedule = _email_schedule(workspace, 30)
+    gone = create_person(workspace, email="gone@example.com")
+    autopilot_schedules.enrol(workspace, schedule, gone)
+    autopilot.run_due()
+    people.delete_person(workspace, gone)
+    assert db.session.query(AutopilotMember).count() == 0
