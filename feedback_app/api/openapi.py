@@ -69,6 +69,9 @@ SCHEMAS = {
                        "created_at": DATETIME}),
     "LoopMetrics": _object({"since": DATETIME, "responses": INTEGER, "told": INTEGER,
                             "share_told": _nullable(NUMBER), "median_seconds_to_notification": _nullable(NUMBER)}),
+    "AuditEvent": _object({"id": INTEGER, "verb": STRING, "actor_user_id": _nullable(INTEGER),
+                           "actor_api_key_id": _nullable(INTEGER), "target_type": _nullable(STRING),
+                           "target_id": _nullable(INTEGER), "data": OBJECT, "created_at": DATETIME}),
     "Notification": _object({"id": INTEGER, "kind": STRING, "status": STRING, "person_id": _nullable(INTEGER),
                              "action_id": _nullable(INTEGER), "skip_reason": _nullable(STRING), "attempts": INTEGER,
                              "sent_at": _nullable(DATETIME), "created_at": DATETIME}),
@@ -240,6 +243,11 @@ def paths():
         "/notifications": {"get": _operation("List notifications", {"200": _page_of("Notification")},
                                              parameters=PAGING + [_query("status", {"type": "string", "enum": [
                                                  "queued", "sending", "sent", "failed", "skipped"]})])},
+        "/audit-events": {"get": _operation(
+            "List the audit log, newest first: the workspace's changes and its members' logins and resets",
+            {"200": _page_of("AuditEvent")}, parameters=PAGING + [
+                _query("verb", text(64), "one verb (user.logged_in), or a family ending in a dot (user.)"),
+                _query("actor_user_id", ID), _query("since", DATETIME), _query("until", DATETIME)])},
         "/loop-metrics": {"get": _operation(
             "Close-the-loop figures", {"200": _json(_ref("LoopMetrics"))},
             parameters=[_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})])},

@@ -15,6 +15,7 @@ from feedback_app.services import (
     actions,
     api_queries,
     api_writes,
+    audit_log,
     delighted,
     exports,
     imports,
@@ -265,6 +266,17 @@ def list_notifications():
         "status", ("queued", "sending", "sent", "failed", "skipped"), default=None))
     params.check()
     return _page(api_queries.list_notifications(g.workspace, **options), out.notification_json)
+
+
+@bp.get("/audit-events")
+def list_audit_events():
+    """List the audit log, newest first: the workspace's changes and its members' account events."""
+    params = query_params()
+    options = dict(_page_options(params), verb=params.text("verb", max_length=64),
+                   actor_user_id=params.integer("actor_user_id", low=1, high=MAX_ID),
+                   since=params.iso_datetime("since"), until=params.iso_datetime("until"))
+    params.check()
+    return _page(audit_log.list_audit_events(g.workspace, **options), out.audit_event_json)
 
 
 @bp.get("/loop-metrics")

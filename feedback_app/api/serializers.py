@@ -55,6 +55,12 @@ def action_json(action):
             "shipped_at": iso(action.shipped_at), "created_at": iso(action.created_at)}
 
 
+def audit_event_json(event):
+    return {"id": event.id, "verb": event.verb, "actor_user_id": event.actor_user_id,
+            "actor_api_key_id": event.actor_api_key_id, "target_type": event.target_type,
+            "target_id": event.target_id, "data": event.data or {}, "created_at": iso(event.created_at)}
+
+
 def notification_json(notification):
     return {"id": notification.id, "kind": notification.kind.value, "status": notification.status.value,
             "person_id": notification.person_id, "action_id": notification.action_id,

@@ -2,6 +2,7 @@
 from feedback_app.dashboard import (  # noqa: F401
     actions,
     analysis_settings,
+    audit,
     autopilot,
     follow_ups,
     overview,
