@@ -81,9 +81,9 @@ def create_response(workspace, *, survey_id, score=None, comment=None, person=No
     survey = get_survey(workspace, survey_id)
     _check_fits_survey(survey, score=score, churn_reason=churn_reason, answers=answers, new=True)
     customer = None
+    if person is not None and not isinstance(person, dict):  # false, 0 or text is refused; {} names nobody
+        raise InvalidInput("person must be an object.", fields={"person": ["not an object"]})
     if person:
-        if not isinstance(person, dict):
-            raise InvalidInput("person must be an object.", fields={"person": ["not an object"]})
         for key, limit in PERSON_FIELD_LIMITS.items():
             value = person.get(key)
             if value is not None and (not isinstance(value, str) or len(value) > limit
@@ -93,9 +93,6 @@ def create_response(workspace, *, survey_id, score=None, comment=None, person=No
         customer = upsert_person(workspace, email=person.get("email"), external_id=person.get("external_id"),
                                  phone_number=person.get("phone_number"), name=person.get("name"),
                                  properties=person.get("properties"), _commit=False)
-    if external_id and db.session.scalar(select(Response.id).where(Response.workspace_id == workspace.id,
-                                                                   Response.external_id == external_id)):
-        raise Conflict("A response with this external_id exists.", fields={"external_id": ["already used"]})
     return responses.record_response(workspace, survey, channel=Channel.API, score=score, comment=comment,
                                      person=customer, answers=answers, churn_reason=churn_reason, locale=locale,
                                      external_id=external_id, _commit=False)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Person, Response
 from feedback_app.services import people, responses
-from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.exceptions import Conflict, InvalidInput
 
 # Rows per transaction: each holds SQLite's single write lock, which the worker waits for, so
 # it is kept to a fraction of a second (4.5 ms a row measured on SQLite: about 0.25 s).
@@ -202,6 +202,9 @@ def _import_line(workspace, survey, row, columns, seen):
     except InvalidInput:
         savepoint.rollback()
         raise
+    except Conflict:  # its external id was stored meanwhile, by an import of the same file running at once
+        savepoint.rollback()
+        return False
     except DataError as error:  # a value the checks above let through and the database refuses
         savepoint.rollback()
         raise InvalidInput(f"The database refused a value: {str(error.orig).splitlines()[0]}") from None

@@ -2,6 +2,7 @@
 import math
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from feedback_app.extensions import db
 from feedback_app.models import Bounce, Notification, Person, Response, SurveyRequest, Unsubscribe, utcnow
@@ -151,12 +152,8 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
     if not (email or phone_number or external_id):
         raise InvalidInput("A person needs an email, a phone number or an id.", fields={"email": ["required"]})
     properties = clean_properties(properties)
-    person = find_person(workspace, email=email, phone_number=phone_number, external_id=external_id)
-    if person is None:
-        person = Person(workspace_id=workspace.id, properties={})
-        db.session.add(person)
-        if email and is_unsubscribed(workspace, email):
-            person.unsubscribed_at = utcnow()
+    identifiers = {"email": email, "phone_number": phone_number, "external_id": external_id}
+    person = find_person(workspace, **identifiers) or _insert_person(workspace, identifiers)
     for field, value in (("email", email), ("phone_number", phone_number), ("external_id", external_id),
                          ("name", name), ("locale", locale)):
         if value:
@@ -164,6 +161,29 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
     if properties:
         person.properties = {**(person.properties or {}), **properties}
     db.session.flush()
+    return person
+
+
+def _insert_person(workspace, identifiers):
+    """Insert a person with ``identifiers``; return them, or the person another request inserted meanwhile.
+
+    Two requests naming the same new customer at once both find nobody; the second insert then
+    breaks a unique constraint. It runs in a savepoint, so only the insert is undone and the
+    lookup is made again, now finding the person the other transaction committed.
+    """
+    person = Person(workspace_id=workspace.id, properties={}, **identifiers)
+    if identifiers["email"] and is_unsubscribed(workspace, identifiers["email"]):
+        person.unsubscribed_at = utcnow()
+    db.session.flush()  # the caller's pending rows stay out of the savepoint
+    try:
+        with db.session.begin_nested():
+            db.session.add(person)
+            db.session.flush()
+    except IntegrityError:
+        found = find_person(workspace, **identifiers)
+        if found is None:
+            raise
+        return found
     return person
 
 

@@ -2,6 +2,7 @@
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from analysis.scales import SCALES
 from feedback_app.extensions import db
@@ -16,7 +17,7 @@ from feedback_app.models import (
     utcnow,
 )
 from feedback_app.services.events import emit
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
 SCORE_RANGES = {kind_enum(kind): (scale.low, scale.high)
@@ -153,22 +154,22 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
 
     A response already stored with the same ``submission_key`` (a retry, or the comment that
     follows a score) or for the same ``survey_request`` (an email link clicked again) is
-    updated with the given fields instead of creating a second one.
+    updated with the given fields instead of creating a second one, also when it was stored by
+    a concurrent request a moment before.
 
     :raises InvalidInput: for a score out of the survey's range, a bad comment, answers that
         do not fit the questions, a churn reason the survey does not offer, or a survey or
         person of another workspace.
+    :raises Conflict: for an ``external_id`` another response of the workspace has.
     """
     if survey.workspace_id != workspace.id or (person is not None and person.workspace_id != workspace.id):
         raise NotFound("No such survey.")
     score, comment, churn_reason, answers = validate_fields(
         survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
+    changes = {"score": score, "comment": comment, "churn_reason": churn_reason, "answers": answers}
     response = _existing_response(workspace, submission_key, survey_request)
     if response is not None:
-        return update_response(workspace, response, score=score if score is not None else _UNSET,
-                               comment=comment if comment is not None else _UNSET,
-                               churn_reason=churn_reason if churn_reason is not None else _UNSET,
-                               answers=answers or _UNSET, _commit=False)
+        return _continue_response(workspace, response, changes)
     require_churn_reason(survey, churn_reason)
     require_content(survey, score=score, comment=comment, churn_reason=churn_reason, answers=answers)
     now = utcnow()
@@ -180,7 +181,22 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
         locale=locale or getattr(person, "locale", None), submission_key=submission_key, external_id=external_id,
         created_at=created_at or now, updated_at=created_at or now,
     )
-    db.session.add(response)
+    db.session.flush()  # the caller's pending rows stay out of the savepoint
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+            db.session.flush()
+    # A unique key is taken: a concurrent request stored this answer first (same submission key or
+    # survey request), which this one continues, or another response has the external id.
+    except IntegrityError:
+        stored = _existing_response(workspace, submission_key, survey_request)
+        if stored is not None:
+            return _continue_response(workspace, stored, changes)
+        if external_id and db.session.scalar(select(Response.id).where(
+                Response.workspace_id == workspace.id, Response.external_id == external_id)):
+            raise Conflict("A response with this external_id exists.",
+                           fields={"external_id": ["already used"]}) from None
+        raise
     if person is not None and (person.last_surveyed_at is None or person.last_surveyed_at < response.created_at):
         person.last_surveyed_at = response.created_at
     if survey_request is not None:
@@ -189,6 +205,12 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
     db.session.flush()
     emit("response.created", workspace_id=workspace.id, response_id=response.id)
     return response
+
+
+def _continue_response(workspace, response, changes):
+    # Only the fields this request gives change the stored answer.
+    return update_response(workspace, response, **{field: value if value not in (None, {}) else _UNSET
+                                                   for field, value in changes.items()}, _commit=False)
 
 
 def get_response(workspace, response_id):
