@@ -22,6 +22,7 @@ def create_app(config=None):
     register_extensions(app)
     register_security_headers(app)
     register_blueprints(app)
+    register_proxy_fix(app)
     register_errorhandlers(app)
     register_commands(app)
     register_shellcontext(app)
@@ -91,6 +92,18 @@ def register_blueprints(app):
     app.register_blueprint(api_bp)
     app.register_blueprint(data_transfer_bp)
     widgets.init_app(app)
+
+
+def register_proxy_fix(app):
+    """Read the client's address and scheme from the headers of the ``TRUSTED_PROXIES`` proxies in front.
+
+    Outermost, so that the widget API mounted by ``register_blueprints`` sees them too.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_errorhandlers(app):

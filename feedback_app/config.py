@@ -140,6 +140,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env("FEEDBACK_RATELIMIT_ENABLED", True)
     WEBHOOKS_ALLOW_PRIVATE = _env("FEEDBACK_WEBHOOKS_ALLOW_PRIVATE", False)  # SSRF guard
+    # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed, for per-IP limits and HTTPS (HSTS, https links). 0: the headers are ignored,
+    # since a client reaching the app directly could write any address there.
+    TRUSTED_PROXIES = _env("FEEDBACK_TRUSTED_PROXIES", 0)
 
     CELERY_TASK_ALWAYS_EAGER = False
     HEARTBEAT_SECONDS = _env("FEEDBACK_HEARTBEAT_SECONDS", 30)
@@ -194,6 +198,7 @@ INT_SETTINGS = {
     "HEARTBEAT_SECONDS": "FEEDBACK_HEARTBEAT_SECONDS",
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
     "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",
+    "TRUSTED_PROXIES": "FEEDBACK_TRUSTED_PROXIES",
 }
 # Counts of the email workers, where 0 would stop delivery rather than mean "no limit".
 AT_LEAST_ONE_SETTINGS = ("EMAIL_BATCH_SIZE", "EMAIL_MESSAGES_PER_CONNECTION", "EMAIL_MARK_SENT_EVERY",
@@ -245,6 +250,8 @@ def validate_config(config):
     for key in AT_LEAST_ONE_SETTINGS:
         if config[key] < 1:
             raise ConfigError(f"{INT_SETTINGS[key]} must be 1 or more, got {config[key]}")
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError(f"FEEDBACK_TRUSTED_PROXIES must be 0 or more, got {config['TRUSTED_PROXIES']}")
     for key, env_name in BOOL_SETTINGS.items():
         config[key] = _as_bool(env_name, config[key])
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
