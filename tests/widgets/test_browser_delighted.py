@@ -24,15 +24,16 @@ DELIGHTED_SNIPPET = (
     'var p=t.getElementsByTagName("script")[0];p.parentNode.insertBefore(o,p)}}'
     '(window,document,"YOUR_TOKEN","delighted");')
 
+# In <head>, where sites often paste it: delighted.survey() may then run before <body> exists.
 HOST_PAGE = """<!doctype html>
-<html><head><title>Hem &amp; Stitch</title></head>
-<body><h1>Hem &amp; Stitch</h1>
+<html><head><title>Hem &amp; Stitch</title>
 <script type="text/javascript">
   __SNIPPET__
 
   delighted.survey(__OPTIONS__);
 </script>
-</body></html>"""
+</head>
+<body><h1>Hem &amp; Stitch</h1></body></html>"""
 
 
 def _page(app_url, workspace, options):

@@ -101,7 +101,11 @@
       wait = Math.max(0, 1000 * (seconds(options.minTimeOnPage) || 0) - (now - pageStart));
     }
     clearTimeout(timer);  // the latest call decides, as on Delighted
-    timer = setTimeout(function () { show(options); }, wait);
+    timer = setTimeout(function () {
+      // A snippet in <head> can get here before <body> exists, and the widget is added to it.
+      if (d.body) show(options);
+      else d.addEventListener("DOMContentLoaded", function () { show(options); });
+    }, wait);
   }
 
   var api = {feedbackLoop: true, survey: survey, SNIPPET_VERSION: stub && stub.SNIPPET_VERSION};
