@@ -3,7 +3,9 @@
 Targeting rules, in order: the survey is active and offered on the widget channel; the person
 (or anonymous visitor) was not asked anything within the recontact window (across every
 survey: a display, a dismissal or an answer all count as being asked); they fall inside the
-survey's sample. The trigger itself (page load, URL, named event) is evaluated in the browser.
+survey's sample; a survey on a running widget Autopilot schedule is shown only to its members
+whose next survey time has come (:func:`autopilot_schedules.paced_for_widget`). The trigger itself
+(page load, URL, named event) is evaluated in the browser.
 """
 import hashlib
 import re
