@@ -124,6 +124,9 @@ class Config:
     # (a flood of bad answers, real or forged, must not become a flood of email to the team).
     DETRACTOR_ALERTS_PER_HOUR = _env("FEEDBACK_DETRACTOR_ALERTS_PER_HOUR", 30)
     ALERT_DIGEST_SECONDS = _env("FEEDBACK_ALERT_DIGEST_SECONDS", 600)
+    # Weekly digest: due each Monday from this hour (UTC); the job checks this often whether it is due.
+    WEEKLY_DIGEST_SEND_HOUR = _env("FEEDBACK_WEEKLY_DIGEST_SEND_HOUR", 8)
+    WEEKLY_DIGEST_CHECK_SECONDS = _env("FEEDBACK_WEEKLY_DIGEST_CHECK_SECONDS", 3600)
 
     # Widget answers: a web process keeps a workspace's and a survey's widget settings this long
     # (a change made in another process is seen within it), and tells the worker to record the
@@ -195,6 +198,8 @@ INT_SETTINGS = {
     "OUTBOX_SWEEP_SECONDS": "FEEDBACK_OUTBOX_SWEEP_SECONDS",
     "DETRACTOR_ALERTS_PER_HOUR": "FEEDBACK_DETRACTOR_ALERTS_PER_HOUR",
     "ALERT_DIGEST_SECONDS": "FEEDBACK_ALERT_DIGEST_SECONDS",
+    "WEEKLY_DIGEST_SEND_HOUR": "FEEDBACK_WEEKLY_DIGEST_SEND_HOUR",
+    "WEEKLY_DIGEST_CHECK_SECONDS": "FEEDBACK_WEEKLY_DIGEST_CHECK_SECONDS",
     "HEARTBEAT_SECONDS": "FEEDBACK_HEARTBEAT_SECONDS",
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
     "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",

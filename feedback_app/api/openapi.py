@@ -7,7 +7,9 @@ from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
 from feedback_app.services.api_queries import CURSOR_PATTERN, MAX_ID
+from feedback_app.services.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
 from feedback_app.services.events import EVENT_NAMES
+from feedback_app.services.webhooks import WEBHOOK_FORMATS
 from feedback_app.services.imports import FIELDS
 
 
@@ -34,6 +36,8 @@ STRING, INTEGER, BOOLEAN, OBJECT = {"type": "string"}, {"type": "integer"}, {"ty
 DATETIME = {"type": "string", "format": "date-time"}
 NUMBER = {"type": "number"}
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+WEBHOOK_FORMAT = {"type": "string", "enum": list(WEBHOOK_FORMATS)}
+DELIGHTED_EVENT_TYPES = list(DELIGHTED_EVENTS.values())
 
 
 def _object(properties, required=None):
@@ -75,9 +79,10 @@ SCHEMAS = {
     "Notification": _object({"id": INTEGER, "kind": STRING, "status": STRING, "person_id": _nullable(INTEGER),
                              "action_id": _nullable(INTEGER), "skip_reason": _nullable(STRING), "attempts": INTEGER,
                              "sent_at": _nullable(DATETIME), "created_at": DATETIME}),
-    "Webhook": {**_object({"id": INTEGER, "url": STRING, "events": {"type": "array", "items": STRING},
-                           "is_active": BOOLEAN, "created_at": DATETIME}),
-                "properties": {"id": INTEGER, "url": STRING, "events": {"type": "array", "items": STRING},
+    "Webhook": {**_object({"id": INTEGER, "url": STRING, "format": WEBHOOK_FORMAT,
+                           "events": {"type": "array", "items": STRING}, "is_active": BOOLEAN, "created_at": DATETIME}),
+                "properties": {"id": INTEGER, "url": STRING, "format": WEBHOOK_FORMAT,
+                               "events": {"type": "array", "items": STRING},
                                "is_active": BOOLEAN, "created_at": DATETIME,
                                "secret": {"type": "string", "description": "HMAC key; only in the create answer"}}},
     "Delivery": _object({"id": INTEGER, "endpoint_id": INTEGER, "event": STRING, "payload": OBJECT,
@@ -178,7 +183,10 @@ NEW_ACTION = body({
 NEW_STATUS = body({"status": {"type": "string", "enum": [s.value for s in ActionStatus]}}, required=["status"])
 NEW_WEBHOOK = body({
     "url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#]", "maxLength": 2000},
-    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_NAMES)}, "minItems": 1}},
+    # Native event names, or Delighted's with format "delighted"; the server checks the pair.
+    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_NAMES) + list(DELIGHTED_EVENT_TYPES)},
+               "minItems": 1},
+    "format": WEBHOOK_FORMAT},
     required=["url", "events"])
 NO_CONTENT = {"204": {"description": "Done"}}
 MAPPING_PAIR = rf"^[^=\x00]*[^=\x00{SPACES}][^=\x00]*=({'|'.join(FIELDS)})(:[^\x00]*)?$"

@@ -300,8 +300,10 @@ def create_webhook():
     """Subscribe a URL to events; the signing secret is shown once, in this answer."""
     params = body_params(text_numbers=False)
     url, events = params.text("url"), params.values.get("events")
+    format = params.choice("format", webhooks.WEBHOOK_FORMATS, default="native")
     params.check()
-    endpoint = webhooks.create_endpoint(g.workspace, url=url, events=events if isinstance(events, list) else None)
+    endpoint = webhooks.create_endpoint(g.workspace, url=url, events=events if isinstance(events, list) else None,
+                                        format=format)
     return jsonify(out.webhook_json(endpoint, with_secret=True)), 201
 
 

@@ -69,8 +69,9 @@ def notification_json(notification):
 
 
 def webhook_json(endpoint, *, with_secret=False):
-    document = {"id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events or []),
-                "is_active": endpoint.is_active, "created_at": iso(endpoint.created_at)}
+    document = {"id": endpoint.id, "url": endpoint.url, "format": endpoint.format,
+                "events": list(endpoint.events or []), "is_active": endpoint.is_active,
+                "created_at": iso(endpoint.created_at)}
     if with_secret:
         document["secret"] = endpoint.secret  # shown once, when the endpoint is created
     return document

@@ -1,6 +1,7 @@
 """The triage dashboard blueprint; importing the page modules registers their views on ``bp``."""
 from feedback_app.dashboard import (  # noqa: F401
     actions,
+    alerts,
     analysis_settings,
     audit,
     autopilot,

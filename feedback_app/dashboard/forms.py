@@ -199,8 +199,34 @@ class OriginsForm(FlaskForm):
 
 class WebhookForm(FlaskForm):
     url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
+    format = SelectField("Format", default="native",
+                         choices=choices([("native", "Native"), ("delighted", "Delighted")]))
     events = SelectMultipleField("Events", validators=[DataRequired()])
     submit = SubmitField("Add endpoint")
+
+
+class ChatDestinationForm(FlaskForm):
+    """A Slack or Teams incoming webhook, the alerts it gets and the filters they pass."""
+
+    kind = SelectField("Where", choices=choices([("slack", "Slack"), ("teams", "Microsoft Teams")]))
+    url = StringField("Incoming webhook URL", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField("Alerts", validators=[DataRequired()],
+                                 choices=choices([("new_response", "Every new response"), ("detractor", "Detractors"),
+                                                  ("action_shipped", "Shipped actions")]))
+    survey_id = SelectField("Survey", default="")
+    score_group = SelectField("Score group", default="", choices=choices([
+        ("", "Any score"), ("promoter", "Promoters"), ("passive", "Passives"), ("detractor", "Detractors")]))
+    theme_id = SelectField("Theme", default="")
+    sentiment = SelectField("Sentiment", default="", choices=choices([
+        ("", "Any sentiment"), ("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")]))
+    property_key = StringField("Person property", validators=[Length(max=100)])
+    property_value = StringField("equals", validators=[Length(max=200)])
+    submit = SubmitField("Add destination")
+
+
+class WeeklyDigestForm(FlaskForm):
+    weekly_digest = BooleanField("Email me the weekly digest")
+    submit = SubmitField("Save")
 
 
 class InviteForm(FlaskForm):

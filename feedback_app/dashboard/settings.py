@@ -21,14 +21,14 @@ from feedback_app.dashboard.settings_forms import (
     attach_service_errors,
 )
 from feedback_app.models import Role
-from feedback_app.services.events import EVENT_NAMES
 from feedback_app.services import api_keys, follow_ups, team_invites, webhooks, workspace_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 
 def _webhook_form():
     form = WebhookForm()
-    form.events.choices = choices((name, name) for name in EVENT_NAMES)
+    # Native and Delighted event names side by side; the service checks them against the format.
+    form.events.choices = choices((name, name) for names in webhooks.FORMAT_EVENTS.values() for name in names)
     return form
 
 
@@ -163,7 +163,8 @@ def create_webhook():
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _to_settings()
-    endpoint = webhooks.create_endpoint(g.workspace, url=form.url.data.strip(), events=form.events.data)
+    endpoint = webhooks.create_endpoint(g.workspace, url=form.url.data.strip(), events=form.events.data,
+                                        format=form.format.data)
     return _render(new_endpoint=endpoint)
 
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_app.models.base import Base, TimestampMixin, enum_type, utcnow
@@ -72,6 +72,9 @@ class Membership(TimestampMixin, Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(enum_type(Role), default=Role.MEMBER)
+    # Opt-in weekly digest email of this workspace, and when the last one was queued.
+    weekly_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
+    weekly_digest_sent_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="memberships")
     workspace: Mapped[Workspace] = relationship()

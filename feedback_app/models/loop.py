@@ -23,6 +23,7 @@ class NotificationKind(enum.StrEnum):
     DETRACTOR_ALERT = "detractor_alert"  # to the team
     TEAM_INVITATION = "team_invitation"  # to a person invited to join the team
     DETRACTOR_DIGEST = "detractor_digest"  # to the team: the unhappy answers past the hourly alert limit
+    WEEKLY_DIGEST = "weekly_digest"  # to a team member who asked for it: the week's NPS, themes and loop
 
 
 class NotificationStatus(enum.StrEnum):

@@ -10,7 +10,7 @@ from feedback_app.extensions import db
 from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
 from feedback_app.services.analysis_data import SCALE_OF_KIND, resolve_theme
 from feedback_app.services.analysis_runs import SET_SENTIMENT, latest_model_run_id
-from feedback_app.services.events import subscribe
+from feedback_app.services.events import emit, subscribe
 from feedback_app.services.transaction import transactional
 
 
@@ -73,6 +73,7 @@ def analyze_response(response_id):
     _, model = theme_model_for(response.workspace_id)
     if model is not None:
         _relink(response, assign(model, text, response.id), polarity(score, response.score, scale))
+    emit("response.analyzed", workspace_id=response.workspace_id, response_id=response.id)
     return response
 
 

@@ -23,6 +23,8 @@ EVENT_NAMES = (
     "notification.sent",
     "analysis_run.requested",
     "follow_up.created",
+    "person.unsubscribed",
+    "response.analyzed",  # sentiment and themes assigned (after every create or update)
 )
 
 # Modules whose import registers subscribers (and outbox renderers); imported by ``init_app``.
@@ -33,6 +35,8 @@ SUBSCRIBER_MODULES = [
     "feedback_app.services.action_emails",
     "feedback_app.services.invitations",
     "feedback_app.services.follow_ups",
+    "feedback_app.services.chat_alerts",
+    "feedback_app.services.weekly_digest",
 ]
 
 _subscribers: defaultdict[str, list] = defaultdict(list)

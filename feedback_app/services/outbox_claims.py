@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 # Mail to the team is not held back by the customers' daily send limit nor by their unsubscribes
 # and bounces: an alert must go out.
 TEAM_KINDS = frozenset({NotificationKind.DETRACTOR_ALERT, NotificationKind.DETRACTOR_DIGEST,
-                        NotificationKind.TEAM_INVITATION})
+                        NotificationKind.TEAM_INVITATION, NotificationKind.WEEKLY_DIGEST})
 
 
 def _start_of_day(moment):

@@ -8,6 +8,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Bounce, Notification, Person, Response, SurveyRequest, Unsubscribe, utcnow
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
+from feedback_app.services.events import emit
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -213,6 +214,7 @@ def unsubscribe(workspace, email, *, source="link"):
     db.session.add(record)
     record_event("person.unsubscribed", workspace_id=workspace.id, target=person, data={"source": source})
     db.session.flush()
+    emit("person.unsubscribed", workspace_id=workspace.id, unsubscribe_id=record.id)
     return record
 
 

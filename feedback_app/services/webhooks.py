@@ -5,6 +5,12 @@ causes it; the worker task ``webhooks.deliver`` posts it and records each attemp
 The body is signed as Stripe does: the ``Feedback-Signature`` header carries
 ``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``, so a receiver can refuse replays of an
 old request (see :func:`verify_signature`).
+
+Each endpoint has a ``format``: ``native`` (above), ``delighted`` (Delighted's event types,
+body and signature header, see :mod:`feedback_app.services.delighted_events`), or a chat
+destination (``slack``, ``teams``) whose messages :mod:`feedback_app.services.chat_alerts`
+renders and hands to :func:`queue_message`. Every format is delivered, retried, logged and
+guarded against private addresses by the same code here.
 """
 import hashlib
 import hmac
@@ -20,7 +26,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import WebhookDelivery, WebhookEndpoint, Workspace, utcnow
-from feedback_app.services import safe_http
+from feedback_app.services import delighted_events, safe_http
 from feedback_app.services.events import EVENT_NAMES, subscribe
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -40,6 +46,11 @@ KEPT_BODY_CHARS = 2048
 # out, which address), which would let a tenant map our network through the log.
 REFUSED_ERROR = "refused by policy"
 UNREACHABLE_ERROR = "could not connect"
+
+
+WEBHOOK_FORMATS = ("native", "delighted")
+# Event names an endpoint of each webhook format may subscribe to.
+FORMAT_EVENTS = {"native": EVENT_NAMES, "delighted": tuple(delighted_events.EVENT_TYPES.values())}
 
 
 class DeliveryStatus:
@@ -89,62 +100,85 @@ def check_url(url):
         raise InvalidInput("The webhook URL is not allowed.", fields={"url": [refused.problem]}) from None
 
 
-def _check_events(events):
-    events = list(events or ())
-    unknown = [name for name in events if name not in EVENT_NAMES]
+def check_events(events, allowed):
+    """Return ``events`` sorted and deduplicated, or raise :class:`InvalidInput` naming ``events``.
+
+    :param allowed: the names an endpoint of this kind may subscribe to.
+    """
+    events = list(events or ()) if isinstance(events, (list, tuple)) else []
+    unknown = [name for name in events if name not in allowed]
     if not events or unknown:
         raise InvalidInput("Choose the events to send.",
-                           fields={"events": [f"must be a non-empty list of: {', '.join(EVENT_NAMES)}"]})
+                           fields={"events": [f"must be a non-empty list of: {', '.join(allowed)}"]})
     return sorted(set(events))
 
 
 @transactional
-def create_endpoint(workspace, *, url, events):
+def create_endpoint(workspace, *, url, events, format="native"):
     """Subscribe ``url`` to ``events`` for ``workspace``; return the endpoint with its new secret.
 
     :param url: where to post; checked by :func:`check_url`.
-    :param events: names from :data:`feedback_app.services.events.EVENT_NAMES`.
-    :raises InvalidInput: on a bad URL or event list.
+    :param events: names from :data:`FORMAT_EVENTS` of the format (native ``response.created``,
+        Delighted's ``survey_response.created``...).
+    :param format: ``native`` or ``delighted`` (Delighted's body and signature header).
+    :raises InvalidInput: on a bad URL, format or event list.
     """
-    events = _check_events(events)
+    if format not in WEBHOOK_FORMATS:
+        raise InvalidInput("Choose the webhook format.",
+                           fields={"format": [f"must be one of: {', '.join(WEBHOOK_FORMATS)}"]})
+    return add_endpoint(workspace, url=url, events=check_events(events, FORMAT_EVENTS[format]), format=format,
+                        _commit=False)
+
+
+@transactional
+def add_endpoint(workspace, *, url, events, format, filters=None):
+    """Store an endpoint whose ``events`` the caller checked; return it with its new secret.
+
+    :raises InvalidInput: on a bad URL.
+    """
     check_url(url)
-    endpoint = WebhookEndpoint(workspace_id=workspace.id, url=url, events=events,
-                               secret="whsec_" + secrets.token_urlsafe(32))
+    endpoint = WebhookEndpoint(workspace_id=workspace.id, url=url, events=events, format=format,
+                               filters=filters or {}, secret="whsec_" + secrets.token_urlsafe(32))
     db.session.add(endpoint)
     db.session.flush()
     return endpoint
 
 
-def get_endpoint(workspace, endpoint_id):
-    """Return ``workspace``'s endpoint ``endpoint_id``.
+def get_endpoint(workspace, endpoint_id, *, formats=WEBHOOK_FORMATS):
+    """Return ``workspace``'s endpoint ``endpoint_id`` of one of ``formats`` (``None``: any).
 
     :raises NotFound: if the workspace has no such endpoint.
     """
-    endpoint = db.session.scalar(select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.workspace_id == workspace.id))
+    query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
+                                          WebhookEndpoint.workspace_id == workspace.id)
+    if formats is not None:
+        query = query.where(WebhookEndpoint.format.in_(formats))
+    endpoint = db.session.scalar(query)
     if endpoint is None:
         raise NotFound("No such webhook endpoint.")
     return endpoint
 
 
-def list_endpoints(workspace):
-    """Return ``workspace``'s endpoints, oldest first."""
-    return db.session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == workspace.id)
-                              .order_by(WebhookEndpoint.id)).all()
+def list_endpoints(workspace, *, formats=WEBHOOK_FORMATS):
+    """Return ``workspace``'s endpoints of ``formats``, oldest first."""
+    return db.session.scalars(select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace.id, WebhookEndpoint.format.in_(formats))
+        .order_by(WebhookEndpoint.id)).all()
 
 
 @transactional
-def delete_endpoint(workspace, endpoint_id):
-    """Delete an endpoint and its delivery log.
+def delete_endpoint(workspace, endpoint_id, *, formats=WEBHOOK_FORMATS):
+    """Delete an endpoint of one of ``formats`` and its delivery log.
 
     :raises NotFound: if the workspace has no such endpoint.
     """
-    db.session.delete(get_endpoint(workspace, endpoint_id))
+    db.session.delete(get_endpoint(workspace, endpoint_id, formats=formats))
 
 
-def list_deliveries(workspace, *, endpoint_id=None, limit=100):
-    """Return the newest deliveries of ``workspace`` (optionally of one endpoint)."""
-    query = select(WebhookDelivery).where(WebhookDelivery.workspace_id == workspace.id)
+def list_deliveries(workspace, *, endpoint_id=None, formats=WEBHOOK_FORMATS, limit=100):
+    """Return the newest deliveries of ``workspace`` to endpoints of ``formats`` (optionally of one endpoint)."""
+    query = select(WebhookDelivery).join(WebhookEndpoint).where(
+        WebhookDelivery.workspace_id == workspace.id, WebhookEndpoint.format.in_(formats))
     if endpoint_id is not None:
         query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
     return db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)).all()
@@ -170,9 +204,10 @@ def _enqueue_after_commit(delivery_ids):
         enqueue(deliver, delivery_id)
 
 
-def _queue_delivery(endpoint, event, payload):
+def _queue_delivery(endpoint, event, payload, subject=None):
     delivery = WebhookDelivery(workspace_id=endpoint.workspace_id, endpoint_id=endpoint.id, event=event,
-                               payload=payload, status=DeliveryStatus.PENDING, next_attempt_at=utcnow())
+                               payload=payload, subject=subject, status=DeliveryStatus.PENDING,
+                               next_attempt_at=utcnow())
     db.session.add(delivery)
     return delivery
 
@@ -196,7 +231,8 @@ def publish(workspace, event, payload):
 
     :param workspace: a :class:`Workspace` or its id.
     :param event: an event name from ``EVENT_NAMES``.
-    :param payload: a JSON-able dict, sent as ``{"event": ..., "created_at": ..., "data": payload}``.
+    :param payload: a JSON-able dict, sent as ``{"event": ..., "created_at": ..., "data": payload}`` to
+        native endpoints; Delighted-format endpoints get the Delighted body of the row it names.
     :raises ValueError: for an unknown event name (a programming error).
     :return: the queued deliveries.
     """
@@ -204,8 +240,18 @@ def publish(workspace, event, payload):
         raise ValueError(f"unknown event {event!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.id
     endpoints = db.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True))).all()
-    deliveries = [_queue_delivery(endpoint, event, payload) for endpoint in endpoints if event in endpoint.events]
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True),
+        WebhookEndpoint.format.in_(WEBHOOK_FORMATS))).all()
+    deliveries = [_queue_delivery(endpoint, event, payload) for endpoint in endpoints
+                  if endpoint.format == "native" and event in endpoint.events]
+    delighted_type = delighted_events.EVENT_TYPES.get(event)
+    delighted_endpoints = [endpoint for endpoint in endpoints
+                           if endpoint.format == "delighted" and delighted_type in endpoint.events]
+    # Serialised now, once for every Delighted endpoint: retries then send the very same body.
+    document = delighted_events.build_document(workspace_id, event, payload, event_id=delighted_events.new_event_id()) \
+        if delighted_endpoints else None
+    if document is not None:
+        deliveries += [_queue_delivery(endpoint, delighted_type, document) for endpoint in delighted_endpoints]
     if deliveries:
         db.session.flush()
         _after_commit(_enqueue_after_commit, [delivery.id for delivery in deliveries])
@@ -213,23 +259,60 @@ def publish(workspace, event, payload):
 
 
 @transactional
-def replay_delivery(workspace, delivery_id):
-    """Send a logged delivery again, as a new delivery of the same event and payload.
+def queue_message(endpoint, event, document, *, subject=None):
+    """Queue ``document`` as the very body of a delivery to ``endpoint``; it is sent once the caller commits.
 
-    :raises NotFound: if the workspace has no such delivery, or its endpoint is gone.
+    Chat alerts use this: their messages are in Slack's or Teams' own format.
+
+    :param subject: what the message is about (``"response:42"``), see :func:`was_sent_about`.
     """
-    original = get_delivery(workspace, delivery_id)
-    endpoint = get_endpoint(workspace, original.endpoint_id)
-    delivery = _queue_delivery(endpoint, original.event, dict(original.payload, replay_of=original.id))
+    delivery = _queue_delivery(endpoint, event, document, subject)
     db.session.flush()
     _after_commit(_enqueue_after_commit, [delivery.id])
     return delivery
 
 
-def _body(delivery):
-    document = {"id": delivery.id, "event": delivery.event, "created_at": int(delivery.created_at.timestamp()),
-                "data": delivery.payload}
+def was_sent_about(endpoint, subject):
+    """Return whether ``endpoint`` already has a delivery about ``subject``."""
+    return db.session.scalar(select(WebhookDelivery.id).where(
+        WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.subject == subject).limit(1)) is not None
+
+
+@transactional
+def replay_delivery(workspace, delivery_id):
+    """Send a logged delivery again, as a new delivery of the same event and payload.
+
+    A native payload says ``replay_of``; other formats resend their body unchanged (a Delighted
+    body keeps its ``event_id``, as the same event).
+
+    :raises NotFound: if the workspace has no such delivery, or its endpoint is gone.
+    """
+    original = get_delivery(workspace, delivery_id)
+    endpoint = get_endpoint(workspace, original.endpoint_id, formats=None)
+    payload = dict(original.payload, replay_of=original.id) if endpoint.format == "native" else original.payload
+    delivery = _queue_delivery(endpoint, original.event, payload, original.subject)
+    db.session.flush()
+    _after_commit(_enqueue_after_commit, [delivery.id])
+    return delivery
+
+
+def _body(delivery, endpoint):
+    if endpoint.format == "native":
+        document = {"id": delivery.id, "event": delivery.event, "created_at": int(delivery.created_at.timestamp()),
+                    "data": delivery.payload}
+    else:
+        document = delivery.payload  # stored as it is sent: Delighted's body, a Slack or Teams message
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _headers(delivery, endpoint, body):
+    headers = {"Content-Type": "application/json", "User-Agent": "feedback-loop-webhooks/1",
+               DELIVERY_HEADER: str(delivery.id)}
+    if endpoint.format == "delighted":
+        headers[delighted_events.SIGNATURE_HEADER] = delighted_events.sign(endpoint.secret, body)
+    else:
+        headers.update({EVENT_HEADER: delivery.event, SIGNATURE_HEADER: sign(endpoint.secret, body)})
+    return headers
 
 
 def _record_failure(delivery, error, text):
@@ -257,14 +340,8 @@ def attempt_delivery(delivery_id):
         db.session.rollback()
         return None
     endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
-    body = _body(delivery)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "feedback-loop-webhooks/1",
-        EVENT_HEADER: delivery.event,
-        DELIVERY_HEADER: str(delivery.id),
-        SIGNATURE_HEADER: sign(endpoint.secret, body),
-    }
+    body = _body(delivery, endpoint)
+    headers = _headers(delivery, endpoint, body)
     delivery.attempts += 1
     try:
         # Checked again at send time, on the very address connected to: DNS may have changed.

@@ -24,6 +24,8 @@ TASK_MODULES = (
     "feedback_app.tasks.loop",
     "feedback_app.tasks.invitations",
     "feedback_app.tasks.collection",
+    "feedback_app.tasks.chat_alerts",
+    "feedback_app.tasks.digest",
     "feedback_app.tasks.autopilot",
 )
 
@@ -60,6 +62,11 @@ def periodic_jobs(config):
             "task": "loop.send_alert_digests",
             "schedule": float(config["ALERT_DIGEST_SECONDS"]),
             "options": {"queue": config["EMAIL_QUEUE"], "expires": float(config["ALERT_DIGEST_SECONDS"])},
+        },
+        "queue-weekly-digests": {
+            "task": "digest.queue_weekly_digests",
+            "schedule": float(config["WEEKLY_DIGEST_CHECK_SECONDS"]),
+            "options": {"queue": "default", "expires": float(config["WEEKLY_DIGEST_CHECK_SECONDS"])},
         },
         "run-autopilot": {
             "task": "autopilot.run_due",

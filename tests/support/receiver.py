@@ -5,10 +5,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    """Records every POST; answers with the statuses in ``statuses`` in turn, then 200."""
+    """Records every POST; answers with the statuses in ``statuses`` in turn, then 200.
 
-    def __init__(self, statuses=()):
+    With ``check``, a function of ``(headers, body)`` returning an error text or ``None``, a
+    request it finds wrong is answered 400 with that text (and counted in ``refused``), as a
+    receiver that validates what it gets would.
+    """
+
+    def __init__(self, statuses=(), check=None):
         self.statuses = list(statuses)
+        self.check = check
+        self.refused = []
         self.requests = []  # (headers dict, body bytes)
         self.url = None
         self._lock = threading.Lock()
@@ -19,18 +26,22 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def webhook_receiver(statuses=(), *, host="127.0.0.1", port=0, ssl_context=None):
+def webhook_receiver(statuses=(), *, host="127.0.0.1", port=0, ssl_context=None, check=None):
     """Serve a :class:`Receiver` on ``host`` (loopback) and a free or given port; yield it with its ``url`` set.
 
     With ``ssl_context`` it speaks HTTPS; its url still names ``host``.
     """
-    receiver = Receiver(statuses)
+    receiver = Receiver(statuses, check)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            receiver.requests.append(({key: value for key, value in self.headers.items()}, body))
-            status = receiver._next_status()
+            headers = {key: value for key, value in self.headers.items()}
+            receiver.requests.append((headers, body))
+            problem = receiver.check(headers, body) if receiver.check else None
+            if problem:
+                receiver.refused.append(problem)
+            status = 400 if problem else receiver._next_status()
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()

@@ -4,14 +4,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 
 from feedback_app.models import WebhookDelivery, utcnow
 from feedback_app.services import webhooks
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_workspace
-from tests.support.processes import app_environment, celery_worker, wait_until
 from tests.support.receiver import webhook_receiver
+from tests.support.webhook_worker import deliver_on_a_real_worker
 
 
 def _make_due(db, delivery_id):
@@ -145,10 +144,7 @@ def test_signature_refuses_old_timestamps_and_changed_bodies():
 
 @pytest.mark.worker
 def test_real_worker_retries_after_a_500_until_delivered(app, db, tmp_path, private_redis_url):
-    broker_url = private_redis_url
     workspace = create_workspace()
-    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"], BROKER_URL=broker_url,
-                                  FEEDBACK_WEBHOOKS_ALLOW_PRIVATE="true")
     with webhook_receiver(statuses=[500]) as receiver:
         endpoint = webhooks.create_endpoint(workspace, url=receiver.url, events=["response.created"])
         # The row as publish() writes it; the message goes to the real worker instead of running here.
@@ -156,16 +152,7 @@ def test_real_worker_retries_after_a_500_until_delivered(app, db, tmp_path, priv
                                    payload={"response_id": 5})
         db.session.add(delivery)
         db.session.commit()
-        sender = Celery(broker=broker_url, set_as_current=False)
-        with celery_worker(environment, queues=["webhooks"], log_path=tmp_path / "worker.log"):
-            sender.send_task("webhooks.deliver", args=[delivery.id], queue="webhooks")
-
-            def delivered():
-                db.session.expire_all()
-                return db.session.get(WebhookDelivery, delivery.id).status == "succeeded"
-
-            wait_until(delivered, timeout=90)
-        sender.close()
+        deliver_on_a_real_worker(app, db, delivery.id, broker_url=private_redis_url, log_path=tmp_path / "worker.log")
     db.session.expire_all()
     delivery = db.session.get(WebhookDelivery, delivery.id)
     assert delivery.attempts == 2
