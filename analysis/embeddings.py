@@ -195,3 +195,48 @@ def stable_order(texts):
     """
     keys = [hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest() for t in texts]
     return np.array(sorted(range(len(texts)), key=lambda i: (keys[i], i)), dtype=int)
+
+
+def neighbour_count(n_rows, n_neighbours=10):
+    """Return how many neighbours smooth each comment: ``n_neighbours``, fewer below 100 rows per neighbour.
+
+    A small corpus (a few dozen comments per subject) would borrow its neighbours from
+    other subjects, so smoothing fades out below 100 comments per neighbour.
+    """
+    return int(min(n_neighbours, n_rows // 100))
+
+
+def smooth_by_neighbours(V, reference, n_neighbours, chunk=2048):
+    """Return unit vectors: each row of ``V`` averaged with its ``n_neighbours`` nearest ``reference`` rows.
+
+    One comment is a noisy sample of what it is about; the mean of it and the comments
+    most like it is a steadier one (a one-step kNN graph diffusion). Reference rows
+    identical to the row (the same text) are not its neighbours, so a comment smoothed at
+    fit time and the same comment assigned later get the same vector.
+
+    Parameters
+    ----------
+    V : numpy.ndarray (n, d)
+        Unit rows to smooth (zero rows stay zero).
+    reference : numpy.ndarray (m, d)
+        Unit rows of the fitted sample.
+    n_neighbours : int
+        0 returns ``V`` unchanged.
+    chunk : int, default=2048
+        Rows per similarity block (memory: ``chunk * m`` floats).
+    """
+    V = np.asarray(V, dtype=np.float32)
+    k = min(int(n_neighbours), len(reference) - 1)
+    if k <= 0 or len(V) == 0:
+        return V
+    reference = np.asarray(reference, dtype=np.float32)
+    out = np.empty_like(V)
+    for start in range(0, len(V), chunk):
+        block = V[start:start + chunk]
+        S = block @ reference.T
+        S[S >= 1.0 - 1e-5] = -np.inf  # the same text is not its own neighbour
+        nearest = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        out[start:start + chunk] = block + reference[nearest].sum(axis=1)
+    empty = ~V.any(axis=1)
+    out[empty] = 0.0
+    return normalize(out).astype(np.float32)

@@ -80,6 +80,10 @@ def load_state(cls, state):
     if version == 1:
         model.encoder_.pattern = model._pattern
     model.centroids_ = np.asarray(payload["centroids"], dtype=np.float32)
+    # States written before neighbour smoothing assign the comment's own vector.
+    model.n_neighbours_ = int(payload.get("n_neighbours", 0))
+    reference = payload.get("neighbour_reference")
+    model.neighbour_reference_ = None if reference is None else np.asarray(reference, dtype=np.float32)
     model.cluster_theme_ = np.asarray(payload["cluster_theme"])
     model._pinned = [(t, re.compile(p)) for t, p in payload["pinned"]]
     model._moves = dict(payload["moves"])

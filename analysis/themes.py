@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import edits as _edits
 from ._validation import check_positive_int, check_texts
 from .clustering import WardClusterer, group_parents
-from .embeddings import TextEncoder, resolve_embedder, stable_order
+from .embeddings import TextEncoder, neighbour_count, resolve_embedder, smooth_by_neighbours, stable_order
 from .labeling import ClassTfidfLabeler, parent_label, readable_label, representative_quotes, top_terms
 from .matching import assign_keys, overlap_similarity, term_similarity
 from .preprocessing import STOP_WORDS, compile_concepts, default_vectorizer, lemmatize_text, tag_concepts
@@ -70,6 +70,10 @@ class ThemeClusterer(BaseEstimator):
     max_embed_samples : int, default=10000
         Distinct comments embedded in one fit; further ones are mapped into the embedding
         space from their TF-IDF (:class:`analysis.embeddings.TextEncoder`).
+    n_neighbours : int, default=10
+        Each comment is clustered and assigned as the mean of its vector and those of its
+        nearest fitted comments (:func:`analysis.embeddings.smooth_by_neighbours`; fewer
+        on small corpora, see :func:`~analysis.embeddings.neighbour_count`); 0 turns it off.
     n_key_phrases, n_quotes : int, default=8, 3
     edits : ThemeEdits, default=None
     reference : dict or sequence of Theme, default=None
@@ -98,7 +102,7 @@ class ThemeClusterer(BaseEstimator):
     def __init__(self, n_themes=None, *, vectorizer=None, clusterer=None, embedder="auto",
                  labeler=None, concepts=None, min_themes=2, max_themes=150, max_parents=15,
                  similarity_threshold=0.2, multi_label_ratio=0.9, max_fit_samples=10_000,
-                 max_embed_samples=10_000, n_key_phrases=8, n_quotes=3, edits=None,
+                 max_embed_samples=10_000, n_neighbours=10, n_key_phrases=8, n_quotes=3, edits=None,
                  reference=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
@@ -113,6 +117,7 @@ class ThemeClusterer(BaseEstimator):
         self.multi_label_ratio = multi_label_ratio
         self.max_fit_samples = max_fit_samples
         self.max_embed_samples = max_embed_samples
+        self.n_neighbours = n_neighbours
         self.n_key_phrases = n_key_phrases
         self.n_quotes = n_quotes
         self.edits = edits
@@ -127,6 +132,7 @@ class ThemeClusterer(BaseEstimator):
         check_positive_int(self.max_parents, "max_parents", allow_none=False)
         check_positive_int(self.max_fit_samples, "max_fit_samples", minimum=10, allow_none=False)
         check_positive_int(self.max_embed_samples, "max_embed_samples", minimum=10, allow_none=False)
+        check_positive_int(self.n_neighbours, "n_neighbours", minimum=0, allow_none=False)
         if not 0.0 <= self.similarity_threshold < 1.0:
             raise ValueError(f"similarity_threshold must lie in [0, 1), got {self.similarity_threshold}")
         if not 0.0 < self.multi_label_ratio <= 1.0:
@@ -177,6 +183,9 @@ class ThemeClusterer(BaseEstimator):
         self.fit_vectors_ = V
         # The clustered sample: the first rows of a hash order of the texts, never a seed.
         sample = rows[np.sort(stable_order(row_texts)[:self.max_fit_samples])]
+        self.n_neighbours_ = neighbour_count(len(sample), self.n_neighbours)
+        self.neighbour_reference_ = V[sample] if self.n_neighbours_ else None
+        V = self._smooth(V)
         clusterer = clone(self.clusterer) if self.clusterer is not None else WardClusterer(
             min_clusters=self.min_themes, max_clusters=self.max_themes, finer_than=self.max_parents)
         if self.n_themes is not None:
@@ -207,6 +216,11 @@ class ThemeClusterer(BaseEstimator):
         self._finish(texts, sample, V, counts, keys, memberships, confidences, labeler, inherited,
                      parent_keys, edits)
         return self
+
+    def _smooth(self, V):
+        if not getattr(self, "n_neighbours_", 0):
+            return V
+        return smooth_by_neighbours(V, self.neighbour_reference_, self.n_neighbours_)
 
     def _set_clusters(self, centroids, cluster_theme):
         norms = np.linalg.norm(centroids, axis=1, keepdims=True)
@@ -407,6 +421,7 @@ class ThemeClusterer(BaseEstimator):
         V = self.encoder_.transform(texts, prepared)
         if V.shape[1] != self.centroids_.shape[1]:
             V = np.zeros((len(texts), self.centroids_.shape[1]), dtype=np.float32)
+        V = self._smooth(V)
         memberships, confidences = self._assign_vectors(
             V, prepared, ids if ids is not None else [None] * len(texts))
         return (memberships, confidences) if return_confidence else memberships
@@ -427,12 +442,16 @@ class ThemeClusterer(BaseEstimator):
         payload = {"encoder": self.encoder_, "centroids": self.centroids_,
                    "cluster_theme": self.cluster_theme_, "conf_table": self.conf_table_,
                    "pinned": [(int(t), p.pattern) for t, p in self._pinned], "moves": self._moves,
-                   "pattern": self._pattern.pattern if self._pattern is not None else None}
+                   "pattern": self._pattern.pattern if self._pattern is not None else None,
+                   "n_neighbours": self.n_neighbours_,
+                   # float16 halves the state; smoothing sums 11 rows, so its rounding does not move a theme.
+                   "neighbour_reference": (None if self.neighbour_reference_ is None
+                                           else self.neighbour_reference_.astype(np.float16))}
         return {"format": STATE_FORMAT, "version": STATE_VERSION,
                 "params": {"similarity_threshold": self.similarity_threshold,
                            "multi_label_ratio": self.multi_label_ratio, "n_themes": self.n_themes,
                            "n_key_phrases": self.n_key_phrases, "n_quotes": self.n_quotes,
-                           "max_parents": self.max_parents},
+                           "max_parents": self.max_parents, "n_neighbours": self.n_neighbours},
                 "themes": [t.to_dict() for t in self.themes_],
                 "parents": [p.to_dict() for p in self.parents_],
                 "edits": (self.edits or ThemeEdits()).to_dict(),
