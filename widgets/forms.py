@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from feedback_app.models import SurveyKind
 from feedback_app.services.responses import SCORE_RANGES
+from feedback_app.services.survey_builder import show_condition
 from feedback_app.services.ui_strings import ui_locale, ui_texts
 from widgets.question_types import question_type
 
@@ -54,9 +55,12 @@ def _localised(attrs, locale, texts):
     return attrs
 
 
-def _add_questions(attrs, survey, locale):
+def _add_questions(attrs, survey, locale, *, score=None):
     names = []
     for question in survey.questions:
+        condition = show_condition(survey, question)
+        if condition is not None and "scores" in condition and score not in condition["scores"]:
+            continue  # asked after other scores only
         name = f"q_{question.key}"
         attrs[name] = question_type(question).field(question, locale)
         names.append(name)
@@ -81,14 +85,14 @@ def score_form_class(survey, locale, *, texts):
     return type("ScoreForm", (HostedForm,), attrs)
 
 
-def comment_form_class(survey, locale, *, why, texts):
-    """Return the second-step form: the comment (worded by score group) and the extra questions."""
+def comment_form_class(survey, locale, *, why, texts, score=None):
+    """Return the second-step form: the comment (worded by score group) and the questions asked after ``score``."""
     attrs = _localised({"comment": TextAreaField(why or "", validators=[Optional(), Length(max=MAX_COMMENT)])},
                        locale, texts)
     if survey.kind == SurveyKind.CHURN_EXIT:
         attrs["kept"] = TextAreaField(texts.get("kept", ""), validators=[Optional(), Length(max=MAX_COMMENT)])
     if survey.kind != SurveyKind.CUSTOM:
-        _add_questions(attrs, survey, locale)
+        _add_questions(attrs, survey, locale, score=score)
     return type("CommentForm", (HostedForm,), attrs)
 
 

@@ -49,9 +49,10 @@ def _render(template, survey, locale, status=200, **context):
 
 
 def _answers(form):
+    fields = {field.name: field for field in form.question_fields()}  # the questions this step asks
     return {question.key: question_type(question).parse(question, form_value_to_raw(question, field.data))
-            for field, question in zip(form.question_fields(), form.survey.questions)
-            if field.data not in (None, "", [])}
+            for question in form.survey.questions
+            if (field := fields.get(f"q_{question.key}")) is not None and field.data not in (None, "", [])}
 
 
 def _first_step(survey, *, person=None, survey_request=None, channel=Channel.LINK):
@@ -105,7 +106,8 @@ def comment(token):
     survey = response.survey
     locale = response.locale if response.locale in (survey.texts or {}) else _locale(survey, response.person)
     texts = (survey.texts or {}).get(locale, {})
-    form = comment_form_class(survey, locale, why=why_text(survey, texts, response.score), texts=texts)()
+    form = comment_form_class(survey, locale, why=why_text(survey, texts, response.score), texts=texts,
+                              score=response.score)()
     form.survey = survey
     if form.validate_on_submit():
         collection.complete_response(workspace, response, comment=form.comment.data,

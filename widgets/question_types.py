@@ -36,7 +36,9 @@ class QuestionType:
         raise NotImplementedError
 
     def _validators(self, question):
-        return [InputRequired()] if question.required else [Optional()]
+        # A page without script cannot hide a question shown by an earlier choice: it is asked, optional.
+        shown_by_choice = "question" in (getattr(question, "logic", None) or {})
+        return [InputRequired()] if question.required and not shown_by_choice else [Optional()]
 
 
 class ScaleQuestion(QuestionType):

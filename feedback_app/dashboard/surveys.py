@@ -99,6 +99,7 @@ def _survey_page(survey, form, status=200):
     return render_template("dashboard/survey_form.html", form=form, survey=survey, snippet=embed_snippet(g.workspace),
                            invite_form=InviteForm(), status_form=StatusForm(),
                            status_buttons=STATUS_BUTTONS[survey.status],
+                           logic_texts={q.id: survey_builder.describe_logic(survey, q) for q in survey.questions},
                            results=survey_results.question_results(survey)), status
 
 

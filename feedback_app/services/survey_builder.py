@@ -495,3 +495,19 @@ def delete_survey(workspace, survey, *, user=None):
     record_event("survey.deleted", workspace_id=workspace.id, user_id=getattr(user, "id", None),
                  data={"survey_id": survey.id, "name": survey.name})
     db.session.delete(survey)
+
+
+def describe_logic(survey, question):
+    """Return when ``question`` is asked, in words for the survey's page ("always", "after a detractor score")."""
+    logic = question.logic or {}
+    if "score_groups" in logic:
+        return f"after a {' or '.join(logic['score_groups'])} score"
+    if "question" in logic:
+        source = next((other for other in survey.questions if other.key == logic["question"]), None)
+        if source is None:
+            return "never (its condition names no question)"
+        labels = _default_choices(source)
+        picked = [labels[i] for i in logic["choices"] if i < len(labels)]
+        prompt = (source.prompts or {}).get(survey.default_locale, source.key)
+        return f"when “{prompt}” is answered {' or '.join(picked)}"
+    return "always"

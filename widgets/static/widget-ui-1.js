@@ -151,7 +151,7 @@
       if (box.getAttribute("data-step") === "details") return;
       box.setAttribute("data-step", "details");
       screen(s.kind === "custom" ? (t.question || s.name) : why(first));
-      var inputs = {}, comment, kept;
+      var comment, kept;
       if (s.kind !== "custom") {
         comment = el("textarea", {rows: "3", maxlength: "5000", "aria-labelledby": "fl-title", name: "comment"});
         box.appendChild(comment);
@@ -183,6 +183,8 @@
       box.appendChild(go);
       (comment || go).focus();
     }
+
+    var inputs = {};  // the details step's questions by key, read by refresh() and ask() too
 
     function refresh() {
       s.questions.forEach(function (q) {

@@ -49,7 +49,8 @@ def test_custom_survey_without_questions_cannot_be_published(db):
 def test_targeting_by_person_property(survey, properties, shown):
     survey.targeting = [{"property": "plan", "operator": "equals", "value": "pro"}]
     workspace = collection.workspace_of(survey)
-    assert (collection.eligible_surveys(workspace, visitor_id="visitor-123", properties=properties) == [survey]) is shown
+    eligible = collection.eligible_surveys(workspace, visitor_id="visitor-123", properties=properties)
+    assert (eligible == [survey]) is shown
 
 
 def test_stored_person_properties_count_for_targeting(survey):
