@@ -15,7 +15,10 @@ from feedback_app.extensions import db
 from feedback_app.models import (
     Action,
     ActionStatus,
+    AutopilotMember,
+    AutopilotSchedule,
     Bounce,
+    Channel,
     Notification,
     Person,
     RequestStatus,
@@ -150,7 +153,25 @@ def survey_request_summary(workspace, person_ids):
         select(SurveyRequest.person_id, func.max(SurveyRequest.sent_at), func.min(pending))
         .where(SurveyRequest.workspace_id == workspace.id, SurveyRequest.person_id.in_(person_ids))
         .group_by(SurveyRequest.person_id)).all()
-    return {person_id: {"last_sent_at": sent, "next_scheduled_at": scheduled} for person_id, sent, scheduled in rows}
+    summary = {person_id: {"last_sent_at": sent, "next_scheduled_at": scheduled}
+               for person_id, sent, scheduled in rows}
+    # Email Autopilot's next survey counts as scheduled too, though its request is made only then.
+    planned = db.session.execute(
+        select(AutopilotMember.person_id, func.min(AutopilotMember.next_survey_at))
+        .join(AutopilotSchedule, AutopilotSchedule.id == AutopilotMember.schedule_id)
+        .where(AutopilotMember.workspace_id == workspace.id, AutopilotMember.person_id.in_(person_ids),
+               AutopilotSchedule.channel == Channel.EMAIL, AutopilotSchedule.is_active.is_(True))
+        .group_by(AutopilotMember.person_id)).all()
+    for person_id, next_at in planned:
+        entry = summary.setdefault(person_id, {"last_sent_at": None, "next_scheduled_at": None})
+        moments = [_utc(moment) for moment in (entry["next_scheduled_at"], next_at) if moment is not None]
+        entry["next_scheduled_at"] = min(moments)
+    return summary
+
+
+def _utc(moment):
+    # Aggregates bypass the column type: SQLite hands back naive UTC datetimes.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass

@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from delighted import AutopilotConfiguration, AutopilotMembership
+from delighted import AutopilotConfiguration, AutopilotMembership, Person
 from delighted.errors import ResourceValidationError
 
 from feedback_app.models import AutopilotMember, Channel, SurveyKind
@@ -52,3 +52,12 @@ def test_sms_autopilot_is_refused_saying_sms_is_not_offered(db, api):
         AutopilotMembership.forSms().create(client=api, person_email="sms@example.com")
     body = json.loads(raised.value.response.body)
     assert "SMS is not offered" in body["message"] and "platform" in body["errors"]
+
+
+def test_people_list_shows_autopilot_s_next_survey_once_the_current_one_was_sent(db, api, workspace):
+    AutopilotMembership.forEmail().create(client=api, person_email="planned@example.com")
+    invitations.send_due()
+    [person] = Person.list(client=api, email="planned@example.com").auto_paging_iter()
+    frequency = AutopilotConfiguration.retrieve("email", client=api).frequency
+    assert abs(person.next_survey_scheduled_at - (time.time() + frequency)) < 60
+    assert abs(person.last_sent_at - time.time()) < 60
