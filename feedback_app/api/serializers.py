@@ -1,4 +1,5 @@
 """JSON shapes of the native API: integer ids, ISO 8601 UTC timestamps; described in ``openapi.py``."""
+from feedback_app.services import webhooks
 
 
 def iso(moment):
@@ -80,7 +81,7 @@ def webhook_json(endpoint, *, with_secret=False):
 def delivery_json(delivery):
     return {"id": delivery.id, "endpoint_id": delivery.endpoint_id, "event": delivery.event,
             "payload": delivery.payload or {}, "status": delivery.status, "attempts": delivery.attempts,
-            "response_status": delivery.response_status, "last_error": delivery.last_error,
+            "response_status": delivery.response_status, "last_error": webhooks.shown_error(delivery),
             "next_attempt_at": iso(delivery.next_attempt_at), "delivered_at": iso(delivery.delivered_at),
             "created_at": iso(delivery.created_at)}
 

@@ -6,7 +6,7 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ChatDestinationForm, ConfirmForm, WeeklyDigestForm, choices
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import chat_alerts, reports, weekly_digest
+from feedback_app.services import chat_alerts, reports, webhooks, weekly_digest
 from feedback_app.services.exceptions import InvalidInput
 
 
@@ -22,6 +22,7 @@ def _destination_form():
 def _render(form=None, status=200, **extra):
     context = {
         "destinations": chat_alerts.list_destinations(g.workspace), "messages": chat_alerts.list_messages(g.workspace),
+        "delivery_error": webhooks.shown_error,
         "destination_form": form or _destination_form(), "confirm_form": ConfirmForm(),
         "digest_form": WeeklyDigestForm(weekly_digest=weekly_digest.wants_weekly_digest(g.workspace, current_user)),
         **extra,

@@ -39,7 +39,7 @@ def _render(status=200, **extra):
         "keys": api_keys.list_api_keys(g.workspace), "key_form": ApiKeyForm(), "confirm_form": ConfirmForm(),
         "origins_form": OriginsForm(allowed_origins="\n".join(g.workspace.allowed_origins or [])),
         "endpoints": webhooks.list_endpoints(g.workspace),
-        "deliveries": webhooks.list_deliveries(g.workspace, limit=50),
+        "deliveries": webhooks.list_deliveries(g.workspace, limit=50), "delivery_error": webhooks.shown_error,
         "webhook_form": _webhook_form(), "roles": [role.value for role in Role],
     }
     context.update(extra)

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from datetime import timedelta
@@ -379,6 +380,18 @@ def due_delivery_ids(*, limit=500):
     return db.session.scalars(select(WebhookDelivery.id).where(
         WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= utcnow())
         .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+
+
+def shown_error(delivery):
+    """Return the error of ``delivery`` as the log shows it: an HTTP status or one of the generic texts.
+
+    Rows logged before the generic texts may hold an exception's words (an internal address, how
+    a connection failed): those are shown as :data:`UNREACHABLE_ERROR`, which is what they were.
+    """
+    error = delivery.last_error
+    if error is None or error in (REFUSED_ERROR, UNREACHABLE_ERROR) or re.fullmatch(r"HTTP [0-9]{3}", error):
+        return error
+    return UNREACHABLE_ERROR
 
 
 def publish_event(event_name, payload):
