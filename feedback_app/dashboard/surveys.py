@@ -121,28 +121,32 @@ def change_survey_status(survey_id):
     return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
 
 
-def _question_form(survey, question=None):
+def _question_page(survey, question=None):
+    """Show the form of a new (``question`` None) or existing question and save it when posted."""
     form = question_form_class(list(survey.texts or {}) or [survey.default_locale])()
     form.set_logic_choices(survey, question)
-    return form
+    if question is not None and not form.is_submitted():
+        form.fill_from(question)
+    if form.validate_on_submit():
+        try:
+            if question is None:
+                survey_builder.add_question(g.workspace, survey, user=current_user, **form.values())
+            else:
+                survey_builder.update_question(g.workspace, question, user=current_user, **form.values())
+        except InvalidInput as error:
+            _attach(form, error)
+        else:
+            flash("Question added." if question is None else "Question saved.")
+            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("dashboard/question_form.html", form=form, survey=survey, question=question), status
 
 
 @bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
 def new_question(survey_id):
     """Add a follow-up question to a survey."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
-    form = _question_form(survey)
-    if form.validate_on_submit():
-        try:
-            survey_builder.add_question(g.workspace, survey, user=current_user, **form.values())
-        except InvalidInput as error:
-            _attach(form, error)
-        else:
-            flash("Question added.")
-            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("dashboard/question_form.html", form=form, survey=survey, question=None), status
+    return _question_page(survey_settings.get_survey(g.workspace, survey_id))
 
 
 @bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
@@ -150,20 +154,7 @@ def new_question(survey_id):
 def edit_question(survey_id, question_id):
     """Change a follow-up question."""
     survey = survey_settings.get_survey(g.workspace, survey_id)
-    question = survey_builder.get_question(survey, question_id)
-    form = _question_form(survey, question)
-    if not form.is_submitted():
-        form.fill_from(question)
-    if form.validate_on_submit():
-        try:
-            survey_builder.update_question(g.workspace, question, user=current_user, **form.values())
-        except InvalidInput as error:
-            _attach(form, error)
-        else:
-            flash("Question saved.")
-            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("dashboard/question_form.html", form=form, survey=survey, question=question), status
+    return _question_page(survey, survey_builder.get_question(survey, question_id))
 
 
 @bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>/delete")
