@@ -11,7 +11,14 @@ bounds bodies itself.
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from feedback_app.services import collection, ingest, survey_builder, widget_config, widget_identity
+from feedback_app.services import (
+    collection,
+    delighted_properties,
+    ingest,
+    survey_builder,
+    widget_config,
+    widget_identity,
+)
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.responses import SCORE_RANGES
 from feedback_app.services.survey_look import survey_color
@@ -24,6 +31,8 @@ MOUNT = "/w/api"
 # What the API app uses of the main app's extensions: one Celery app, one configuration cache
 # (emptied by the main app's commits) and one writer per process.
 SHARED_EXTENSIONS = ("celery", "widget_config", "widget_group_commit")
+
+MAX_PRODUCT_NAME = delighted_properties.SPECIAL_PROPERTIES["question_product_name"]
 
 bp = Blueprint("widget_api", __name__)
 bp.after_request(security.add_cors_headers)
@@ -83,8 +92,19 @@ def config(widget_workspace):
                                           properties=getattr(identity, "properties", None))
     # The workspace's default locale comes after the visitor's own languages (Settings > Survey look).
     locales = [*_locale_candidates(data, identity=identity, person=person), workspace.default_locale]
-    body = [survey_json(s, collection.pick_locale(s, *locales), workspace) for s in surveys]
+    product = getattr(identity, "properties", {}).get("questionProductName")
+    body = [_naming_product(survey_json(s, collection.pick_locale(s, *locales), workspace), s, product)
+            for s in surveys]
     return json_response({"identified": person is not None, "surveys": body})
+
+
+def _naming_product(item, survey, product):
+    """Put Delighted's ``questionProductName`` property in the question, where the survey's wording names a product."""
+    if isinstance(product, str) and 0 < len(product.strip()) <= MAX_PRODUCT_NAME:
+        question = delighted_properties.question_with_product(survey, item["locale"], product.strip())
+        if question is not None:
+            item["texts"] = {**item["texts"], "question": question}
+    return item
 
 
 @bp.route("/<public_key>/surveys/<survey_token>/displays", methods=["POST", "OPTIONS"])

@@ -57,7 +57,8 @@ def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_p
     survey = create_survey(workspace, SurveyKind.NPS, trigger={})  # shown by delighted.survey() alone
     options = {"email": "olive@example.com", "name": "Olive", "createdAt": _iso(datetime.now(timezone.utc)
                                                                                 - timedelta(days=40)),
-               "properties": {"customerId": 123, "location": "USA"}, "initialDelay": 30 * 86400,
+               "properties": {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"},
+               "initialDelay": 30 * 86400,
                "minTimeOnPage": 3, "recurringPeriod": 90 * 86400}
     pages = {}
     with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
@@ -71,7 +72,7 @@ def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_p
             assert page.locator("[data-feedback-loop]").count() == 0  # minTimeOnPage: 3 seconds
             widget = page.locator("[data-feedback-loop] >> [role=dialog]")
             widget.wait_for(timeout=15000)
-            assert "recommend" in widget.inner_text()
+            assert "recommend The Classic Oxford to a friend" in widget.inner_text()
             widget.locator("button[data-score='9']").click()
             wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
             widget.locator("textarea[name=comment]").fill("Lovely shirts")
@@ -83,7 +84,7 @@ def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_p
             assert page.locator("[data-feedback-loop]").count() == 0
     [response] = _stored(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Lovely shirts", "widget")
-    assert response.properties == {"customerId": 123, "location": "USA"}
+    assert response.properties == {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"}
     person = db.session.get(Person, response.person_id)
     assert (person.email, person.name) == ("olive@example.com", "Olive")
     assert _displays(db) == 1

@@ -30,3 +30,13 @@ def test_without_an_nps_survey_on_the_widget_the_library_names_none(client, work
 def test_an_unknown_key_or_a_name_that_is_no_identifier_is_404(client, workspace):
     assert client.get("/w/delighted/v1/library/nope/delighted.js").status_code == 404
     assert client.get(f"/w/delighted/v1/library/{workspace.public_key}/1-bad.js").status_code == 404
+
+
+def test_question_product_name_in_the_snippet_properties_names_the_product(post, workspace):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    custom = create_survey(workspace, SurveyKind.CSAT, texts={"en": {"question": "Happy with us?"}})
+    identity = {"email": "oxford@example.com", "properties": {"questionProductName": "The Classic Oxford"}}
+    answer = post(f"/w/api/{workspace.public_key}/config", {"identity": identity, "visitor_id": "visitor-12345"})
+    questions = {item["token"]: item["texts"]["question"] for item in answer.get_json()["surveys"]}
+    assert questions[survey.token] == "How likely are you to recommend The Classic Oxford to a friend or colleague?"
+    assert questions[custom.token] == "Happy with us?"  # worded without a product: left as written

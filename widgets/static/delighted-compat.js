@@ -6,7 +6,8 @@
  * survey) through the feedback-loop widget (widget.js, feedbackLoop.identify and .show).
  *
  * delighted.survey({email, name, createdAt, properties, initialDelay, minTimeOnPage, recurringPeriod,
- * forceDisplay}); properties.locale picks the language, the other properties are the person's.
+ * forceDisplay}); properties.locale picks the language, properties.questionProductName names the product
+ * in the question (the widget API does it), the other properties are the person's.
  * - initialDelay: seconds after createdAt (ISO 8601) before the first survey; without createdAt, none.
  * - minTimeOnPage: seconds the visitor has been on the page before the survey shows.
  * - recurringPeriod: seconds before this browser shows the survey again to the same email;
