@@ -21,7 +21,7 @@ from feedback_app.dashboard.settings_forms import (
     attach_service_errors,
 )
 from feedback_app.models import Role
-from feedback_app.services import api_keys, follow_ups, team_invites, webhooks, workspace_settings
+from feedback_app.services import api_keys, follow_ups, survey_settings, team_invites, webhooks, workspace_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 
@@ -178,11 +178,17 @@ def delete_webhook(endpoint_id):
     return _to_settings()
 
 
+def _rules_form(**kwargs):
+    form = DetractorRulesForm(**kwargs)
+    form.set_choices(workspace_settings.list_members(g.workspace), survey_settings.list_surveys(g.workspace))
+    return form
+
+
 def _render_customers(status=200, **forms):
     workspace = g.workspace
-    members = workspace_settings.list_members(workspace)
-    rules_form = forms.get("rules_form") or DetractorRulesForm(formdata=None).fill_from(workspace)
-    rules_form.set_members(members)
+    rules_form = forms.get("rules_form")
+    if rules_form is None:
+        rules_form = _rules_form(formdata=None).fill_from(workspace)
     return render_template(
         "dashboard/settings_customers.html",
         limits_form=forms.get("limits_form") or ContactLimitsForm(formdata=None).fill_from(workspace),
@@ -243,7 +249,5 @@ def set_survey_look():
 @role_required(Role.ADMIN)
 def set_detractor_rules():
     """Save who is assigned unhappy answers and who gets their alert emails."""
-    form = DetractorRulesForm()
-    form.set_members(workspace_settings.list_members(g.workspace))
-    return _save_customers("rules_form", form, lambda form: follow_ups.set_detractor_rules(
+    return _save_customers("rules_form", _rules_form(), lambda form: follow_ups.set_detractor_rules(
         g.workspace, form.rules(), user=current_user), "Detractor routing saved.")

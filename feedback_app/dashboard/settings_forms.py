@@ -69,23 +69,50 @@ class SurveyLookForm(FlaskForm):
 
 
 class DetractorRulesForm(FlaskForm):
-    """Who handles unhappy answers: a default assignee, assignees by person property, alert addresses."""
+    """Who handles unhappy answers: assignees by customer property, by survey or by default; who is alerted."""
 
     assign_to = SelectField("Assign follow-ups to", validate_choice=False)
     by_property = TextAreaField("Assign by customer property, one “property = value: member email” line each",
                                 validators=[Optional(), Length(max=10_000)])
+    by_survey = TextAreaField("Assign by survey, one “survey name: member email” line each",
+                              validators=[Optional(), Length(max=10_000)])
     alert_emails = TextAreaField("Alert emails go to (one address per line; empty: the assignee, else the admins)",
                                  validators=[Optional(), Length(max=10_000)])
+    escalate_max_score = IntegerField("Scores up to (0-10) also alert…", validators=[Optional(), NumberRange(0, 10)])
+    escalate_emails = TextAreaField("…these addresses, one per line", validators=[Optional(), Length(max=10_000)])
     submit = SubmitField("Save routing")
 
-    def set_members(self, members):
+    def set_choices(self, members, surveys):
+        """Offer the workspace's members as assignees and know its surveys by name."""
         self.assign_to.choices = choices([("", "Nobody in particular")] + [(user.email, user.email)
                                                                            for user, _role in members])
+        self._survey_ids = {survey.name: survey.id for survey in surveys}
+        self._survey_names = {str(survey.id): survey.name for survey in surveys}
 
     def validate_by_property(self, field):
         for line in (field.data or "").splitlines():
             if line.strip() and not _parse_property_line(line):
                 raise ValidationError(f"Write “property = value: email”, not {line.strip()!r}.")
+
+    def validate_by_survey(self, field):
+        for line in (field.data or "").splitlines():
+            name, colon, email = line.rpartition(":")
+            if not line.strip():
+                continue
+            if not (colon and name.strip() and email.strip()):
+                raise ValidationError(f"Write “survey name: email”, not {line.strip()!r}.")
+            if name.strip() not in self._survey_ids:
+                raise ValidationError(f"No survey is named {name.strip()!r}.")
+
+    def validate(self, extra_validators=None):
+        # Across two fields, either of which may be empty (Optional stops their own validators).
+        valid = super().validate(extra_validators)
+        if not self.escalate_max_score.errors and \
+                (self.escalate_max_score.data is None) != (not _lines(self.escalate_emails.data)):
+            self.escalate_emails.errors = [*self.escalate_emails.errors,
+                                           "Give both the highest score and the addresses, or neither."]
+            return False
+        return valid
 
     def rules(self):
         """Return the rules in the shape ``follow_ups.set_detractor_rules`` takes."""
@@ -95,8 +122,14 @@ class DetractorRulesForm(FlaskForm):
             if parsed:
                 prop, value, email = parsed
                 by_property.setdefault(prop, {})[value] = email
-        alert_emails = [line.strip() for line in (self.alert_emails.data or "").splitlines() if line.strip()]
-        return {"assign_to": self.assign_to.data or None, "by_property": by_property, "alert_emails": alert_emails}
+        by_survey = {}
+        for line in _lines(self.by_survey.data):
+            name, _colon, email = line.rpartition(":")
+            by_survey[str(self._survey_ids[name.strip()])] = email.strip()
+        escalate = ({"max_score": self.escalate_max_score.data, "alert_emails": _lines(self.escalate_emails.data)}
+                    if self.escalate_max_score.data is not None else {})
+        return {"assign_to": self.assign_to.data or None, "by_property": by_property, "by_survey": by_survey,
+                "alert_emails": _lines(self.alert_emails.data), "escalate": escalate}
 
     def fill_from(self, workspace):
         rules = workspace.detractor_rules or {}
@@ -104,8 +137,17 @@ class DetractorRulesForm(FlaskForm):
         self.by_property.data = "\n".join(f"{prop} = {value}: {email}"
                                           for prop, values in (rules.get("by_property") or {}).items()
                                           for value, email in values.items())
+        self.by_survey.data = "\n".join(f"{self._survey_names.get(survey_id, survey_id)}: {email}"
+                                        for survey_id, email in (rules.get("by_survey") or {}).items())
         self.alert_emails.data = "\n".join(rules.get("alert_emails") or [])
+        escalate = rules.get("escalate") or {}
+        self.escalate_max_score.data = escalate.get("max_score")
+        self.escalate_emails.data = "\n".join(escalate.get("alert_emails") or [])
         return self
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def _parse_property_line(line):

@@ -6,11 +6,13 @@ assigned by the workspace's ``detractor_rules``::
     {
         "assign_to": "ann@acme.com",                        # default assignee (a member)
         "by_property": {"plan": {"enterprise": "bob@acme.com"}},  # first matching property wins
+        "by_survey": {"12": "cy@acme.com"},                 # then the survey's assignee
         "alert_emails": ["cs@acme.com"],                    # who gets the alert email
+        "escalate": {"max_score": 2, "alert_emails": ["lead@acme.com"]},  # also told of the lowest scores
     }
 
 The alert email goes to ``alert_emails``, else to the assignee, else to the workspace's owners
-and admins, through the outbox. The ``follow_up.created`` event is emitted too: a webhook
+and admins, through the outbox; a score at or under ``escalate.max_score`` alerts its addresses too. The ``follow_up.created`` event is emitted too: a webhook
 endpoint subscribed to it is the webhook alert.
 
 History is not news: an imported response, or one dated more than a day ago, opens no follow-up
@@ -33,6 +35,7 @@ from feedback_app.models import (
     Person,
     Response,
     Role,
+    Survey,
     SurveyKind,
     User,
     Workspace,
@@ -47,7 +50,7 @@ from feedback_app.services.transaction import transactional
 
 # Scores that need a personal reply: NPS detractors and the two lowest CSAT answers.
 UNHAPPY_SCORES = {SurveyKind.NPS: range(0, 7), SurveyKind.CSAT: range(1, 3)}
-RULE_KEYS = ("assign_to", "by_property", "alert_emails")
+RULE_KEYS = ("assign_to", "by_property", "by_survey", "alert_emails", "escalate")
 MAX_ALERT_EMAILS = 20
 HISTORY_AGE = timedelta(days=1)  # an answer dated earlier than this is history, not a customer waiting
 DIGEST_MAX_LISTED = 50
@@ -88,10 +91,41 @@ def clean_rules(workspace, rules):
     by_property = _clean_by_property(workspace, rules.get("by_property") or {})
     if by_property:
         cleaned["by_property"] = by_property
+    by_survey = _clean_by_survey(workspace, rules.get("by_survey") or {})
+    if by_survey:
+        cleaned["by_survey"] = by_survey
     alert_emails = _clean_alert_emails(rules.get("alert_emails") or [])
     if alert_emails:
         cleaned["alert_emails"] = alert_emails
+    escalate = _clean_escalate(rules.get("escalate") or {})
+    if escalate:
+        cleaned["escalate"] = escalate
     return cleaned
+
+
+def _clean_by_survey(workspace, by_survey):
+    if not isinstance(by_survey, dict):
+        raise InvalidInput("by_survey maps a survey id to an assignee email.",
+                           fields={"by_survey": ["must be {survey id: email}"]})
+    owned = {str(survey_id) for survey_id in db.session.scalars(
+        select(Survey.id).where(Survey.workspace_id == workspace.id))}
+    unknown = sorted(str(key) for key in by_survey if str(key) not in owned)
+    if unknown:
+        raise InvalidInput(f"No survey {', '.join(unknown)} in this workspace.", fields={"by_survey": ["unknown survey"]})
+    return {str(key): _member(workspace, email, "by_survey").email for key, email in by_survey.items()}
+
+
+def _clean_escalate(escalate):
+    if not escalate:
+        return {}
+    max_score = escalate.get("max_score") if isinstance(escalate, dict) else None
+    if isinstance(max_score, bool) or not isinstance(max_score, int) or not 0 <= max_score <= 10:
+        raise InvalidInput("escalate needs a max_score from 0 to 10 and alert_emails.",
+                           fields={"escalate": ["max_score must be a whole number from 0 to 10"]})
+    addresses = _clean_alert_emails(escalate.get("alert_emails") or [])
+    if not addresses:
+        raise InvalidInput("Name who is alerted of the lowest scores.", fields={"escalate": ["no address"]})
+    return {"max_score": max_score, "alert_emails": addresses}
 
 
 def _clean_by_property(workspace, by_property):
@@ -131,14 +165,14 @@ def set_detractor_rules(workspace, rules, *, user=None):
     return workspace
 
 
-def _assignee(workspace, rules, properties):
+def _assignee(workspace, rules, properties, survey_id=None):
     wanted = None
     for prop, values in (rules.get("by_property") or {}).items():
         value = properties.get(prop)
         if value is not None and str(value) in values:
             wanted = values[str(value)]
             break
-    wanted = wanted or rules.get("assign_to")
+    wanted = wanted or (rules.get("by_survey") or {}).get(str(survey_id)) or rules.get("assign_to")
     if not wanted:
         return None
     # Rules were checked when saved, but the member may have left since: then nobody is assigned.
@@ -146,13 +180,19 @@ def _assignee(workspace, rules, properties):
         User.email == wanted, Membership.workspace_id == workspace.id))
 
 
-def _alert_addresses(workspace, rules, assignee):
+def _alert_addresses(workspace, rules, assignee, score=None):
+    escalate = rules.get("escalate") or {}
+    escalated = list(escalate.get("alert_emails") or []) if score is not None and score <= escalate.get(
+        "max_score", -1) else []
     if rules.get("alert_emails"):
-        return list(rules["alert_emails"])
-    if assignee is not None:
-        return [assignee.email]
-    return list(db.session.scalars(select(User.email).join(Membership, Membership.user_id == User.id).where(
-        Membership.workspace_id == workspace.id, Membership.role.in_([Role.OWNER, Role.ADMIN])).order_by(User.email)))
+        usual = list(rules["alert_emails"])
+    elif assignee is not None:
+        usual = [assignee.email]
+    else:
+        usual = list(db.session.scalars(select(User.email).join(Membership, Membership.user_id == User.id).where(
+            Membership.workspace_id == workspace.id, Membership.role.in_([Role.OWNER, Role.ADMIN]))
+            .order_by(User.email)))
+    return list(dict.fromkeys(usual + escalated))
 
 
 @transactional
@@ -171,7 +211,7 @@ def open_follow_up(response_id):
     rules = workspace.detractor_rules or {}
     person = db.session.get(Person, response.person_id) if response.person_id else None
     properties = {**(getattr(person, "properties", None) or {}), **(response.properties or {})}
-    assignee = _assignee(workspace, rules, properties)
+    assignee = _assignee(workspace, rules, properties, response.survey_id)
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # Two events for one response (created, then updated with a comment) may race: the unique
     # response id lets exactly one of them open the follow-up and send the alert.
@@ -183,7 +223,7 @@ def open_follow_up(response_id):
         return db.session.scalar(select(FollowUp).where(FollowUp.response_id == response.id))
     follow_up = db.session.get(FollowUp, created)
     if _alerts_in_the_last_hour(workspace) < current_app.config["DETRACTOR_ALERTS_PER_HOUR"]:
-        for address in _alert_addresses(workspace, rules, assignee):
+        for address in _alert_addresses(workspace, rules, assignee, response.score):
             outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None,
                                       to_address=address, response=response, _commit=False)
         follow_up.alerted_at = utcnow()

@@ -9,7 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.extensions import db as _db
-from feedback_app.models import AuditEvent, FollowUp, Notification, NotificationStatus, RequestStatus, Role, SurveyKind, utcnow
+from feedback_app.models import (
+    AuditEvent,
+    FollowUp,
+    Notification,
+    NotificationStatus,
+    RequestStatus,
+    Response,
+    Role,
+    SurveyKind,
+    utcnow,
+)
 from feedback_app.services import collection, follow_ups, invitations, workspace_settings
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_survey, create_user, create_workspace
@@ -243,3 +253,49 @@ def test_routing_saved_from_the_form_assigns_the_next_unhappy_answer(client, log
     [follow_up] = _db.session.scalars(select(FollowUp)).all()
     assert follow_up.assignee_id == team["member"].id
     assert [received.recipient for received in smtp.received] == ["cs@home.example"]
+
+
+def test_routing_by_survey_and_escalation_by_score_from_the_form(client, login, team, smtp):
+    onboarding, other = create_survey(team["home"], name="Onboarding NPS"), create_survey(team["home"], name="Other")
+    login(team["admin"])
+    saved = client.post(f"{BASE}/detractor-rules", data={
+        "by_survey": "Onboarding NPS: member@home.example", "alert_emails": "cs@home.example",
+        "escalate_max_score": "2", "escalate_emails": "lead@home.example"})
+    assert saved.status_code == 302
+    _db.session.expire_all()
+    assert team["home"].detractor_rules["by_survey"] == {str(onboarding.id): "member@home.example"}
+    assert "Onboarding NPS: member@home.example" in client.get(BASE).get_data(as_text=True)
+    collection.answer_link(team["home"], onboarding, score=5, person=create_person(team["home"]))
+    collection.answer_link(team["home"], other, score=1, person=create_person(team["home"]))
+    assignees = dict(_db.session.execute(select(Response.survey_id, FollowUp.assignee_id).join(
+        FollowUp, FollowUp.response_id == Response.id)).all())
+    assert assignees == {onboarding.id: team["member"].id, other.id: None}
+    assert sorted(received.recipient for received in smtp.received) == [
+        "cs@home.example", "cs@home.example", "lead@home.example"]  # only the 1 is escalated
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"by_survey": "No such survey: member@home.example"}, "No survey is named"),
+    ({"escalate_max_score": "3"}, "Give both the highest score and the addresses, or neither."),
+    ({"escalate_max_score": "11", "escalate_emails": "lead@home.example"}, "Number must be between 0 and 10.")])
+def test_bad_survey_or_escalation_routing_is_refused_by_the_form(client, login, team, data, message):
+    login(team["admin"])
+    response = client.post(f"{BASE}/detractor-rules", data=data)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("rules", [{"escalate": {"max_score": 11, "alert_emails": ["lead@home.example"]}},
+                                   {"escalate": {"max_score": 2}}, {"escalate": {"max_score": True,
+                                                                                 "alert_emails": ["a@b.example"]}},
+                                   {"by_survey": ["not", "a", "mapping"]}])
+def test_the_service_refuses_bad_survey_or_score_rules(team, rules):
+    with pytest.raises(InvalidInput):
+        follow_ups.set_detractor_rules(team["home"], rules, user=team["admin"])
+
+
+def test_a_survey_of_another_workspace_cannot_be_routed(team):
+    theirs = create_survey(create_workspace("Away Co"))
+    with pytest.raises(InvalidInput) as refused:
+        follow_ups.set_detractor_rules(team["home"], {"by_survey": {str(theirs.id): "member@home.example"}},
+                                       user=team["admin"])
+    assert refused.value.fields == {"by_survey": ["unknown survey"]}
