@@ -4,11 +4,9 @@ import json
 import re
 from pathlib import Path
 
-from flask import make_response, request
-
 from feedback_app.services import delighted
 from feedback_app.services.exceptions import NotFound
-from widgets.routes import LOADER_MAX_AGE, bp
+from widgets.routes import bp, script_response
 
 # The global the snippet defines and names in the URL: a plain JavaScript identifier.
 SNIPPET_NAME = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,63}$")
@@ -22,12 +20,7 @@ def delighted_library(public_key, name):
         raise NotFound("The snippet's name must be a JavaScript identifier.")
     settings = {"key": public_key, "name": name, "survey": delighted.web_snippet_survey_token(public_key)}
     # json.dumps writes a valid JavaScript object literal; "</" cannot close anything in a .js file.
-    response = make_response(_compat_source().replace(SETTINGS_MARK, json.dumps(settings).encode(), 1))
-    response.content_type = "text/javascript; charset=utf-8"
-    response.cache_control.public = True
-    response.cache_control.max_age = LOADER_MAX_AGE
-    response.add_etag()
-    return response.make_conditional(request)
+    return script_response(_compat_source().replace(SETTINGS_MARK, json.dumps(settings).encode(), 1))
 
 
 @functools.cache

@@ -1,4 +1,5 @@
 """Delighted's web snippet in Debian's Chromium, unchanged but for its library URL and token."""
+import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -52,36 +53,48 @@ def _displays(db):
     return db.session.scalar(select(func.count(SurveyDisplay.id)))
 
 
-def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_person(db, app):
-    workspace = create_workspace("Hem Co")
-    survey = create_survey(workspace, SurveyKind.NPS, trigger={})  # shown by delighted.survey() alone
-    options = {"email": "olive@example.com", "name": "Olive", "createdAt": _iso(datetime.now(timezone.utc)
-                                                                                - timedelta(days=40)),
-               "properties": {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"},
-               "initialDelay": 30 * 86400,
-               "minTimeOnPage": 3, "recurringPeriod": 90 * 86400}
+@contextlib.contextmanager
+def _site(db, app, workspace, pages_options):
+    """Serve the app and a host site whose pages (``{path: delighted.survey options}``) embed the snippet.
+
+    Yield ``(open_page, page)``: ``open_page(path)`` loads a page and waits for the snippet's library.
+    """
     pages = {}
     with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
         _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, options)
+        pages.update({path: _page(app_url, workspace, options) for path, options in pages_options.items()})
         with chromium() as browser:
             page = browser.new_page()
-            page.goto(host + "/")
-            page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
-            page.wait_for_timeout(1000)
-            assert page.locator("[data-feedback-loop]").count() == 0  # minTimeOnPage: 3 seconds
-            widget = page.locator("[data-feedback-loop] >> [role=dialog]")
-            widget.wait_for(timeout=15000)
-            assert "recommend The Classic Oxford to a friend" in widget.inner_text()
-            widget.locator("button[data-score='9']").click()
-            wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-            widget.locator("textarea[name=comment]").fill("Lovely shirts")
-            widget.locator("button.send").click()
-            widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-            page.reload()  # recurringPeriod: this browser does not show it again within 90 days
-            page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
-            page.wait_for_timeout(4500)
-            assert page.locator("[data-feedback-loop]").count() == 0
+
+            def open_page(path):
+                page.goto(host + path)
+                page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
+
+            yield open_page, page
+
+
+def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_person(db, app):
+    workspace = create_workspace("Hem Co")
+    survey = create_survey(workspace, SurveyKind.NPS, trigger={})  # shown by delighted.survey() alone
+    created = _iso(datetime.now(timezone.utc) - timedelta(days=40))
+    options = {"email": "olive@example.com", "name": "Olive", "createdAt": created,
+               "properties": {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"},
+               "initialDelay": 30 * 86400, "minTimeOnPage": 3, "recurringPeriod": 90 * 86400}
+    with _site(db, app, workspace, {"/": options}) as (open_page, page):
+        open_page("/")
+        page.wait_for_timeout(1000)
+        assert page.locator("[data-feedback-loop]").count() == 0  # minTimeOnPage: 3 seconds
+        widget = page.locator("[data-feedback-loop] >> [role=dialog]")
+        widget.wait_for(timeout=15000)
+        assert "recommend The Classic Oxford to a friend" in widget.inner_text()
+        widget.locator("button[data-score='9']").click()
+        wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+        widget.locator("textarea[name=comment]").fill("Lovely shirts")
+        widget.locator("button.send").click()
+        widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
+        open_page("/")  # recurringPeriod: this browser does not show it again within 90 days
+        page.wait_for_timeout(4500)
+        assert page.locator("[data-feedback-loop]").count() == 0
     [response] = _stored(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Lovely shirts", "widget")
     assert response.properties == {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"}
@@ -95,17 +108,11 @@ def test_initial_delay_keeps_a_new_person_from_being_asked(db, app):
     create_survey(workspace, SurveyKind.NPS, trigger={})
     options = {"email": "fresh@example.com", "createdAt": _iso(datetime.now(timezone.utc) - timedelta(hours=1)),
                "initialDelay": 86400}
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, options)
-        with chromium() as browser:
-            page = browser.new_page()
-            page.goto(host + "/")
-            page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
-            page.wait_for_timeout(2500)
-            assert page.locator("[data-feedback-loop]").count() == 0
-            assert page.evaluate("typeof window.feedbackLoop") == "undefined"  # the widget was not even loaded
+    with _site(db, app, workspace, {"/": options}) as (open_page, page):
+        open_page("/")
+        page.wait_for_timeout(2500)
+        assert page.locator("[data-feedback-loop]").count() == 0
+        assert page.evaluate("typeof window.feedbackLoop") == "undefined"  # the widget was not even loaded
     assert _displays(db) == 0
 
 
@@ -113,22 +120,17 @@ def test_recurring_period_applies_per_browser_beside_the_recontact_window(db, ap
     workspace = create_workspace("Again Co")
     workspace.recontact_days = 0  # the server would ask again at once: only recurringPeriod holds it back
     create_survey(workspace, SurveyKind.NPS, trigger={})
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, {"email": "again@example.com", "recurringPeriod": 3600})
-        pages["/once"] = _page(app_url, workspace, {"email": "again@example.com", "recurringPeriod": False})
-        pages["/always"] = _page(app_url, workspace, {"email": "again@example.com", "forceDisplay": True})
-        with chromium() as browser:
-            page = browser.new_page()
-            for path, shown in (("/", True), ("/", False), ("/once", False), ("/always", True)):
-                page.goto(host + path)
-                page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
-                if shown:
-                    page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
-                    wait_until(lambda: _displays(db) >= 1, timeout=10)
-                    page.keyboard.press("Escape")
-                else:
-                    page.wait_for_timeout(2000)
-                    assert page.locator("[data-feedback-loop]").count() == 0, path
+    pages = {"/": {"email": "again@example.com", "recurringPeriod": 3600},
+             "/once": {"email": "again@example.com", "recurringPeriod": False},
+             "/always": {"email": "again@example.com", "forceDisplay": True}}
+    with _site(db, app, workspace, pages) as (open_page, page):
+        for path, shown in (("/", True), ("/", False), ("/once", False), ("/always", True)):
+            open_page(path)
+            if shown:
+                page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
+                wait_until(lambda: _displays(db) >= 1, timeout=10)
+                page.keyboard.press("Escape")
+            else:
+                page.wait_for_timeout(2000)
+                assert page.locator("[data-feedback-loop]").count() == 0, path
     assert _displays(db) == 2
