@@ -70,9 +70,11 @@ SURVEY_EXTRA_SCHEMA = {
     "sampling_percent": {"type": "integer"}, "recontact_days": {"type": ["integer", "null"]},
     "questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}}}
 STATUS_NOTE = ("Surveys start as drafts; status moves draft -> active -> paused <-> active -> closed (409 for "
-               "another move, or for a survey not ready to publish). Values that do not fit the survey "
-               "(a locale it lacks, a logic naming no earlier choice question) are refused with 422 naming "
-               "the field.")
+               "another move, or for a survey not ready to publish). On an existing survey, values that do not "
+               "fit what it stores (its kind, locales or questions: a locale it lacks, a logic naming no "
+               "earlier choice question) are refused with 409 naming the field; a body off this document, "
+               "and a new survey's values, with 422.")
+CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
 
 
 def schemas(survey):
@@ -98,7 +100,7 @@ def add_paths(paths, operation, json_of, ref, path_param, no_content):
         body=body({**SURVEY_SETTINGS, "status": {"enum": [status.value for status in SurveyStatus]}}),
         not_found=True, body_required=False), "description": STATUS_NOTE}
     paths["/surveys/{survey_id}"]["delete"] = {**operation(
-        "Delete a survey without responses", no_content, parameters=[survey], not_found=True),
+        "Delete a survey without responses", {**no_content, **CONFLICT}, parameters=[survey], not_found=True),
         "description": "A survey with responses is refused with 409: close it instead."}
     paths["/surveys/{survey_id}/questions"] = {"post": operation(
         "Add a question", {"201": json_of(ref("Question"), "Created")}, parameters=[survey], not_found=True,
@@ -109,5 +111,7 @@ def add_paths(paths, operation, json_of, ref, path_param, no_content):
                            parameters=[survey, question], not_found=True, body_required=False,
                            body=body({**QUESTION_SETTINGS, "position": {
                                "type": "integer", "minimum": 0, "maximum": survey_builder.MAX_QUESTIONS - 1}})),
-        "delete": operation("Delete a question", no_content, parameters=[survey, question], not_found=True)}
+        "delete": {**operation("Delete a question", {**no_content, **CONFLICT}, parameters=[survey, question],
+                               not_found=True),
+                   "description": "409 while another question is shown by this one's choices."}}
     return paths

@@ -3,8 +3,11 @@
 Registered on the API blueprint of ``feedback_app.api.routes``; ``feedback_app.api.survey_schemas``
 describes them in ``/api/openapi.json``. Top-level fields are read with :class:`Params`
 (422 naming the field); what they hold is checked by the survey services, which name the
-nested field (``texts.fr.question``, ``prompts.de``, ``logic.choices``) the same way.
+nested field (``texts.fr.question``, ``prompts.de``, ``logic.choices``): 422 for a new survey,
+409 on an existing one, where the stored kind, locales and questions decide.
 """
+import contextlib
+
 from flask import g, jsonify
 
 from feedback_app.api import serializers as out
@@ -12,6 +15,7 @@ from feedback_app.api.params import body_params
 from feedback_app.api.routes import bp
 from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
 from feedback_app.services import api_queries, survey_builder, survey_settings
+from feedback_app.services.exceptions import Conflict, InvalidInput
 
 SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "churn_reasons",
                  "targeting")
@@ -35,8 +39,10 @@ def _survey_fields(params, *, partial):
         fields["name"] = params.text("name", max_length=200)
         if fields["name"] is None and "name" not in params.problems:
             params.problems["name"] = ["required, 1-200 characters"]
-    for name, kind in (("texts", dict), ("trigger", dict), ("channels", list), ("churn_reasons", list),
-                       ("targeting", list)):
+    for name in ("channels", "churn_reasons"):
+        if name in params.values:
+            fields[name] = params.text_list(name, max_length=200)
+    for name, kind in (("texts", dict), ("trigger", dict), ("targeting", list)):
         if name in params.values:
             fields[name] = _whole_numbers(params.values.get(name))
             if not isinstance(fields[name], kind):
@@ -46,6 +52,19 @@ def _survey_fields(params, *, partial):
     if "recontact_days" in params.values:
         fields["recontact_days"] = params.integer("recontact_days", low=0, high=3650, nullable=True)
     return fields
+
+
+@contextlib.contextmanager
+def fits_stored_survey():
+    """Answer 409 (naming the field) for a well-formed body that does not fit the stored survey.
+
+    What is refused there depends on what is stored (its kind, locales and questions), which the
+    document cannot say: like every write of this API that meets stored data refusing it, 409.
+    """
+    try:
+        yield
+    except InvalidInput as error:
+        raise Conflict(error.message, fields=error.fields) from None
 
 
 def _settings_of(survey):
@@ -79,13 +98,14 @@ def update_survey(survey_id):
     status = params.choice("status", [status.value for status in SurveyStatus], default=None)
     fields = _survey_fields(params, partial=True)
     params.check()
-    if fields:
-        settings = {**_settings_of(survey), **fields}
-        default_locale = survey.default_locale if survey.default_locale in settings["texts"] else next(
-            iter(settings["texts"] or {}), "")
-        survey_settings.update_survey(g.workspace, survey, default_locale=default_locale, **settings)
-    if status is not None:
-        survey_builder.set_status(g.workspace, survey, status)
+    with fits_stored_survey():
+        if fields:
+            settings = {**_settings_of(survey), **fields}
+            default_locale = survey.default_locale if survey.default_locale in settings["texts"] else next(
+                iter(settings["texts"] or {}), "")
+            survey_settings.update_survey(g.workspace, survey, default_locale=default_locale, **settings)
+        if status is not None:
+            survey_builder.set_status(g.workspace, survey, status)
     return jsonify(out.survey_json(survey))
 
 
@@ -124,7 +144,8 @@ def create_question(survey_id):
     fields = _question_fields(params, partial=False)
     key = params.values.get("key")
     params.check()
-    question = survey_builder.add_question(g.workspace, survey, key=key, **fields)
+    with fits_stored_survey():
+        question = survey_builder.add_question(g.workspace, survey, key=key, **fields)
     return jsonify(out.question_json(question)), 201
 
 
@@ -137,10 +158,11 @@ def update_question(survey_id, question_id):
     fields = _question_fields(params, partial=True)
     position = params.integer("position", low=0, high=survey_builder.MAX_QUESTIONS - 1)
     params.check()
-    if fields:
-        survey_builder.update_question(g.workspace, question, **{**_question_of(question), **fields})
-    if position is not None:
-        survey_builder.move_question(g.workspace, question, position=position)
+    with fits_stored_survey():
+        if fields:
+            survey_builder.update_question(g.workspace, question, **{**_question_of(question), **fields})
+        if position is not None:
+            survey_builder.move_question(g.workspace, question, position=position)
     return jsonify(out.question_json(question))
 
 

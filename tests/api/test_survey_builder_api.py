@@ -45,12 +45,20 @@ def test_bad_survey_is_refused_naming_the_field(client, headers, body, field):
     assert field in response.get_json()["errors"]
 
 
-def test_bad_question_is_refused_naming_the_field(client, workspace, headers):
-    survey = create_survey(workspace)
+def test_question_that_does_not_fit_the_survey_is_refused_naming_the_field(client, workspace, headers):
+    survey = create_survey(workspace)  # in en and fr: a question needs both
     response = client.post(f"/api/surveys/{survey.id}/questions", headers=headers, json={
         "kind": "single_choice", "prompts": {"en": "Pick"}, "choices": {"en": ["Only one"]}})
+    assert response.status_code == 409
+    assert {"choices.en", "prompts.fr"} <= set(response.get_json()["errors"])
+
+
+def test_badly_typed_fields_are_refused_with_422(client, workspace, headers):
+    survey = create_survey(workspace)
+    response = client.patch(f"/api/surveys/{survey.id}", headers=headers,
+                            json={"churn_reasons": [True], "channels": "widget"})
     assert response.status_code == 422
-    assert "choices.en" in response.get_json()["errors"]
+    assert {"churn_reasons", "channels"} <= set(response.get_json()["errors"])
 
 
 def test_closed_survey_stays_closed_and_answered_survey_is_not_deleted(client, workspace, headers):
