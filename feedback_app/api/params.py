@@ -165,7 +165,7 @@ def body_params(*, text_numbers=True):
     """
     if request.is_json:
         raw = request.get_data(cache=True)
-        data = bodies.parse_json(raw) if raw.strip() else {}
+        data = bodies.parse_json(raw) if raw else {}  # no body is none; white space alone is no JSON
         if not isinstance(data, dict):
             raise InvalidInput("The body must be a JSON object.", fields={"body": ["not an object"]})
     else:

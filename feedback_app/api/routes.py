@@ -227,10 +227,10 @@ def create_action():
     params = body_params(text_numbers=False)
     fields = dict(title=params.values.get("title"),
                   theme_id=params.integer("theme_id", low=1, high=MAX_ID, nullable=True),
-                  response_ids=params.values.get("response_ids") or (),
-                  description=params.values.get("description") or "",
-                  public_message=params.values.get("public_message") or "", due_date=params.values.get("due_date"))
-    ids = fields["response_ids"]
+                  response_ids=params.values.get("response_ids"),
+                  description=params.values.get("description"),  # null is no text; false or 0 is refused
+                  public_message=params.values.get("public_message"), due_date=params.values.get("due_date"))
+    ids = () if fields["response_ids"] is None else fields["response_ids"]
     if not isinstance(ids, (list, tuple)) or not all(
             isinstance(item, (int, float)) and not isinstance(item, bool) and item == int(item) and 0 < item <= MAX_ID
             for item in ids):  # 7.0 is an integer to JSON Schema

@@ -96,13 +96,22 @@ def _operation(summary, answers, *, parameters=(), body=None, not_found=False, b
     return operation
 
 
+def _any_case(words):
+    return "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word) for word in words)
+
+
 # Delighted read send=false from forms too: true/false, 1/0, yes/no, on/off, in any case.
-_ANY_CASE = "|".join("".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
-                     for word in TRUE_WORDS + FALSE_WORDS)
 SEND = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
-                  {"type": "string", "pattern": f"^({_ANY_CASE})$"}]}
-NEW_PERSON = {"required": ["email"], "properties": {
-    "email": EMAIL, "phone_number": _maybe(_text(32)), "name": _maybe(_text(200)), "properties": PROPERTIES,
+                  {"type": "string", "pattern": f"^({_any_case(TRUE_WORDS + FALSE_WORDS)})$"}]}
+SEND_FALSE = {"anyOf": [{"const": False}, {"type": "integer", "enum": [0]},
+                        {"type": "string", "pattern": f"^({_any_case(FALSE_WORDS)})$"}]}
+# A person is named by an email, or by a phone number alone when no survey is sent (send=false):
+# surveys go by email only here.
+NEW_PERSON = {"anyOf": [{"required": ["email"], "properties": {"email": EMAIL}},
+                        {"required": ["phone_number", "send"], "properties": {
+                            "phone_number": {**_text(32), "pattern": NOT_BLANK}, "send": SEND_FALSE}}],
+              "properties": {
+    "email": _maybe(EMAIL), "phone_number": _maybe(_text(32)), "name": _maybe(_text(200)), "properties": PROPERTIES,
     "send": SEND, "delay": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_SECONDS},
     "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(16)),
     "email_update": _maybe(EMAIL), "phone_number_update": _maybe(_text(32)),

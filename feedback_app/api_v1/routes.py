@@ -130,6 +130,7 @@ def _response_filters(params):
 def list_survey_responses():
     """List responses by page number or cursor, oldest first unless ``order`` says otherwise."""
     params = query_params(lists=("expand",))
+    expand = _expand()  # checked before the query: a page without responses must refuse it too
     per_page = params.per_page()
     page_number = params.integer("page", low=1, high=1_000_000)
     order = params.choice("order", ORDERS, default="asc")
@@ -138,7 +139,7 @@ def list_survey_responses():
     direction, _, by = order.partition(":")
     page = api_queries.list_responses(g.workspace, filters, per_page=per_page, cursor=cursor, order=direction,
                                       by=by or "created_at", page=page_number)
-    items = [serializers.response_json(response, expand=_expand()) for response in page.items]
+    items = [serializers.response_json(response, expand=expand) for response in page.items]
     if page.next_cursor is None:
         next_args = None
     elif page_number:
@@ -160,12 +161,13 @@ def get_survey_response(response_id):
 def update_survey_response(response_id):
     """Change a response's score, comment, tags, notes or person properties."""
     params = body_params()
+    expand = _expand()
     fields = dict(params.values)
     if "score" in fields:
         fields["score"] = params.integer("score", nullable=True)
     params.check()
     response = delighted.update_response(g.workspace, response_id, fields=fields)
-    return jsonify(serializers.response_json(response, expand=_expand()))
+    return jsonify(serializers.response_json(response, expand=expand))
 
 
 @route("/metrics", methods=["GET"])

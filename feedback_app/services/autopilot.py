@@ -27,6 +27,7 @@ from feedback_app.models import (
     utcnow,
 )
 from feedback_app.services import autopilot_schedules, collection, delighted, invitations, people
+from feedback_app.services.accounts import normalize_email
 from feedback_app.services.api_queries import default_survey, keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
@@ -155,13 +156,15 @@ def membership_json(member, person):
 
 
 def _person(workspace, *, email=None, person_id=None, name=None, create=False):
+    if email:
+        email = normalize_email(email)  # a malformed address is refused, also beside a person_id
     if person_id is not None:
         return people.get_person(workspace, person_id)
     if not email:
         raise InvalidInput("Name the person.", fields={"person_email": ["person_email or person_id is required"]})
     if create:
         return people.upsert_person(workspace, email=email, name=name, _commit=False)
-    person = people.find_person(workspace, email=email.strip().lower())
+    person = people.find_person(workspace, email=email)
     if person is None:
         raise NotFound("No such person.")
     return person
