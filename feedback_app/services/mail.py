@@ -1,9 +1,10 @@
 """Outgoing email: the message a renderer builds, and sending it over SMTP with typed failures."""
+import binascii
+import secrets
 import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate, parseaddr
 
@@ -75,26 +76,72 @@ class PermanentFailure(DeliveryError):
     permanent = True
 
 
+WIRE_POLICY = MESSAGE_POLICY.clone(linesep="\r\n")
+ADDRESS_HEADERS = ("from", "to", "reply-to", "cc")
+MAX_PLAIN_HEADER = 78  # RFC 5322's recommended line length: a longer header is folded by the policy
+MAX_BODY_LINE = 998  # RFC 5322's limit on a line: a longer one needs quoted-printable
+
+
 def build_message(to, email, *, message_id):
-    """Return the MIME message for ``email`` addressed to ``to``.
+    """Return the message for ``email`` addressed to ``to`` as the bytes sent over SMTP (CRLF line ends).
+
+    Written directly rather than through ``EmailMessage``: its header objects and content
+    manager cost ~2 ms of CPU a message, more than sending it. Headers that are short ASCII go
+    as they are; any other is folded and encoded by :data:`MESSAGE_POLICY`, display names are
+    RFC 2047 encoded, and a body that is not short-lined ASCII is quoted-printable UTF-8.
 
     :param to: the recipient address.
     :param email: an :class:`Email`.
     :param message_id: the ``Message-ID`` header value, ``<...@...>``; stable across retries.
+    :raises ValueError: for a header value with a line break (header injection).
     """
-    message = EmailMessage(policy=MESSAGE_POLICY)
     sender = current_app.config["MAIL_FROM"]
-    message["From"] = formataddr((email.sender_name, parseaddr(sender)[1])) if email.sender_name else sender
-    message["To"] = to
-    message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = message_id
-    for name, value in email.headers.items():
-        message[name] = value
-    message.set_content(email.text)
-    if email.html:
-        message.add_alternative(email.html, subtype="html")
-    return message
+    headers = [("From", formataddr((email.sender_name, parseaddr(sender)[1])) if email.sender_name else sender),
+               ("To", to), ("Subject", email.subject), ("Date", formatdate(localtime=False, usegmt=True)),
+               ("Message-ID", message_id), *email.headers.items(), ("MIME-Version", "1.0")]
+    parts = [_text_part(email.text, "plain")] + ([_text_part(email.html, "html")] if email.html else [])
+    if len(parts) == 1:
+        head, body = parts[0]
+        return b"".join(_header(name, value) for name, value in headers) + head + b"\r\n" + body
+    boundary = "=_" + secrets.token_hex(16)
+    lines = [_header(name, value) for name, value in headers]
+    lines.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode())
+    for head, body in parts:  # the CRLF before a boundary belongs to the boundary, not to the body
+        lines += [f"--{boundary}\r\n".encode(), head, b"\r\n", body, b"\r\n"]
+    lines.append(f"--{boundary}--\r\n".encode())
+    return b"".join(lines)
+
+
+def _header(name, value):
+    value = str(value)
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"Header values may not contain linefeed or carriage return characters: {name}")
+    line = f"{name}: {value}"
+    if line.isascii() and len(line) <= MAX_PLAIN_HEADER:
+        return (line + "\r\n").encode("ascii")
+    if name.lower() in ADDRESS_HEADERS:
+        display, address = parseaddr(value)
+        if not address.isascii():
+            return (line + "\r\n").encode("utf-8")  # an internationalised mailbox: sent with SMTPUTF8
+        value = formataddr((display, address), charset="utf-8") if display else value
+        line = f"{name}: {value}"
+        if line.isascii() and len(line) <= MAX_BODY_LINE:
+            return (line + "\r\n").encode("ascii")
+    if name.lower() in MessagePolicy.VERBATIM_HEADERS and value.isascii():
+        return WIRE_POLICY.fold(name, value).encode("ascii")
+    return WIRE_POLICY.header_factory(name, value).fold(policy=WIRE_POLICY).encode("ascii")
+
+
+def _text_part(text, subtype):
+    """Return ``(headers, body)`` of one ``text/<subtype>`` part, its body ending with CRLF."""
+    lines = text.splitlines()
+    if text.isascii() and all(len(line) <= MAX_BODY_LINE for line in lines):
+        encoding, body = "7bit", "".join(line + "\r\n" for line in lines).encode("ascii")
+    else:
+        encoded = binascii.b2a_qp("\n".join(lines).encode("utf-8") + b"\n", istext=True)
+        encoding, body = "quoted-printable", encoded.replace(b"\n", b"\r\n")
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: {encoding}\r\n'
+    return head.encode("ascii"), body
 
 
 def send_email(to, email, *, message_id):
@@ -145,9 +192,12 @@ class SmtpConnection:
     def send(self, to, email, *, message_id):
         """Send ``email`` to ``to``; raise :class:`PermanentFailure` or :class:`TemporaryFailure` as ``send_email``."""
         message = build_message(to, email, message_id=message_id)
+        sender = parseaddr(self.config["MAIL_FROM"])[1]
+        # An address beyond ASCII (an internationalised mailbox) needs the server's SMTPUTF8.
+        options = () if (sender + to).isascii() else ("SMTPUTF8",)
         smtp = self._connection()
         try:
-            smtp.send_message(message, from_addr=self.config["MAIL_FROM"], to_addrs=[to])
+            smtp.sendmail(sender, [to], message, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
             self._close_if_dropped()
             code, reply = next(iter(error.recipients.values()))
