@@ -6,6 +6,7 @@ from feedback_app.models import Workspace
 from feedback_app.services import people
 from feedback_app.services.exceptions import NotFound
 from feedback_app.services.tokens import make_token, read_token
+from feedback_app.services.ui_strings import ui_locale, ui_texts
 
 bp = Blueprint("unsubscribe", __name__)
 
@@ -16,6 +17,13 @@ def unsubscribe_url(workspace, email):
 
     token = make_token("unsubscribe", {"w": workspace.id, "e": email})
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/u/{token}"
+
+
+def _render(workspace, email, *, done):
+    # The person is not identified beyond the address: their browser's language chooses the words.
+    locale = ui_locale(next((value for value, _quality in request.accept_languages), None))
+    return render_template("public/unsubscribe.html", workspace=workspace, email=email, done=done, locale=locale,
+                           ui=ui_texts(locale))
 
 
 def _workspace_and_email(token):
@@ -30,7 +38,7 @@ def _workspace_and_email(token):
 def confirm(token):
     """Ask the person to confirm; a GET changes nothing, so link scanners cannot unsubscribe anyone."""
     workspace, email = _workspace_and_email(token)
-    return render_template("public/unsubscribe.html", workspace=workspace, email=email, done=False)
+    return _render(workspace, email, done=False)
 
 
 @bp.post("/u/<token>")
@@ -39,4 +47,4 @@ def unsubscribe(token):
     """Unsubscribe the address in the token (the page's button, or a mail client's one-click POST)."""
     workspace, email = _workspace_and_email(token)
     people.unsubscribe(workspace, email, source="one-click" if "List-Unsubscribe" in request.form else "link")
-    return render_template("public/unsubscribe.html", workspace=workspace, email=email, done=True)
+    return _render(workspace, email, done=True)

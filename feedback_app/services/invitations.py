@@ -436,7 +436,7 @@ def _render_invitation(notification, *, reminder):
                "color": look.color, "look": look, "intro": intro}
     subject = subject or texts.get("question") or survey.name
     if reminder:
-        subject = ("Rappel : " if locale == "fr" else "Reminder: ") + subject
+        subject = look.strings["email_reminder"] + subject
     render = action_emails.render_email_template
     return mail.Email(
         subject=subject,

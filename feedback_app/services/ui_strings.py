@@ -1,4 +1,4 @@
-"""The built-in strings customers see on the hosted survey pages and in the widget, in every offered locale.
+"""The built-in strings customers see on the hosted pages, in the widget and in emails, in every offered locale.
 
 A survey's own wording (its question, labels, thanks) lives in ``Survey.texts``; what every
 survey shares (the Send button, "Please pick a score.", the error pages) lives here, so that a
@@ -26,6 +26,16 @@ UI_STRINGS = {
         "error_detail_other": "The answer could not be recorded.",
         "nothing_recorded": "Nothing was recorded. If you followed a link from an email, the most recent email "
                             "has a working link.",
+        "email_hello": "Hello",
+        "email_answer": "Answer the survey",
+        "email_unsubscribe": "Unsubscribe",
+        "email_stop": "Stop receiving these emails",
+        "email_reminder": "Reminder: ",
+        "unsubscribe_title": "Unsubscribe",
+        "unsubscribe_ask": "Stop all emails from %(workspace)s to %(email)s?",
+        "unsubscribe_button": "Unsubscribe",
+        "unsubscribed_title": "You are unsubscribed",
+        "unsubscribed_detail": "%(email)s will get no more emails from %(workspace)s.",
     },
     "fr": {
         "send": "Envoyer",
@@ -47,6 +57,16 @@ UI_STRINGS = {
         "error_detail_other": "La réponse n'a pas pu être enregistrée.",
         "nothing_recorded": "Rien n'a été enregistré. Si vous avez suivi le lien d'un email, le plus récent "
                             "contient un lien valide.",
+        "email_hello": "Bonjour",
+        "email_answer": "Répondre",
+        "email_unsubscribe": "Ne plus recevoir ces emails",
+        "email_stop": "Ne plus recevoir ces emails",
+        "email_reminder": "Rappel : ",
+        "unsubscribe_title": "Se désabonner",
+        "unsubscribe_ask": "Ne plus envoyer aucun email de %(workspace)s à %(email)s ?",
+        "unsubscribe_button": "Me désabonner",
+        "unsubscribed_title": "Vous êtes désabonné",
+        "unsubscribed_detail": "%(email)s ne recevra plus d'emails de %(workspace)s.",
     },
 }
 LOCALES = tuple(UI_STRINGS)

@@ -1,13 +1,16 @@
 """Every built-in string a customer meets on the hosted pages and in the widget is in the page's locale."""
 import html
 import re
+from datetime import timedelta
 
 import pytest
 
-from feedback_app.models import SurveyKind
+from feedback_app.models import SurveyKind, utcnow
+from feedback_app.services import action_emails, invitations
 from feedback_app.services.ui_strings import LOCALES, UI_STRINGS, ui_texts
-from feedback_app.services import action_emails
-from tests.factories import create_survey
+from feedback_app.unsubscribe import unsubscribe_url
+from tests.factories import create_person, create_survey
+from tests.loop.test_mail_headers import raw_smtp  # noqa: F401  (the fixture: aiosmtpd on loopback)
 
 ENGLISH = {value for key, value in UI_STRINGS["en"].items()}
 LANGUAGE_HEADERS = {"en": "en-US,en;q=0.9", "fr": "fr-FR,fr;q=0.9"}
@@ -83,3 +86,28 @@ def test_the_widget_script_falls_back_to_english_only_where_the_config_has_the_s
         for line in script.splitlines():
             if f'"{english}"' in line:
                 assert re.search(r"t\.\w+ \|\|", line), line
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_invitation_and_its_reminder_have_no_english_left(workspace, raw_smtp, locale):
+    survey = create_survey(workspace, SurveyKind.NPS)
+    person = create_person(workspace, email="zoe@example.com", name="Zoé", locale=locale)
+    [request] = invitations.invite_people(workspace, survey, [person])
+    invitations.send_due()
+    invitations.send_reminder(request.id, now=utcnow() + timedelta(days=survey.reminder_days + 1))
+    invitation, reminder = raw_smtp.received
+    assert reminder.subject.startswith(ui_texts(locale)["email_reminder"])
+    for received in (invitation, reminder):
+        for part in ("plain", "html"):
+            body = received.message.get_body((part,)).get_content()
+            assert ui_texts(locale)["email_hello"] in body and english_leaks(body, locale) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_unsubscribe_page_speaks_the_visitors_language(workspace, client, locale):
+    path = re.sub(r"^https?://[^/]+", "", unsubscribe_url(workspace, "zoe@example.com"))
+    headers = {"Accept-Language": LANGUAGE_HEADERS[locale]}
+    asked = client.get(path, headers=headers).get_data(as_text=True)
+    done = client.post(path, headers=headers).get_data(as_text=True)
+    assert ui_texts(locale)["unsubscribe_button"] in asked and "zoe@example.com" in done
+    assert english_leaks(asked, locale) == [] and english_leaks(done, locale) == []
