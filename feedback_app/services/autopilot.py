@@ -28,7 +28,7 @@ from feedback_app.models import (
 )
 from feedback_app.services import autopilot_schedules, collection, delighted, invitations, people
 from feedback_app.services.accounts import normalize_email
-from feedback_app.services.api_queries import default_survey, keyset_page
+from feedback_app.services.api_queries import decode_cursor, default_survey, keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -204,6 +204,8 @@ def list_memberships(workspace, platform, *, per_page=20, cursor=None, person_id
     :raises InvalidInput: for a bad cursor.
     """
     _check_platform(platform)
+    if cursor is not None:
+        decode_cursor(cursor, field="page_info")  # refused also when there is nothing to list
     _survey, schedule = _email_schedule(workspace)
     if schedule is None or platform != "email":
         return [], None

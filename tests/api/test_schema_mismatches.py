@@ -80,3 +80,11 @@ def test_api_response_refuses_a_person_that_is_not_an_object(client, headers, wo
                                                                   "person": person})
     assert answer.status_code == 422
     assert list(answer.get_json()["errors"]) == ["person"]
+
+
+@pytest.mark.parametrize("page_info", ["", "not-a-cursor"])
+def test_v1_autopilot_members_refuse_a_bad_cursor_also_without_members(client, basic, page_info):
+    _workspace, headers = basic
+    answer = client.get(f"/v1/autopilot/email/memberships.json?page_info={page_info}", headers=headers)
+    assert answer.status_code == 422
+    assert list(answer.get_json()["errors"]) == ["page_info"]
