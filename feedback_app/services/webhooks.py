@@ -405,13 +405,26 @@ def publish_event(event_name, payload):
     return publish(workspace, event_name, {key: value for key, value in payload.items() if key != "workspace_id"})
 
 
+def has_endpoint(workspace_id):
+    """Return whether ``workspace_id`` has an active endpoint at all.
+
+    Asked on a connection of its own, so that it may run after a commit, when the session may not emit SQL.
+    """
+    with db.engine.connect() as connection:
+        return connection.execute(select(WebhookEndpoint.id).where(
+            WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True)).limit(1)).first() \
+            is not None
+
+
 def _on_event(event_name, payload):
     # Runs after the causing transaction committed, when its session may not emit SQL: hand
     # the work to the worker, whose task records the deliveries in a transaction of its own.
+    # Most workspaces have no endpoint: one query costs less than a message and a task per event.
     from feedback_app.tasks import enqueue
     from feedback_app.tasks.webhooks import publish_event as publish_event_task
 
-    enqueue(publish_event_task, event_name, payload)
+    if has_endpoint(payload["workspace_id"]):
+        enqueue(publish_event_task, event_name, payload)
 
 
 for _event_name in EVENT_NAMES:
