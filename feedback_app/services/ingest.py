@@ -245,6 +245,9 @@ def process_pending(*, limit=PROCESS_CHUNK):
         return 0
     try:
         _record_chunk(submissions)
+    except _TakenMeanwhile as taken:
+        # Only on SQLite, which has no SKIP LOCKED: the rest are still staged, for the next pass.
+        logger.info("widget submissions: %s; the chunk is read again", taken)
     except Exception as error:  # noqa: BLE001  (whatever it was, the answers one by one tell which is bad)
         if isinstance(error, SQLAlchemyError) and _connection_lost():
             raise
