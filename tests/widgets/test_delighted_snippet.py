@@ -3,7 +3,7 @@ import json
 import re
 
 from feedback_app.models import SurveyKind
-from tests.factories import create_survey
+from tests.factories import create_survey, create_user
 
 
 def _settings(body):
@@ -40,3 +40,10 @@ def test_question_product_name_in_the_snippet_properties_names_the_product(post,
     questions = {item["token"]: item["texts"]["question"] for item in answer.get_json()["surveys"]}
     assert questions[survey.token] == "How likely are you to recommend The Classic Oxford to a friend or colleague?"
     assert questions[custom.token] == "Happy with us?"  # worded without a product: left as written
+
+
+def test_the_surveys_page_tells_a_delighted_customer_the_two_strings_to_change(client, login, workspace, app):
+    login(create_user(workspace))
+    page = client.get(f"/app/{workspace.slug}/surveys").get_data(as_text=True)
+    assert f"{app.config['PUBLIC_URL'].rstrip('/')}/w/delighted/v1/library/" in page
+    assert f"<code>{workspace.public_key}</code>" in page
