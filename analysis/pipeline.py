@@ -96,6 +96,9 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
                                        scoring_frame["scale"])
     scoring_frame["polarity"] = sentiment["polarity"].to_numpy()
     scores = theme_scores(scoring_frame, memberships, themes=themes)
+    parents = tuple(model.parents_)
+    parent_scores = theme_scores(scoring_frame, _parent_memberships(themes, memberships),
+                                 themes={parent.key: parent.label for parent in parents})
     metrics = metrics_over_time(scoring_frame, freq=freq)
     decisions = [notify_decision(v, row[0] if row else None, s, c if isinstance(c, str) else None,
                                  min_confidence=min_confidence)
@@ -105,4 +108,11 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
                               index=frame.index)
     return AnalysisResult(sentiment=sentiment, model_state=model.to_state(), themes=themes,
                           memberships=memberships, scores=scores, metrics=metrics,
-                          parents=tuple(model.parents_), confidences=confidences, recipients=recipients)
+                          parents=parents, confidences=confidences, recipients=recipients,
+                          parent_scores=parent_scores)
+
+
+def _parent_memberships(themes, memberships):
+    """Return the parent keys of each comment's themes, each once, in the order of its themes."""
+    parent_of = {theme.key: getattr(theme, "parent_key", "") for theme in themes}
+    return tuple(tuple(dict.fromkeys(parent_of[key] for key in row if parent_of.get(key))) for row in memberships)

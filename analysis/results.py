@@ -167,6 +167,9 @@ class AnalysisResult:
     recipients : pandas.DataFrame
         ``notify`` (bool) and ``reason`` per comment for its primary theme, from
         :func:`analysis.recipients.notify_decision`; index of the input frame.
+    parent_scores : pandas.DataFrame
+        :func:`analysis.theme_scores` of the parents, one row per parent key: a comment is in a
+        parent when one of its themes is, counted once.
     """
 
     sentiment: pd.DataFrame
@@ -178,6 +181,7 @@ class AnalysisResult:
     parents: tuple = ()
     confidences: tuple = ()
     recipients: pd.DataFrame = None
+    parent_scores: pd.DataFrame = None
 
     @property
     def primary_keys(self):

@@ -22,14 +22,21 @@ def themes_list():
     """List the problems, most complaints first, grouped under parent themes; then what customers love."""
     split = theme_reports.problems_and_praise(g.workspace)
     items = [item for group in split["problems"] for item in group["items"]] + split["praise"]
-    volumes = theme_reports.weekly_volumes(g.workspace, [item["theme"].id for item in items])
+    theme_ids = [item["theme"].id for item in items]
+    volumes = theme_reports.weekly_volumes(g.workspace, theme_ids)
+    parent_volumes = theme_reports.weekly_volumes(g.workspace, theme_ids, by_parent=True)
+
+    def figures(scores, weekly):
+        return {"scores": scores, "why": theme_reports.explain(scores), "sparkline": charts.sparkline(weekly),
+                "weekly": weekly}
 
     def row(item):
-        theme, scores = item["theme"], item["theme"].scores or {}
-        return {"theme": theme, "scores": scores, "why": theme_reports.explain(scores), "counts": item["counts"],
-                "sparkline": charts.sparkline(volumes.get(theme.id, [])), "weekly": volumes.get(theme.id, [])}
+        theme = item["theme"]
+        return {"theme": theme, "counts": item["counts"], **figures(theme.scores or {}, volumes.get(theme.id, []))}
 
-    problems = [{"parent": group["parent"], "counts": group["counts"], "rows": [row(item) for item in group["items"]]}
+    problems = [{"parent": group["parent"], "counts": group["counts"], "rows": [row(item) for item in group["items"]],
+                 **(figures(group["parent"].scores or {}, parent_volumes.get(group["parent"].key, []))
+                    if group["parent"] else {})}
                 for group in split["problems"]]
     return render_template("dashboard/themes.html", problems=problems, praise=[row(item) for item in split["praise"]])
 

@@ -64,6 +64,7 @@ class ParentTheme(TimestampMixin, Base):
     key: Mapped[str] = mapped_column(String(64))  # ``analysis.ParentTheme.key``, stable across runs
     label: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(default=0)  # comments whose primary theme is one of its themes
+    scores: Mapped[dict] = mapped_column(default=dict)  # as a theme's, over its themes' distinct responses
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("analysis_runs.id", ondelete="SET NULL"))
 
 

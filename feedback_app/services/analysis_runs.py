@@ -210,12 +210,15 @@ def _upsert_parents(run, result):
     existing = {parent.key: parent for parent in db.session.scalars(
         select(ParentTheme).where(ParentTheme.workspace_id == run.workspace_id))}
     found = getattr(result, "parents", ()) or ()
+    parent_scores = getattr(result, "parent_scores", None)
+    scores = {} if parent_scores is None else {row["theme"]: json_safe(row) for row in parent_scores.to_dict("records")}
     for parent in found:
         row = existing.pop(parent.key, None)
         if row is None:
             row = ParentTheme(workspace_id=run.workspace_id, key=parent.key[:64])
             db.session.add(row)
         row.label, row.size, row.last_run_id = parent.label[:200], int(parent.size), run.id
+        row.scores = scores.get(parent.key, {})
     for stale in existing.values():
         db.session.delete(stale)
 

@@ -115,24 +115,28 @@ def most_loved(workspace, *, limit=5):
     return problems_and_praise(workspace)["praise"][:limit]
 
 
-def weekly_volumes(workspace, theme_ids, *, weeks=SPARKLINE_WEEKS, today=None):
-    """Return ``{theme id: [responses per week]}`` over the last ``weeks`` weeks, oldest first."""
+def weekly_volumes(workspace, theme_ids, *, by_parent=False, weeks=SPARKLINE_WEEKS, today=None):
+    """Return ``{theme id: [responses per week]}`` over the last ``weeks`` weeks, oldest first.
+
+    :param by_parent: ``{parent key: [...]}`` instead, each response counted once per parent.
+    """
     if not theme_ids:
         return {}
     today = today or reports.utc_today()
     first_week = reports.period_start(today, "week") - timedelta(weeks=weeks - 1)
     day = reports.day_bucket(ResponseTheme.created_at).label("day")
-    rows = db.session.execute(
-        select(ResponseTheme.theme_id, day, func.count())
-        .where(*_linked(theme_ids), ResponseTheme.workspace_id == workspace.id,
-               ResponseTheme.created_at >= reports.day_start(first_week))
-        .group_by(ResponseTheme.theme_id, day)
-    ).all()
-    volumes = {theme_id: [0] * weeks for theme_id in theme_ids}
-    for theme_id, day_value, count in rows:
+    key = Theme.parent_key if by_parent else ResponseTheme.theme_id
+    query = (select(key, day, func.count(ResponseTheme.response_id.distinct()))
+             .where(*_linked(theme_ids), ResponseTheme.workspace_id == workspace.id,
+                    ResponseTheme.created_at >= reports.day_start(first_week))
+             .group_by(key, day))
+    if by_parent:
+        query = query.join(Theme, Theme.id == ResponseTheme.theme_id).where(Theme.parent_key.is_not(None))
+    volumes = {} if by_parent else {theme_id: [0] * weeks for theme_id in theme_ids}
+    for found, day_value, count in db.session.execute(query).all():
         index = (reports.period_start(reports.as_date(day_value), "week") - first_week).days // 7
         if 0 <= index < weeks:
-            volumes[theme_id][index] += count
+            volumes.setdefault(found, [0] * weeks)[index] += count
     return volumes
 
 

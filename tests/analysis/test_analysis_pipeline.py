@@ -33,6 +33,17 @@ def test_analyze_feedback_result_shape(result, responses):
     assert not result.metrics.empty
 
 
+def test_parents_are_scored_over_the_distinct_comments_of_their_themes(result):
+    parent_of = {theme.key: theme.parent_key for theme in result.themes}
+    scored = result.parent_scores.set_index("theme")
+    assert set(scored.index) == {parent.key for parent in result.parents}
+    for parent in result.parents:
+        members = [row for row in result.memberships if any(parent_of[key] == parent.key for key in row)]
+        assert scored.loc[parent.key, "volume"] == len(members)
+        assert scored.loc[parent.key, "label"] == parent.label
+    assert scored["priority"].between(0, 100).all() and scored["trend"].isin(["up", "down", "flat"]).all()
+
+
 def test_analyze_feedback_state_is_plain_data(result):
     state = dict(result.model_state)
     assert isinstance(state.pop("model"), bytes)

@@ -183,6 +183,21 @@ def test_themes_page_shows_parents_with_their_themes_and_praise_apart(client, lo
     assert problems.count('data-testid="parent-theme"') == 2
 
 
+def test_a_parent_row_shows_its_own_scores_and_weekly_volume(client, login, grouped):
+    parent = _db.session.scalar(select(ParentTheme).where(ParentTheme.key == "p-rel"))
+    parent.scores = {"priority": 87.0, "volume": 7, "share": 0.5, "trend": "up", "mean_sentiment": -0.42,
+                     "nps_impact": -12.5, "churn_share": 0.25, "explanation": "Most of the churn"}
+    _db.session.commit()
+    login(grouped["owner"])
+    page = client.get("/app/home-co/themes").get_data(as_text=True)
+    row = page[page.index('data-testid="parent-theme"'):]
+    row = row[:row.index("</tr>")]
+    assert "Reliability" in row
+    for shown in (">87<", ">-0.42<", ">-12.5<", ">25%<", "↑", 'title="Most of the churn"', "<polyline points="):
+        assert shown in row, shown
+    assert "Weekly: " + ", ".join(["0"] * 11 + ["7"]) in row  # the 7 responses of its two themes
+
+
 def test_overview_lists_worst_problems_by_complaints_and_what_customers_love(client, login, grouped):
     login(grouped["owner"])
     page = client.get("/app/home-co/").get_data(as_text=True)

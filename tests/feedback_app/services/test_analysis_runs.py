@@ -56,6 +56,12 @@ def test_full_run_stores_parent_themes_polarity_and_confidence(db, analyzed):
     assert all(link.similarity is not None and 0 <= link.similarity <= 1 for link in links)
     for link in links[:100]:  # the copy on the link is the analysis rule applied to its response
         assert link.polarity == analysis_data.response_polarity(db.session.get(Response, link.response_id))
+    for parent in parents:  # scored like a theme, over the distinct responses of its themes
+        assert {"priority", "volume", "trend", "mean_sentiment", "nps_impact", "explanation"} <= set(parent.scores)
+        in_parent = db.session.scalar(
+            select(func.count(ResponseTheme.response_id.distinct())).join(Theme, Theme.id == ResponseTheme.theme_id)
+            .where(Theme.parent_key == parent.key, ResponseTheme.source == LinkSource.AUTO))
+        assert parent.scores["volume"] == in_parent
 
 
 def test_second_run_keeps_theme_ids(db, analyzed):
