@@ -2,7 +2,6 @@
 import math
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from feedback_app.extensions import db
 from feedback_app.models import Bounce, Notification, Person, Response, SurveyRequest, Unsubscribe, utcnow
@@ -10,7 +9,7 @@ from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.events import emit
 from feedback_app.services.exceptions import InvalidInput, NotFound
-from feedback_app.services.transaction import transactional
+from feedback_app.services.transaction import insert_unless_taken, transactional
 
 MAX_PROPERTIES = 100
 MAX_PROPERTY_LENGTH = 1000
@@ -166,26 +165,17 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
 
 
 def _insert_person(workspace, identifiers):
-    """Insert a person with ``identifiers``; return them, or the person another request inserted meanwhile.
-
-    Two requests naming the same new customer at once both find nobody; the second insert then
-    breaks a unique constraint. It runs in a savepoint, so only the insert is undone and the
-    lookup is made again, now finding the person the other transaction committed.
-    """
+    """Insert a person with ``identifiers``; return them, or the person a concurrent request inserted first."""
     person = Person(workspace_id=workspace.id, properties={}, **identifiers)
     if identifiers["email"] and is_unsubscribed(workspace, identifiers["email"]):
         person.unsubscribed_at = utcnow()
-    db.session.flush()  # the caller's pending rows stay out of the savepoint
-    try:
-        with db.session.begin_nested():
-            db.session.add(person)
-            db.session.flush()
-    except IntegrityError:
-        found = find_person(workspace, **identifiers)
-        if found is None:
-            raise
-        return found
-    return person
+    taken = insert_unless_taken(person)
+    if taken is None:
+        return person
+    found = find_person(workspace, **identifiers)
+    if found is None:
+        raise taken
+    return found
 
 
 def is_unsubscribed(workspace, email):

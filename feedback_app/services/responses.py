@@ -2,7 +2,6 @@
 import re
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from analysis.scales import SCALES
 from feedback_app.extensions import db
@@ -18,7 +17,7 @@ from feedback_app.models import (
 )
 from feedback_app.services.events import emit
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
-from feedback_app.services.transaction import transactional
+from feedback_app.services.transaction import insert_unless_taken, transactional
 
 SCORE_RANGES = {kind_enum(kind): (scale.low, scale.high)
                 for kind, scale in SCALES.items() for kind_enum in (SurveyKind, QuestionKind)}
@@ -181,22 +180,17 @@ def record_response(workspace, survey, *, channel, score=None, comment=None, per
         locale=locale or getattr(person, "locale", None), submission_key=submission_key, external_id=external_id,
         created_at=created_at or now, updated_at=created_at or now,
     )
-    db.session.flush()  # the caller's pending rows stay out of the savepoint
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-            db.session.flush()
-    # A unique key is taken: a concurrent request stored this answer first (same submission key or
+    # A unique key taken: a concurrent request stored this answer first (same submission key or
     # survey request), which this one continues, or another response has the external id.
-    except IntegrityError:
+    taken = insert_unless_taken(response)
+    if taken is not None:
         stored = _existing_response(workspace, submission_key, survey_request)
         if stored is not None:
             return _continue_response(workspace, stored, changes)
         if external_id and db.session.scalar(select(Response.id).where(
                 Response.workspace_id == workspace.id, Response.external_id == external_id)):
-            raise Conflict("A response with this external_id exists.",
-                           fields={"external_id": ["already used"]}) from None
-        raise
+            raise Conflict("A response with this external_id exists.", fields={"external_id": ["already used"]})
+        raise taken
     if person is not None and (person.last_surveyed_at is None or person.last_surveyed_at < response.created_at):
         person.last_surveyed_at = response.created_at
     if survey_request is not None:
