@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from feedback_app.models import SurveyKind, utcnow
+from feedback_app.models import QuestionKind, SurveyKind, utcnow
+from feedback_app.models.survey import Question
 from feedback_app.services import action_emails, invitations
 from feedback_app.services.ui_strings import LOCALES, UI_STRINGS, ui_texts
 from feedback_app.unsubscribe import unsubscribe_url
@@ -111,3 +112,15 @@ def test_the_unsubscribe_page_speaks_the_visitors_language(workspace, client, lo
     done = client.post(path, headers=headers).get_data(as_text=True)
     assert ui_texts(locale)["unsubscribe_button"] in asked and "zoe@example.com" in done
     assert english_leaks(asked, locale) == [] and english_leaks(done, locale) == []
+
+
+@pytest.mark.parametrize(("locale", "required"), [("en", "This field is required."), ("fr", "Ce champ est requis.")])
+def test_wtforms_own_messages_on_a_custom_question_are_in_the_page_locale(workspace, client, db, locale, required):
+    survey = create_survey(workspace, SurveyKind.CUSTOM)
+    survey.questions = [Question(key="why", kind=QuestionKind.TEXT, prompts={"en": "Why?", "fr": "Pourquoi ?"},
+                                 required=True, position=0)]
+    db.session.commit()
+    refused = client.post(f"/s/{survey.token}", data={}, headers={"Accept-Language": LANGUAGE_HEADERS[locale]})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert required in body and english_leaks(body, locale) == []
