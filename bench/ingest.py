@@ -238,7 +238,8 @@ def run_backend(name, database_url, args, workdir):
     print(f"widget submit   {real['rps']:8.0f} req/s   p50 {real['p50_ms']:6.2f} ms   p99 {real['p99_ms']:6.2f} ms"
           f"   server CPU {real['cpu_ms']:.2f} ms/request   errors {real['errors']}")
     print(f"ratio to bare   {ratio:.2f} (median of the rounds)   (target >= 0.50; p99 target < 50 ms: "
-          f"{'met' if ratio >= 0.5 and real['p99_ms'] < 50 else 'NOT met'})")
+          f"{'met' if ratio >= 0.5 and real['p99_ms'] < 50 else 'NOT met'}; issue 17's >= 0.35 on SQLite: "
+          f"{'met' if ratio >= 0.35 else 'NOT met'})")
     stored_all = found == distinct_acked == real["acked"] and left == 0 and rows == distinct_keys == staged
     print(f"acknowledged    {real['acked']}   staged when wrk stopped {staged} (all acknowledged among them: "
           f"{found == real['acked']})   recorded as responses {rows}   left staged {left}   "
