@@ -71,6 +71,14 @@ SCHEMAS = {
                                                                   "enum": [s.value for s in ActionStatus]},
                        "due_date": _nullable({"type": "string", "format": "date"}), "shipped_at": _nullable(DATETIME),
                        "created_at": DATETIME}),
+    "Trend": _object({
+        "property": STRING, "granularity": {"type": "string", "enum": ["day", "week", "month"]},
+        "values": {"type": "array", "items": _object({
+            "value": STRING, "nps": _nullable(NUMBER), "responses": INTEGER, "promoters": INTEGER,
+            "detractors": INTEGER, "points": {"type": "array", "items": _object({
+                "period": {"type": "string", "format": "date"}, "nps": _nullable(NUMBER), "responses": INTEGER,
+                "promoters": INTEGER, "detractors": INTEGER})}})},
+        "other_values": INTEGER, "other_responses": INTEGER}),
     "LoopMetrics": _object({"since": DATETIME, "responses": INTEGER, "told": INTEGER,
                             "share_told": _nullable(NUMBER), "median_seconds_to_notification": _nullable(NUMBER)}),
     "AuditEvent": _object({"id": INTEGER, "verb": STRING, "actor_user_id": _nullable(INTEGER),
@@ -262,6 +270,12 @@ def paths():
         "/loop-metrics": {"get": _operation(
             "Close-the-loop figures", {"200": _json(_ref("LoopMetrics"))},
             parameters=[_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})])},
+        "/trends": {"get": _operation(
+            "NPS per period of each value of a person property (Delighted's Trends)", {"200": _json(_ref("Trend"))},
+            parameters=[_query("property", text(100, blank=False), "the person property, e.g. plan"),
+                        _query("days", {"type": "integer", "minimum": 1, "maximum": 3 * 366}),
+                        _query("granularity", {"type": "string", "enum": ["day", "week", "month"]}),
+                        _query("survey_id", ID)], not_found=True)},
         "/webhooks": {
             "get": _operation("List webhook endpoints", {"200": _page_of("Webhook")}),
             "post": _operation("Subscribe a URL to events", {"201": _json(_ref("Webhook"), "Created")},

@@ -20,7 +20,9 @@ from feedback_app.services import (
     exports,
     imports,
     people,
+    reports,
     responses,
+    trends,
     webhooks,
 )
 
@@ -287,6 +289,21 @@ def get_loop_metrics():
     params.check()
     since = utcnow() - timedelta(days=days)
     return jsonify(out.loop_metrics_json(loop_metrics(g.workspace, since=since), since=since))
+
+
+@bp.get("/trends")
+def get_trend():
+    """NPS per period of each value of one person property, as Delighted's Trends showed it."""
+    params = query_params()
+    property_key = params.text("property", max_length=trends.MAX_KEY_LENGTH)
+    days = params.integer("days", default=365, low=1, high=reports.MAX_DAYS)
+    granularity = params.choice("granularity", reports.GRANULARITIES, default="month")
+    survey_id = params.integer("survey_id", low=1, high=MAX_ID)
+    params.check()
+    today = reports.utc_today()
+    filters = reports.make_filters(start=today - timedelta(days=days - 1), end=today, granularity=granularity,
+                                   survey_id=survey_id, today=today)
+    return jsonify(out.trend_json(trends.segment_trend(g.workspace, filters, property_key=property_key)))
 
 
 @bp.get("/webhooks")

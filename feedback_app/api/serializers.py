@@ -90,6 +90,15 @@ def page_json(items, next_cursor):
     return {"data": items, "next_cursor": next_cursor}
 
 
+def trend_json(trend):
+    """Return a :class:`~feedback_app.services.trends.SegmentTrend`: one NPS line per property value."""
+    return {"property": trend.property_key, "granularity": trend.granularity,
+            "values": [{"value": value, **trend.totals[value],
+                        "points": [{**point, "period": point["period"].isoformat()} for point in trend.series[value]]}
+                       for value in trend.values],
+            "other_values": trend.other_values, "other_responses": trend.other_responses}
+
+
 def loop_metrics_json(metrics, *, since):
     """Return :class:`~feedback_app.services.loop_metrics.LoopMetrics` of the responses received since ``since``."""
     return {"since": since.isoformat(), "responses": metrics.responses, "told": metrics.told,

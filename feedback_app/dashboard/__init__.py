@@ -12,5 +12,6 @@ from feedback_app.dashboard import (  # noqa: F401
     settings,
     surveys,
     themes,
+    trends,
     widget_settings,
 )

@@ -59,6 +59,13 @@ class OverviewFilterForm(_FilterForm):
     granularity = SelectField("By", choices=choices(GRANULARITY_CHOICES), default="day")
 
 
+class TrendFilterForm(_FilterForm):
+    """The overview's filters plus the person property whose values get one NPS line each."""
+
+    granularity = SelectField("By", choices=choices(GRANULARITY_CHOICES), default="month")
+    property = StringField("Property", validators=[Optional(), Length(max=100)])
+
+
 class InboxFilterForm(_FilterForm):
     score_group = SelectField("Score", choices=choices(SCORE_GROUP_CHOICES), validators=[Optional()])
     sentiment = SelectField("Sentiment", choices=choices(SENTIMENT_CHOICES), validators=[Optional()])

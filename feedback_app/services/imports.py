@@ -1,5 +1,11 @@
 """CSV imports of responses: Delighted's export as it is, or any CSV through a column mapping.
 
+Delighted's export keeps what the team added in Delighted: ``Tags`` (comma-separated) become the
+response's tags, ``Notes`` (one note a line) its notes, and the additional questions' columns its
+answers: a column named like one of the survey's questions (its key or its text in any locale)
+answers that question, and any other column headed by a question (ending in "?") is kept as an
+answer under that text. The remaining unknown columns are person properties, as Delighted's were.
+
 Every row goes through the spine (``people.upsert_person`` and ``responses.record_response``)
 inside its own savepoint, so a bad row is reported with its line number and reason while the
 good rows are stored. Each response keeps an ``external_id`` (the file's response id, or a hash
@@ -16,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Person, Response
+from feedback_app.models import Channel, Person, QuestionKind, Response
 from feedback_app.services import people, responses
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
@@ -25,13 +31,13 @@ from feedback_app.services.exceptions import Conflict, InvalidInput
 BATCH_SIZE = 50
 MAX_ERRORS_KEPT = 1000
 FIELDS = ("external_id", "created_at", "score", "comment", "email", "name", "phone_number", "person_external_id",
-          "locale", "churn_reason", "tags", "property", "ignore")
+          "locale", "churn_reason", "tags", "notes", "answer", "property", "ignore")
 # Delighted's export headers (lower-cased) and the field each one fills; other columns are properties.
 DELIGHTED_COLUMNS = {
     "response id": "external_id", "id": "external_id", "date": "created_at", "response timestamp": "created_at",
     "created at": "created_at", "score": "score", "comment": "comment", "name": "name", "person name": "name",
     "email": "email", "person email": "email", "phone number": "phone_number", "tags": "tags", "locale": "locale",
-    "notes": "ignore", "permalink": "ignore", "survey type": "ignore", "updated at": "ignore",
+    "notes": "notes", "permalink": "ignore", "survey type": "ignore", "updated at": "ignore",
     "person id": "ignore", "delighted person id": "ignore", "last updated": "ignore",
 }
 # A cell may be as large as an upload (MAX_CONTENT_LENGTH's default) for the csv module: past its
@@ -46,6 +52,7 @@ FIELD_LENGTHS = {
     "person_external_id": Person.external_id.type.length, "churn_reason": Response.churn_reason.type.length,
     "locale": min(Person.locale.type.length, Response.locale.type.length),
 }
+MAX_ANSWER_KEY_LENGTH = 200
 INTEGER = re.compile(r"-?[0-9]+")  # str.isdigit() also accepts digits such as "³" that int() refuses
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M",
                 "%m/%d/%Y")
@@ -80,14 +87,36 @@ def parse_mapping(pairs):
     return mapping
 
 
-def _mapping_for(headers, mapping):
+def _question_names(survey):
+    """Return ``{lower-cased key or prompt: question key}`` of the survey's questions."""
+    names = {}
+    for question in survey.questions:
+        for name in (question.key, *(question.prompts or {}).values()):
+            if isinstance(name, str) and name.strip():
+                names.setdefault(name.strip().lower(), question.key)
+    return names
+
+
+def _delighted_field(column, question_names):
+    name = column.strip()
+    if name.lower() in DELIGHTED_COLUMNS:
+        return DELIGHTED_COLUMNS[name.lower()]
+    if name.lower() in question_names:
+        return f"answer:{question_names[name.lower()]}"
+    if name.endswith("?"):  # an additional question the survey here does not have: keep it under its text
+        return f"answer:{name[:MAX_ANSWER_KEY_LENGTH]}"
+    return "property"
+
+
+def _mapping_for(headers, mapping, survey):
     if mapping:
         unknown = [column for column in mapping if column not in headers]
         if unknown:
             raise InvalidInput(f"The file has no column {unknown[0]!r}.",
                                fields={"mapping": [f"no column {unknown[0]!r}"]})
         return {column: mapping.get(column, "ignore") for column in headers}
-    return {column: DELIGHTED_COLUMNS.get(column.strip().lower(), "property") for column in headers}
+    question_names = _question_names(survey)
+    return {column: _delighted_field(column, question_names) for column in headers}
 
 
 def parse_date(text):
@@ -120,7 +149,7 @@ def _parse_calendar_date(text):
 
 def _row_fields(row, columns):
     """Return the row's values by field; raise :class:`InvalidInput` for one too long to store."""
-    fields = {"properties": {}}
+    fields = {"properties": {}, "answers": {}}
     for column, target in columns.items():
         # NUL characters cannot be stored in PostgreSQL text; no real CSV cell means one.
         value = (row.get(column) or "").replace("\x00", "").strip()
@@ -134,6 +163,8 @@ def _row_fields(row, columns):
                                fields={kind: ["too long"]})
         if kind == "property":
             fields["properties"][name or column] = value
+        elif kind == "answer":
+            fields["answers"][name or column] = value
         else:
             fields[kind] = value
     return fields
@@ -150,8 +181,27 @@ def _score(text):
     return int(text)
 
 
+def _answer_value(question, text):
+    """Return an exported answer cell as the question stores it (a number, a choice or a list, or text)."""
+    if question is None or question.kind in (QuestionKind.TEXT, QuestionKind.SINGLE_CHOICE):
+        return text
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        choices = {choice for labels in ((question.options or {}).get("choices") or {}).values() for choice in labels}
+        # A choice may hold a comma itself: the whole cell is one choice when it is one.
+        return [text] if text in choices else [part.strip() for part in text.split(",") if part.strip()]
+    if not INTEGER.fullmatch(text):
+        raise InvalidInput(f"The answer to {question.key!r} must be a whole number, got {text!r}.",
+                           fields={f"answers.{question.key}": ["not an integer"]})
+    return int(text)
+
+
+def _answers(survey, answers):
+    questions = {question.key: question for question in survey.questions}
+    return {key: _answer_value(questions.get(key), text) for key, text in answers.items()} or None
+
+
 def _import_row(workspace, survey, fields, external_id):
-    if "score" not in fields and "comment" not in fields:
+    if "score" not in fields and "comment" not in fields and not fields["answers"]:
         raise InvalidInput("The row has neither a score nor a comment.")
     score = _score(fields["score"]) if "score" in fields else None
     created_at = None
@@ -168,10 +218,12 @@ def _import_row(workspace, survey, fields, external_id):
     response = responses.record_response(
         workspace, survey, channel=Channel.IMPORT, score=score, comment=fields.get("comment"),
         person=person, properties=fields["properties"], churn_reason=fields.get("churn_reason"),
-        locale=fields.get("locale"), external_id=external_id, created_at=created_at, _commit=False)
-    if fields.get("tags"):
-        responses.update_response(workspace, response, tags=[t for t in fields["tags"].split(",") if t.strip()],
-                                  _commit=False)
+        locale=fields.get("locale"), external_id=external_id, created_at=created_at,
+        answers=_answers(survey, fields["answers"]), _commit=False)
+    tags = [t for t in fields.get("tags", "").split(",") if t.strip()]
+    notes = [line for line in fields.get("notes", "").splitlines() if line.strip()]
+    if tags or notes:
+        responses.update_response(workspace, response, tags=tags or None, notes=notes, _commit=False)
     return response
 
 
@@ -226,7 +278,7 @@ def import_responses(workspace, survey, stream, *, mapping=None, progress=None):
     reader = csv.DictReader(stream)
     if not reader.fieldnames:
         raise InvalidInput("The file is empty or has no header row.", fields={"file": ["no header row"]})
-    columns = _mapping_for(reader.fieldnames, mapping)
+    columns = _mapping_for(reader.fieldnames, mapping, survey)
     report, seen = ImportReport(), set()
     for number, (line, row) in enumerate(_records(reader, report), start=1):
         try:

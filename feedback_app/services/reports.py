@@ -206,7 +206,8 @@ def day_start(day):
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def _check_survey(workspace, survey_id):
+def check_survey(workspace, survey_id):
+    """Raise :class:`NotFound` unless ``survey_id`` is ``None`` or one of the workspace's surveys."""
     if survey_id is None:
         return
     found = db.session.scalar(select(Survey.id).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
@@ -262,7 +263,7 @@ def daily_counts(workspace, filters, *, start, end):
 
     :raises NotFound: if the survey filter names a survey of another workspace.
     """
-    _check_survey(workspace, filters.survey_id)
+    check_survey(workspace, filters.survey_id)
     kinds = dict(db.session.execute(select(Survey.id, Survey.kind).where(Survey.workspace_id == workspace.id)).all())
     read_rows = _raw_count_rows if filters.segmented else _rollup_count_rows
     buckets = defaultdict(ScoreCounts)
@@ -286,17 +287,18 @@ def period_start(day, granularity):
     return day
 
 
-def _periods(start, end, granularity):
-    periods, current = [], period_start(start, granularity)
+def periods(start, end, granularity):
+    """Return the first day of every day, week or month from ``start`` to ``end``."""
+    starts, current = [], period_start(start, granularity)
     while current <= end:
-        periods.append(current)
+        starts.append(current)
         if granularity == "day":
             current += timedelta(days=1)
         elif granularity == "week":
             current += timedelta(days=7)
         else:
             current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return periods
+    return starts
 
 
 def _change(current, previous):
@@ -317,7 +319,7 @@ def overview(workspace, filters):
     previous_filters = filters.previous()
     days = daily_counts(workspace, filters, start=previous_filters.start, end=filters.end)
     current, previous = ScoreCounts(), ScoreCounts()
-    by_period = {period: ScoreCounts() for period in _periods(filters.start, filters.end, filters.granularity)}
+    by_period = {period: ScoreCounts() for period in periods(filters.start, filters.end, filters.granularity)}
     for day, counts in days.items():
         if day >= filters.start:
             current.add(counts)
