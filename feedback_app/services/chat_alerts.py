@@ -252,9 +252,12 @@ def render_message(kind, *, title, text, facts, url):
 @subscribe("response.analyzed")
 @subscribe("action.status_changed")
 def _on_event(event_name, payload):
-    # After commit, where the session may not emit SQL: the worker decides and queues.
+    # After commit, where the session may not emit SQL: the worker decides and queues. Most
+    # workspaces have no chat destination: one query costs less than a task per analysed response.
     from feedback_app.tasks import chat_alerts as chat_alert_tasks, enqueue
 
+    if not webhooks.has_endpoint(payload["workspace_id"], formats=FORMATS):
+        return
     if event_name == "response.analyzed":
         enqueue(chat_alert_tasks.alert_response, payload["response_id"])
     else:

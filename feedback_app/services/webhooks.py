@@ -405,15 +405,15 @@ def publish_event(event_name, payload):
     return publish(workspace, event_name, {key: value for key, value in payload.items() if key != "workspace_id"})
 
 
-def has_endpoint(workspace_id):
-    """Return whether ``workspace_id`` has an active endpoint at all.
+def has_endpoint(workspace_id, *, formats=WEBHOOK_FORMATS):
+    """Return whether ``workspace_id`` has an active endpoint of one of ``formats`` at all.
 
     Asked on a connection of its own, so that it may run after a commit, when the session may not emit SQL.
     """
     with db.engine.connect() as connection:
         return connection.execute(select(WebhookEndpoint.id).where(
-            WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True)).limit(1)).first() \
-            is not None
+            WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True),
+            WebhookEndpoint.format.in_(formats)).limit(1)).first() is not None
 
 
 def _on_event(event_name, payload):
