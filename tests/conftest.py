@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.factories import PASSWORD
+from tests.loop.smtp_server import smtp  # noqa: F401  (every test may ask for the recording SMTP server, aiosmtpd)
 
 os.environ["FEEDBACK_ENV"] = "testing"
 

@@ -6,7 +6,6 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from feedback_app.services.accounts import MIN_PASSWORD_LENGTH
 
 
-
 class NewPasswordMixin:
     """A new password typed twice: changing it, joining the team, resetting it by email."""
 

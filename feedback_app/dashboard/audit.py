@@ -29,8 +29,8 @@ def audit():
     """Show the workspace's audit log, newest first, a page at a time."""
     form = AuditFilterForm(request.args)
     form.verb.choices = choices([("", "Everything")] + [(verb, verb) for verb in audit_log.verbs_in_use(g.workspace)])
-    form.actor.choices = choices([("", "Anybody")] + [(user.id, user.email) for user, _role in
-                                                       workspace_settings.list_members(g.workspace)])
+    members = workspace_settings.list_members(g.workspace)
+    form.actor.choices = choices([("", "Anybody")] + [(user.id, user.email) for user, _role in members])
     events, next_cursor, valid = [], None, form.validate()
     if valid:
         since, until = audit_log.day_bounds(form.start.data, form.end.data)

@@ -12,8 +12,9 @@ assigned by the workspace's ``detractor_rules``::
     }
 
 The alert email goes to ``alert_emails``, else to the assignee, else to the workspace's owners
-and admins, through the outbox; a score at or under ``escalate.max_score`` alerts its addresses too. The ``follow_up.created`` event is emitted too: a webhook
-endpoint subscribed to it is the webhook alert.
+and admins, through the outbox; a score at or under ``escalate.max_score`` alerts its addresses
+too. The ``follow_up.created`` event is emitted too: a webhook endpoint subscribed to it is the
+webhook alert.
 
 History is not news: an imported response, or one dated more than a day ago, opens no follow-up
 and alerts no one. A flood is not news either: past ``DETRACTOR_ALERTS_PER_HOUR`` alerts in a
@@ -111,7 +112,8 @@ def _clean_by_survey(workspace, by_survey):
         select(Survey.id).where(Survey.workspace_id == workspace.id))}
     unknown = sorted(str(key) for key in by_survey if str(key) not in owned)
     if unknown:
-        raise InvalidInput(f"No survey {', '.join(unknown)} in this workspace.", fields={"by_survey": ["unknown survey"]})
+        raise InvalidInput(f"No survey {', '.join(unknown)} in this workspace.",
+                           fields={"by_survey": ["unknown survey"]})
     return {str(key): _member(workspace, email, "by_survey").email for key, email in by_survey.items()}
 
 

@@ -16,6 +16,7 @@ from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound, P
 from feedback_app.services.origins import clean_origins
 from feedback_app.services.transaction import transactional
 
+
 def list_members(workspace):
     """Return ``[(User, Role)]`` of the workspace's team, by email."""
     return db.session.execute(
@@ -198,7 +199,8 @@ def _check_brand_color(color):
     if not color:
         return None
     if not HEX_COLOR.match(color):
-        raise InvalidInput(f"{color!r} is not a colour like #4f46e5.", fields={"brand_color": ["a colour like #4f46e5"]})
+        raise InvalidInput(f"{color!r} is not a colour like #4f46e5.",
+                           fields={"brand_color": ["a colour like #4f46e5"]})
     ratio = contrast_ratio(color, "#ffffff")
     if ratio < MIN_CONTRAST_WITH_WHITE:
         raise InvalidInput(

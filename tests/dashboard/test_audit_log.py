@@ -132,4 +132,5 @@ def test_the_api_honours_its_openapi_document_for_audit_events(team, app, tmp_pa
                                   report_path=tmp_path / "audit.json", examples=40, seconds=60, seed=1,
                                   phases="examples,coverage,fuzzing", workers=1)
     assert report["operations"]["tested"] == 1
-    assert not report["failures"] and not report["errors"], "\n".join(summary("/api", report)) + report["output"][-6000:]
+    problems = "\n".join(summary("/api", report)) + report["output"][-6000:]
+    assert not report["failures"] and not report["errors"], problems

@@ -23,7 +23,6 @@ from feedback_app.models import (
 from feedback_app.services import collection, follow_ups, invitations, workspace_settings
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_survey, create_user, create_workspace
-from tests.loop.test_mail_headers import raw_smtp  # noqa: F401  (the fixture: aiosmtpd on loopback)
 
 ORIGIN = "https://shop.example.com"
 BASE = "/app/home-co/settings/customers"
@@ -34,12 +33,6 @@ def team(db):
     home = create_workspace("Home Co", allowed_origins=[ORIGIN])
     return {"home": home, "admin": create_user(home, role=Role.ADMIN, email="admin@home.example"),
             "member": create_user(home, role=Role.MEMBER, email="member@home.example")}
-
-
-@pytest.fixture()
-def smtp(raw_smtp):
-    """Return the handler of a real SMTP server on loopback that the app sends to."""
-    return raw_smtp
 
 
 def settings_events(workspace):

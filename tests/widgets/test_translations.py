@@ -11,7 +11,6 @@ from feedback_app.services import action_emails, invitations
 from feedback_app.services.ui_strings import LOCALES, UI_STRINGS, ui_texts
 from feedback_app.unsubscribe import unsubscribe_url
 from tests.factories import create_person, create_survey
-from tests.loop.test_mail_headers import raw_smtp  # noqa: F401  (the fixture: aiosmtpd on loopback)
 
 ENGLISH = {value for key, value in UI_STRINGS["en"].items()}
 LANGUAGE_HEADERS = {"en": "en-US,en;q=0.9", "fr": "fr-FR,fr;q=0.9"}
@@ -90,13 +89,13 @@ def test_the_widget_script_falls_back_to_english_only_where_the_config_has_the_s
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_the_invitation_and_its_reminder_have_no_english_left(workspace, raw_smtp, locale):
+def test_the_invitation_and_its_reminder_have_no_english_left(workspace, smtp, locale):
     survey = create_survey(workspace, SurveyKind.NPS)
     person = create_person(workspace, email="zoe@example.com", name="Zoé", locale=locale)
     [request] = invitations.invite_people(workspace, survey, [person])
     invitations.send_due()
     invitations.send_reminder(request.id, now=utcnow() + timedelta(days=survey.reminder_days + 1))
-    invitation, reminder = raw_smtp.received
+    invitation, reminder = smtp.received
     assert reminder.subject.startswith(ui_texts(locale)["email_reminder"])
     for received in (invitation, reminder):
         for part in ("plain", "html"):

@@ -10,7 +10,6 @@ from feedback_app.models import AuditEvent, Role
 from feedback_app.services import password_resets
 from feedback_app.services.tokens import ExpiredToken, InvalidToken
 from tests.factories import PASSWORD, create_user, create_workspace
-from tests.loop.test_mail_headers import raw_smtp  # noqa: F401  (the fixture: aiosmtpd on loopback)
 from tests.support.sessions import forget_loaded_user
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -48,20 +47,21 @@ def test_the_login_page_links_to_the_forgotten_password_page(client):
     assert 'href="/auth/password/forgot"' in page and "Forgot password?" in page
 
 
-def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_the_account_gets_mail(client, user, raw_smtp):
+def test_a_known_and_an_unknown_address_get_the_same_answer_and_only_the_account_gets_mail(client, user, smtp):
     answers = []
     for address in ("Ann@Reset.example", "nobody@reset.example"):
         answer = ask(client, address)
-        answers.append((answer.status_code, answer.headers["Location"], client.get("/auth/login").get_data(as_text=True)))
+        page = client.get("/auth/login").get_data(as_text=True)
+        answers.append((answer.status_code, answer.headers["Location"], page))
     assert answers[0] == answers[1] and password_reset_sent() in answers[0][2]
-    assert [received.recipient for received in raw_smtp.received] == ["ann@reset.example"]
+    assert [received.recipient for received in smtp.received] == ["ann@reset.example"]
 
 
-def test_the_link_sets_the_password_ends_every_session_and_works_once(app, client, user, raw_smtp):
+def test_the_link_sets_the_password_ends_every_session_and_works_once(app, client, user, smtp):
     browser = app.test_client()
     assert log_in(browser, user.email, PASSWORD).status_code == 302
     ask(client, user.email)
-    path = link_in(raw_smtp.received[0])
+    path = link_in(smtp.received[0])
     assert "ann@reset.example" in client.get(path).get_data(as_text=True)
     done = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"].endswith("/auth/login")
@@ -75,9 +75,9 @@ def test_the_link_sets_the_password_ends_every_session_and_works_once(app, clien
     assert "already used" in again.get_data(as_text=True)
 
 
-def test_a_short_or_mismatched_password_keeps_the_link_usable(client, user, raw_smtp):
+def test_a_short_or_mismatched_password_keeps_the_link_usable(client, user, smtp):
     ask(client, user.email)
-    path = link_in(raw_smtp.received[0])
+    path = link_in(smtp.received[0])
     short = client.post(path, data={"password": "short", "confirm": "short"})
     differ = client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"})
     assert (short.status_code, differ.status_code) == (400, 400)
@@ -85,10 +85,10 @@ def test_a_short_or_mismatched_password_keeps_the_link_usable(client, user, raw_
     assert client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
 
 
-def test_an_older_link_stops_working_once_a_newer_one_was_used(client, user, raw_smtp):
+def test_an_older_link_stops_working_once_a_newer_one_was_used(client, user, smtp):
     ask(client, user.email)
     ask(client, user.email)
-    first, second = (link_in(received) for received in raw_smtp.received)
+    first, second = (link_in(received) for received in smtp.received)
     assert client.post(second, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
     assert client.get(first).status_code == 400
 
@@ -104,15 +104,15 @@ def test_an_expired_or_altered_link_is_refused(app, user, monkeypatch):
         password_resets.user_for_token(token)
 
 
-def test_requests_past_the_limit_per_account_send_nothing_and_answer_the_same(client, user, raw_smtp):
+def test_requests_past_the_limit_per_account_send_nothing_and_answer_the_same(client, user, smtp):
     answers = [ask(client, user.email).status_code for _ in range(password_resets.MAX_RESETS_PER_ACCOUNT + 2)]
     assert set(answers) == {302}
-    assert len(raw_smtp.received) == password_resets.MAX_RESETS_PER_ACCOUNT
+    assert len(smtp.received) == password_resets.MAX_RESETS_PER_ACCOUNT
 
 
-def test_requests_resets_and_logins_are_in_the_audit_log(client, user, raw_smtp):
+def test_requests_resets_and_logins_are_in_the_audit_log(client, user, smtp):
     ask(client, user.email)
-    path = link_in(raw_smtp.received[0])
+    path = link_in(smtp.received[0])
     client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     log_in(client, user.email, NEW_PASSWORD)
     verbs = _db.session.scalars(select(AuditEvent.verb).where(AuditEvent.target_id == user.id,
