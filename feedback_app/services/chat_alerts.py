@@ -27,7 +27,7 @@ from feedback_app.models import (
 from feedback_app.services import webhooks
 from feedback_app.services.events import subscribe
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.follow_ups import workspace_url
+from feedback_app.services.follow_ups import is_history, workspace_url
 from feedback_app.services.inbox import SCORE_GROUPS, SENTIMENTS, score_group_of
 from feedback_app.services.transaction import transactional
 
@@ -148,12 +148,13 @@ def alert_response(response_id):
     """Queue the alerts about an analysed response for every destination whose filters it passes.
 
     A response updated later (a comment added to a score) may pass a filter it did not pass
-    before; it is announced then, and never twice to one destination.
+    before; it is announced then, and never twice to one destination. History is not news: an
+    imported response, or one dated more than a day ago, is announced nowhere (as for detractor alerts).
 
     :return: the queued deliveries.
     """
     response = db.session.get(Response, response_id)
-    if response is None:
+    if response is None or is_history(response):
         return []
     theme_ids = _theme_ids(response)
     group = score_group_of(response.survey.kind, response.score)

@@ -207,7 +207,7 @@ def open_follow_up(response_id):
     :param response_id: the :class:`Response` id.
     """
     response = db.session.get(Response, response_id)
-    if response is None or not is_unhappy(response.survey.kind, response.score) or _is_history(response):
+    if response is None or not is_unhappy(response.survey.kind, response.score) or is_history(response):
         return None
     workspace = db.session.get(Workspace, response.workspace_id)
     rules = workspace.detractor_rules or {}
@@ -233,7 +233,8 @@ def open_follow_up(response_id):
     return follow_up
 
 
-def _is_history(response):
+def is_history(response):
+    """Return whether ``response`` is history, not news: imported, or dated more than ``HISTORY_AGE`` ago."""
     created_at = response.created_at
     return response.channel == Channel.IMPORT or (created_at is not None and created_at < utcnow() - HISTORY_AGE)
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from feedback_app.models import LinkSource, ResponseTheme, SurveyKind, Theme, WebhookDelivery, utcnow
-from feedback_app.services import actions, api_keys, chat_alerts, webhooks
+from feedback_app.models import LinkSource, Response, ResponseTheme, SurveyKind, Theme, WebhookDelivery, utcnow
+from feedback_app.services import actions, api_keys, chat_alerts, imports, webhooks
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_survey, create_workspace
 from tests.support.receiver import webhook_receiver
@@ -125,6 +125,18 @@ def test_shipped_action_is_announced_to_destinations_of_its_theme(v1, db):
         actions.set_action_status(workspace, action, "shipped")  # shipped again: announced once
     assert _titles(billing_room) == ["Shipped: Refunds in one click"]
     assert onboarding_room.requests == []
+
+
+def test_an_imported_delighted_export_is_history_not_alerts(v1, db):
+    workspace, answer = v1
+    with webhook_receiver() as slack:
+        chat_alerts.create_destination(workspace, kind="slack", url=slack.url, events=["new_response", "detractor"])
+        answer("first@example.com", 2, "Live, today")  # makes the /v1 survey and is news
+        nps = db.session.query(Response).one().survey
+        report = imports.import_text(workspace, nps, "Response ID,Date,Score,Comment,Email\n"
+                                                     "901,2025-01-05,1,Old complaint,old@example.com\n")
+        assert report.created == 1
+    assert _titles(slack) == ["Detractor: first@example.com answered NPS"]
 
 
 def test_a_500_from_slack_is_retried(v1, db):
