@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
 
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import (
@@ -20,8 +22,9 @@ from feedback_app.dashboard.forms import (
     choices,
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
-from feedback_app.models import Role, utcnow
-from feedback_app.services import actions, inbox, outbox, recipients, reports, themes
+from feedback_app.dashboard.settings_forms import LOCALE_NAMES
+from feedback_app.models import ActionStatus, Role, utcnow
+from feedback_app.services import action_emails, actions, inbox, outbox, recipients, reports, themes
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.loop_metrics import loop_metrics
 
@@ -44,6 +47,28 @@ def actions_list():
                            themes={theme.id: theme for theme in themes.list_themes(g.workspace, include_hidden=True)})
 
 
+def _localised_action_form(action=None):
+    """Return an :class:`ActionForm` with one more public message field per language besides the default one.
+
+    The default locale's text is ``public_message``; customers of a language left empty get it.
+    """
+    default = action_emails.language_of(g.workspace, None)
+    others = [language for language in action_emails.LANGUAGES if language != default]
+    fields = {f"public_message_{language}": TextAreaField(
+        f"Public message in {LOCALE_NAMES.get(language, language)} (empty: the one above)",
+        validators=[Optional(), Length(max=10_000)]) for language in others}
+    form_class = type("LocalisedActionForm", (ActionForm,), fields)
+    if action is None:
+        form = form_class()
+    else:
+        form = form_class(obj=action, theme=action.theme_id, owner=action.owner_id,
+                          **{f"public_message_{language}": (action.public_messages or {}).get(language, "")
+                             for language in others})
+    form.other_languages = others
+    form.default_language = LOCALE_NAMES.get(default, default)
+    return _action_form(form)
+
+
 def _action_form(form):
     form.owner.choices = choices([("", "Nobody")] + reports.members_of(g.workspace))
     form.theme.choices = choices([("", "No theme")] + [(t.id, t.label) for t in themes.list_themes(g.workspace)])
@@ -53,7 +78,9 @@ def _action_form(form):
 def _fields(form):
     return {"title": form.title.data, "description": form.description.data or "",
             "public_message": form.public_message.data or "", "owner": form.owner.data,
-            "due_date": form.due_date.data, "theme": form.theme.data}
+            "due_date": form.due_date.data, "theme": form.theme.data,
+            "public_messages": {language: form[f"public_message_{language}"].data or ""
+                                for language in form.other_languages}}
 
 
 def _show_errors(form, error):
@@ -68,7 +95,7 @@ def _show_errors(form, error):
 @role_required(Role.MEMBER)
 def new_action():
     """Plan an action on a theme (``?theme=``) or on chosen responses (``?response=``, repeatable)."""
-    form = _action_form(ActionForm())
+    form = _localised_action_form()
     if request.method == "GET":
         form.theme.data = request.args.get("theme", type=int)
         form.response_ids.data = ",".join(str(i) for i in request.args.getlist("response", type=int))
@@ -90,7 +117,7 @@ def action_detail(action_id):
     """Show an action: its fields and status, who would be told what, and each email's status."""
     action = actions.get_action(g.workspace, action_id)
     preview_counts = actions.preview_counts(g.workspace, action)
-    form = _action_form(ActionForm(obj=action, theme=action.theme_id, owner=action.owner_id))
+    form = _localised_action_form(action)
     return render_template(
         "dashboard/action.html", action=action, form=form, status_form=ActionStatusForm(status=action.status.value),
         notify_form=ConfirmForm(), exclude_form=ConfirmForm(), statuses=ACTION_STATUS_LABELS,
@@ -108,7 +135,7 @@ def action_detail(action_id):
 def edit_action(action_id):
     """Change an action's fields (the status changes on its own form)."""
     action = actions.get_action(g.workspace, action_id)
-    form = _action_form(ActionForm())
+    form = _localised_action_form()
     if form.validate_on_submit():
         try:
             actions.update_action(g.workspace, action, user=current_user, **_fields(form))
@@ -127,6 +154,9 @@ def set_action_status(action_id):
     """Move an action to another status; shipping it writes its customers' emails."""
     action = actions.get_action(g.workspace, action_id)
     form = ActionStatusForm()
+    ships = form.status.data == ActionStatus.SHIPPED.value and action.status != ActionStatus.SHIPPED
+    if form.validate_on_submit() and ships and request.form.get("confirmed") != "1":
+        return _confirm_page(action, form, "dashboard.set_action_status")
     if form.validate_on_submit():
         before = _emails_written(action)
         try:
@@ -145,7 +175,10 @@ def set_action_status(action_id):
 def notify_action(action_id):
     """Tell every customer of the action not told yet, whatever its status."""
     action = actions.get_action(g.workspace, action_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit() and request.form.get("confirmed") != "1":
+        return _confirm_page(action, form, "dashboard.notify_action")
+    if form.validate_on_submit():
         try:
             written = actions.notify_now(g.workspace, action, user=current_user)
         except InvalidInput as error:
@@ -153,6 +186,29 @@ def notify_action(action_id):
         else:
             flash(f"{len(written)} new email(s) queued." if written else "Everyone reachable was already notified.")
     return redirect(url_for("dashboard.action_detail", action_id=action.id))
+
+
+def _confirm_page(action, form, endpoint):
+    """Show who will be emailed and each language's email as the customer gets it, before anything is sent."""
+    try:
+        actions.require_public_message(action)
+    except InvalidInput as error:
+        flash(error.message)
+        return redirect(url_for("dashboard.action_detail", action_id=action.id))
+    preview = actions.preview_notifications(g.workspace, action, limit=PREVIEW_ROWS)
+    languages = actions.emails_by_language(preview)
+    emails = [(entry, actions.email_for(g.workspace, action, entry["person_id"])) for entry in languages]
+    return render_template("dashboard/action_confirm.html", action=action, form=form, endpoint=endpoint,
+                           counts=actions.preview_counts(g.workspace, action), emails=emails,
+                           preview_size=len(preview), locale_names=LOCALE_NAMES)
+
+
+@bp.get("/app/<workspace>/actions/<int:action_id>/emails/<int:person_id>")
+def action_email(action_id, person_id):
+    """Show the email ``person_id`` gets when the action ships, exactly as the outbox writes it."""
+    action = actions.get_action(g.workspace, action_id)
+    return render_template("dashboard/action_email.html", action=action, person_id=person_id,
+                           email=actions.email_for(g.workspace, action, person_id))
 
 
 @bp.post("/app/<workspace>/actions/<int:action_id>/exclusions")

@@ -22,6 +22,7 @@ from feedback_app.models.loop import (
     Notification,
     NotificationKind,
     NotificationStatus,
+    Reply,
 )
 from feedback_app.models.people import Bounce, Person, Unsubscribe
 from feedback_app.models.response import (
@@ -54,7 +55,7 @@ __all__ = [
     "Action", "ActionResponse", "ActionStatus", "AnalysisRun", "ApiKey", "AuditEvent", "Base", "Bounce",
     "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",
-    "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
+    "Reply", "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
     "SurveyDisplay", "SurveyKind", "SurveyRequest", "SurveyStatus", "TeamInvitation", "Theme", "ThemeStatus", "Unsubscribe", "User",
     "WebhookDelivery", "WebhookEndpoint", "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

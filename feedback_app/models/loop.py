@@ -24,6 +24,7 @@ class NotificationKind(enum.StrEnum):
     TEAM_INVITATION = "team_invitation"  # to a person invited to join the team
     DETRACTOR_DIGEST = "detractor_digest"  # to the team: the unhappy answers past the hourly alert limit
     WEEKLY_DIGEST = "weekly_digest"  # to a team member who asked for it: the week's NPS, themes and loop
+    TEAM_REPLY = "team_reply"  # to a customer: a team member's answer to their response
 
 
 class NotificationStatus(enum.StrEnum):
@@ -44,7 +45,8 @@ class Action(TimestampMixin, Base):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    public_message: Mapped[str] = mapped_column(Text, default="")
+    public_message: Mapped[str] = mapped_column(Text, default="")  # in the workspace's default locale
+    public_messages: Mapped[dict] = mapped_column(default=dict)  # {locale: text} for the other locales
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     due_date: Mapped[date | None]
     status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus), default=ActionStatus.PLANNED)
@@ -103,6 +105,22 @@ class Notification(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
+
+
+class Reply(Base):
+    """What a team member wrote back to the customer of a response; its email is a ``team_reply`` notification."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200))  # the email's sender name, kept if the member leaves
+    body: Mapped[str] = mapped_column(Text)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)  # one reply per form, sent twice or not
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FollowUp(TimestampMixin, Base):

@@ -109,6 +109,15 @@ def render_email_template(template_name, **context):
     return current_app.jinja_env.get_template(template_name).render(**context)
 
 
+def public_message_in(action, language):
+    """Return the action's public message in ``language``, else in the workspace's default locale.
+
+    ``action.public_message`` is the default locale's text; ``action.public_messages`` the others'.
+    """
+    written = (action.public_messages or {}).get(language, "").strip()
+    return written or action.public_message
+
+
 @outbox.renderer(NotificationKind.ACTION_UPDATE)
 def render_action_update(notification):
     """Return the personal "you asked, here is what changed" email of ``notification``."""
@@ -116,12 +125,21 @@ def render_action_update(notification):
     action = db.session.get(Action, notification.action_id)
     person = db.session.get(Person, notification.person_id) if notification.person_id else None
     response = db.session.get(Response, notification.response_id) if notification.response_id else None
+    return action_update_email(workspace, action, person, response, notification.to_address)
+
+
+def action_update_email(workspace, action, person, response, to_address):
+    """Return the action update email ``person`` gets for ``response`` at ``to_address``.
+
+    The outbox's renderer and the preview before shipping both build it here, so the preview
+    is the email as sent (the sender name and reply-to are added by :func:`outbox.with_sender`).
+    """
     language = language_of(workspace, person, response)
-    link = unsubscribe_url(workspace, notification.to_address)
+    link = unsubscribe_url(workspace, to_address)
     context = {
         "workspace_name": workspace.name, "name": getattr(person, "name", None) or "",
-        "quote": (getattr(response, "comment", None) or "").strip(), "public_message": action.public_message,
-        "unsubscribe_url": link,
+        "quote": (getattr(response, "comment", None) or "").strip(),
+        "public_message": public_message_in(action, language), "unsubscribe_url": link,
     }
     return mail.Email(
         subject=subject(language),

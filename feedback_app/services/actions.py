@@ -35,7 +35,8 @@ from feedback_app.services.transaction import transactional
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
-EDITABLE_FIELDS = ("title", "description", "public_message", "owner", "due_date", "theme", "response_ids")
+EDITABLE_FIELDS = ("title", "description", "public_message", "public_messages", "owner", "due_date", "theme",
+                   "response_ids")
 
 
 def get_action(workspace, action_id):
@@ -90,6 +91,26 @@ def _clean_text(field, value, *, limit, required=False):
         raise InvalidInput(f"The {field.replace('_', ' ')} is longer than {limit} characters.",
                            fields={field: [f"at most {limit} characters"]})
     return value
+
+
+def _public_messages(workspace, messages):
+    """Return ``{language: text}`` without empty texts; the default locale's text is ``public_message``."""
+    if messages is None:
+        return {}
+    if not isinstance(messages, dict):
+        raise InvalidInput("The public messages must map a language to a text.",
+                           fields={"public_messages": ["not a mapping"]})
+    default = action_emails.language_of(workspace, None)
+    cleaned = {}
+    for language, text in messages.items():
+        if language not in action_emails.LANGUAGES or language == default:
+            offered = ", ".join(lang for lang in action_emails.LANGUAGES if lang != default)
+            raise InvalidInput(f"No public message in {language!r} here; write one in: {offered}.",
+                               fields={"public_messages": [f"unknown language {language!r}"]})
+        text = _clean_text("public_message", text, limit=MAX_TEXT)
+        if text:
+            cleaned[language] = text
+    return cleaned
 
 
 def _due_date(value):
@@ -148,7 +169,7 @@ def _link_responses(workspace, action, response_ids):
 
 @transactional
 def create_action(workspace, *, title, theme=None, response_ids=(), description="", public_message="", owner=None,
-                  due_date=None, user=None):
+                  due_date=None, user=None, public_messages=None):
     """Create a planned action on a theme and/or chosen responses.
 
     :param theme: a :class:`Theme` of the workspace or its id.
@@ -156,6 +177,8 @@ def create_action(workspace, *, title, theme=None, response_ids=(), description=
     :param owner: the member (user or id) responsible for it.
     :param due_date: a date or ``YYYY-MM-DD``.
     :param user: who did it, for the audit log.
+    :param public_messages: ``{language: text}``, the public message in the workspace's other
+        languages (``public_message`` is the default locale's).
     :raises InvalidInput: for a missing title, an overlong text, a bad date, or a theme, owner or
         response that is not the workspace's.
     """
@@ -163,7 +186,8 @@ def create_action(workspace, *, title, theme=None, response_ids=(), description=
         workspace_id=workspace.id, title=_clean_text("title", title, limit=MAX_TITLE, required=True),
         description=_clean_text("description", description, limit=MAX_TEXT),
         public_message=_clean_text("public_message", public_message, limit=MAX_TEXT),
-        due_date=_due_date(due_date), status=ActionStatus.PLANNED,
+        public_messages=_public_messages(workspace, public_messages), due_date=_due_date(due_date),
+        status=ActionStatus.PLANNED,
     )
     theme, owner, linked = _theme(workspace, theme), _owner(workspace, owner), _response_ids(workspace, response_ids)
     action.theme_id, action.owner_id = getattr(theme, "id", None), getattr(owner, "id", None)
@@ -235,6 +259,9 @@ def _apply(workspace, action, name, value):
     if name == "owner":
         old, action.owner_id = action.owner_id, getattr(_owner(workspace, value), "id", None)
         return old, action.owner_id
+    if name == "public_messages":
+        old, action.public_messages = dict(action.public_messages or {}), _public_messages(workspace, value)
+        return old, action.public_messages
     if name == "due_date":
         old, action.due_date = action.due_date, _due_date(value)
         return (old.isoformat() if old else None), (action.due_date.isoformat() if action.due_date else None)
@@ -249,7 +276,7 @@ def _check_workspace(workspace, action):
         raise NotFound("No such action.")
 
 
-def _require_public_message(action):
+def require_public_message(action):
     if not (action.public_message or "").strip():
         raise InvalidInput("Write the public message (what changed, for customers) before notifying them.",
                            fields={"public_message": ["required to notify customers"]})
@@ -272,7 +299,7 @@ def set_action_status(workspace, action, status, *, user=None):
     if action.status == status:
         return action
     if status == ActionStatus.SHIPPED:
-        _require_public_message(action)
+        require_public_message(action)
     old = action.status
     action.status = status
     if status == ActionStatus.SHIPPED:
@@ -298,7 +325,7 @@ def notify_now(workspace, action, *, user=None):
     :raises NotFound: if ``action`` is not the workspace's.
     """
     _check_workspace(workspace, action)
-    _require_public_message(action)
+    require_public_message(action)
     written = _queue_for_action(workspace, action)
     waiting = db.session.scalars(select(Notification.id).where(
         Notification.action_id == action.id, Notification.status == NotificationStatus.QUEUED,
@@ -359,6 +386,36 @@ def preview_notifications(workspace, action, *, limit=None):
             "excluded": decision.reason == recipients.REASON_EXCLUDED,
         })
     return preview
+
+
+def emails_by_language(preview):
+    """Return, per language of the ``will_send`` rows of ``preview`` (first seen first), who gets it.
+
+    :param preview: rows of :func:`preview_notifications`.
+    :return: ``[{"language", "count", "person_id"}]``: how many of these rows get that language's
+        email and the first of them, whose email is shown as the example.
+    """
+    languages = {}
+    for row in preview:
+        if row["outcome"] == "will_send":
+            entry = languages.setdefault(row["language"], {"language": row["language"], "count": 0,
+                                                           "person_id": row["person_id"]})
+            entry["count"] += 1
+    return list(languages.values())
+
+
+def email_for(workspace, action, person_id):
+    """Return the :class:`mail.Email` the person ``person_id`` gets when ``action`` ships, as the outbox builds it.
+
+    :raises NotFound: if ``action`` is not the workspace's or the person is not one it tells.
+    """
+    _check_workspace(workspace, action)
+    decisions = recipients.action_decisions(workspace, action, person_ids=[person_id])
+    if person_id not in decisions:
+        raise NotFound("This person is not one of the action's customers.")
+    [(person, response)] = recipients.with_rows(workspace, [decisions[person_id]])
+    email = action_emails.action_update_email(workspace, action, person, response, person.email)
+    return outbox.with_sender(email, workspace)
 
 
 def preview_counts(workspace, action):

@@ -50,8 +50,8 @@ def test_plan_an_action_on_a_theme_preview_and_ship_it_once(client, login, world
     assert "Ann &lt;b&gt;Bold&lt;/b&gt;" in page
 
     for _ in range(2):  # shipping twice writes nothing extra
-        client.post(f"/app/home-co/actions/{action.id}/status", data={"status": "shipped"})
-    client.post(f"/app/home-co/actions/{action.id}/notify")
+        client.post(f"/app/home-co/actions/{action.id}/status", data={"status": "shipped", "confirmed": "1"})
+    client.post(f"/app/home-co/actions/{action.id}/notify", data={"confirmed": "1"})
     _db.session.expire_all()
     assert _action().status == ActionStatus.SHIPPED
     assert smtp.count() == 1

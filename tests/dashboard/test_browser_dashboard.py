@@ -75,6 +75,8 @@ def test_dashboard_end_to_end_in_chromium(db, app):
         assert "will be emailed" in page.text_content("[data-testid=preview-counts]")
         page.select_option("#action-status-select", "shipped")
         page.click("#change-status")
+        page.wait_for_selector("[data-testid=confirm-counts]")  # the confirmation shows the emails first
+        page.click("#confirm-send")
         page.wait_for_selector("text=Now shipped")
         _db.session.expire_all()
         action = _db.session.query(Action).filter_by(workspace_id=workspace.id, title="Sync rebuilt").one()

@@ -44,7 +44,7 @@ def test_people_excluded_on_the_action_page_are_not_emailed(client, login, world
     assert answer.status_code == 302
     page = client.get(f"/app/home-co/actions/{world['action'].id}").get_data(as_text=True)
     assert "excluded by the team" in page
-    client.post(f"/app/home-co/actions/{world['action'].id}/status", data={"status": "shipped"})
+    client.post(f"/app/home-co/actions/{world['action'].id}/status", data={"status": "shipped", "confirmed": "1"})
     assert smtp.per_recipient() == {"ann@example.com": 1}
     assert _db.session.scalar(select(Notification.to_address)) == "ann@example.com"
 
