@@ -66,7 +66,7 @@ def cut_tree(tree, n_clusters):
     return fcluster(tree, n_clusters, criterion="maxclust") - 1
 
 
-def choose_n_clusters(V, tree, candidates, *, sample_size=4000, max_iter=30):
+def choose_n_clusters(V, tree, candidates, *, sample_size=4000, max_iter=30, score_vectors=None):
     """Pick the count whose refined partition has the best cosine silhouette (ties: fewer).
 
     Each candidate is a cut of the same Ward tree refined by spherical k-means, so the
@@ -81,6 +81,10 @@ def choose_n_clusters(V, tree, candidates, *, sample_size=4000, max_iter=30):
     candidates : sequence of int
     sample_size : int, default=4000
         Rows scored (the first ones; callers pass rows in a seed-free order).
+    score_vectors : numpy.ndarray (n, d), default=None
+        The rows the silhouette is measured on, when ``V`` is a smoothed version of them:
+        smoothing pulls neighbours together at every scale, so a silhouette taken on it
+        keeps rising with the count; the partition is judged in the comments' own space.
 
     Returns
     -------
@@ -88,14 +92,19 @@ def choose_n_clusters(V, tree, candidates, *, sample_size=4000, max_iter=30):
     scores : dict of int to float
     """
     scores = {}
-    scored = np.arange(min(len(V), sample_size))
+    # Repeated identical comments score as perfectly tight clusters of their own, so a
+    # corpus of a few hundred distinct texts said many times would get one theme per text:
+    # the silhouette is taken over distinct rows only.
+    _, first = np.unique(np.round(V, 5), axis=0, return_index=True)
+    scored = np.sort(first)[:sample_size]
+    W = V if score_vectors is None else np.asarray(score_vectors, dtype=np.float64)
     for k in candidates:
         if k < 2 or k >= len(V):
             continue
         labels, _ = spherical_refine(V, centroids(V, cut_tree(tree, k), k), max_iter)
         if len(np.unique(labels[scored])) < 2:
             continue
-        scores[k] = float(silhouette_score(V[scored], labels[scored], metric="cosine"))
+        scores[k] = float(silhouette_score(W[scored], labels[scored], metric="cosine"))
     if not scores:
         return min(candidates), scores
     best = max(scores.values())
@@ -156,8 +165,12 @@ class WardClusterer(BaseClusterer):
         self.min_cluster_size = min_cluster_size
         self.max_iter = max_iter
 
-    def fit(self, V, y=None):
-        """Cluster unit rows ``V``; return self."""
+    def fit(self, V, y=None, score_vectors=None):
+        """Cluster unit rows ``V``; return self.
+
+        ``score_vectors``: the unsmoothed rows, on which the automatic count is judged (see
+        :func:`choose_n_clusters`).
+        """
         V = normalize(np.asarray(V, dtype=np.float64))
         self.n_clusters_scores_ = {}
         if len(V) < 3:
@@ -165,8 +178,12 @@ class WardClusterer(BaseClusterer):
         tree = ward_tree(V)
         k = self.n_clusters
         if k is None:
-            cands = count_candidates(len(V), self.min_clusters, self.max_clusters, self.finer_than)
-            k, self.n_clusters_scores_ = choose_n_clusters(V, tree, cands, max_iter=self.max_iter)
+            # No more themes than distinct comments: repeated texts are one subject said often.
+            n_distinct = len(np.unique(np.round(V, 5), axis=0))
+            cands = [c for c in count_candidates(len(V), self.min_clusters, self.max_clusters, self.finer_than)
+                     if c < n_distinct] or [min(self.min_clusters, max(1, n_distinct))]
+            k, self.n_clusters_scores_ = choose_n_clusters(V, tree, cands, max_iter=self.max_iter,
+                                                           score_vectors=score_vectors)
         k = max(1, min(int(k), len(V) - 1))
         cut = k
         while True:

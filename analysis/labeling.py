@@ -142,37 +142,6 @@ def representative_quotes(texts, sims, labels, n_classes, n_quotes=3, max_chars=
     return quotes
 
 
-def parent_label(labels, terms, sizes, texts=()):
-    """Return a parent theme's label: the key phrase its themes share most (size-weighted).
-
-    A phrase shared by several of the group's themes names what they have in common; with
-    no shared phrase (or a single theme) the largest theme's label is used.
-
-    Parameters
-    ----------
-    labels : sequence of str
-        Labels of the group's themes, largest first.
-    terms : sequence of sequence of (str, float)
-        Their ranked terms.
-    sizes : sequence of int
-    texts : sequence of str
-        Member comments, to show the shared phrase as they wrote it.
-    """
-    if len(labels) > 1:
-        score = {}
-        for theme_terms, size in zip(terms, sizes):
-            for rank, (term, _) in enumerate(theme_terms[:10]):
-                score.setdefault(term, []).append(size / (1 + rank))
-        shared = [(sum(v), t) for t, v in score.items() if len(v) > 1]
-        if shared:
-            from .preprocessing import STOP_WORDS
-
-            surface = surface_form(max(shared)[1], list(texts), STOP_WORDS)
-            if surface:
-                return surface[0].upper() + surface[1:]
-    return labels[0] if labels else "(no terms)"
-
-
 _SPAN_WORD = re.compile(r"[a-z][a-z']*")
 
 
@@ -199,8 +168,16 @@ def surface_form(phrase, texts, stop_words, max_texts=400):
     return max(counts, key=lambda s: (counts[s], -len(s))) if counts else None
 
 
-def readable_label(terms, texts, stop_words, n_phrases=2):
-    """Return a short label in the members' own words: their top key phrases as they wrote them.
+def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5):
+    """Return a short label in the members' own words: their most representative key phrase as they wrote it.
+
+    A multi-word phrase leads only when its weight is at least half the top term's: a
+    phrase that a fifth of the members wrote ("lost an afternoon of work") does not name a
+    theme whose members all wrote one word ("sync"). A leading single word is replaced by
+    the best phrase that contains it ("sync" -> "Sync failed"), since a word alone rarely
+    says what the problem is. A label in ``avoid`` (another theme's, compared
+    case-insensitively) is skipped for the next candidate, so that two themes never read
+    the same.
 
     Parameters
     ----------
@@ -210,21 +187,39 @@ def readable_label(terms, texts, stop_words, n_phrases=2):
         Member comments, most typical first.
     stop_words : collection of str
         The vectorizer's stop words (skipped between a phrase's words).
-    n_phrases : int, default=2
-        At most this many phrases, the second only when it adds a word the first lacks.
+    weights : sequence of float, default=None
+        The terms' weights (c-TF-IDF); None treats them as equal.
+    avoid : collection of str, default=()
+        Lowercase labels already taken.
+    n_tries : int, default=5
+        Candidates tried before a taken label is accepted with the next phrase added.
     """
-    chosen, words = [], set()
-    multi = [t for t in terms if " " in t][:3]
-    for term in multi + [t for t in terms if " " not in t]:
-        if len(chosen) == n_phrases or (chosen and set(term.split()) <= words):
+    terms = list(terms)
+    weights = list(weights) if weights is not None else [1.0] * len(terms)
+    if not terms:
+        return "(no terms)"
+    top = weights[0]
+    strong = [t for t, w in zip(terms, weights) if " " in t and w >= 0.5 * top][:3]
+    ordered = strong + [t for t in terms if t not in strong]
+    candidates = []
+    for term in ordered:
+        if " " not in term:
+            extended = next((p for p in terms if " " in p and term in p.split()), None)
+            term = extended if extended and extended not in candidates else term
+        if term in candidates:
             continue
         surface = surface_form(term, texts, stop_words)
         if surface:
-            chosen.append(surface)
-            words |= set(term.split())
-        if chosen and " " in chosen[0]:
-            break  # one phrase of two or more words reads as a problem; a second only blurs it
-    if not chosen:
+            candidates.append(term)
+            label = surface[0].upper() + surface[1:]
+            if label.lower() not in avoid:
+                return label
+            if len(candidates) == n_tries:
+                break
+    if not candidates:
         return "(no terms)"
-    label = ", ".join(chosen)
+    # Every candidate is taken: the first one with the next phrase keeps them apart.
+    first = surface_form(candidates[0], texts, stop_words)
+    second = surface_form(candidates[1], texts, stop_words) if len(candidates) > 1 else None
+    label = f"{first}, {second}" if second else first
     return label[0].upper() + label[1:]

@@ -1,6 +1,7 @@
 """ThemeClusterer: fit two-level themes on comments, assign new comments with a confidence, persist, respect edits."""
 
 import hashlib
+import inspect
 import pickle
 
 import numpy as np
@@ -12,7 +13,7 @@ from . import edits as _edits
 from ._validation import check_positive_int, check_texts
 from .clustering import WardClusterer, group_parents
 from .embeddings import TextEncoder, neighbour_count, resolve_embedder, smooth_by_neighbours, stable_order
-from .labeling import ClassTfidfLabeler, parent_label, readable_label, representative_quotes, top_terms
+from .labeling import ClassTfidfLabeler, readable_label, representative_quotes, top_terms
 from .matching import assign_keys, overlap_similarity, term_similarity
 from .preprocessing import STOP_WORDS, compile_concepts, default_vectorizer, lemmatize_text, tag_concepts
 from .results import ParentTheme, Theme, ThemeEdits
@@ -185,12 +186,16 @@ class ThemeClusterer(BaseEstimator):
         sample = rows[np.sort(stable_order(row_texts)[:self.max_fit_samples])]
         self.n_neighbours_ = neighbour_count(len(sample), self.n_neighbours)
         self.neighbour_reference_ = V[sample] if self.n_neighbours_ else None
+        raw_sample = V[sample]
         V = self._smooth(V)
         clusterer = clone(self.clusterer) if self.clusterer is not None else WardClusterer(
             min_clusters=self.min_themes, max_clusters=self.max_themes, finer_than=self.max_parents)
         if self.n_themes is not None:
             clusterer.set_params(n_clusters=min(self.n_themes, len(sample) - 1))
-        clusterer.fit(V[sample])
+        if self.n_neighbours_ and "score_vectors" in inspect.signature(clusterer.fit).parameters:
+            clusterer.fit(V[sample], score_vectors=raw_sample)
+        else:
+            clusterer.fit(V[sample])
         self.n_themes_scores_ = dict(getattr(clusterer, "n_clusters_scores_", {}))
         centroids = np.asarray(clusterer.components_, dtype=np.float32)
         self._set_clusters(centroids, np.arange(len(centroids)))
@@ -295,16 +300,18 @@ class ThemeClusterer(BaseEstimator):
         for t in range(n_keys):
             rows = np.flatnonzero(sample_primary == t)
             members.append([texts[sample[i]] for i in rows[np.argsort(-theme_sims[rows, t], kind="stable")]])
-        labels = []
-        for t in range(n_keys):
+        labels, taken = [None] * n_keys, set()
+        for t in order:  # the larger theme gets first pick of a label
             pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
             label = edits.renames.get(keys[t]) or inherited.get(keys[t])
             if not label and terms[t]:
                 ranked = [p for p, _ in terms[t]]
-                label = (readable_label(ranked, members[t], STOP_WORDS) if self.labeler is None
-                         else labeler.label(ranked))
-            labels.append(label or ", ".join(pinned) or keys[t])
-        parent_of, parents = self._parents(keys, sizes, labels, terms, parent_keys, members)
+                label = (readable_label(ranked, members[t], STOP_WORDS, [w for _, w in terms[t]], taken)
+                         if self.labeler is None else labeler.label(ranked))
+            labels[t] = label or ", ".join(pinned) or keys[t]
+            taken.add(labels[t].lower())
+        parent_of, parents = self._parents(keys, sizes, labels, parent_keys, members,
+                                           counts, sample_primary, labeler)
         themes = []
         for t in order:
             pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
@@ -324,8 +331,13 @@ class ThemeClusterer(BaseEstimator):
         self.labels_ = np.array([m[0] if m else -1 for m in self.memberships_], dtype=int)
         self.n_themes_ = len(themes)
 
-    def _parents(self, keys, sizes, labels, terms, parent_keys, members):
-        """Group themes under parents; a parent keeps the key its largest theme had before."""
+    def _parents(self, keys, sizes, labels, parent_keys, members, counts, sample_primary, labeler):
+        """Group themes under parents; a parent keeps the key its largest theme had before.
+
+        A parent's label is its own most representative phrase: class-based TF-IDF with the
+        parents as classes (words every parent's comments use, "really", "time", weigh
+        nothing), read as its members wrote it, distinct from the other parents' labels.
+        """
         n = len(keys)
         if n == 0:
             return [], []
@@ -337,17 +349,28 @@ class ThemeClusterer(BaseEstimator):
         directions[norms == 0] = 1.0 / np.sqrt(directions.shape[1])  # rule-only themes
         group = group_parents(directions / np.linalg.norm(directions, axis=1, keepdims=True), sizes,
                               self.max_parents)
+        n_groups = int(group.max()) + 1
+        row_group = np.where(sample_primary >= 0, group[np.maximum(sample_primary, 0)], -1)
+        group_terms = top_terms(labeler.term_weights(counts, row_group, n_groups), self._feature_names,
+                                2 * self.n_key_phrases)
         previous = {p.key: p for p in self._reference_parents}
-        parent_of, parents, taken = [""] * n, [], set()
-        for g in range(group.max() + 1):
+        parent_of, parents, taken, taken_labels = [""] * n, [], set(), set()
+        for g in range(n_groups):
             group_members = sorted(np.flatnonzero(group == g), key=lambda t: (-sizes[t], keys[t]))
             key = next((parent_keys.get(keys[t]) for t in group_members
                         if parent_keys.get(keys[t]) and parent_keys.get(keys[t]) not in taken), None)
             key = key or _theme_key([(keys[t], 1.0) for t in group_members], taken, prefix="p")
             taken.add(key)
-            label = previous[key].label if key in previous else parent_label(
-                [labels[t] for t in group_members], [terms[t] for t in group_members],
-                [sizes[t] for t in group_members], [text for t in group_members for text in members[t][:100]])
+            if key in previous:
+                label = previous[key].label
+            elif len(group_members) == 1 or not group_terms[g] or self.labeler is not None:
+                label = labels[group_members[0]]
+            else:
+                # Member comments by theme size, each theme's most typical first.
+                texts = [text for t in group_members for text in members[t][:100]]
+                label = readable_label([p for p, _ in group_terms[g]], texts, STOP_WORDS,
+                                       [w for _, w in group_terms[g]], taken_labels)
+            taken_labels.add(label.lower())
             parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in group_members),
                                        size=int(sum(sizes[t] for t in group_members))))
             for t in group_members:
