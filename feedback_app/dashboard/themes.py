@@ -87,6 +87,9 @@ def merge_theme(theme_id):
     form = MergeThemeForm()
     if form.validate_on_submit():
         absorbed = themes.get_theme(g.workspace, form.absorbed.data)
+        if request.form.get("confirmed") != "1":
+            return render_template("dashboard/theme_confirm.html", theme=keep, absorbed=absorbed, form=form,
+                                   effect=themes.merge_effect(g.workspace, keep, absorbed))
         themes.merge_themes(g.workspace, keep, absorbed, user=current_user)
         flash(f"Merged “{absorbed.label}” into “{keep.label}”.")
     else:
@@ -113,7 +116,11 @@ def split_theme(theme_id):
 def mark_theme_noise(theme_id):
     """Mark a theme as noise: its responses belong to no theme, now and later."""
     theme = themes.get_theme(g.workspace, theme_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit() and request.form.get("confirmed") != "1":
+        return render_template("dashboard/theme_confirm.html", theme=theme, absorbed=None, form=form,
+                               effect=themes.noise_effect(g.workspace, theme))
+    if form.validate_on_submit():
         themes.mark_theme_noise(g.workspace, theme, user=current_user)
         flash(f"“{theme.label}” is marked as noise.")
     return redirect(url_for("dashboard.themes_list"))

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import delete, func, select, update
 
 from feedback_app.extensions import db
-from feedback_app.models import LinkSource, Response, ResponseTheme, Theme, ThemeStatus
+from feedback_app.models import Action, LinkSource, Response, ResponseTheme, Theme, ThemeStatus
 from feedback_app.services.analysis_data import response_polarity
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
@@ -94,6 +94,33 @@ def merge_themes(workspace, keep, absorbed, *, user=None):
     record_event("theme.merged", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=keep,
                  data={"absorbed_id": absorbed.id})
     return keep
+
+
+def merge_effect(workspace, keep, absorbed):
+    """Return what :func:`merge_themes` would do: ``{"moving", "already_in", "actions"}``.
+
+    ``moving``: responses of ``absorbed`` that join ``keep``; ``already_in``: those already in
+    ``keep`` (their second link is dropped); ``actions``: actions on ``absorbed``, which then
+    follow ``keep``.
+    """
+    _check_same_workspace(workspace, keep, absorbed)
+    in_keep = select(ResponseTheme.response_id).where(ResponseTheme.theme_id == keep.id)
+    links = select(func.count()).where(ResponseTheme.theme_id == absorbed.id, ResponseTheme.in_theme)
+    already_in = db.session.scalar(links.where(ResponseTheme.response_id.in_(in_keep)))
+    return {"moving": db.session.scalar(links) - already_in, "already_in": already_in,
+            "actions": db.session.scalar(select(func.count(Action.id)).where(Action.theme_id == absorbed.id))}
+
+
+def noise_effect(workspace, theme):
+    """Return what :func:`mark_theme_noise` would do: ``{"hidden", "kept_by_hand"}`` response counts.
+
+    ``hidden``: responses the analysis put in ``theme``, which leave it; ``kept_by_hand``: those
+    the team linked by hand, whose links stay.
+    """
+    _check_same_workspace(workspace, theme)
+    links = select(func.count()).where(ResponseTheme.theme_id == theme.id)
+    return {"hidden": db.session.scalar(links.where(ResponseTheme.source == LinkSource.AUTO)),
+            "kept_by_hand": db.session.scalar(links.where(ResponseTheme.source == LinkSource.MANUAL))}
 
 
 @transactional

@@ -81,7 +81,7 @@ def test_rename_merge_split_noise_and_move(client, login, world):
     login(world["owner"])
     sync, slow = world["sync"], world["slow"]
     client.post(f"/app/home-co/themes/{sync.id}/rename", data={"label": "Sync problems"})
-    client.post(f"/app/home-co/themes/{sync.id}/merge", data={"absorbed": str(slow.id)})
+    client.post(f"/app/home-co/themes/{sync.id}/merge", data={"absorbed": str(slow.id), "confirmed": "1"})
     _db.session.expire_all()
     assert sync.label == "Sync problems" and sync.label_is_custom
     assert slow.status == ThemeStatus.MERGED
@@ -97,7 +97,7 @@ def test_rename_merge_split_noise_and_move(client, login, world):
     child = _db.session.query(Theme).filter_by(label="lost data").one()
     assert _db.session.get(ResponseTheme, (world["r1"].id, child.id)) is not None
 
-    client.post(f"/app/home-co/themes/{child.id}/noise")
+    client.post(f"/app/home-co/themes/{child.id}/noise", data={"confirmed": "1"})
     _db.session.expire_all()
     assert child.status == ThemeStatus.NOISE
 
