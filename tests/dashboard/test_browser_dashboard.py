@@ -61,6 +61,7 @@ def test_dashboard_end_to_end_in_chromium(db, app):
         page.wait_for_selector("[data-testid=theme-label]")
         page.select_option("#merge-absorbed", label="Price")
         page.click("#merge")
+        page.click("#confirm-merge")  # the confirmation says how many responses move
         page.wait_for_selector("text=Merged “Price” into “Sync”.")
         _db.session.expire_all()
         assert _db.session.query(Theme).filter_by(workspace_id=workspace.id, key="price").one().status \
