@@ -24,8 +24,8 @@ def _read(raw):
 def test_a_built_message_reads_back_as_the_rendered_email(app, email):
     with app.app_context():
         message = _read(mail.build_message("ann@example.com", email, message_id="<42@example.com>"))
-    assert (message["Subject"], message["To"], message["Message-ID"]) == (email.subject, "ann@example.com",
-                                                                           "<42@example.com>")
+    expected = (email.subject, "ann@example.com", "<42@example.com>")
+    assert (message["Subject"], message["To"], message["Message-ID"]) == expected
     if email.sender_name:
         assert message["From"].addresses[0].display_name == email.sender_name
     for name, value in email.headers.items():
