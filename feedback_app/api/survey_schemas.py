@@ -87,8 +87,9 @@ def schemas(survey):
 def add_paths(paths, operation, json_of, ref, path_param, no_content):
     """Return the OpenAPI ``paths`` built by ``feedback_app.api.openapi`` with the survey builder's operations."""
     def body(properties, required=()):
+        # Other fields are ignored but, like every body of the API, must be storable JSON (no NUL).
         return {"type": "object", "properties": properties, "required": list(required),
-                "propertyNames": {"pattern": SAFE_TEXT}}
+                "propertyNames": {"pattern": SAFE_TEXT}, "additionalProperties": ref("JsonValue")}
 
     survey, question = path_param("survey_id"), path_param("question_id")
     paths["/surveys"]["post"] = {**operation("Create a draft survey", {"201": json_of(ref("Survey"), "Created")},
