@@ -90,3 +90,11 @@ def test_upload_with_probe_cells_reports_each_by_line_and_imports_the_rest(clien
     assert page.status_code == 200 and "Imported <strong>2</strong> responses" in html
     assert [f"<tr><td>{line}</td>" in html for line in range(3, 3 + len(BAD_CELLS))] == [True] * len(BAD_CELLS)
     assert db.session.query(Response).count() == 2
+
+
+def test_every_dashboard_tab_links_the_import_and_export_page(client, login, workspace):
+    login(create_user(workspace, role=Role.VIEWER))
+    for path in ("", "themes", "responses", "data/"):
+        page = client.get(f"/app/{workspace.slug}/{path}").get_data(as_text=True)
+        nav = page[page.index('<nav class="tabs"'):page.index("</nav>", page.index('<nav class="tabs"'))]
+        assert f'href="/app/{workspace.slug}/data/"' in nav and "Import / export" in nav, path
