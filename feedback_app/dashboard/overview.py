@@ -26,6 +26,8 @@ def overview():
     if not form.validate():
         return render_template("dashboard/overview.html", report=None, **context), 422
     filters = read_report_filters(form)
+    # The date inputs show the period in use, also when it is the default one.
+    form.start.data, form.end.data = filters.start, filters.end
     report = reports.overview(g.workspace, filters)
     series = report["series"]
     chart_args = {"granularity": filters.granularity}

@@ -46,6 +46,16 @@ def test_overview_shows_figures(client, login, world):
     assert 'data-testid="chart-nps"' in page
 
 
+def test_overview_date_inputs_show_the_period_in_use(client, login, world):
+    from feedback_app.services import reports
+
+    login(world["owner"])
+    page = client.get("/app/home-co/").get_data(as_text=True)
+    default = reports.make_filters()
+    assert f'name="start" type="date" value="{default.start.isoformat()}"' in page
+    assert f'name="end" type="date" value="{default.end.isoformat()}"' in page
+
+
 def test_inbox_lists_only_this_workspace(client, login, world):
     login(world["owner"])
     page = client.get("/app/home-co/responses").get_data(as_text=True)
