@@ -8,6 +8,7 @@ from feedback_app.dashboard import (  # noqa: F401
     follow_ups,
     overview,
     people,
+    replies,
     responses,
     settings,
     surveys,

@@ -86,6 +86,14 @@ class UntagForm(FlaskForm):
     submit = SubmitField("Remove")
 
 
+class ReplyForm(FlaskForm):
+    """A reply to the customer of a response; ``submission_key`` is new each time the form is shown."""
+
+    body = TextAreaField("Reply to the customer", validators=[DataRequired(), Length(max=5000)])
+    submission_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField("Send reply")
+
+
 class NoteForm(FlaskForm):
     text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField("Add note")

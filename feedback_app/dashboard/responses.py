@@ -1,4 +1,5 @@
 """Responses inbox: filters, keyset pages, a response's detail with tags, notes and assignee; export."""
+import uuid
 from datetime import timedelta
 
 from flask import Response as HttpResponse
@@ -11,13 +12,14 @@ from feedback_app.dashboard.forms import (
     InboxFilterForm,
     LinkActionForm,
     NoteForm,
+    ReplyForm,
     TagForm,
     UntagForm,
     choices,
 )
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import actions, inbox, reports
+from feedback_app.services import actions, inbox, replies, reports
 
 
 def read_inbox_filters(form):
@@ -76,6 +78,11 @@ def export_responses():
 @bp.get("/app/<workspace>/responses/<int:response_id>")
 def response_detail(response_id):
     """Show one response with its tags, notes, themes and assignee."""
+    return response_page(response_id)
+
+
+def response_page(response_id, *, reply_form=None, status=200):
+    """Render a response's page; ``reply_form`` is a reply form to show again with its errors."""
     response = inbox.get_response(g.workspace, response_id)
     members = reports.members_of(g.workspace)
     assign_form = AssignForm(assignee=response.assignee_id)
@@ -90,7 +97,9 @@ def response_detail(response_id):
                            members=dict(members),
                            themes=inbox.themes_of(g.workspace, [response.id]).get(response.id, []),
                            group=inbox.score_group_of(response.survey.kind, response.score),
-                           response_actions=response_actions, link_action_form=link_action_form)
+                           response_actions=response_actions, link_action_form=link_action_form,
+                           reply_form=reply_form or ReplyForm(submission_key=uuid.uuid4().hex),
+                           replies=replies.replies_of(g.workspace, response)), status
 
 
 def _back(response_id):

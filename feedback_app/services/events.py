@@ -37,6 +37,7 @@ SUBSCRIBER_MODULES = [
     "feedback_app.services.follow_ups",
     "feedback_app.services.chat_alerts",
     "feedback_app.services.weekly_digest",
+    "feedback_app.services.replies",
 ]
 
 _subscribers: defaultdict[str, list] = defaultdict(list)
