@@ -334,7 +334,32 @@ def overview(workspace, filters):
     reasons = [{"reason": reason, "count": count, "share": count / total_churn}
                for reason, count in current.churn_reasons.most_common()]
     return {"current": current_figures, "previous": previous_figures, "change": change, "series": series,
-            "churn_reasons": reasons, "previous_filters": previous_filters}
+            "churn_reasons": reasons, "previous_filters": previous_filters,
+            "distributions": score_distributions(current)}
+
+
+def score_distributions(counts):
+    """Return, per scored kind with answers in ``counts``, one bar per score of its scale.
+
+    :param counts: a :class:`ScoreCounts`.
+    :return: ``[{"kind", "n", "bars": [{"score", "count", "share", "group", "label"}]}]``, NPS
+        first; ``group`` is 0 (good), 1 (neutral) or 2 (bad) and ``label`` its name, from
+        :data:`analysis.scales.SCALES`.
+    """
+    distributions = []
+    for kind in SCORED_KINDS:
+        histogram = counts.by_kind.get(kind, Counter())
+        n = sum(histogram.values())
+        if not n:
+            continue
+        scale = SCALES[kind.value]
+        bars = []
+        for score in range(scale.low, scale.high + 1):
+            group = scale.group_index(score)
+            bars.append({"score": score, "count": histogram.get(score, 0), "share": histogram.get(score, 0) / n,
+                         "group": group, "label": scale.labels[group]})
+        distributions.append({"kind": kind.value, "n": n, "bars": bars})
+    return distributions
 
 
 def top_themes(workspace, *, limit=5):
