@@ -53,6 +53,7 @@ from feedback_app.models import (
 )
 from feedback_app.services import analysis_live, collection, follow_ups, outbox, webhooks
 from feedback_app.services.analysis_data import SCALE_OF_KIND, resolve_theme
+from feedback_app.services.events import emit
 from feedback_app.services.exceptions import NotFound
 
 PEOPLE = Person.__table__
@@ -208,6 +209,8 @@ class Chunk:
         self._write_responses(responses, now)
         self._mark_displays()
         self._analysis.link_themes(responses)
+        for response in responses:  # as analysis_live does: its subscribers (chat alerts) run after the commit
+            emit("response.analyzed", workspace_id=response.workspace_id, response_id=response.id)
         opened = _open_follow_ups(responses, now)
         self._publish(opened)
         return [item.response.id for item in self._items]

@@ -19,7 +19,16 @@ from feedback_app.models import (
     WebhookDelivery,
     WidgetSubmission,
 )
-from feedback_app.services import analysis_runs, demo, ingest, themes, webhooks, widget_answers, widget_identity
+from feedback_app.services import (
+    analysis_runs,
+    demo,
+    events,
+    ingest,
+    themes,
+    webhooks,
+    widget_answers,
+    widget_identity,
+)
 from feedback_app.tasks import analysis as analysis_tasks
 from feedback_app.tasks import loop as loop_tasks
 from feedback_app.tasks import webhooks as webhook_tasks
@@ -142,7 +151,7 @@ def _count_messages(monkeypatch):
     real_enqueue = __import__("feedback_app.tasks", fromlist=["enqueue"]).enqueue
 
     def enqueue(task, *args, **kwargs):
-        sent.append(task.name)
+        sent.append((task.name, args))
         return real_enqueue(task, *args, **kwargs)
 
     monkeypatch.setattr("feedback_app.tasks.enqueue", enqueue)
@@ -157,17 +166,25 @@ def test_a_chunk_sends_no_message_per_response(db, monkeypatch):
             _stage(db, workspace, survey, {"score": n % 11, "comment": f"Answer {n}",
                                            "submission_key": f"key-{workspace.id}-{n:012d}"})
     sent = _count_messages(monkeypatch)
+    dispatched, real_dispatch = [], events.dispatch
+    monkeypatch.setattr(events, "dispatch",
+                        lambda name, payload: dispatched.append(name) or real_dispatch(name, payload))
     with webhook_receiver() as receiver:
         webhooks.create_endpoint(hooked, url=receiver.url, events=["response.created", "follow_up.created"])
         assert ingest.process_pending() == 40
-    assert analysis_tasks.analyze_response.name not in sent and loop_tasks.open_follow_up.name not in sent
-    assert webhook_tasks.publish_event.name not in sent  # the deliveries were written with the responses
+    names = [name for name, _ in sent]
+    assert analysis_tasks.analyze_response.name not in names and loop_tasks.open_follow_up.name not in names
+    # The deliveries were written with the responses; only the workspace with an endpoint hears of
+    # response.analyzed (for other kinds of subscriber, as analysis_live announces it).
+    published = [args for name, args in sent if name == webhook_tasks.publish_event.name]
+    assert {(event, payload["workspace_id"]) for event, payload in published} == {("response.analyzed", hooked.id)}
+    assert dispatched.count("response.analyzed") == 40 and "response.created" not in dispatched
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Response.id)).where(Response.analyzed_at.is_(None))) == 0
     assert db.session.scalar(select(func.count(FollowUp.id))) == 2 * 14  # scores 0-6, twice in each workspace
-    events = db.session.scalars(select(WebhookDelivery.event).where(WebhookDelivery.workspace_id == hooked.id)).all()
-    assert sorted(set(events)) == ["follow_up.created", "response.created"]
-    assert (events.count("response.created"), events.count("follow_up.created")) == (20, 14)
+    delivered = db.session.scalars(select(WebhookDelivery.event).where(WebhookDelivery.workspace_id == hooked.id)).all()
+    assert sorted(set(delivered)) == ["follow_up.created", "response.created"]
+    assert (delivered.count("response.created"), delivered.count("follow_up.created")) == (20, 14)
     assert db.session.scalar(select(func.count(WebhookDelivery.id)).where(
         WebhookDelivery.workspace_id == quiet.id)) == 0
 
