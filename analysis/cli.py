@@ -13,10 +13,9 @@ class CliError(Exception):
     """Bad input reported to the user as one line on stderr."""
 
 
-def _read_csv(path, text_column, *, extra_columns=()):
+def _load_csv(path):
     try:
-        frame = pd.read_csv(path, encoding="utf-8", dtype=object, keep_default_na=False,
-                            na_values=[""])
+        return pd.read_csv(path, encoding="utf-8", dtype=object, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise CliError(f"input file not found: {path}") from None
     except UnicodeDecodeError as exc:
@@ -27,6 +26,10 @@ def _read_csv(path, text_column, *, extra_columns=()):
         raise CliError(f"{path} is not a readable CSV file: {str(exc).splitlines()[0]}") from None
     except IsADirectoryError:
         raise CliError(f"{path} is a directory, not a CSV file") from None
+
+
+def _read_csv(path, text_column, *, extra_columns=()):
+    frame = _load_csv(path)
     if frame.empty:
         raise CliError(f"{path} has a header but no rows")
     for column in (text_column,) + tuple(c for c in extra_columns if c):

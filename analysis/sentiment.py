@@ -195,14 +195,7 @@ class SentimentScorer(BaseEstimator):
         """
         if X is not None:
             check_texts(X, allow_empty=True)
-        if not -1.0 <= self.negative_threshold < self.positive_threshold <= 1.0:
-            raise ValueError("thresholds must satisfy -1 <= negative_threshold < "
-                             f"positive_threshold <= 1, got {self.negative_threshold}, "
-                             f"{self.positive_threshold}")
-        if not 0.0 <= self.score_weight <= 1.0:
-            raise ValueError(f"score_weight must lie in [0, 1], got {self.score_weight}")
-        if self.n_jobs is not None:
-            check_positive_int(abs(self.n_jobs), "n_jobs")
+        self._check_params()
         analyzer = SentimentIntensityAnalyzer()
         phrases = {}
         if self.use_feedback_lexicon:
@@ -223,6 +216,16 @@ class SentimentScorer(BaseEstimator):
         self._phrase_re = (re.compile(r"\b(?:" + "|".join(map(re.escape, self.phrases_)) + r")\b")
                            if self.phrases_ else None)
         return self
+
+    def _check_params(self):
+        if not -1.0 <= self.negative_threshold < self.positive_threshold <= 1.0:
+            raise ValueError("thresholds must satisfy -1 <= negative_threshold < "
+                             f"positive_threshold <= 1, got {self.negative_threshold}, "
+                             f"{self.positive_threshold}")
+        if not 0.0 <= self.score_weight <= 1.0:
+            raise ValueError(f"score_weight must lie in [0, 1], got {self.score_weight}")
+        if self.n_jobs is not None:
+            check_positive_int(abs(self.n_jobs), "n_jobs")
 
     def _fit_prototypes(self):
         if not 0.0 <= self.prototype_weight <= 1.0:

@@ -171,7 +171,8 @@ def _eval_mapping(name, texts, y, k, embedder, embedded_nmi):
     order = stable_order(texts)
     mapped = np.zeros(len(texts), dtype=bool)
     mapped[order[half:]] = True
-    print(f"[{name}] TF-IDF ridge mapping, half the rows embedded: NMI {normalized_mutual_info_score(y, model.labels_):.3f}"
+    half_nmi = normalized_mutual_info_score(y, model.labels_)
+    print(f"[{name}] TF-IDF ridge mapping, half the rows embedded: NMI {half_nmi:.3f}"
           f" (every row embedded {embedded_nmi:.3f}); mapped rows "
           f"{normalized_mutual_info_score(y[mapped], model.labels_[mapped]):.3f}, embedded rows "
           f"{normalized_mutual_info_score(y[~mapped], model.labels_[~mapped]):.3f}", flush=True)
@@ -209,8 +210,10 @@ def eval_recipients(name, frame, spec, embedder):
     complaint = (result.sentiment["polarity"] == "complaint").to_numpy()
     right_reason = np.array([majority.get(p) == r for p, r in zip(primary, reason)])
     # No rule on top of these themes can beat the share of negatives that carry their theme's majority reason.
-    print(f"    ceiling: negatives whose reason is their theme's majority {(negative & right_reason).sum() / negative.sum():.1%}"
-          f"; of the complaints told at 0.0, not negative {(complaint & ~negative).sum() / max(complaint.sum(), 1):.1%}")
+    ceiling = (negative & right_reason).sum() / negative.sum()
+    not_negative = (complaint & ~negative).sum() / max(complaint.sum(), 1)
+    print(f"    ceiling: negatives whose reason is their theme's majority {ceiling:.1%}"
+          f"; of the complaints told at 0.0, not negative {not_negative:.1%}")
     model = ThemeModel.from_state(result.model_state)
     sims = np.sort(model._theme_sims(model._smooth(embedder.transform(texts.tolist())) @ model.centroids_.T)[0], axis=1)
     margin = sims[:, -1] - sims[:, -2] if sims.shape[1] > 1 else np.ones(len(texts))

@@ -272,7 +272,8 @@ def paths():
             parameters=[_query("days", {"type": "integer", "minimum": 1, "maximum": 3660})])},
         "/trends": {"get": _operation(
             "NPS per period of each value of a person property (Delighted's Trends)", {"200": _json(_ref("Trend"))},
-            parameters=[{**_query("property", text(100, blank=False), "the person property, e.g. plan"), "required": True},
+            parameters=[{**_query("property", text(100, blank=False), "the person property, e.g. plan"),
+                         "required": True},
                         _query("days", {"type": "integer", "minimum": 1, "maximum": 3 * 366}),
                         _query("granularity", {"type": "string", "enum": ["day", "week", "month"]}),
                         _query("survey_id", ID)], not_found=True)},

@@ -56,6 +56,7 @@ __all__ = [
     "Channel", "FollowUp", "LinkSource", "LoginFailure", "Membership", "NO_CHURN_REASON", "NO_SCORE", "Notification",
     "NotificationKind", "NotificationStatus", "Person", "Question", "QuestionKind", "RequestStatus", "Response",
     "Reply", "ResponseDayCount", "ResponseNote", "ResponseTag", "ResponseTheme", "Role", "RunStatus", "Survey",
-    "SurveyDisplay", "SurveyKind", "SurveyRequest", "SurveyStatus", "TeamInvitation", "Theme", "ThemeStatus", "Unsubscribe", "User",
+    "SurveyDisplay", "SurveyKind", "SurveyRequest", "SurveyStatus", "TeamInvitation", "Theme", "ThemeStatus",
+    "Unsubscribe", "User",
     "WebhookDelivery", "WebhookEndpoint", "WidgetSubmission", "WorkerHeartbeat", "Workspace", "utcnow",
 ]

@@ -1,4 +1,4 @@
-"""Label quality on real-looking comments: distinct theme labels, no stop-word labels, parents named by their subject."""
+"""Label quality on real-looking comments: distinct theme labels, no stop-word labels, parents named by subject."""
 
 import pytest
 
