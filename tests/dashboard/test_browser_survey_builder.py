@@ -77,6 +77,9 @@ def test_build_preview_publish_answer_and_read_results(db, app):
         page.select_option("#preview-locale", "fr")
         preview.locator("h2:has-text('Recommanderiez-vous Acme')").wait_for(timeout=10000)
         page.select_option("#preview-locale", "en")
+        # Answer only once the English preview is back: a late re-render would start the preview over.
+        preview.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
+        page.wait_for_load_state("networkidle")
         preview.locator("button[data-score='3']").click()  # answered in the preview: nothing is recorded
         preview.locator("legend:has-text('What is your role?')").wait_for()
         assert not preview.locator("legend:has-text('What do you deploy?')").is_visible()
