@@ -38,10 +38,10 @@ def _instance_path():
 
 def register_extensions(app):
     """Bind the unbound extensions and the task queue to ``app``."""
-    from feedback_app import tasks
+    from feedback_app import tasks, wiring
     from feedback_app.auth.access import init_login
     from feedback_app.extensions import CookieSessionInterface, csrf, db, limiter, migrate
-    from feedback_app.services import events, ingest, widget_config
+    from feedback_app.services import ingest, widget_config
 
     app.session_interface = CookieSessionInterface()
     db.init_app(app)
@@ -50,7 +50,7 @@ def register_extensions(app):
     limiter.init_app(app)
     init_login(app)
     tasks.init_app(app)
-    events.init_app(app)
+    wiring.init_app(app)
     ingest.init_app(app)
     widget_config.init_app(app)
 

@@ -6,8 +6,9 @@ from flask_login import current_user, logout_user
 from feedback_app.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from feedback_app.auth.routes import bp
 from feedback_app.extensions import limiter
-from feedback_app.services import outbox, password_resets
+from feedback_app.services import password_resets
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.tasks import enqueue_mail
 from feedback_app.tasks.accounts import send_password_reset
 
 SENT = ("If an account has this address, an email with a link to reset its password is on its way. "
@@ -27,7 +28,7 @@ def forgot_password():
     if form.validate_on_submit():
         user = password_resets.request_password_reset(form.email.data, ip=get_remote_address())
         if user is not None:
-            outbox.enqueue_task(send_password_reset, user.id)
+            enqueue_mail(send_password_reset, user.id)
         flash(SENT)
         return redirect(url_for("auth.login"))
     status = 400 if form.is_submitted() and form.errors else 200

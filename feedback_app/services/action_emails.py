@@ -8,7 +8,6 @@ from feedback_app.extensions import db
 from feedback_app.models import (
     Action,
     ActionResponse,
-    NotificationKind,
     Person,
     Response,
     ResponseTheme,
@@ -16,7 +15,7 @@ from feedback_app.models import (
     ThemeStatus,
     Workspace,
 )
-from feedback_app.services import mail, outbox
+from feedback_app.services import mail
 from feedback_app.services.tokens import make_token
 
 LANGUAGES = ("en", "fr")
@@ -118,7 +117,6 @@ def public_message_in(action, language):
     return written or action.public_message
 
 
-@outbox.renderer(NotificationKind.ACTION_UPDATE)
 def render_action_update(notification):
     """Return the personal "you asked, here is what changed" email of ``notification``."""
     workspace = db.session.get(Workspace, notification.workspace_id)

@@ -10,16 +10,8 @@ from feedback_app.extensions import db
 from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
 from feedback_app.services.analysis_data import SCALE_OF_KIND, resolve_theme
 from feedback_app.services.analysis_runs import SET_SENTIMENT, latest_model_run_id
-from feedback_app.services.events import emit, subscribe
+from feedback_app.services.events import emit
 from feedback_app.services.transaction import transactional
-
-
-@subscribe("response.created")
-@subscribe("response.updated")
-def _enqueue_analysis(event_name, payload):
-    from feedback_app.tasks import analysis as analysis_tasks, enqueue
-
-    enqueue(analysis_tasks.analyze_response, payload["response_id"])
 
 
 # Fitted models by run id: a worker unpickles each model once, then assigns in milliseconds.

@@ -21,7 +21,7 @@ from feedback_app.models import (
     utcnow,
 )
 from feedback_app.services.analysis_data import json_safe, load_edits, load_response_frame, resolve_theme
-from feedback_app.services.events import emit, subscribe
+from feedback_app.services.events import emit
 from feedback_app.services.exceptions import Conflict, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -58,13 +58,6 @@ def start_analysis_run(workspace, *, requested_by=None):
     run = create_run(workspace, requested_by=requested_by, _commit=False)
     emit("analysis_run.requested", workspace_id=workspace.id, run_id=run.id)
     return run
-
-
-@subscribe("analysis_run.requested")
-def _enqueue_run(event_name, payload):
-    from feedback_app.tasks import analysis as analysis_tasks, enqueue
-
-    enqueue(analysis_tasks.run_analysis, payload["run_id"])
 
 
 @transactional

@@ -25,7 +25,6 @@ from feedback_app.models import (
     Workspace,
 )
 from feedback_app.services import webhooks
-from feedback_app.services.events import subscribe
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.follow_ups import is_history, workspace_url
 from feedback_app.services.inbox import SCORE_GROUPS, SENTIMENTS, score_group_of
@@ -248,18 +247,3 @@ def render_message(kind, *, title, text, facts, url):
             "version": "1.4", "body": body, "actions": [{"type": "Action.OpenUrl", "title": "Open", "url": url}]}
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
-
-
-@subscribe("response.analyzed")
-@subscribe("action.status_changed")
-def _on_event(event_name, payload):
-    # After commit, where the session may not emit SQL: the worker decides and queues. Most
-    # workspaces have no chat destination: one query costs less than a task per analysed response.
-    from feedback_app.tasks import chat_alerts as chat_alert_tasks, enqueue
-
-    if not webhooks.has_endpoint(payload["workspace_id"], formats=FORMATS):
-        return
-    if event_name == "response.analyzed":
-        enqueue(chat_alert_tasks.alert_response, payload["response_id"])
-    else:
-        enqueue(chat_alert_tasks.alert_action_shipped, payload["action_id"])

@@ -45,7 +45,7 @@ from feedback_app.models import (
 from feedback_app.services import mail, outbox
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
-from feedback_app.services.events import emit, subscribe
+from feedback_app.services.events import emit
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -305,16 +305,6 @@ def resolve_follow_up(workspace, follow_up, *, user=None):
     return follow_up
 
 
-@subscribe("response.created")
-@subscribe("response.updated")
-def _on_response(event_name, payload):
-    # After commit, where the session may not emit SQL: the worker decides and writes.
-    from feedback_app.tasks.loop import open_follow_up as open_follow_up_task
-
-    outbox.enqueue_task(open_follow_up_task, payload["response_id"])
-
-
-@outbox.renderer(NotificationKind.DETRACTOR_ALERT)
 def render_detractor_alert(notification):
     """Return the team's alert email about an unhappy response."""
     from feedback_app.services.action_emails import render_email_template
@@ -342,7 +332,6 @@ def render_detractor_alert(notification):
     )
 
 
-@outbox.renderer(NotificationKind.DETRACTOR_DIGEST)
 def render_alert_digest(notification):
     """Return the team's digest of the unhappy responses that came past the hourly alert limit."""
     from feedback_app.services.action_emails import render_email_template

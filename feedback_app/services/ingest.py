@@ -220,10 +220,7 @@ def accept_widget_answer(workspace, survey, data, *, answers=None, locales=()):
 
 def enqueue_processing():
     """Ask the worker to record every answer staged so far (the writer sends at most one per notify interval)."""
-    from feedback_app.tasks import enqueue
-    from feedback_app.tasks.collection import process_widget_submissions
-
-    enqueue(process_widget_submissions)
+    events.announce("widget_answers.staged")
 
 
 def process_pending(*, limit=PROCESS_CHUNK):

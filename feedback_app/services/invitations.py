@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -29,7 +27,7 @@ from feedback_app.models import (
     Workspace,
     utcnow,
 )
-from feedback_app.services import action_emails, collection, delighted_properties, mail, outbox, people, tokens
+from feedback_app.services import action_emails, collection, delighted_properties, events, mail, outbox, people, tokens
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
@@ -41,7 +39,6 @@ ANSWER_TOKEN_MAX_AGE = 30 * 24 * 3600  # score links work for a month after the 
 MAX_DELAY_SECONDS = 90 * 24 * 3600
 MAX_CSV_ROWS = 50_000
 CSV_COLUMNS = ("email", "name", "external_id", "locale")
-_PENDING_KEY = "feedback_invitations_pending"
 
 
 @dataclass
@@ -160,30 +157,10 @@ def _skip_reason(workspace, survey, person, now, *, exclude_id=None):
 
 
 def _send_after_commit(request_ids, delay_seconds):
-    # Sent by the worker after the commit; a lost message is picked up by the periodic sweep.
+    # Sent by the worker after the commit (one task per commit and delay, not per invitation: it
+    # sends every request due then); a lost message is picked up by the periodic sweep.
     if request_ids:
-        db.session.info.setdefault(_PENDING_KEY, set()).add(delay_seconds)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_sends(session):
-    delays = session.info.pop(_PENDING_KEY, None)
-    # An eager (in-process) queue would run the send inside this commit hook, on a session that
-    # cannot be used yet; there the periodic ``invitations.send_due`` sends them instead.
-    if delays and not current_app.extensions["celery"].conf.task_always_eager:
-        # Imported here: the tasks package imports the services, not the other way round.
-        from feedback_app.tasks import enqueue
-        from feedback_app.tasks.invitations import send_due as send_due_task
-
-        # One task per commit (and delay), not per invitation: it sends every request due then.
-        for delay_seconds in sorted(delays):
-            enqueue(send_due_task, queue=current_app.config["EMAIL_QUEUE"], countdown=delay_seconds or None)
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _drop_sends(session, previous_transaction):
-    if previous_transaction.parent is None:  # the outermost transaction: those requests never existed
-        session.info.pop(_PENDING_KEY, None)
+        events.after_commit("invitations.due", delay_seconds)
 
 
 def invite_from_csv(workspace, survey, file_or_text, *, user=None):
@@ -447,13 +424,11 @@ def _render_invitation(notification, *, reminder):
     )
 
 
-@outbox.renderer(NotificationKind.SURVEY_INVITATION)
 def render_invitation(notification):
     """Return the invitation email: the scale itself, each score a signed link."""
     return _render_invitation(notification, reminder=False)
 
 
-@outbox.renderer(NotificationKind.SURVEY_REMINDER)
 def render_reminder(notification):
     """Return the one reminder sent when an invitation got no answer after ``survey.reminder_days``."""
     return _render_invitation(notification, reminder=True)

@@ -25,9 +25,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -39,7 +37,7 @@ from feedback_app.models import (
     Workspace,
     utcnow,
 )
-from feedback_app.services import outbox_sending
+from feedback_app.services import events, outbox_sending
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.outbox_claims import TEAM_KINDS, claim, claim_batch  # noqa: F401  (the outbox API)
 from feedback_app.services.outbox_sending import MAX_BACKOFF_SECONDS, backoff_seconds  # noqa: F401  (the outbox API)
@@ -51,17 +49,15 @@ SWEEP_BATCH = 1000
 INSERT_CHUNK = 500
 
 _renderers: dict = {}
-_PENDING_KEY = "feedback_outbox_pending"
+_PENDING_KEY = events.pending_key("notifications.queued")
 
 
-def renderer(kind):
-    """Register the decorated ``render(notification) -> mail.Email`` for notifications of ``kind``."""
+def register_renderer(kind, func):
+    """Render notifications of ``kind`` with ``func(notification) -> mail.Email``.
 
-    def decorator(func):
-        _renderers[NotificationKind(kind)] = func
-        return func
-
-    return decorator
+    Every kind's renderer is registered at app creation from :data:`feedback_app.wiring.RENDERERS`.
+    """
+    _renderers[NotificationKind(kind)] = func
 
 
 def render(notification):
@@ -196,40 +192,8 @@ def queue_notifications(workspace, *, kind, recipients, action=None):
 
 
 def deliver_after_commit(notification_ids):
-    """Enqueue delivery of ``notification_ids`` (one batch task) once the current transaction commits."""
-    if notification_ids:
-        db.session.info.setdefault(_PENDING_KEY, []).extend(notification_ids)
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _enqueue_pending(session):
-    # One task per commit, however many rows it wrote: the task claims a batch of due rows.
-    if session.in_nested_transaction():
-        return  # a savepoint was released: its rows are not committed until the transaction around it is
-    pending = session.info.pop(_PENDING_KEY, None)
-    if pending:
-        enqueue_batch_delivery()
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session, previous_transaction):
-    if previous_transaction.parent is None:  # the outermost transaction: those rows never existed
-        session.info.pop(_PENDING_KEY, None)
-
-
-def enqueue_batch_delivery(*, countdown=None):
-    """Send one ``email.deliver_due`` task (one batch of due notifications) to the configured email queue."""
-    # Imported here: the tasks package imports the services, not the other way round.
-    from feedback_app.tasks.email import deliver_due as deliver_due_task
-
-    return enqueue_task(deliver_due_task, countdown=countdown)
-
-
-def enqueue_task(task, *args, countdown=None):
-    """Send ``task`` to the configured email queue (``FEEDBACK_EMAIL_QUEUE``), whatever its declared queue."""
-    from feedback_app.tasks import enqueue
-
-    return enqueue(task, *args, queue=current_app.config["EMAIL_QUEUE"], countdown=countdown)
+    """Have ``notification_ids`` delivered once the transaction commits (one batch task per commit, however many)."""
+    events.after_commit("notifications.queued", *notification_ids)
 
 
 def worker_name():
@@ -268,7 +232,7 @@ def deliver_due(*, worker=None, batch_size=None):
         batch = claim_batch(worker=worker, limit=batch_size)
         full = len(batch) == batch_size
         if full and not eager:
-            enqueue_batch_delivery()
+            events.announce("notifications.queued")  # the next batch, for another worker
         retry_in = _send(batch, worker)
         if retry_in is not None:
             retries.append(retry_in)

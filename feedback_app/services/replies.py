@@ -81,7 +81,6 @@ def replies_of(workspace, response):
         .order_by(Reply.created_at, Reply.id)).all()
 
 
-@outbox.renderer(NotificationKind.TEAM_REPLY)
 def render_team_reply(notification):
     """Return the reply's email: from the team member by name, their text, the customer's words quoted."""
     workspace = db.session.get(Workspace, notification.workspace_id)

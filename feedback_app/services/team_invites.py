@@ -162,7 +162,6 @@ def accept_invitation(token, *, user=None, name="", password=None):
     return user, workspace
 
 
-@outbox.renderer(NotificationKind.TEAM_INVITATION)
 def render_team_invitation(notification):
     """Return the email inviting ``notification.to_address`` to the team, with the latest invitation's link."""
     from feedback_app.services.action_emails import render_email_template

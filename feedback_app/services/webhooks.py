@@ -27,8 +27,8 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import WebhookDelivery, WebhookEndpoint, Workspace, utcnow
-from feedback_app.services import delighted_events, safe_http
-from feedback_app.services.events import EVENT_NAMES, subscribe
+from feedback_app.services import delighted_events, events, safe_http
+from feedback_app.services.events import EVENT_NAMES
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -197,31 +197,12 @@ def get_delivery(workspace, delivery_id):
     return delivery
 
 
-def _enqueue_after_commit(delivery_ids):
-    from feedback_app.tasks import enqueue
-    from feedback_app.tasks.webhooks import deliver
-
-    for delivery_id in delivery_ids:
-        enqueue(deliver, delivery_id)
-
-
 def _queue_delivery(endpoint, event, payload, subject=None):
     delivery = WebhookDelivery(workspace_id=endpoint.workspace_id, endpoint_id=endpoint.id, event=event,
                                payload=payload, subject=subject, status=DeliveryStatus.PENDING,
                                next_attempt_at=utcnow())
     db.session.add(delivery)
     return delivery
-
-
-def _after_commit(func, *args):
-    from sqlalchemy import event as sa_event
-
-    session = db.session()
-
-    def run(_session):
-        func(*args)
-
-    sa_event.listen(session, "after_commit", run, once=True)
 
 
 @transactional
@@ -255,7 +236,7 @@ def publish(workspace, event, payload):
         deliveries += [_queue_delivery(endpoint, delighted_type, document) for endpoint in delighted_endpoints]
     if deliveries:
         db.session.flush()
-        _after_commit(_enqueue_after_commit, [delivery.id for delivery in deliveries])
+        events.after_commit("webhook_deliveries.queued", *(delivery.id for delivery in deliveries))
     return deliveries
 
 
@@ -269,7 +250,7 @@ def queue_message(endpoint, event, document, *, subject=None):
     """
     delivery = _queue_delivery(endpoint, event, document, subject)
     db.session.flush()
-    _after_commit(_enqueue_after_commit, [delivery.id])
+    events.after_commit("webhook_deliveries.queued", delivery.id)
     return delivery
 
 
@@ -293,7 +274,7 @@ def replay_delivery(workspace, delivery_id):
     payload = dict(original.payload, replay_of=original.id) if endpoint.format == "native" else original.payload
     delivery = _queue_delivery(endpoint, original.event, payload, original.subject)
     db.session.flush()
-    _after_commit(_enqueue_after_commit, [delivery.id])
+    events.after_commit("webhook_deliveries.queued", delivery.id)
     return delivery
 
 
@@ -414,18 +395,3 @@ def has_endpoint(workspace_id, *, formats=WEBHOOK_FORMATS):
         return connection.execute(select(WebhookEndpoint.id).where(
             WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True),
             WebhookEndpoint.format.in_(formats)).limit(1)).first() is not None
-
-
-def _on_event(event_name, payload):
-    # Runs after the causing transaction committed, when its session may not emit SQL: hand
-    # the work to the worker, whose task records the deliveries in a transaction of its own.
-    # Most workspaces have no endpoint: one query costs less than a message and a task per event.
-    from feedback_app.tasks import enqueue
-    from feedback_app.tasks.webhooks import publish_event as publish_event_task
-
-    if has_endpoint(payload["workspace_id"]):
-        enqueue(publish_event_task, event_name, payload)
-
-
-for _event_name in EVENT_NAMES:
-    subscribe(_event_name)(_on_event)

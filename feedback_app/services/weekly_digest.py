@@ -171,7 +171,6 @@ def weekly_figures(workspace, start):
                          actions_shipped=shipped, customers_told=told)
 
 
-@outbox.renderer(NotificationKind.WEEKLY_DIGEST)
 def render_weekly_digest(notification):
     """Return the digest of the week before the one the notification was queued in, as text and HTML."""
     workspace = db.session.get(Workspace, notification.workspace_id)

@@ -141,3 +141,8 @@ def enqueue(task, *args, queue=None, countdown=None):
     except OperationalError as error:
         logger.warning("broker unavailable, %s(%s) left for the periodic sweep: %s", task.name, args, error)
         return None
+
+
+def enqueue_mail(task, *args, countdown=None):
+    """Send ``task`` to the configured email queue (``FEEDBACK_EMAIL_QUEUE``), whatever its declared queue."""
+    return enqueue(task, *args, queue=current_app.config["EMAIL_QUEUE"], countdown=countdown)

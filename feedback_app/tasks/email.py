@@ -4,6 +4,7 @@ import logging
 from celery import shared_task
 
 from feedback_app.services import outbox
+from feedback_app.tasks import enqueue_mail
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +18,7 @@ def deliver_due():
         logger.exception("a batch of notifications crashed")
         raise
     if retry_in is not None:
-        outbox.enqueue_batch_delivery(countdown=retry_in)
+        enqueue_mail(deliver_due, countdown=retry_in)
 
 
 @shared_task(name="email.deliver_notification", queue="email")
@@ -29,7 +30,7 @@ def deliver_notification(notification_id):
         logger.exception("notification %s crashed", notification_id)
         raise
     if retry_in is not None:
-        outbox.enqueue_batch_delivery(countdown=retry_in)
+        enqueue_mail(deliver_due, countdown=retry_in)
 
 
 @shared_task(name="email.sweep_outbox", queue="email")
@@ -38,4 +39,4 @@ def sweep_outbox():
     due = outbox.sweep()
     if due:
         logger.info("outbox sweep: %s notifications waiting, enqueuing a batch", len(due))
-        outbox.enqueue_batch_delivery()
+        enqueue_mail(deliver_due)
