@@ -59,7 +59,7 @@ def _seed(database_url, rows):
     with app.app_context():
         flask_migrate.upgrade()
         workspace = workspaces.create_workspace(f"Bench {secrets.token_hex(3)}")
-        survey = surveys.create_survey(workspace, name="NPS", kind="nps")
+        survey = surveys.new_survey(workspace, name="NPS", kind="nps")
         person = people.upsert_person(workspace, email="bench@example.com")
         _, raw_key = api_keys.create_api_key(workspace)
         start = utcnow() - timedelta(days=365)

@@ -64,8 +64,8 @@ def _load(app, n_responses):
         flask_migrate.upgrade()
         workspace = workspaces.create_workspace("Bench Co")
         accounts.create_user("bench@example.com", password=PASSWORD, workspace=workspace, role=Role.OWNER)
-        ids = [surveys.create_survey(workspace, name=f"{kind} survey", kind=kind,
-                                     churn_reasons=["Too expensive", "Missing features", "Switched"]).id
+        ids = [surveys.new_survey(workspace, name=f"{kind} survey", kind=kind,
+                                  churn_reasons=["Too expensive", "Missing features", "Switched"]).id
                for kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CHURN_EXIT)]
         wid = workspace.id
     url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")

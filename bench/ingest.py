@@ -109,7 +109,7 @@ app = create_app({{"SQLALCHEMY_DATABASE_URI": {database_url!r}}})
 with app.app_context():
     flask_migrate.upgrade()
     workspace = workspaces.create_workspace("Bench Co", allowed_origins=[{ORIGIN!r}])
-    survey = surveys.create_survey(workspace, name="Bench NPS", kind="nps")
+    survey = surveys.new_survey(workspace, name="Bench NPS", kind="nps")
     print("KEYS", workspace.public_key, survey.token)
 """
     output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True)

@@ -42,7 +42,7 @@ def _build(count):
 
     workspace = workspaces.create_workspace(f"Bench {secrets.token_hex(3)}")
     workspace.daily_notification_limit = count * 10
-    survey = surveys.create_survey(workspace, name="NPS", kind="nps")
+    survey = surveys.new_survey(workspace, name="NPS", kind="nps")
     people = [Person(workspace_id=workspace.id, email=f"p{i}-{workspace.id}@example.com", name=f"P{i}")
               for i in range(count)]
     db.session.add_all(people)

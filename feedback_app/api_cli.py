@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
+from feedback_app.services import survey_settings
 from feedback_app.services import api_queries, exports, imports, workspaces
 from feedback_app.services.delighted import ensure_default_survey
 from feedback_app.services.exceptions import ServiceError
@@ -16,7 +17,7 @@ responses_cli = AppGroup("responses", help="Import and export responses.")
 def _survey(workspace, survey_id):
     if survey_id is None:
         return ensure_default_survey(workspace)  # committed with the first batch of rows
-    return api_queries.get_survey(workspace, survey_id)
+    return survey_settings.get_survey(workspace, survey_id)
 
 
 def _date(value):

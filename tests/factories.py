@@ -21,7 +21,7 @@ def create_user(workspace=None, *, role=Role.MEMBER, email=None, password=PASSWO
 def create_survey(workspace, kind=SurveyKind.NPS, **kwargs):
     if kind == SurveyKind.CHURN_EXIT:
         kwargs.setdefault("churn_reasons", ["Too expensive", "Missing features"])
-    return surveys.create_survey(workspace, name=kwargs.pop("name", f"{kind} survey"), kind=kind, **kwargs)
+    return surveys.new_survey(workspace, name=kwargs.pop("name", f"{kind} survey"), kind=kind, **kwargs)
 
 
 def create_person(workspace, **kwargs):

@@ -9,6 +9,9 @@ from feedback_app.api import serializers as out
 from feedback_app.api.params import Params, body_params, check_view_ids, query_params, register_id_converter
 from feedback_app.extensions import csrf, limiter
 from feedback_app.models import ActionStatus, utcnow
+from feedback_app.services import outbox
+from feedback_app.services import themes
+from feedback_app.services import survey_settings
 from feedback_app.services.api_queries import MAX_ID
 from feedback_app.services.loop_metrics import loop_metrics
 from feedback_app.services import (
@@ -62,13 +65,13 @@ def list_surveys():
     params = query_params()
     options = _page_options(params)
     params.check()
-    return _page(api_queries.list_surveys(g.workspace, **options), out.survey_json)
+    return _page(survey_settings.surveys_page(g.workspace, **options), out.survey_json)
 
 
 @bp.get("/surveys/<id:survey_id>")
 def get_survey(survey_id):
     """Show a survey."""
-    return jsonify(out.survey_json(api_queries.get_survey(g.workspace, survey_id)))
+    return jsonify(out.survey_json(survey_settings.get_survey(g.workspace, survey_id)))
 
 
 @bp.get("/responses")
@@ -84,7 +87,7 @@ def list_responses():
         min_score=params.integer("min_score", low=0, high=10),
         max_score=params.integer("max_score", low=0, high=10), tag=params.text("tag", max_length=100))
     params.check()
-    return _page(api_queries.list_responses(g.workspace, filters, order=order, **options), out.response_json)
+    return _page(api_queries.responses_page(g.workspace, filters, order=order, **options), out.response_json)
 
 
 @bp.post("/responses")
@@ -129,7 +132,7 @@ def import_responses():
         if name not in ("file", "survey_id", "mapping"):  # a misspelt field would be silently ignored
             params.problems[name] = ["not a field of this form"]
     params.check()
-    survey = api_queries.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
+    survey = survey_settings.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
         g.workspace)
     mapping = imports.parse_mapping(request.form.getlist("mapping"))
     raw = upload.read()
@@ -203,14 +206,14 @@ def list_themes():
     params = query_params()
     options = _page_options(params)
     params.check()
-    page, counts = api_queries.list_themes(g.workspace, **options)
+    page, counts = themes.themes_page(g.workspace, **options)
     return _page(page, lambda theme: out.theme_json(theme, counts.get(theme.id, 0)))
 
 
 @bp.get("/themes/<id:theme_id>")
 def get_theme(theme_id):
     """Show a theme."""
-    return jsonify(out.theme_json(api_queries.get_theme(g.workspace, theme_id)))
+    return jsonify(out.theme_json(themes.get_theme(g.workspace, theme_id)))
 
 
 @bp.get("/actions")
@@ -220,7 +223,7 @@ def list_actions():
     options = dict(_page_options(params), status=params.choice("status", [s.value for s in ActionStatus],
                                                                default=None))
     params.check()
-    return _page(api_queries.list_actions(g.workspace, **options), out.action_json)
+    return _page(actions.actions_page(g.workspace, **options), out.action_json)
 
 
 @bp.post("/actions")
@@ -267,7 +270,7 @@ def list_notifications():
     options = dict(_page_options(params), status=params.choice(
         "status", ("queued", "sending", "sent", "failed", "skipped"), default=None))
     params.check()
-    return _page(api_queries.list_notifications(g.workspace, **options), out.notification_json)
+    return _page(outbox.notifications_page(g.workspace, **options), out.notification_json)
 
 
 @bp.get("/audit-events")

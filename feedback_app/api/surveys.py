@@ -14,7 +14,7 @@ from feedback_app.api import serializers as out
 from feedback_app.api.params import body_params
 from feedback_app.api.routes import bp
 from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
-from feedback_app.services import api_queries, survey_builder, survey_settings
+from feedback_app.services import survey_builder, survey_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "churn_reasons",
@@ -93,7 +93,7 @@ def create_survey():
 @bp.patch("/surveys/<id:survey_id>")
 def update_survey(survey_id):
     """Change a survey's settings or status; fields left out keep their value."""
-    survey = api_queries.get_survey(g.workspace, survey_id)
+    survey = survey_settings.get_survey(g.workspace, survey_id)
     params = body_params(text_numbers=False)
     status = params.choice("status", [status.value for status in SurveyStatus], default=None)
     fields = _survey_fields(params, partial=True)
@@ -112,7 +112,7 @@ def update_survey(survey_id):
 @bp.delete("/surveys/<id:survey_id>")
 def delete_survey(survey_id):
     """Delete a survey that has no responses (close one that has)."""
-    survey_builder.delete_survey(g.workspace, api_queries.get_survey(g.workspace, survey_id))
+    survey_builder.delete_survey(g.workspace, survey_settings.get_survey(g.workspace, survey_id))
     return "", 204
 
 
@@ -139,7 +139,7 @@ def _question_of(question):
 @bp.post("/surveys/<id:survey_id>/questions")
 def create_question(survey_id):
     """Add a follow-up question at the end of a survey."""
-    survey = api_queries.get_survey(g.workspace, survey_id)
+    survey = survey_settings.get_survey(g.workspace, survey_id)
     params = body_params(text_numbers=False)
     fields = _question_fields(params, partial=False)
     key = params.values.get("key")
@@ -152,7 +152,7 @@ def create_question(survey_id):
 @bp.patch("/surveys/<id:survey_id>/questions/<id:question_id>")
 def update_question(survey_id, question_id):
     """Change a question, or move it to another ``position``; fields left out keep their value."""
-    survey = api_queries.get_survey(g.workspace, survey_id)
+    survey = survey_settings.get_survey(g.workspace, survey_id)
     question = survey_builder.get_question(survey, question_id)
     params = body_params(text_numbers=False)
     fields = _question_fields(params, partial=True)
@@ -169,6 +169,6 @@ def update_question(survey_id, question_id):
 @bp.delete("/surveys/<id:survey_id>/questions/<id:question_id>")
 def delete_question(survey_id, question_id):
     """Delete a question; answers already given keep it under its key."""
-    survey = api_queries.get_survey(g.workspace, survey_id)
+    survey = survey_settings.get_survey(g.workspace, survey_id)
     survey_builder.delete_question(g.workspace, survey_builder.get_question(survey, question_id))
     return "", 204

@@ -137,7 +137,7 @@ def list_survey_responses():
     cursor = params.cursor("page_info")
     filters = _response_filters(params)
     direction, _, by = order.partition(":")
-    page = api_queries.list_responses(g.workspace, filters, per_page=per_page, cursor=cursor, order=direction,
+    page = api_queries.responses_page(g.workspace, filters, per_page=per_page, cursor=cursor, order=direction,
                                       by=by or "created_at", page=page_number)
     items = [serializers.response_json(response, expand=expand) for response in page.items]
     if page.next_cursor is None:

@@ -7,7 +7,8 @@ from feedback_app.dashboard.forms import ReplyForm
 from feedback_app.dashboard.responses import response_page
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import NotificationStatus, Role
-from feedback_app.services import inbox, replies
+from feedback_app.services import responses
+from feedback_app.services import replies
 from feedback_app.services.exceptions import InvalidInput
 
 
@@ -15,7 +16,7 @@ from feedback_app.services.exceptions import InvalidInput
 @role_required(Role.MEMBER)
 def reply_to_customer(response_id):
     """Email the customer of a response from the logged-in member; the form shown again with its error if refused."""
-    response = inbox.get_response(g.workspace, response_id)
+    response = responses.get_response(g.workspace, response_id, with_notes=True)
     form = ReplyForm()
     if not form.validate_on_submit():
         return response_page(response.id, reply_form=form, status=422)

@@ -19,6 +19,7 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
+from feedback_app.services import responses as response_records
 from feedback_app.services import actions, inbox, replies, reports
 
 
@@ -83,7 +84,7 @@ def response_detail(response_id):
 
 def response_page(response_id, *, reply_form=None, status=200):
     """Render a response's page; ``reply_form`` is a reply form to show again with its errors."""
-    response = inbox.get_response(g.workspace, response_id)
+    response = response_records.get_response(g.workspace, response_id, with_notes=True)
     members = reports.members_of(g.workspace)
     assign_form = AssignForm(assignee=response.assignee_id)
     assign_form.assignee.choices = choices([("", "Nobody")] + members)
@@ -120,7 +121,7 @@ def tag_response(response_id):
     if form.validate_on_submit():
         inbox.tag_response(g.workspace, response_id, form.name.data, user=current_user)
     else:
-        inbox.get_response(g.workspace, response_id)
+        response_records.get_response(g.workspace, response_id, with_notes=True)
         _form_errors(form)
     return _back(response_id)
 
@@ -133,7 +134,7 @@ def untag_response(response_id):
     if form.validate_on_submit():
         inbox.untag_response(g.workspace, response_id, form.name.data, user=current_user)
     else:
-        inbox.get_response(g.workspace, response_id)
+        response_records.get_response(g.workspace, response_id, with_notes=True)
         _form_errors(form)
     return _back(response_id)
 
@@ -146,7 +147,7 @@ def add_note(response_id):
     if form.validate_on_submit():
         inbox.add_note(g.workspace, response_id, form.text.data, user=current_user)
     else:
-        inbox.get_response(g.workspace, response_id)
+        response_records.get_response(g.workspace, response_id, with_notes=True)
         _form_errors(form)
     return _back(response_id)
 
@@ -159,6 +160,6 @@ def assign_response(response_id):
     if form.validate_on_submit():
         inbox.assign_response(g.workspace, response_id, form.assignee.data, user=current_user)
     else:
-        inbox.get_response(g.workspace, response_id)
+        response_records.get_response(g.workspace, response_id, with_notes=True)
         _form_errors(form)
     return _back(response_id)

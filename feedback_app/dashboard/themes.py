@@ -14,7 +14,8 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import actions, inbox, reports, theme_reports, themes
+from feedback_app.services import responses
+from feedback_app.services import actions, reports, theme_reports, themes
 
 
 @bp.get("/app/<workspace>/themes")
@@ -133,7 +134,7 @@ def move_response(theme_id):
     theme = themes.get_theme(g.workspace, theme_id)
     form = MoveResponseForm()
     if form.validate_on_submit():
-        response = inbox.get_response(g.workspace, form.response_id.data)
+        response = responses.get_response(g.workspace, form.response_id.data, with_notes=True)
         to_theme = themes.get_theme(g.workspace, form.to_theme.data) if form.to_theme.data else None
         themes.move_response(g.workspace, response, from_theme=theme, to_theme=to_theme, user=current_user)
     else:

@@ -7,6 +7,7 @@ from flask_login import login_required
 from feedback_app.auth.access import load_workspace, role_required
 from feedback_app.data_transfer.forms import ExportForm, ImportForm, choices
 from feedback_app.models import Role
+from feedback_app.services import survey_settings
 from feedback_app.services import api_queries, exports, imports
 from feedback_app.services.exceptions import InvalidInput
 
@@ -32,7 +33,7 @@ def require_member():
 
 
 def _survey_choices():
-    return [(survey.id, survey.name) for survey in api_queries.list_surveys(g.workspace, per_page=100).items]
+    return [(survey.id, survey.name) for survey in survey_settings.surveys_page(g.workspace, per_page=100).items]
 
 
 def _forms():
@@ -56,7 +57,7 @@ def import_responses():
     import_form, export_form = _forms()
     report = None
     if import_form.validate_on_submit():
-        survey = api_queries.get_survey(g.workspace, import_form.survey_id.data)
+        survey = survey_settings.get_survey(g.workspace, import_form.survey_id.data)
         try:
             text = import_form.file.data.read().decode("utf-8-sig")
             mapping = imports.parse_mapping(import_form.mapping_lines())

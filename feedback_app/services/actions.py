@@ -30,6 +30,7 @@ from feedback_app.models import (
 from feedback_app.services import action_emails, outbox, recipients
 from feedback_app.services.audit import record_event
 from feedback_app.services.events import emit
+from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -467,3 +468,17 @@ def notification_status(workspace, action):
     """
     _check_workspace(workspace, action)
     return outbox.status_counts(workspace, action_id=action.id)
+
+
+def actions_page(workspace, *, per_page=20, cursor=None, status=None):
+    """Return a :class:`Page` of ``workspace``'s actions, newest first, optionally of one status.
+
+    :raises InvalidInput: for an unknown status or a bad cursor.
+    """
+    query = select(Action).where(Action.workspace_id == workspace.id)
+    if status:
+        if status not in {item.value for item in ActionStatus}:
+            raise InvalidInput("Unknown action status.", fields={"status": ["not an action status"]})
+        query = query.where(Action.status == status)
+    return keyset_page(query, time_column=Action.created_at, id_column=Action.id, per_page=per_page, cursor=cursor,
+                       descending=True)

@@ -20,7 +20,7 @@ _models_by_run: OrderedDict[int, object] = OrderedDict()
 MODEL_CACHE_SIZE = 8
 
 
-def _sentiment_scorer():
+def sentiment_scorer():
     # Loading VADER's lexicon takes longer than scoring a comment: do it once per process.
     global _scorer
     if _scorer is None:
@@ -57,7 +57,7 @@ def analyze_response(response_id):
         return None
     text = response.comment or ""
     scale = SCALE_OF_KIND.get(SurveyKind(response.survey.kind))
-    sentiment = _sentiment_scorer().transform([text], scores=[response.score] if scale else None, scale=scale)
+    sentiment = sentiment_scorer().transform([text], scores=[response.score] if scale else None, scale=scale)
     db.session.execute(SET_SENTIMENT, [{"response_id": response.id, "at": utcnow(),
                                         "new_score": float(sentiment["sentiment_score"].iloc[0]),
                                         "label": str(sentiment["sentiment"].iloc[0])}])

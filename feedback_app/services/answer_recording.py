@@ -357,7 +357,7 @@ class _Analysis:
         if missing:
             texts, scores, scales = zip(*missing)
             blended = any(scales)
-            frame = analysis_live._sentiment_scorer().transform(
+            frame = analysis_live.sentiment_scorer().transform(
                 list(texts), scores=[math.nan if score is None or not scale else float(score)
                                      for score, scale in zip(scores, scales)] if blended else None,
                 scale=list(scales) if blended else None)
@@ -450,20 +450,20 @@ def _open_follow_ups(responses, now):
     for workspace_id, group in _by_workspace([r for r in unhappy if r.id not in have]).items():
         workspace = db.session.get(Workspace, workspace_id)
         rules = workspace.detractor_rules or {}
-        assignees = [follow_ups._assignee(workspace, rules, _properties_at_answer(response)) for response in group]
+        assignees = [follow_ups.assignee_for(workspace, rules, _properties_at_answer(response)) for response in group]
         # Another worker may open one meanwhile: the unique response id lets exactly one of them alert.
         created = dict(db.session.execute(dialect.insert(FollowUp).values([
             {"workspace_id": workspace_id, "response_id": response.id, "assignee_id": getattr(assignee, "id", None),
              "status": "open", "created_at": now, "updated_at": now} for response, assignee in zip(group, assignees)
         ]).on_conflict_do_nothing().returning(FollowUp.response_id, FollowUp.id)).all())
-        allowed = limit - follow_ups._alerts_in_the_last_hour(workspace)
+        allowed = limit - follow_ups.alerts_in_the_last_hour(workspace)
         alerted = []
         for response, assignee in zip(group, assignees):
             if response.id not in created:
                 continue
             if len(alerted) < allowed:
                 stored = db.session.get(Response, response.id)
-                for address in follow_ups._alert_addresses(workspace, rules, assignee):
+                for address in follow_ups.alert_addresses(workspace, rules, assignee):
                     outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None,
                                               to_address=address, response=stored, _commit=False)
                 alerted.append(created[response.id])

@@ -13,26 +13,20 @@ from sqlalchemy.orm import selectinload
 from analysis.scales import SCALES
 from feedback_app.extensions import db
 from feedback_app.models import (
-    Action,
-    ActionStatus,
     AutopilotMember,
     AutopilotSchedule,
     Bounce,
     Channel,
-    Notification,
     Person,
     RequestStatus,
     Response,
     ResponseTag,
-    ResponseTheme,
     Survey,
     SurveyKind,
     SurveyRequest,
-    Theme,
-    ThemeStatus,
     Unsubscribe,
 )
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
 
 MAX_PER_PAGE = 100
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
@@ -212,7 +206,7 @@ def responses_query(workspace, filters):
     return query
 
 
-def list_responses(workspace, filters, *, per_page=20, cursor=None, order="asc", by="created_at", page=None):
+def responses_page(workspace, filters, *, per_page=20, cursor=None, order="asc", by="created_at", page=None):
     """Return a :class:`Page` of responses matching ``filters``.
 
     :param order: ``"asc"`` or ``"desc"``.
@@ -279,67 +273,3 @@ def list_suppressions(workspace, model, *, per_page=20, page=1, since=None, unti
 
 
 SUPPRESSION_MODELS = {"unsubscribes": Unsubscribe, "bounces": Bounce}
-
-
-def list_themes(workspace, *, per_page=20, cursor=None):
-    """Return a :class:`Page` of ``workspace``'s active themes with their response counts."""
-    page = keyset_page(select(Theme).where(Theme.workspace_id == workspace.id, Theme.status == ThemeStatus.ACTIVE),
-                       time_column=Theme.created_at, id_column=Theme.id, per_page=per_page, cursor=cursor)
-    counts = dict(db.session.execute(
-        select(ResponseTheme.theme_id, func.count(ResponseTheme.response_id))
-        .where(ResponseTheme.workspace_id == workspace.id,
-               ResponseTheme.theme_id.in_([theme.id for theme in page.items]),
-               ResponseTheme.in_theme)
-        .group_by(ResponseTheme.theme_id)).all()) if page.items else {}
-    return page, counts
-
-
-def get_theme(workspace, theme_id):
-    """Return ``workspace``'s theme ``theme_id``.
-
-    :raises NotFound: if there is no such theme in this workspace.
-    """
-    theme = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace.id))
-    if theme is None:
-        raise NotFound("No such theme.")
-    return theme
-
-
-def list_surveys(workspace, *, per_page=20, cursor=None):
-    """Return a :class:`Page` of ``workspace``'s surveys, oldest first."""
-    return keyset_page(select(Survey).where(Survey.workspace_id == workspace.id), time_column=Survey.created_at,
-                       id_column=Survey.id, per_page=per_page, cursor=cursor)
-
-
-def get_survey(workspace, survey_id):
-    """Return ``workspace``'s survey ``survey_id``.
-
-    :raises NotFound: if there is no such survey in this workspace.
-    """
-    survey = db.session.scalar(select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
-    if survey is None:
-        raise NotFound("No such survey.")
-    return survey
-
-
-def list_notifications(workspace, *, per_page=20, cursor=None, status=None):
-    """Return a :class:`Page` of ``workspace``'s outbox notifications, newest first."""
-    query = select(Notification).where(Notification.workspace_id == workspace.id)
-    if status:
-        query = query.where(Notification.status == status)
-    return keyset_page(query, time_column=Notification.created_at, id_column=Notification.id, per_page=per_page,
-                       cursor=cursor, descending=True)
-
-
-def list_actions(workspace, *, per_page=20, cursor=None, status=None):
-    """Return a :class:`Page` of ``workspace``'s actions, newest first, optionally of one status.
-
-    :raises InvalidInput: for an unknown status or a bad cursor.
-    """
-    query = select(Action).where(Action.workspace_id == workspace.id)
-    if status:
-        if status not in {item.value for item in ActionStatus}:
-            raise InvalidInput("Unknown action status.", fields={"status": ["not an action status"]})
-        query = query.where(Action.status == status)
-    return keyset_page(query, time_column=Action.created_at, id_column=Action.id, per_page=per_page, cursor=cursor,
-                       descending=True)

@@ -11,7 +11,8 @@ from feedback_app.extensions import db
 from feedback_app.models import Channel, Response
 from feedback_app.services import actions, people, responses
 from feedback_app.services.accounts import normalize_email
-from feedback_app.services.api_queries import get_survey, get_theme
+from feedback_app.services.survey_settings import get_survey
+from feedback_app.services.themes import get_theme
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 

@@ -26,8 +26,8 @@ def _as_id(value):
 
 def ensure_default_survey(workspace):
     """Return the workspace's Delighted survey, creating an NPS survey named "NPS" if there is none."""
-    return default_survey(workspace) or surveys.create_survey(workspace, name="NPS", kind=SurveyKind.NPS,
-                                                              _commit=False)
+    return default_survey(workspace) or surveys.new_survey(workspace, name="NPS", kind=SurveyKind.NPS,
+                                                           _commit=False)
 
 
 @transactional

@@ -29,14 +29,14 @@ EVENT_TYPES = {
 }
 
 
-def sign(secret, body):
+def delighted_signature(secret, body):
     """Return the ``X-Delighted-Webhook-Signature`` value for ``body`` (bytes) under ``secret``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret, body, header):
+def verify_delighted_signature(secret, body, header):
     """Return whether ``header`` is Delighted's signature of ``body`` under ``secret`` (what a receiver runs)."""
-    return hmac.compare_digest(sign(secret, body), header or "")
+    return hmac.compare_digest(delighted_signature(secret, body), header or "")
 
 
 def new_event_id():

@@ -74,13 +74,13 @@ def _create_demo_workspace(n_responses, rng):
                              role=Role.OWNER, _commit=False)
     else:
         accounts.add_member(workspace, user, role=Role.OWNER, _commit=False)
-    nps = surveys.create_survey(workspace, name="Product NPS", kind=SurveyKind.NPS, product="Acme Notes",
-                                _commit=False)
-    csat = surveys.create_survey(workspace, name="Support CSAT", kind=SurveyKind.CSAT, product="our support",
-                                 trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
-    churn = surveys.create_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
-                                  churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
-                                  _commit=False)
+    nps = surveys.new_survey(workspace, name="Product NPS", kind=SurveyKind.NPS, product="Acme Notes",
+                             _commit=False)
+    csat = surveys.new_survey(workspace, name="Support CSAT", kind=SurveyKind.CSAT, product="our support",
+                              trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
+    churn = surveys.new_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
+                               churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
+                               _commit=False)
     people = _create_people(workspace, rng, count=max(50, n_responses * 2 // 3))
     _create_responses(workspace, people, {"nps": nps, "csat": csat, "churn": churn}, n_responses, rng)
     return workspace

@@ -167,7 +167,7 @@ def set_detractor_rules(workspace, rules, *, user=None):
     return workspace
 
 
-def _assignee(workspace, rules, properties, survey_id=None):
+def assignee_for(workspace, rules, properties, survey_id=None):
     wanted = None
     for prop, values in (rules.get("by_property") or {}).items():
         value = properties.get(prop)
@@ -182,7 +182,7 @@ def _assignee(workspace, rules, properties, survey_id=None):
         User.email == wanted, Membership.workspace_id == workspace.id))
 
 
-def _alert_addresses(workspace, rules, assignee, score=None):
+def alert_addresses(workspace, rules, assignee, score=None):
     escalate = rules.get("escalate") or {}
     escalated = list(escalate.get("alert_emails") or []) if score is not None and score <= escalate.get(
         "max_score", -1) else []
@@ -213,7 +213,7 @@ def open_follow_up(response_id):
     rules = workspace.detractor_rules or {}
     person = db.session.get(Person, response.person_id) if response.person_id else None
     properties = {**(getattr(person, "properties", None) or {}), **(response.properties or {})}
-    assignee = _assignee(workspace, rules, properties, response.survey_id)
+    assignee = assignee_for(workspace, rules, properties, response.survey_id)
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # Two events for one response (created, then updated with a comment) may race: the unique
     # response id lets exactly one of them open the follow-up and send the alert.
@@ -224,8 +224,8 @@ def open_follow_up(response_id):
     if created is None:
         return db.session.scalar(select(FollowUp).where(FollowUp.response_id == response.id))
     follow_up = db.session.get(FollowUp, created)
-    if _alerts_in_the_last_hour(workspace) < current_app.config["DETRACTOR_ALERTS_PER_HOUR"]:
-        for address in _alert_addresses(workspace, rules, assignee, response.score):
+    if alerts_in_the_last_hour(workspace) < current_app.config["DETRACTOR_ALERTS_PER_HOUR"]:
+        for address in alert_addresses(workspace, rules, assignee, response.score):
             outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_ALERT, person=None,
                                       to_address=address, response=response, _commit=False)
         follow_up.alerted_at = utcnow()
@@ -239,7 +239,7 @@ def is_history(response):
     return response.channel == Channel.IMPORT or (created_at is not None and created_at < utcnow() - HISTORY_AGE)
 
 
-def _alerts_in_the_last_hour(workspace):
+def alerts_in_the_last_hour(workspace):
     return db.session.scalar(select(func.count(FollowUp.id)).where(
         FollowUp.workspace_id == workspace.id, FollowUp.alerted_at >= utcnow() - timedelta(hours=1)))
 
@@ -260,7 +260,7 @@ def send_alert_digests():
         db.session.execute(update(FollowUp).where(
             FollowUp.workspace_id == workspace_id, FollowUp.alerted_at.is_(None), FollowUp.status == "open"
         ).values(alerted_at=stamp))
-        for address in _alert_addresses(workspace, workspace.detractor_rules or {}, None):
+        for address in alert_addresses(workspace, workspace.detractor_rules or {}, None):
             notification = outbox.queue_notification(workspace, kind=NotificationKind.DETRACTOR_DIGEST, person=None,
                                                      to_address=address, _commit=False)
             notification.created_at = stamp

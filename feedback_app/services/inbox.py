@@ -20,6 +20,7 @@ from feedback_app.models import (
     SurveyKind,
     Theme,
 )
+from feedback_app.services import responses
 from feedback_app.services import reports
 from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.audit import record_event
@@ -153,20 +154,6 @@ def list_responses(workspace, filters, *, after=None, limit=PAGE_SIZE):
     return _page(workspace, filters, after=after, limit=limit)
 
 
-def get_response(workspace, response_id):
-    """Return the workspace's response ``response_id`` with its notes and tags.
-
-    :raises NotFound: if it does not exist in this workspace.
-    """
-    response = db.session.scalar(
-        select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id)
-        .options(selectinload(Response.tags), selectinload(Response.notes))
-    )
-    if response is None:
-        raise NotFound("No such response.")
-    return response
-
-
 def themes_of(workspace, response_ids):
     """Return ``{response id: [Theme]}`` of the given responses (links the team excluded left out)."""
     if not response_ids:
@@ -196,7 +183,7 @@ def tag_response(workspace, response_id, name, *, user):
     :raises NotFound: if the response is not in ``workspace``.
     :raises InvalidInput: for an empty or too long tag.
     """
-    response = get_response(workspace, response_id)
+    response = responses.get_response(workspace, response_id, with_notes=True)
     name = _clean_tag(name)
     if name not in {tag.name for tag in response.tags}:
         response.tags.append(ResponseTag(name=name, workspace_id=workspace.id))
@@ -211,7 +198,7 @@ def untag_response(workspace, response_id, name, *, user):
 
     :raises NotFound: if the response is not in ``workspace``.
     """
-    response = get_response(workspace, response_id)
+    response = responses.get_response(workspace, response_id, with_notes=True)
     for tag in list(response.tags):
         if tag.name == name:
             response.tags.remove(tag)
@@ -227,7 +214,7 @@ def add_note(workspace, response_id, text, *, user):
     :raises NotFound: if the response is not in ``workspace``.
     :raises InvalidInput: for an empty note or one over 5,000 characters.
     """
-    response = get_response(workspace, response_id)
+    response = responses.get_response(workspace, response_id, with_notes=True)
     text = (text or "").strip()
     if not text or len(text) > 5000:
         raise InvalidInput("A note has 1 to 5,000 characters.", fields={"text": ["1-5000 characters"]})
@@ -254,7 +241,7 @@ def assign_response(workspace, response_id, assignee_id, *, user):
     :raises NotFound: if the response is not in ``workspace``.
     :raises InvalidInput: if the assignee is not a member of ``workspace``.
     """
-    response = get_response(workspace, response_id)
+    response = responses.get_response(workspace, response_id, with_notes=True)
     _check_member(workspace, assignee_id)
     previous, response.assignee_id = response.assignee_id, assignee_id
     record_event("response.assigned", workspace_id=workspace.id, user_id=user.id, target=response,

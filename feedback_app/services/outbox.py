@@ -38,6 +38,7 @@ from feedback_app.models import (
     utcnow,
 )
 from feedback_app.services import events, outbox_sending
+from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.outbox_claims import TEAM_KINDS, claim, claim_batch  # noqa: F401  (the outbox API)
 from feedback_app.services.outbox_sending import MAX_BACKOFF_SECONDS, backoff_seconds  # noqa: F401  (the outbox API)
@@ -356,3 +357,12 @@ def list_notifications(workspace, *, action_id=None, status=None, limit=100, aft
     if after_id is not None:
         query = query.where(Notification.id < after_id)
     return db.session.scalars(query.order_by(Notification.id.desc()).limit(min(int(limit), 1000))).all()
+
+
+def notifications_page(workspace, *, per_page=20, cursor=None, status=None):
+    """Return a :class:`Page` of ``workspace``'s outbox notifications, newest first."""
+    query = select(Notification).where(Notification.workspace_id == workspace.id)
+    if status:
+        query = query.where(Notification.status == status)
+    return keyset_page(query, time_column=Notification.created_at, id_column=Notification.id, per_page=per_page,
+                       cursor=cursor, descending=True)

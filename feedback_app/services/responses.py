@@ -2,6 +2,7 @@
 import re
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from analysis.scales import SCALES
 from feedback_app.extensions import db
@@ -207,14 +208,16 @@ def _continue_response(workspace, response, changes):
                                                    for field, value in changes.items()}, _commit=False)
 
 
-def get_response(workspace, response_id):
+def get_response(workspace, response_id, *, with_notes=False):
     """Return ``workspace``'s response ``response_id``.
 
+    :param with_notes: load its notes and tags too (the response's page shows them).
     :raises NotFound: if there is none in this workspace.
     """
-    response = db.session.scalar(
-        select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id)
-    )
+    query = select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id)
+    if with_notes:
+        query = query.options(selectinload(Response.tags), selectinload(Response.notes))
+    response = db.session.scalar(query)
     if response is None:
         raise NotFound("No such response.")
     return response

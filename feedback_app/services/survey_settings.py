@@ -7,6 +7,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Channel, Survey, SurveyKind, SurveyStatus
 from feedback_app.services import survey_builder, surveys
 from feedback_app.services.audit import record_event
+from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -196,9 +197,9 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
     problems = {field: found for field, found in problems.items() if not field.endswith(".question")}
     if problems:
         raise InvalidInput("The survey settings are not valid.", fields=problems)
-    survey = surveys.create_survey(workspace, name=name.strip(), kind=kind, texts=texts, churn_reasons=churn_reasons,
-                                   trigger=trigger, channels=list(channels), sampling_percent=sampling_percent,
-                                   recontact_days=recontact_days, _commit=False)
+    survey = surveys.new_survey(workspace, name=name.strip(), kind=kind, texts=texts, churn_reasons=churn_reasons,
+                                trigger=trigger, channels=list(channels), sampling_percent=sampling_percent,
+                                recontact_days=recontact_days, _commit=False)
     # The default wording covers every supported locale; keep only the ones the team asked for.
     survey.texts = {locale: values for locale, values in survey.texts.items() if locale in texts}
     survey.default_locale = next(iter(texts))
@@ -210,3 +211,9 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
         raise InvalidInput("The survey settings are not valid.", fields=problems)
     record_event("survey.configured", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey
+
+
+def surveys_page(workspace, *, per_page=20, cursor=None):
+    """Return a :class:`Page` of ``workspace``'s surveys, oldest first."""
+    return keyset_page(select(Survey).where(Survey.workspace_id == workspace.id), time_column=Survey.created_at,
+                       id_column=Survey.id, per_page=per_page, cursor=cursor)

@@ -67,8 +67,8 @@ DEFAULT_TEXTS = {
 
 
 @transactional
-def create_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=None, channels=None,
-                  sampling_percent=100, recontact_days=None, product="our product"):
+def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=None, channels=None,
+               sampling_percent=100, recontact_days=None, product="our product"):
     """Create a survey with the default wording of its kind in every supported locale.
 
     :param texts: per-locale overrides, merged over the defaults.

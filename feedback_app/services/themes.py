@@ -12,6 +12,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Action, LinkSource, Response, ResponseTheme, Theme, ThemeStatus
 from feedback_app.services.analysis_data import response_polarity
 from feedback_app.services.audit import record_event
+from feedback_app.services.api_queries import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -215,3 +216,16 @@ def pin_phrases(workspace, theme, phrases, *, user=None):
     record_event("theme.pinned", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=theme,
                  data={"phrases": theme.pinned_phrases})
     return theme
+
+
+def themes_page(workspace, *, per_page=20, cursor=None):
+    """Return a :class:`Page` of ``workspace``'s active themes with their response counts."""
+    page = keyset_page(select(Theme).where(Theme.workspace_id == workspace.id, Theme.status == ThemeStatus.ACTIVE),
+                       time_column=Theme.created_at, id_column=Theme.id, per_page=per_page, cursor=cursor)
+    counts = dict(db.session.execute(
+        select(ResponseTheme.theme_id, func.count(ResponseTheme.response_id))
+        .where(ResponseTheme.workspace_id == workspace.id,
+               ResponseTheme.theme_id.in_([theme.id for theme in page.items]),
+               ResponseTheme.in_theme)
+        .group_by(ResponseTheme.theme_id)).all()) if page.items else {}
+    return page, counts

@@ -291,7 +291,7 @@ def _headers(delivery, endpoint, body):
     headers = {"Content-Type": "application/json", "User-Agent": "feedback-loop-webhooks/1",
                DELIVERY_HEADER: str(delivery.id)}
     if endpoint.format == "delighted":
-        headers[delighted_events.SIGNATURE_HEADER] = delighted_events.sign(endpoint.secret, body)
+        headers[delighted_events.SIGNATURE_HEADER] = delighted_events.delighted_signature(endpoint.secret, body)
     else:
         headers.update({EVENT_HEADER: delivery.event, SIGNATURE_HEADER: sign(endpoint.secret, body)})
     return headers

@@ -16,6 +16,7 @@ from feedback_app.models import (
     SurveyKind,
     Theme,
 )
+from feedback_app.services import responses
 from feedback_app.services import exports, inbox, reports
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
@@ -142,7 +143,7 @@ def test_tag_note_and_assign_are_recorded_and_audited(workspace, user):
 
     assert [t.name for t in _db.session.query(ResponseTag).all()] == ["needs reply"]
     assert [n.text for n in _db.session.query(ResponseNote).all()] == ["Called them back"]
-    assert inbox.get_response(workspace, response.id).assignee_id == colleague.id
+    assert responses.get_response(workspace, response.id, with_notes=True).assignee_id == colleague.id
     verbs = [e.verb for e in _db.session.query(AuditEvent).order_by(AuditEvent.id) if e.verb.startswith("response.")]
     assert verbs == ["response.tagged", "response.noted", "response.assigned"]
     inbox.untag_response(workspace, response.id, "needs reply", user=user)

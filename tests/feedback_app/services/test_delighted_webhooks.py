@@ -151,10 +151,10 @@ def test_a_wrong_secret_is_refused_by_the_receiver(v1):
 
 def test_delighted_signature_is_an_hmac_of_the_raw_body():
     body = b'{"event_type":"survey_response.created"}'
-    header = delighted_events.sign("secret", body)
+    header = delighted_events.delighted_signature("secret", body)
     assert header == "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
-    assert delighted_events.verify_signature("secret", body, header)
-    assert not delighted_events.verify_signature("secret", body + b" ", header)
+    assert delighted_events.verify_delighted_signature("secret", body, header)
+    assert not delighted_events.verify_delighted_signature("secret", body + b" ", header)
 
 
 @pytest.mark.parametrize("format, events, field", [
