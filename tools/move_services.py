@@ -22,7 +22,7 @@ PREFIX = "feedback_app.services"
 
 # {package: (its one-line docstring, its modules)}; ``old>new`` renames a module that would repeat its
 # package's name (``accounts.accounts``). Modules not listed stay in services/ itself:
-# the shared machinery every package uses (events, transaction, exceptions, tokens) and the demo.
+# the shared machinery every package uses (events, transaction, exceptions, pages, tokens) and the demo.
 LAYOUT = {
     "collection": (
         "Collecting answers: surveys and their questions, the widget, hosted pages, emailed invitations, Autopilot, "
@@ -48,7 +48,7 @@ LAYOUT = {
         ["api_queries", "api_writes", "delighted", "delighted_events", "delighted_properties", "webhooks",
          "chat_alerts", "safe_http"]),
 }
-STAYING = {"__init__", "events", "transaction", "exceptions", "tokens", "system", "demo", "demo_corpus"}
+STAYING = {"__init__", "events", "transaction", "exceptions", "pages", "tokens", "system", "demo", "demo_corpus"}
 
 REWRITTEN = ("feedback_app", "widgets", "tests", "bench", "migrations", "tools")
 REWRITTEN_FILES = ("setup.cfg", "Makefile")

@@ -6,7 +6,7 @@ schemathesis against it so that the document and the code cannot drift apart sil
 from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
-from feedback_app.services.api_queries import CURSOR_PATTERN, MAX_ID
+from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID
 from feedback_app.services.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
 from feedback_app.services.events import EVENT_NAMES
 from feedback_app.services.webhooks import WEBHOOK_FORMATS

@@ -6,7 +6,7 @@ from flask import request
 from werkzeug.routing import BaseConverter
 
 from feedback_app.api import bodies
-from feedback_app.services.api_queries import MAX_ID, MAX_PER_PAGE
+from feedback_app.services.pages import MAX_ID, MAX_PER_PAGE
 from feedback_app.services.exceptions import InvalidInput, NotFound
 
 MAX_BIGINT = 2**63 - 1  # the widest integer SQLite and PostgreSQL store

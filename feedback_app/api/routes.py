@@ -12,7 +12,7 @@ from feedback_app.models import ActionStatus, utcnow
 from feedback_app.services import outbox
 from feedback_app.services import themes
 from feedback_app.services import survey_settings
-from feedback_app.services.api_queries import MAX_ID
+from feedback_app.services.pages import MAX_ID
 from feedback_app.services.loop_metrics import loop_metrics
 from feedback_app.services import (
     actions,

@@ -7,7 +7,7 @@ from feedback_app.api.params import body_params, check_view_ids, query_list, que
 from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
 from feedback_app.services import api_queries, api_writes, autopilot, delighted, responses
-from feedback_app.services.api_queries import MAX_ID
+from feedback_app.services.pages import MAX_ID
 from feedback_app.services.exceptions import InvalidInput
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")

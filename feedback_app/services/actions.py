@@ -30,7 +30,7 @@ from feedback_app.models import (
 from feedback_app.services import action_emails, outbox, recipients
 from feedback_app.services.audit import record_event
 from feedback_app.services.events import emit
-from feedback_app.services.api_queries import keyset_page
+from feedback_app.services.pages import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 

@@ -5,7 +5,7 @@ from sqlalchemy import and_, or_, select
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, Membership, User
-from feedback_app.services.api_queries import keyset_page
+from feedback_app.services.pages import keyset_page
 from feedback_app.services.reports import day_start
 
 
@@ -18,7 +18,7 @@ def _of_workspace(workspace):
 
 
 def list_audit_events(workspace, *, per_page=50, cursor=None, verb=None, actor_user_id=None, since=None, until=None):
-    """Return a :class:`api_queries.Page` of the workspace's audit events, newest first.
+    """Return a :class:`pages.Page` of the workspace's audit events, newest first.
 
     :param verb: only this verb (``user.logged_in``), or a family ending in ``.`` (``user.``).
     :param actor_user_id: only what this user did.

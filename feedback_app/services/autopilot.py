@@ -28,7 +28,8 @@ from feedback_app.models import (
 )
 from feedback_app.services import autopilot_schedules, collection, delighted, invitations, people
 from feedback_app.services.accounts import normalize_email
-from feedback_app.services.api_queries import decode_cursor, default_survey, keyset_page
+from feedback_app.services.api_queries import default_survey
+from feedback_app.services.pages import decode_cursor, keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 

@@ -22,7 +22,7 @@ from feedback_app.models import (
 )
 from feedback_app.services import responses
 from feedback_app.services import reports
-from feedback_app.services.api_queries import keyset_page
+from feedback_app.services.pages import keyset_page
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.exports import neutralize_formula
@@ -144,7 +144,7 @@ def _page(workspace, filters, *, after, limit):
 
 
 def list_responses(workspace, filters, *, after=None, limit=PAGE_SIZE):
-    """Return a :class:`~feedback_app.services.api_queries.Page` of ``workspace``'s responses matching ``filters``,
+    """Return a :class:`~feedback_app.services.pages.Page` of ``workspace``'s responses matching ``filters``,
     newest first.
 
     :param after: the cursor of the previous page's last response.

@@ -12,7 +12,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Action, LinkSource, Response, ResponseTheme, Theme, ThemeStatus
 from feedback_app.services.analysis_data import response_polarity
 from feedback_app.services.audit import record_event
-from feedback_app.services.api_queries import keyset_page
+from feedback_app.services.pages import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
