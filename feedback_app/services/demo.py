@@ -77,7 +77,9 @@ def _create_demo_workspace(n_responses, rng):
         accounts.add_member(workspace, user, role=Role.OWNER, _commit=False)
     nps = surveys.create_survey(workspace, name="Product NPS", kind=SurveyKind.NPS, product="Acme Notes",
                                 _commit=False)
+    # The product name goes into every locale's default wording: French needs its own words for it.
     csat = surveys.create_survey(workspace, name="Support CSAT", kind=SurveyKind.CSAT, product="our support",
+                                 texts={"fr": {"question": "Êtes-vous satisfait de notre support ?"}},
                                  trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
     churn = surveys.create_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
                                   churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
