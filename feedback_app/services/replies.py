@@ -10,8 +10,10 @@ from feedback_app.services.transaction import insert_unless_taken, transactional
 
 MAX_BODY = 5000
 STRINGS = {
-    "en": {"subject": "Re: your feedback to {workspace}", "you_wrote": "You wrote:"},
-    "fr": {"subject": "Re : votre avis sur {workspace}", "you_wrote": "Vous nous avez écrit :"},
+    "en": {"subject": "Re: your feedback to {workspace}", "you_wrote": "You wrote:", "unsubscribe": "Unsubscribe",
+           "unsubscribe_line": "Unsubscribe:"},
+    "fr": {"subject": "Re : votre avis sur {workspace}", "you_wrote": "Vous nous avez écrit :",
+           "unsubscribe": "Se désabonner", "unsubscribe_line": "Se désabonner :"},
 }
 
 
@@ -131,6 +133,7 @@ def render_team_reply(notification):
     link = action_emails.unsubscribe_url(workspace, notification.to_address)
     context = {"workspace_name": workspace.name, "author_name": reply.author_name, "body": reply.body,
                "quote": (getattr(response, "comment", None) or "").strip(), "you_wrote": strings["you_wrote"],
+               "unsubscribe": strings["unsubscribe"], "unsubscribe_line": strings["unsubscribe_line"],
                "unsubscribe_url": link, "language": language}
     return mail.Email(
         subject=strings["subject"].format(workspace=workspace.name),

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db as _db
-from feedback_app.models import Notification, NotificationKind, Reply, Role, SurveyKind
+from feedback_app.models import Notification, Person, NotificationKind, Reply, Role, SurveyKind
 from feedback_app.services import replies
 from feedback_app.services.exceptions import NotFound
 from tests.dashboard.test_follow_ups_page import open_follow_up
@@ -115,3 +115,16 @@ def test_reply_to_follow_up_service_refuses_another_workspaces_follow_up(world):
     with pytest.raises(NotFound):
         replies.reply_to_follow_up(world["home"], world["away"].id, body="Hi", submission_key="k",
                                    user=world["member"], resolve=True)
+
+
+def test_follow_up_reply_to_a_french_customer_is_worded_in_french(client, login, world, smtp):
+    _db.session.scalar(select(Person).where(Person.email == "ann@example.com")).locale = "fr"
+    _db.session.commit()
+    login(world["member"])
+    client.post(f"/app/home-co/follow-ups/{world['follow_up'].id}/replies",
+                data={"body": "Désolée, c'est réparé.", "submission_key": "k-fr"})
+    [received] = smtp.messages_to("ann@example.com")
+    assert received.message["Subject"] == "Re : votre avis sur Home Co"
+    text = received.message.get_body(("plain",)).get_content()
+    assert "Vous nous avez écrit :" in text and "Se désabonner : http" in text and "Unsubscribe" not in text
+    assert ">Se désabonner</a>" in received.message.get_body(("html",)).get_content()
