@@ -1,4 +1,4 @@
-"""Overview: promoters, passives and detractors over time, each period's shares stacked and labelled."""
+"""Overview: promoters, passives and detractors over time (stacked, labelled); a segment without value says so."""
 import re
 from datetime import date, datetime, timedelta, timezone
 
@@ -60,3 +60,11 @@ def test_group_shares_chart_stacks_to_the_full_height_bottom_first():
     assert (detractors["share"], passives["share"], promoters["share"]) == (0.5, 0.25, 0.25)
     assert detractors["y"] + detractors["h"] == pytest.approx(chart.baseline)  # the bottom one sits on the axis
     assert promoters["y"] == pytest.approx(chart.y_ticks[-1]["y"])  # the top one reaches 100%
+
+
+def test_overview_says_a_segment_property_without_value_is_not_applied(client, login, owner):
+    login(owner)
+    page = client.get("/app/groups-co/", query_string={"segment_key": "plan"}).get_data(as_text=True)
+    assert "No value for the segment property “plan”: every customer is counted." in page
+    applied = client.get("/app/groups-co/", query_string={"segment_key": "plan", "segment_value": "pro"})
+    assert 'data-testid="segment-unused"' not in applied.get_data(as_text=True)
