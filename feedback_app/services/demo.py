@@ -169,11 +169,13 @@ def _create_responses(workspace, people, survey_by_role, n_responses, rng):
 
 def _open_recent_follow_ups(workspace, responses, kind_by_survey):
     # Generated answers are history, so nothing opened their follow-ups; the demo's queue shows the
-    # last week's unhappy customers instead, without alert emails to the demo address.
+    # last week's unhappy customers instead, without alert emails to the demo address. They count as
+    # alerted when they were opened: unalerted, the worker's digest would email them all at once,
+    # and its stamp would fill the hourly alert limit so the next real detractor waited for a digest.
     since = utcnow() - FOLLOW_UP_DAYS
     db.session.add_all(
         FollowUp(workspace_id=workspace.id, response_id=response.id, status="open",
-                 created_at=response.created_at, updated_at=response.created_at)
+                 created_at=response.created_at, updated_at=response.created_at, alerted_at=response.created_at)
         for response in responses
         if response.created_at >= since and response.comment
         and follow_ups.is_unhappy(kind_by_survey.get(response.survey_id), response.score))
