@@ -6,6 +6,7 @@ schemathesis against it so that the document and the code cannot drift apart sil
 from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
+from feedback_app.services.action_emails import LANGUAGES
 from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID
 from feedback_app.services.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
 from feedback_app.services.events import EVENT_NAMES
@@ -67,6 +68,10 @@ SCHEMAS = {
                       "status": STRING, "priority": _nullable({"type": "number"}),
                       "response_count": _nullable(INTEGER), "created_at": DATETIME, "updated_at": DATETIME}),
     "Action": _object({"id": INTEGER, "title": STRING, "description": STRING, "public_message": STRING,
+                       "public_messages": {
+                           "type": "object", "propertyNames": {"enum": list(LANGUAGES)}, "additionalProperties": STRING,
+                           "description": "the public message in each language it is written in, the workspace's "
+                                          "default locale included (that one is also `public_message`)"},
                        "theme_id": _nullable(INTEGER), "status": {"type": "string",
                                                                   "enum": [s.value for s in ActionStatus]},
                        "due_date": _nullable({"type": "string", "format": "date"}), "shipped_at": _nullable(DATETIME),
@@ -182,12 +187,22 @@ RESPONSE_CHANGES = body({
     "score": SCORE, "comment": _nullable(text(10_000)), "answers": ANSWERS,
     "tags": {"type": "array", "items": text(100, blank=False)}, "note": _nullable(text(10_000))})
 NEW_PERSON = body({**PERSON_FIELDS, "locale": _nullable(text(16))}, anyOf=IDENTIFIED)
+PUBLIC_MESSAGES = {
+    "type": ["object", "null"], "propertyNames": {"enum": list(LANGUAGES)},
+    "additionalProperties": _nullable(text(10_000)),
+    "description": "the public message (what changed, in the email to customers) per language: customers get the "
+                   "one of their language, else the workspace's default locale's. The default locale's entry is "
+                   "`public_message` (this entry wins when both are given); `null` or empty clears a language. "
+                   "A change names only the languages it changes. Another language is a 422 naming "
+                   "`public_messages.<language>`."}
+ACTION_TEXTS = {
+    "description": _nullable(text(10_000)), "public_message": _nullable(text(10_000)),
+    "public_messages": PUBLIC_MESSAGES, "due_date": _nullable({"type": "string", "format": "date"})}
 NEW_ACTION = body({
-    "title": text(200, blank=False), "description": _nullable(text(10_000)),
-    "public_message": _nullable(text(10_000)), "theme_id": _nullable(ID),
-    "response_ids": {"type": ["array", "null"], "items": ID},
-    "due_date": _nullable({"type": "string", "format": "date"})},
+    "title": text(200, blank=False), **ACTION_TEXTS, "theme_id": _nullable(ID),
+    "response_ids": {"type": ["array", "null"], "items": ID}},
     required=["title"])
+ACTION_CHANGES = body({"title": text(200, blank=False), **ACTION_TEXTS})
 NEW_STATUS = body({"status": {"type": "string", "enum": [s.value for s in ActionStatus]}}, required=["status"])
 NEW_WEBHOOK = body({
     "url": {"type": "string", "format": "uri", "pattern": "^https?://[^/?#]", "maxLength": 2000},
@@ -254,8 +269,12 @@ def paths():
             "get": _operation("List actions", {"200": _page_of("Action")}, parameters=PAGING + [
                 _query("status", {"type": "string", "enum": [s.value for s in ActionStatus]})]),
             "post": _operation("Plan an action", {"201": _json(_ref("Action"), "Created")}, body=NEW_ACTION)},
-        "/actions/{action_id}": {"get": _operation("Show an action", {"200": _json(_ref("Action"))},
-                                                   parameters=[_path("action_id")], not_found=True)},
+        "/actions/{action_id}": {
+            "get": _operation("Show an action", {"200": _json(_ref("Action"))}, parameters=[_path("action_id")],
+                              not_found=True),
+            "patch": _operation("Change an action's texts (public messages per language) and due date",
+                                {"200": _json(_ref("Action"))}, parameters=[_path("action_id")],
+                                body=ACTION_CHANGES, not_found=True, body_required=False)},
         "/actions/{action_id}/status": {"post": _operation(
             "Change an action's status", {"200": _json(_ref("Action"))}, parameters=[_path("action_id")],
             body=NEW_STATUS, not_found=True)},

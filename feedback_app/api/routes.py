@@ -5,6 +5,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import NotAcceptable
 
 from feedback_app.api import auth, openapi
+from feedback_app.api.action_params import action_fields
 from feedback_app.api import serializers as out
 from feedback_app.api.params import Params, body_params, check_view_ids, query_params, register_id_converter
 from feedback_app.extensions import csrf, limiter
@@ -230,18 +231,7 @@ def list_actions():
 def create_action():
     """Plan an action on a theme and/or responses."""
     params = body_params(text_numbers=False)
-    fields = dict(title=params.values.get("title"),
-                  theme_id=params.integer("theme_id", low=1, high=MAX_ID, nullable=True),
-                  response_ids=params.values.get("response_ids"),
-                  description=params.values.get("description"),  # null is no text; false or 0 is refused
-                  public_message=params.values.get("public_message"), due_date=params.values.get("due_date"))
-    ids = () if fields["response_ids"] is None else fields["response_ids"]
-    if not isinstance(ids, (list, tuple)) or not all(
-            isinstance(item, (int, float)) and not isinstance(item, bool) and item == int(item) and 0 < item <= MAX_ID
-            for item in ids):  # 7.0 is an integer to JSON Schema
-        params.problems["response_ids"] = ["must be a list of response ids"]
-    else:
-        fields["response_ids"] = [int(item) for item in ids]
+    fields = action_fields(params, new=True)
     params.check()
     return jsonify(out.action_json(api_writes.create_action(g.workspace, **fields))), 201
 
@@ -250,6 +240,15 @@ def create_action():
 def get_action(action_id):
     """Show an action."""
     return jsonify(out.action_json(actions.get_action(g.workspace, action_id)))
+
+
+@bp.patch("/actions/<id:action_id>")
+def update_action(action_id):
+    """Change an action's title, description, due date or public messages (per language)."""
+    params = body_params(text_numbers=False)
+    fields = action_fields(params, new=False)
+    params.check()
+    return jsonify(out.action_json(api_writes.update_action(g.workspace, action_id, **fields)))
 
 
 @bp.post("/actions/<id:action_id>/status")

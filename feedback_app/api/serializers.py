@@ -1,5 +1,6 @@
 """JSON shapes of the native API: integer ids, ISO 8601 UTC timestamps; described in ``openapi.py``."""
 from feedback_app.services import webhooks
+from feedback_app.services.actions import public_messages_by_locale
 
 
 def iso(moment):
@@ -51,7 +52,8 @@ def theme_json(theme, response_count=None):
 
 def action_json(action):
     return {"id": action.id, "title": action.title, "description": action.description,
-            "public_message": action.public_message, "theme_id": action.theme_id, "status": action.status.value,
+            "public_message": action.public_message, "public_messages": public_messages_by_locale(action),
+            "theme_id": action.theme_id, "status": action.status.value,
             "due_date": None if action.due_date is None else action.due_date.isoformat(),
             "shipped_at": iso(action.shipped_at), "created_at": iso(action.created_at)}
 

@@ -87,6 +87,7 @@ def _fields(form):
 def _show_errors(form, error):
     """Put the service's field problems next to the fields of the form shown again, and its message on top."""
     for name, problems in error.fields.items():
+        name = name.replace("public_messages.", "public_message_")  # the service names the language
         if hasattr(form, name):
             getattr(form, name).errors = [*getattr(form, name).errors, *problems]
     flash(error.message)

@@ -71,6 +71,36 @@ def series_chart(series, key, *, granularity, lower=None, upper=None, width=640,
     return chart
 
 
+def group_shares_chart(series, groups, *, granularity, width=640, height=200):
+    """Return a :class:`Chart` of 100% stacked bars: each period's share of each score group.
+
+    :param groups: ``[(key of the series rows, group name)]`` from the bottom of a bar up, e.g.
+        ``[("detractors", "detractor"), ("passives", "passive"), ("promoters", "promoter")]``.
+    A period without answers has no bar (its point's ``value`` is ``None``).
+    """
+    plot_w, plot_h = width - PAD_LEFT - PAD_RIGHT, height - PAD_TOP - PAD_BOTTOM
+    slot = plot_w / max(len(series), 1)
+    chart = Chart(width=width, height=height)
+    for index, row in enumerate(series):
+        total = sum(row[key] for key, _group in groups)
+        bottom, segments = PAD_TOP + plot_h, []
+        for key, group in groups if total else ():
+            share = row[key] / total
+            segments.append({"group": group, "count": row[key], "share": share, "y": bottom - plot_h * share,
+                             "h": plot_h * share})
+            bottom -= plot_h * share
+        label = _format_period(row["period"], granularity)
+        chart.points.append({"x": PAD_LEFT + slot * (index + 0.5), "y": None, "h": 0, "value": total or None,
+                             "label": label, "segments": segments,
+                             "text": ", ".join(f"{s['count']} {s['group']}s ({s['share']:.0%})" for s in segments)
+                             or "no answers"})
+    chart.y_ticks = [{"y": PAD_TOP + plot_h * (1 - fraction), "label": f"{fraction:.0%}"} for fraction in (0, 0.5, 1)]
+    every = max(1, len(series) // 6)
+    chart.x_labels = [{"x": p["x"], "label": p["label"]} for p in chart.points[::every]]
+    chart.baseline = PAD_TOP + plot_h
+    return chart
+
+
 def sparkline(values, *, width=120, height=28):
     """Return the SVG ``points`` attribute of a sparkline of ``values`` (empty for none)."""
     if not values:

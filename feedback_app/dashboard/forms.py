@@ -94,6 +94,12 @@ class ReplyForm(FlaskForm):
     submit = SubmitField("Send reply")
 
 
+class FollowUpReplyForm(ReplyForm):
+    """A reply to the customer of a follow-up, which may close the follow-up with it."""
+
+    resolve = BooleanField("Mark the follow-up done", default=True)
+
+
 class NoteForm(FlaskForm):
     text = TextAreaField("Note", validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField("Add note")

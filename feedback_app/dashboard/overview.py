@@ -1,10 +1,16 @@
 """Overview page: NPS, CSAT, CES and churn for a period, against the previous one, with trends."""
 from flask import g, render_template, request
 
+from analysis.scales import SCALES
 from feedback_app.dashboard import charts
 from feedback_app.dashboard.forms import OverviewFilterForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.services import reports, theme_reports
+
+NPS_SCALE = SCALES["nps"]
+# Bottom of each bar up: detractors, passives, promoters (the figures' keys and the scale's group names).
+NPS_GROUPS = list(zip(("promoters", "passives", "detractors"), NPS_SCALE.labels))[::-1]
+NPS_LEGEND = [(name, f"{low}-{high}") for name, (low, high) in zip(NPS_SCALE.labels, NPS_SCALE.groups)]
 
 
 def read_report_filters(form):
@@ -36,7 +42,8 @@ def overview():
         "csat": charts.series_chart(series, "csat", lower=0, upper=100, **chart_args),
         "ces": charts.series_chart(series, "ces", lower=1, upper=7, fmt="{:.1f}", **chart_args),
         "volume": charts.series_chart(series, "responses", lower=0, **chart_args),
+        "nps_groups": charts.group_shares_chart(series, NPS_GROUPS, **chart_args),
     }
-    return render_template("dashboard/overview.html", report=report, filters=filters,
+    return render_template("dashboard/overview.html", report=report, filters=filters, nps_legend=NPS_LEGEND,
                            problems=theme_reports.worst_problems(g.workspace),
                            loved=theme_reports.most_loved(g.workspace), **context)

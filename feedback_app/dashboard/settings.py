@@ -83,13 +83,13 @@ def invite_member():
     """Email an invitation to join the team; the answer is the same whether the address has an account."""
     form = TeamInviteForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _to_settings()
+        return _render(422, invite_form=form)  # the address typed stays, its error beside it
     try:
         invitation = team_invites.invite_member(g.workspace, form.email.data, form.role.data, by=current_user)
-    except Conflict as error:  # already a member: the team list shows it, so saying so reveals nothing
-        flash(error.message)
-        return _to_settings()
+    # Already a member: the team list shows it, so saying so reveals nothing.
+    except (Conflict, InvalidInput) as error:
+        form.email.errors = [*form.email.errors, error.message]
+        return _render(error.status, invite_form=form)
     flash(f"An invitation to join as {invitation.role.value} is on its way to {invitation.email}. "
           "The link works for 7 days.")
     return _to_settings()

@@ -9,6 +9,8 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from feedback_app.dashboard.forms import choices
+from feedback_app.services.accounts import normalize_email
+from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.ui_strings import LOCALES
 from feedback_app.services.workspace_settings import MAX_DAILY_EMAILS, MAX_RECONTACT_DAYS
 
@@ -104,6 +106,12 @@ class DetractorRulesForm(FlaskForm):
             if name.strip() not in self._survey_ids:
                 raise ValidationError(f"No survey is named {name.strip()!r}.")
 
+    def validate_alert_emails(self, field):
+        _check_addresses(field)
+
+    def validate_escalate_emails(self, field):
+        _check_addresses(field)
+
     def validate(self, extra_validators=None):
         # Across two fields, either of which may be empty (Optional stops their own validators).
         valid = super().validate(extra_validators)
@@ -144,6 +152,14 @@ class DetractorRulesForm(FlaskForm):
         self.escalate_max_score.data = escalate.get("max_score")
         self.escalate_emails.data = "\n".join(escalate.get("alert_emails") or [])
         return self
+
+
+def _check_addresses(field):
+    for line in _lines(field.data):
+        try:
+            normalize_email(line)
+        except InvalidInput:  # the line is not an address; say which, beside its field
+            raise ValidationError(f"{line[:254]!r} is not an email address (one address per line).") from None
 
 
 def _lines(text):

@@ -37,6 +37,13 @@ class SurveyStatus(enum.StrEnum):
     CLOSED = "closed"  # over: answers are refused with a message saying so
 
 
+class RecontactScope(enum.StrEnum):
+    """Which earlier asks hold a survey back during its recontact window."""
+
+    WORKSPACE = "workspace"  # being asked anything in the workspace (every survey, Delighted's last_sent_at)
+    SURVEY = "survey"  # being asked this survey only: an NPS and a CES survey then do not block each other
+
+
 class Channel(enum.StrEnum):
     WIDGET = "widget"
     LINK = "link"
@@ -78,6 +85,8 @@ class Survey(TimestampMixin, Base):
     targeting: Mapped[list] = mapped_column(default=list)
     sampling_percent: Mapped[int] = mapped_column(default=100)
     recontact_days: Mapped[int | None]  # None: the workspace's window applies
+    recontact_scope: Mapped[RecontactScope] = mapped_column(enum_type(RecontactScope),
+                                                            default=RecontactScope.WORKSPACE)
     reminder_days: Mapped[int | None] = mapped_column(default=3)
     theme_color: Mapped[str] = mapped_column(String(16), default="#4f46e5")
     status: Mapped[SurveyStatus] = mapped_column(enum_type(SurveyStatus), default=SurveyStatus.ACTIVE)

@@ -25,6 +25,7 @@ from feedback_app.models import (
     Theme,
     Unsubscribe,
     User,
+    Workspace,
     utcnow,
 )
 from feedback_app.services import action_emails, outbox, recipients
@@ -80,16 +81,17 @@ def _status(value):
                            fields={"status": [f"must be one of: {allowed}"]}) from None
 
 
-def _clean_text(field, value, *, limit, required=False):
+def _clean_text(field, value, *, limit, required=False, label=None):
+    label = label or field.replace("_", " ")
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"The {field.replace('_', ' ')} must be text.", fields={field: ["not text"]})
+        raise InvalidInput(f"The {label} must be text.", fields={field: ["not text"]})
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"The {field.replace('_', ' ')} is required.", fields={field: ["required"]})
+        raise InvalidInput(f"The {label} is required.", fields={field: ["required"]})
     if len(value) > limit:
-        raise InvalidInput(f"The {field.replace('_', ' ')} is longer than {limit} characters.",
+        raise InvalidInput(f"The {label} is longer than {limit} characters.",
                            fields={field: [f"at most {limit} characters"]})
     return value
 
@@ -106,12 +108,45 @@ def _public_messages(workspace, messages):
     for language, text in messages.items():
         if language not in action_emails.LANGUAGES or language == default:
             offered = ", ".join(lang for lang in action_emails.LANGUAGES if lang != default)
-            raise InvalidInput(f"No public message in {language!r} here; write one in: {offered}.",
-                               fields={"public_messages": [f"unknown language {language!r}"]})
-        text = _clean_text("public_message", text, limit=MAX_TEXT)
+            raise InvalidInput(f"No public message in {str(language)[:20]!r} here; write one in: {offered}.",
+                               fields={f"public_messages.{str(language)[:20]}": ["unknown language"]})
+        text = _clean_text(f"public_messages.{language}", text, limit=MAX_TEXT,
+                           label=f"public message in {language}")
         if text:
             cleaned[language] = text
     return cleaned
+
+
+def public_messages_by_locale(action):
+    """Return ``{language: text}`` of every language the action's public message is written in.
+
+    The workspace's default locale holds ``public_message``; the others ``public_messages``.
+    """
+    workspace = db.session.get(Workspace, action.workspace_id)
+    default = action_emails.language_of(workspace, None)
+    written = {default: action.public_message} if (action.public_message or "").strip() else {}
+    # As the emails read it (action_emails.public_message_in): a text kept for the default locale
+    # from before the workspace changed its default locale still wins over public_message.
+    return {**written, **{language: text for language, text in (action.public_messages or {}).items()
+                          if (text or "").strip()}}
+
+
+def split_public_messages(workspace, messages):
+    """Return ``(default locale's text or None, the other languages' texts)`` of ``{language: text}``.
+
+    The API takes one mapping of every language offered, the workspace's default locale
+    included; the default one is stored as ``public_message``.
+
+    :raises InvalidInput: for a mapping that is not one, naming ``public_messages``.
+    """
+    if messages is None:
+        return None, None
+    if not isinstance(messages, dict):
+        raise InvalidInput("The public messages must map a language to a text.",
+                           fields={"public_messages": ["not a mapping"]})
+    default = action_emails.language_of(workspace, None)
+    others = {language: text for language, text in messages.items() if language != default}
+    return (messages[default] or "" if default in messages else None), others
 
 
 def _due_date(value):

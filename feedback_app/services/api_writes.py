@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Channel, Response
-from feedback_app.services import actions, people, responses
+from feedback_app.services import action_emails, actions, people, responses
 from feedback_app.services.accounts import normalize_email
 from feedback_app.services.survey_settings import get_survey
 from feedback_app.services.themes import get_theme
@@ -128,7 +128,35 @@ def create_action(workspace, *, theme_id=None, response_ids=(), **fields):
     if wanted - found:
         raise NotFound(f"No such responses: {sorted(wanted - found)[:20]}.",
                        fields={"response_ids": [f"unknown ids: {sorted(wanted - found)[:20]}"]})
-    return actions.create_action(workspace, theme=theme_id, response_ids=sorted(wanted), _commit=False, **fields)
+    default_text, others = actions.split_public_messages(workspace, fields.pop("public_messages", None))
+    if default_text is not None:
+        fields["public_message"] = default_text
+    return actions.create_action(workspace, theme=theme_id, response_ids=sorted(wanted), public_messages=others,
+                                 _commit=False, **fields)
+
+
+@transactional
+def update_action(workspace, action_id, **fields):
+    """Change an action's texts and due date; ``public_messages`` sets only the languages it names.
+
+    ``{"fr": "..."}`` writes the French text and keeps the others; ``null`` or ``""`` clears
+    one (customers of that language then get the default locale's). The default locale's
+    entry is ``public_message``; given both, the ``public_messages`` entry wins.
+
+    :raises NotFound: if the workspace has no such action.
+    :raises InvalidInput: naming each bad field (``public_messages.de`` for a language not offered).
+    """
+    action = actions.get_action(workspace, action_id)
+    default_text, others = actions.split_public_messages(workspace, fields.pop("public_messages", None))
+    if default_text is not None:
+        fields["public_message"] = default_text
+    if others is not None:
+        # A text kept under the default locale (written before the workspace changed it) would
+        # win over public_message in the emails: the default locale's text is public_message.
+        default = action_emails.language_of(workspace, None)
+        kept = {language: text for language, text in (action.public_messages or {}).items() if language != default}
+        fields["public_messages"] = {**kept, **others}
+    return actions.update_action(workspace, action, _commit=False, **fields)
 
 
 @transactional

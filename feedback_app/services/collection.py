@@ -1,11 +1,12 @@
 """Targeting and intake for the in-app widget: who is asked which survey now, and their answers.
 
 Targeting rules, in order: the survey is active and offered on the widget channel; the person
-(or anonymous visitor) was not asked anything within the recontact window (across every
-survey: a display, a dismissal or an answer all count as being asked); they fall inside the
-survey's sample; a survey on a running widget Autopilot schedule is shown only to its members
-whose next survey time has come (:func:`autopilot_schedules.paced_for_widget`). The trigger itself
-(page load, URL, named event) is evaluated in the browser.
+(or anonymous visitor) was not asked within the recontact window (a display, a dismissal or an
+answer all count as being asked: of any survey for a survey in ``workspace`` recontact scope,
+of this survey only for one in ``survey`` scope); they fall inside the survey's sample; a survey
+on a running widget Autopilot schedule is shown only to its members whose next survey time has
+come (:func:`autopilot_schedules.paced_for_widget`). The trigger itself (page load, URL, named
+event) is evaluated in the browser.
 """
 import hashlib
 import re
@@ -14,9 +15,9 @@ from datetime import timedelta, timezone
 from sqlalchemy import func, or_, select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Survey, SurveyDisplay, Workspace
+from feedback_app.models import Channel, RecontactScope, Response, Survey, SurveyDisplay, Workspace
 from feedback_app.models.base import utcnow
-from feedback_app.services import autopilot_schedules, responses, survey_builder, tokens
+from feedback_app.services import api_queries, autopilot_schedules, responses, survey_builder, tokens
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
@@ -50,24 +51,80 @@ def in_sample(survey, subject):
     return int.from_bytes(digest[:4], "big") % 100 < survey.sampling_percent
 
 
-def last_asked_at(workspace, *, person=None, visitor_id=None):
-    """Return when this person or visitor was last asked anything, or ``None``."""
+def survey_scoped(survey):
+    """Return whether only asks of ``survey`` itself hold it back (its recontact scope is ``survey``)."""
+    return getattr(survey, "recontact_scope", None) == RecontactScope.SURVEY
+
+
+def _aware(moment):
+    # Aggregates bypass the column type: SQLite hands back naive UTC datetimes.
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def _display_clauses(person, visitor_id):
     clauses = []
     if person is not None:
         clauses.append(SurveyDisplay.person_id == person.id)
     if visitor_id:
         clauses.append(SurveyDisplay.visitor_id == visitor_id)
+    return clauses
+
+
+def last_asked_at(workspace, *, person=None, visitor_id=None, survey=None):
+    """Return when this person or visitor was last asked anything, or ``None``.
+
+    :param survey: the survey about to ask; when its recontact scope is ``survey``, only asks of
+        that survey count (:func:`last_asked_per_survey`).
+    """
+    if survey is not None and survey_scoped(survey):
+        return last_asked_per_survey(workspace, person=person, visitor_id=visitor_id).get(survey.id)
+    clauses = _display_clauses(person, visitor_id)
     latest = None
     if clauses:
-        latest = db.session.scalar(select(func.max(SurveyDisplay.created_at)).where(
-            SurveyDisplay.workspace_id == workspace.id, or_(*clauses)))
-        if latest is not None and latest.tzinfo is None:  # aggregates bypass the column type
-            latest = latest.replace(tzinfo=timezone.utc)
+        latest = _aware(db.session.scalar(select(func.max(SurveyDisplay.created_at)).where(
+            SurveyDisplay.workspace_id == workspace.id, or_(*clauses))))
     if person is not None:
         # Answers here, and surveys sent before the person came here (Delighted's last_sent_at).
         latest = max((moment for moment in (latest, person.last_surveyed_at, person.last_sent_at) if moment),
                      default=None)
     return latest
+
+
+def last_asked_per_survey(workspace, *, person=None, visitor_id=None):
+    """Return ``{survey_id: when this person or visitor was last asked it}`` (displays and answers).
+
+    Delighted's ``last_sent_at`` (sent before the person came here) was a send of Delighted's one
+    survey: it counts for the survey ``/v1`` speaks for (``api_queries.default_survey``).
+    """
+    clauses = _display_clauses(person, visitor_id)
+    latest = {}
+
+    def note(survey_id, moment):
+        moment = _aware(moment)
+        if moment is not None and (survey_id not in latest or latest[survey_id] < moment):
+            latest[survey_id] = moment
+
+    if clauses:
+        for survey_id, moment in db.session.execute(
+                select(SurveyDisplay.survey_id, func.max(SurveyDisplay.created_at))
+                .where(SurveyDisplay.workspace_id == workspace.id, or_(*clauses)).group_by(SurveyDisplay.survey_id)):
+            note(survey_id, moment)
+    if person is not None:
+        for survey_id, moment in db.session.execute(
+                select(Response.survey_id, func.max(Response.created_at))
+                .where(Response.workspace_id == workspace.id, Response.person_id == person.id)
+                .group_by(Response.survey_id)):
+            note(survey_id, moment)
+        if person.last_sent_at is not None:
+            default = api_queries.default_survey(workspace)
+            if default is not None:
+                note(default.id, person.last_sent_at)
+    return latest
+
+
+def asked_within_window(workspace, survey, asked, now):
+    """Return whether a person last asked at ``asked`` (``None``: never) is inside ``survey``'s recontact window."""
+    return asked is not None and asked > now - timedelta(days=recontact_days(workspace, survey))
 
 
 def eligible_surveys(workspace, *, person=None, visitor_id=None, properties=None, now=None):
@@ -86,12 +143,15 @@ def eligible_surveys(workspace, *, person=None, visitor_id=None, properties=None
     subject = f"p{person.id}" if person is not None else f"v{visitor_id}"
     surveys = db.session.scalars(select(Survey).where(Survey.workspace_id == workspace.id, Survey.is_active)
                                  .order_by(Survey.id)).all()
+    # Surveys in the survey recontact scope look at their own asks only.
+    per_survey = last_asked_per_survey(workspace, person=person, visitor_id=visitor_id) if any(
+        survey_scoped(survey) for survey in surveys) else {}
     properties = {**(getattr(person, "properties", None) or {}), **(properties or {})}
     chosen = []
     for survey in surveys:
         if Channel.WIDGET not in (survey.channels or ()) or not survey_builder.matches_targeting(survey, properties):
             continue
-        if asked is not None and asked > now - timedelta(days=recontact_days(workspace, survey)):
+        if asked_within_window(workspace, survey, per_survey.get(survey.id) if survey_scoped(survey) else asked, now):
             continue
         if in_sample(survey, subject):
             chosen.append(survey)

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from feedback_app.extensions import db
-from feedback_app.models import ApiKey, Person, Response, Role, Survey, SurveyKind, User, Workspace, utcnow
-from feedback_app.services import accounts, api_keys, surveys, workspaces
+from feedback_app.models import ApiKey, FollowUp, Person, Response, Role, Survey, SurveyKind, User, Workspace, utcnow
+from feedback_app.services import accounts, api_keys, follow_ups, surveys, workspaces
 from feedback_app.services.demo_corpus import (
     CHURN_REASONS,
     CHURN_TOPIC_REASON,
@@ -26,6 +26,7 @@ DEMO_PASSWORD = "demo-password"
 DEMO_KEY_NAME = "demo (make run)"
 DEMO_ORIGINS = ("http://127.0.0.1:5000", "http://localhost:5000", "http://127.0.0.1:8000", "http://localhost:8000")
 DAYS = 182
+FOLLOW_UP_DAYS = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,16 @@ def _create_demo_workspace(n_responses, rng):
         accounts.add_member(workspace, user, role=Role.OWNER, _commit=False)
     nps = surveys.new_survey(workspace, name="Product NPS", kind=SurveyKind.NPS, product="Acme Notes",
                              _commit=False)
+    # The product name goes into every locale's default wording: French needs its own words for it.
     csat = surveys.new_survey(workspace, name="Support CSAT", kind=SurveyKind.CSAT, product="our support",
+                              texts={"fr": {"question": "Êtes-vous satisfait de notre support ?"}},
                               trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
     churn = surveys.new_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
                                churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
                                _commit=False)
     people = _create_people(workspace, rng, count=max(50, n_responses * 2 // 3))
-    _create_responses(workspace, people, {"nps": nps, "csat": csat, "churn": churn}, n_responses, rng)
+    responses = _create_responses(workspace, people, {"nps": nps, "csat": csat, "churn": churn}, n_responses, rng)
+    _open_recent_follow_ups(workspace, responses, {nps.id: nps.kind, csat.id: csat.kind})
     return workspace
 
 
@@ -159,6 +163,22 @@ def _create_responses(workspace, people, survey_by_role, n_responses, rng):
         if person.last_surveyed_at is None or person.last_surveyed_at < created_at:
             person.last_surveyed_at = created_at
     db.session.add_all(responses)
+    db.session.flush()
+    return responses
+
+
+def _open_recent_follow_ups(workspace, responses, kind_by_survey):
+    # Generated answers are history, so nothing opened their follow-ups; the demo's queue shows the
+    # last week's unhappy customers instead, without alert emails to the demo address. They count as
+    # alerted when they were opened: unalerted, the worker's digest would email them all at once,
+    # and its stamp would fill the hourly alert limit so the next real detractor waited for a digest.
+    since = utcnow() - FOLLOW_UP_DAYS
+    db.session.add_all(
+        FollowUp(workspace_id=workspace.id, response_id=response.id, status="open",
+                 created_at=response.created_at, updated_at=response.created_at, alerted_at=response.created_at)
+        for response in responses
+        if response.created_at >= since and response.comment
+        and follow_ups.is_unhappy(kind_by_survey.get(response.survey_id), response.score))
     db.session.flush()
 
 

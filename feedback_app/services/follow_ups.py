@@ -124,7 +124,7 @@ def _clean_escalate(escalate):
     if isinstance(max_score, bool) or not isinstance(max_score, int) or not 0 <= max_score <= 10:
         raise InvalidInput("escalate needs a max_score from 0 to 10 and alert_emails.",
                            fields={"escalate": ["max_score must be a whole number from 0 to 10"]})
-    addresses = _clean_alert_emails(escalate.get("alert_emails") or [])
+    addresses = _clean_alert_emails(escalate.get("alert_emails") or [], "escalate")
     if not addresses:
         raise InvalidInput("Name who is alerted of the lowest scores.", fields={"escalate": ["no address"]})
     return {"max_score": max_score, "alert_emails": addresses}
@@ -140,17 +140,19 @@ def _clean_by_property(workspace, by_property):
     }
 
 
-def _clean_alert_emails(alert_emails):
+def _clean_alert_emails(alert_emails, field="alert_emails"):
     if isinstance(alert_emails, str):
         alert_emails = [alert_emails]
     if not isinstance(alert_emails, list) or len(alert_emails) > MAX_ALERT_EMAILS:
-        raise InvalidInput(f"alert_emails is a list of at most {MAX_ALERT_EMAILS} addresses.",
-                           fields={"alert_emails": [f"a list of at most {MAX_ALERT_EMAILS} addresses"]})
-    try:
-        addresses = [normalize_email(address) for address in alert_emails]
-    except (InvalidInput, AttributeError, TypeError):
-        raise InvalidInput("alert_emails holds an invalid address.",
-                           fields={"alert_emails": ["invalid address"]}) from None
+        raise InvalidInput(f"Alerts go to a list of at most {MAX_ALERT_EMAILS} addresses.",
+                           fields={field: [f"a list of at most {MAX_ALERT_EMAILS} addresses"]})
+    addresses = []
+    for address in alert_emails:
+        try:
+            addresses.append(normalize_email(address))
+        except (InvalidInput, AttributeError, TypeError):  # not text, or not an address
+            raise InvalidInput(f"{str(address)[:254]!r} is not an email address.",
+                               fields={field: [f"{str(address)[:254]!r} is not an email address"]}) from None
     return list(dict.fromkeys(addresses))
 
 

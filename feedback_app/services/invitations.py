@@ -65,29 +65,36 @@ def _person_for(workspace, entry):
                                 properties=entry.get("properties"), _commit=False)
 
 
-def last_contacted_at(workspace, person, *, exclude_id=None):
+def last_contacted_at(workspace, person, *, exclude_id=None, survey=None):
     """Return when ``person`` was last asked anything (an email sent, a widget shown, an answer), or ``None``.
 
     :param exclude_id: a survey request not to count (the one being sent).
+    :param survey: the survey about to ask; when its recontact scope is ``survey``, only asks of that survey count.
     """
     query = select(SurveyRequest.sent_at).where(
         SurveyRequest.workspace_id == workspace.id, SurveyRequest.person_id == person.id,
         SurveyRequest.sent_at.is_not(None))
+    if survey is not None and collection.survey_scoped(survey):
+        query = query.where(SurveyRequest.survey_id == survey.id)
     if exclude_id is not None:
         query = query.where(SurveyRequest.id != exclude_id)
     sent = db.session.scalar(query.order_by(SurveyRequest.sent_at.desc()).limit(1))
-    shown = collection.last_asked_at(workspace, person=person)  # widget displays and answers count too
+    # Widget displays and answers count too.
+    shown = collection.last_asked_at(workspace, person=person, survey=survey)
     return max((moment for moment in (sent, shown) if moment is not None), default=None)
 
 
 def recontact_ends_at(workspace, survey, person, *, exclude_id=None):
-    """Return when ``survey`` may ask ``person`` again under the recontact window, or ``None`` if never asked."""
-    last = last_contacted_at(workspace, person, exclude_id=exclude_id)
+    """Return when ``survey`` may ask ``person`` again under the recontact window, or ``None`` if never asked.
+
+    The survey's recontact scope says which asks count: any survey's (``workspace``) or its own (``survey``).
+    """
+    last = last_contacted_at(workspace, person, exclude_id=exclude_id, survey=survey)
     return None if last is None else last + timedelta(days=collection.recontact_days(workspace, survey))
 
 
 def _recently_asked(workspace, survey, person, now, *, exclude_id=None):
-    """Return whether ``person`` was asked anything within the survey's recontact window."""
+    """Return whether ``person`` was asked within the survey's recontact window (in its recontact scope)."""
     ends = recontact_ends_at(workspace, survey, person, exclude_id=exclude_id)
     return ends is not None and ends > now
 

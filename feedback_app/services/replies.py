@@ -3,15 +3,17 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Notification, NotificationKind, Person, Reply, Response, Workspace
-from feedback_app.services import action_emails, mail, outbox
+from feedback_app.services import action_emails, follow_ups, mail, outbox
 from feedback_app.services.audit import record_event
-from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import insert_unless_taken, transactional
 
 MAX_BODY = 5000
 STRINGS = {
-    "en": {"subject": "Re: your feedback to {workspace}", "you_wrote": "You wrote:"},
-    "fr": {"subject": "Re : votre avis sur {workspace}", "you_wrote": "Vous nous avez écrit :"},
+    "en": {"subject": "Re: your feedback to {workspace}", "you_wrote": "You wrote:", "unsubscribe": "Unsubscribe",
+           "unsubscribe_line": "Unsubscribe:"},
+    "fr": {"subject": "Re : votre avis sur {workspace}", "you_wrote": "Vous nous avez écrit :",
+           "unsubscribe": "Se désabonner", "unsubscribe_line": "Se désabonner :"},
 }
 
 
@@ -60,6 +62,44 @@ def send_reply(workspace, response, *, body, submission_key, user):
     return reply
 
 
+@transactional
+def reply_to_follow_up(workspace, follow_up_id, *, body, submission_key, user, resolve=False):
+    """Reply to the customer of follow-up ``follow_up_id`` (see :func:`send_reply`), and mark it done if asked.
+
+    The reply joins the thread of the follow-up's response, as one written from the response's
+    page does; with ``resolve`` the follow-up is done in the same transaction, so a refused
+    reply leaves it open.
+
+    :param resolve: mark the follow-up done (the customer got their personal reply).
+    :return: the :class:`Reply`.
+    :raises NotFound: if the workspace has no such follow-up.
+    :raises InvalidInput: as :func:`send_reply`.
+    """
+    follow_up = follow_ups.get_follow_up(workspace, follow_up_id)
+    response = db.session.scalar(select(Response).where(Response.id == follow_up.response_id,
+                                                        Response.workspace_id == workspace.id))
+    if response is None:  # the follow-up names its own workspace's response; a corrupt row must not reach another
+        raise NotFound("No such follow-up.")
+    reply = send_reply(workspace, response, body=body, submission_key=submission_key, user=user, _commit=False)
+    if resolve:
+        follow_ups.resolve_follow_up(workspace, follow_up, user=user, _commit=False)
+    return reply
+
+
+def threads_of(workspace, response_ids):
+    """Return ``{response_id: [(reply, notification or None)]}`` of ``response_ids``, each oldest first."""
+    threads = {}
+    if not response_ids:
+        return threads
+    rows = db.session.execute(
+        select(Reply, Notification).outerjoin(Notification, Notification.id == Reply.notification_id)
+        .where(Reply.workspace_id == workspace.id, Reply.response_id.in_(list(response_ids)))
+        .order_by(Reply.created_at, Reply.id)).all()
+    for reply, notification in rows:
+        threads.setdefault(reply.response_id, []).append((reply, notification))
+    return threads
+
+
 def _raise(error):
     raise error
 
@@ -92,6 +132,7 @@ def render_team_reply(notification):
     link = action_emails.unsubscribe_url(workspace, notification.to_address)
     context = {"workspace_name": workspace.name, "author_name": reply.author_name, "body": reply.body,
                "quote": (getattr(response, "comment", None) or "").strip(), "you_wrote": strings["you_wrote"],
+               "unsubscribe": strings["unsubscribe"], "unsubscribe_line": strings["unsubscribe_line"],
                "unsubscribe_url": link, "language": language}
     return mail.Email(
         subject=strings["subject"].format(workspace=workspace.name),

@@ -22,6 +22,8 @@ SCALE_MAX_RANGE = (2, 10)
 SCORE_GROUPS = ("detractor", "passive", "promoter")
 SCORED_KINDS = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+SCALE_KINDS = (QuestionKind.RATING, QuestionKind.NPS, QuestionKind.CSAT, QuestionKind.CES)
+LABEL_ENDS = ("low", "high")
 TARGETING_OPERATORS = ("equals", "not_equals", "is_set", "is_not_set")
 MAX_TARGETING_RULES = 10
 # The moves a team may make; reopening a closed survey would mix two campaigns' answers.
@@ -220,6 +222,39 @@ def _check_choices(choices, locales):
     return problems
 
 
+def _check_labels(labels, locales):
+    # End labels are optional in every locale: a locale without its own shows the default locale's.
+    if not isinstance(labels, dict):
+        return {"labels": [f"an object of {{low, high}} per locale ({', '.join(locales)})"]}
+    problems = {}
+    for locale, ends in labels.items():
+        if locale not in locales:
+            problems[f"labels.{locale}"] = [f"not a locale of this survey ({', '.join(locales)})"]
+        elif not isinstance(ends, dict) or set(ends) - set(LABEL_ENDS):
+            problems[f"labels.{locale}"] = ["an object with low and high"]
+        else:
+            for end, text in ends.items():
+                if text is not None and (not isinstance(text, str) or len(text) > MAX_LABEL):
+                    problems[f"labels.{locale}.{end}"] = [f"at most {MAX_LABEL} characters"]
+    return problems
+
+
+def clean_labels(labels):
+    """Return scale end labels in their stored shape: ``{locale: {"low": ..., "high": ...}}`` without blanks."""
+    cleaned = {}
+    for locale, ends in (labels or {}).items():
+        kept = {end: text.strip() for end, text in ends.items() if isinstance(text, str) and text.strip()}
+        if kept:
+            cleaned[locale] = kept
+    return cleaned
+
+
+def scale_label(question, end, locale):
+    """Return the ``"low"`` or ``"high"`` end label of a scale question in ``locale``, else the default locale's."""
+    labels = (question.options or {}).get("labels") or {}
+    return (labels.get(locale) or {}).get(end) or (labels.get(question.default_locale) or {}).get(end) or ""
+
+
 def _check_logic(survey, logic, *, key, position):
     if logic in (None, {}):
         return {}
@@ -254,11 +289,11 @@ def _default_choices(question):
 
 
 def check_question(survey, *, kind, prompts, choices=None, scale_max=None, required=False,
-                   logic=None, key=None, position=None):
+                   logic=None, key=None, position=None, labels=None):
     """Return the problems of a question of ``survey`` as ``{field: [problem]}`` (empty when all is well).
 
-    Fields: ``kind``, ``prompts.<locale>``, ``choices.<locale>``, ``scale_max``, ``required``,
-    ``logic...`` and ``key``; every locale of the survey needs its prompt (and choices).
+    Fields: ``kind``, ``prompts.<locale>``, ``choices.<locale>``, ``scale_max``, ``labels.<locale>.<end>``,
+    ``required``, ``logic...`` and ``key``; every locale of the survey needs its prompt (and choices).
     """
     locales = _locales(survey)
     try:
@@ -276,12 +311,21 @@ def check_question(survey, *, kind, prompts, choices=None, scale_max=None, requi
             problems["scale_max"] = [f"a whole number from {low} to {high}"]
     elif scale_max is not None:
         problems["scale_max"] = ["only rating questions have a scale to choose"]
+    problems.update(_label_problems(kind, labels, locales))
     if not isinstance(required, bool):
         problems["required"] = ["true or false"]
     problems.update(_key_problems(survey, key, position))
     position = len(survey.questions) if position is None else position
     problems.update(_check_logic(survey, logic, key=key, position=position))
     return problems
+
+
+def _label_problems(kind, labels, locales):
+    if labels in (None, {}):
+        return {}
+    if kind not in SCALE_KINDS:
+        return {"labels": ["only scale questions (rating, NPS, CSAT, CES) have end labels"]}
+    return _check_labels(labels, locales)
 
 
 def _key_problems(survey, key, position):
@@ -294,12 +338,14 @@ def _key_problems(survey, key, position):
     return {}
 
 
-def _options(kind, choices, scale_max):
+def _options(kind, choices, scale_max, labels=None):
     options = {}
     if kind in CHOICE_KINDS:
         options["choices"] = {locale: [label.strip() for label in values] for locale, values in choices.items()}
     if kind == QuestionKind.RATING:
         options["max"] = scale_max
+    if kind in SCALE_KINDS and clean_labels(labels):
+        options["labels"] = clean_labels(labels)
     return options
 
 
@@ -313,8 +359,11 @@ def _free_key(survey):
 
 @transactional
 def add_question(workspace, survey, *, kind, prompts, choices=None, scale_max=None, required=False,
-                 logic=None, key=None, user=None):
+                 logic=None, key=None, labels=None, user=None):
     """Add a follow-up question at the end of ``survey``.
+
+    :param labels: a scale question's end labels per locale, ``{locale: {"low": ..., "high": ...}}``
+        (optional; a locale without its own shows the default locale's).
 
     :raises NotFound: if the survey is not in ``workspace``.
     :raises InvalidInput: naming each field that is not valid; nothing is stored then.
@@ -323,14 +372,14 @@ def add_question(workspace, survey, *, kind, prompts, choices=None, scale_max=No
     if len(survey.questions) >= MAX_QUESTIONS:
         raise InvalidInput(f"A survey has at most {MAX_QUESTIONS} questions.", fields={"questions": ["too many"]})
     problems = check_question(survey, kind=kind, prompts=prompts, choices=choices, scale_max=scale_max,
-                              required=required, logic=logic, key=key)
+                              required=required, logic=logic, key=key, labels=labels)
     if problems:
         raise InvalidInput("The question is not valid.", fields=problems)
     kind = QuestionKind(kind)
     question = Question(survey=survey, key=key or _free_key(survey), kind=kind, required=required,
                         position=max((q.position for q in survey.questions), default=-1) + 1,
                         prompts={locale: text.strip() for locale, text in prompts.items()},
-                        options=_options(kind, choices, scale_max), logic=logic or {})
+                        options=_options(kind, choices, scale_max, labels), logic=logic or {})
     db.session.add(question)
     db.session.flush()
     record_event("survey.question_added", workspace_id=workspace.id, user_id=getattr(user, "id", None),
@@ -340,8 +389,10 @@ def add_question(workspace, survey, *, kind, prompts, choices=None, scale_max=No
 
 @transactional
 def update_question(workspace, question, *, kind, prompts, choices=None, scale_max=None,
-                    required=False, logic=None, user=None):
+                    required=False, logic=None, labels=None, user=None):
     """Change a question (its key and place stay); answers already given keep their stored values.
+
+    :param labels: a scale question's end labels per locale (``add_question``); ``None`` removes them.
 
     :raises NotFound: if the question's survey is not in ``workspace``.
     :raises InvalidInput: naming each field that is not valid; nothing is stored then.
@@ -350,13 +401,13 @@ def update_question(workspace, question, *, kind, prompts, choices=None, scale_m
     _own(workspace, survey)
     problems = check_question(survey, kind=kind, prompts=prompts, choices=choices, scale_max=scale_max,
                               required=required, logic=logic, key=question.key,
-                              position=question.position)
+                              position=question.position, labels=labels)
     problems.update(_dependants_problems(question, kind))
     if problems:
         raise InvalidInput("The question is not valid.", fields=problems)
     question.kind = QuestionKind(kind)
     question.prompts = {locale: text.strip() for locale, text in prompts.items()}
-    question.options = _options(question.kind, choices, scale_max)
+    question.options = _options(question.kind, choices, scale_max, labels)
     question.required, question.logic = required, logic or {}
     record_event("survey.question_updated", workspace_id=workspace.id, user_id=getattr(user, "id", None),
                  target=survey, data={"question": question.key})
@@ -480,6 +531,46 @@ def preview_copy(survey, *, name, texts, churn_reasons):
     return SimpleNamespace(**{name_: getattr(survey, name_) for name_ in PREVIEWED_ATTRIBUTES}, name=name,
                            texts=texts, churn_reasons=churn_reasons or list(survey.churn_reasons or []),
                            questions=list(survey.questions), targeting=list(survey.targeting or []))
+
+
+def preview_with_question(survey, question=None, *, kind, prompts, choices=None, scale_max=None, required=False,
+                          logic=None, labels=None):
+    """Return a detached stand-in for ``survey`` whose ``question`` (``None``: a new last one) is as typed.
+
+    Nothing is written: the question page's live preview shows the question before it is saved. What
+    cannot be shown yet is left out rather than refused (a prompt not yet written in a locale shows the
+    default locale's; a condition not yet complete shows the question always).
+
+    :raises InvalidInput: for an unknown question kind, the one thing the widget could not draw.
+    """
+    try:
+        kind = QuestionKind(kind)
+    except ValueError:
+        raise InvalidInput("Unknown question type.", fields={"kind": [", ".join(QuestionKind)]}) from None
+    position = question.position if question is not None else len(survey.questions)
+    key = question.key if question is not None else _free_key(survey)
+    texts = {locale: text.strip() for locale, text in (prompts or {}).items() if isinstance(text, str) and text.strip()}
+    low, high = SCALE_MAX_RANGE
+    unsaved = SimpleNamespace(
+        id=getattr(question, "id", None), key=key, kind=kind, position=position, required=required is True,
+        prompts=texts or {survey.default_locale: key}, default_locale=survey.default_locale,
+        options=_options(kind, _shown_choices(choices) if kind in CHOICE_KINDS else None,
+                         scale_max if isinstance(scale_max, int) and low <= scale_max <= high else 5,
+                         labels if kind in SCALE_KINDS and not _check_labels(labels or {}, _locales(survey)) else None),
+        logic=logic if logic and not _check_logic(survey, logic, key=key, position=position) else {})
+    questions = [unsaved if other is question else other for other in survey.questions]
+    if question is None:
+        questions.append(unsaved)
+    copy = preview_copy(survey, name=survey.name, texts=dict(survey.texts or {}), churn_reasons=survey.churn_reasons)
+    copy.questions = questions
+    return copy
+
+
+def _shown_choices(choices):
+    if not isinstance(choices, dict):
+        return {}
+    return {locale: [label for label in values if isinstance(label, str) and label.strip()]
+            for locale, values in choices.items() if isinstance(values, list)}
 
 
 @transactional

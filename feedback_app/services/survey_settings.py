@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Survey, SurveyKind, SurveyStatus
+from feedback_app.models import Channel, RecontactScope, Survey, SurveyKind, SurveyStatus
 from feedback_app.services import survey_builder, surveys
 from feedback_app.services.audit import record_event
 from feedback_app.services.pages import keyset_page
@@ -78,7 +78,7 @@ def check_texts(kind, texts):
 
 
 def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, recontact_days, churn_reasons,
-                   texts=None, targeting=()):
+                   texts=None, targeting=(), recontact_scope=None):
     """Return the problems of survey settings as ``{field: [problem]}`` (empty when all is well)."""
     problems = {}
     if not (name or "").strip() or len(name) > 200:
@@ -94,6 +94,8 @@ def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, 
         problems["sampling_percent"] = ["0-100"]
     if recontact_days is not None and not 0 <= recontact_days <= 3650:
         problems["recontact_days"] = ["0-3650 days"]
+    if recontact_scope is not None and recontact_scope not in set(RecontactScope):
+        problems["recontact_scope"] = [f"one of {', '.join(RecontactScope)}"]
     problems.update(_reason_problems(kind, churn_reasons))
     if texts is not None:
         problems.update(check_texts(kind, texts))
@@ -140,11 +142,13 @@ def _reason_problems(kind, churn_reasons):
 
 @transactional
 def update_survey(workspace, survey, *, name, texts, default_locale, channels, trigger, sampling_percent,
-                  recontact_days, churn_reasons, targeting=None, user=None):
+                  recontact_days, churn_reasons, targeting=None, recontact_scope=None, user=None):
     """Change a survey's settings; responses already given are untouched (its status moves apart: ``set_status``).
 
     :param texts: ``{locale: {"question": ..., ...}}``; its keys are the survey's locales.
     :param targeting: person-property rules (``survey_builder.check_targeting``); ``None`` keeps them.
+    :param recontact_scope: ``"workspace"`` (being asked any survey holds this one back) or ``"survey"``
+        (only being asked this one does); ``None`` keeps it.
     :raises NotFound: if the survey is not in ``workspace``.
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
@@ -154,7 +158,8 @@ def update_survey(workspace, survey, *, name, texts, default_locale, channels, t
     targeting = survey.targeting or [] if targeting is None else targeting
     problems = check_settings(kind=survey.kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
                               sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons, texts=texts, targeting=targeting)
+                              churn_reasons=churn_reasons, texts=texts, targeting=targeting,
+                              recontact_scope=recontact_scope)
     problems.update(_question_locale_problems(survey, texts))
     if default_locale not in texts:
         problems.setdefault("default_locale", []).append("must be one of the survey's locales")
@@ -163,6 +168,8 @@ def update_survey(workspace, survey, *, name, texts, default_locale, channels, t
     survey.name, survey.texts, survey.default_locale = name.strip(), texts, default_locale
     survey.channels, survey.trigger = list(channels), trigger
     survey.sampling_percent, survey.recontact_days = sampling_percent, recontact_days
+    if recontact_scope is not None:
+        survey.recontact_scope = RecontactScope(recontact_scope)
     survey.churn_reasons, survey.targeting = churn_reasons, survey_builder.clean_targeting(targeting)
     record_event("survey.updated", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey
@@ -181,8 +188,11 @@ def _question_locale_problems(survey, texts):
 
 @transactional
 def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_percent, recontact_days,
-                  churn_reasons, targeting=(), user=None):
+                  churn_reasons, targeting=(), recontact_scope=None, user=None):
     """Create a draft survey from the dashboard's or the API's settings, over the default wording of its type.
+
+    :param recontact_scope: ``"workspace"`` (the default: being asked any survey holds this one back)
+        or ``"survey"`` (only being asked this one does).
 
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
@@ -193,7 +203,8 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
         raise InvalidInput("Unknown survey type.", fields={"kind": [", ".join(SurveyKind)]}) from None
     problems = check_settings(kind=kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
                               sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons, texts=texts, targeting=list(targeting))
+                              churn_reasons=churn_reasons, texts=texts, targeting=list(targeting),
+                              recontact_scope=recontact_scope)
     problems = {field: found for field, found in problems.items() if not field.endswith(".question")}
     if problems:
         raise InvalidInput("The survey settings are not valid.", fields=problems)
@@ -204,6 +215,7 @@ def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_p
     survey.texts = {locale: values for locale, values in survey.texts.items() if locale in texts}
     survey.default_locale = next(iter(texts))
     survey.targeting = survey_builder.clean_targeting(list(targeting))
+    survey.recontact_scope = RecontactScope(recontact_scope or RecontactScope.WORKSPACE)
     # A new survey is written, previewed and then published: nobody sees it before that.
     survey.status = SurveyStatus.DRAFT
     problems = check_texts(kind, survey.texts)

@@ -2,7 +2,7 @@
 import re
 
 from feedback_app.extensions import db
-from feedback_app.models import Survey, SurveyKind
+from feedback_app.models import RecontactScope, Survey, SurveyKind
 from feedback_app.services.audit import record_event
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.transaction import transactional
@@ -68,10 +68,12 @@ DEFAULT_TEXTS = {
 
 @transactional
 def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=None, channels=None,
-               sampling_percent=100, recontact_days=None, product="our product"):
+               sampling_percent=100, recontact_days=None, recontact_scope=RecontactScope.WORKSPACE,
+               product="our product"):
     """Create a survey with the default wording of its kind in every supported locale.
 
     :param texts: per-locale overrides, merged over the defaults.
+    :param recontact_scope: ``"workspace"`` (being asked any survey holds it back) or ``"survey"`` (its own only).
     :raises InvalidInput: for an unknown kind, a sampling outside 0-100 or a churn survey without reasons.
     """
     try:
@@ -98,6 +100,7 @@ def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=N
         channels=channels or ["widget", "link", "email"],
         sampling_percent=int(sampling_percent),
         recontact_days=recontact_days,
+        recontact_scope=RecontactScope(recontact_scope),
     )
     db.session.add(survey)
     db.session.flush()

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from feedback_app.models import AuditEvent, Person, Response, Survey
+from feedback_app.models import AuditEvent, FollowUp, Notification, Person, Response, Survey, utcnow
 from feedback_app.services import demo, workspaces
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 
@@ -50,3 +50,16 @@ def test_seed_demo_creates_varied_data_once_and_rotates_the_key(db):
     span = db.session.execute(select(func.min(Response.created_at), func.max(Response.created_at))).one()
     assert (span[1] - span[0]).days > 150
     assert db.session.scalar(select(func.count(Person.id))) >= 200
+
+
+def test_seed_demo_queues_the_last_weeks_unhappy_customers_without_alert_emails(db):
+    workspace = demo.seed_demo(n_responses=1500, seed=1).workspace
+    follow_ups = db.session.scalars(select(FollowUp).where(FollowUp.workspace_id == workspace.id)).all()
+    assert follow_ups, "a new user sees the follow-up queue at work"
+    week_ago = utcnow() - demo.FOLLOW_UP_DAYS
+    for follow_up in follow_ups:
+        response = db.session.get(Response, follow_up.response_id)
+        assert response.created_at >= week_ago and response.comment
+        # Counted as alerted when opened (no email): the digest must not pick them up.
+        assert follow_up.status == "open" and follow_up.alerted_at == response.created_at
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
