@@ -19,4 +19,4 @@ def test_seed_demo_follow_ups_send_no_digest_and_leave_the_alert_limit_free(db):
         FollowUp.workspace_id == workspace.id)) > 0
     assert follow_ups.send_alert_digests() == 0
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
-    assert follow_ups._alerts_in_the_last_hour(workspace) < 30  # the next real detractor is alerted at once
+    assert follow_ups.alerts_in_the_last_hour(workspace) < 30  # the next real detractor is alerted at once
