@@ -25,8 +25,7 @@ PREFIX = "feedback_app.services"
 # the shared machinery every package uses (events, transaction, exceptions, pages, tokens) and the demo.
 LAYOUT = {
     "collection": (
-        "Collecting answers: surveys and their questions, the widget, hosted pages, emailed invitations, Autopilot, "
-        "people, imports and exports.",
+        "Collecting answers: surveys, the widget, hosted pages, email invitations, Autopilot, people, imports.",
         ["surveys", "survey_settings", "survey_builder", "survey_look", "survey_results", "responses",
          "answer_recording", "widget_answers", "widget_config", "widget_identity", "ingest", "collection>targeting",
          "origins", "ui_strings", "invitations", "autopilot", "autopilot_schedules", "people", "imports", "exports"]),
@@ -34,8 +33,7 @@ LAYOUT = {
         "Making sense of the answers: analysis runs and live analysis, themes, reports, the inbox, trends.",
         ["analysis_data", "analysis_live", "analysis_runs", "themes", "theme_reports", "reports", "inbox", "trends"]),
     "loop": (
-        "Closing the loop: actions and who hears of them, the email outbox, detractor follow-ups, replies, "
-        "loop metrics, the weekly digest.",
+        "Closing the loop: actions and who hears of them, the email outbox, follow-ups, replies, the digest.",
         ["actions", "action_emails", "recipients", "outbox", "outbox_claims", "outbox_sending", "mail", "follow_ups",
          "replies", "loop_metrics", "weekly_digest"]),
     "accounts": (
@@ -43,8 +41,7 @@ LAYOUT = {
         ["accounts>users", "workspaces", "workspace_settings", "api_keys", "password_resets", "team_invites", "audit",
          "audit_log"]),
     "integrations": (
-        "Talking to other systems: the native API's reads and writes, the Delighted adapter, webhooks, Slack/Teams "
-        "alerts, the SSRF-safe HTTP client.",
+        "Other systems: the native API's queries and writes, the Delighted adapter, webhooks, chat alerts.",
         ["api_queries", "api_writes", "delighted", "delighted_events", "delighted_properties", "webhooks",
          "chat_alerts", "safe_http"]),
 }

@@ -102,7 +102,7 @@ def trend_json(trend):
 
 
 def loop_metrics_json(metrics, *, since):
-    """Return :class:`~feedback_app.services.loop_metrics.LoopMetrics` of the responses received since ``since``."""
+    """Return :class:`~feedback_app.services.loop_metrics.LoopMetrics` of the responses since ``since``."""
     return {"since": since.isoformat(), "responses": metrics.responses, "told": metrics.told,
             "share_told": metrics.share_told,
             "median_seconds_to_notification": metrics.median_seconds_to_notification}

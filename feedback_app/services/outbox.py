@@ -41,7 +41,7 @@ from feedback_app.services import events, outbox_sending
 from feedback_app.services.pages import keyset_page
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.outbox_claims import TEAM_KINDS, claim, claim_batch  # noqa: F401  (the outbox API)
-from feedback_app.services.outbox_sending import MAX_BACKOFF_SECONDS, backoff_seconds  # noqa: F401  (the outbox API)
+from feedback_app.services.outbox_sending import MAX_BACKOFF_SECONDS, backoff_seconds  # noqa: F401  (outbox API)
 from feedback_app.services.transaction import transactional
 
 logger = logging.getLogger(__name__)
