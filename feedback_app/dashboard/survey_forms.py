@@ -12,19 +12,17 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from feedback_app.dashboard.forms import choices
+from feedback_app.dashboard.labels import CHANNEL_LABELS, QUESTION_KIND_LABELS, SURVEY_KIND_LABELS
 from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
 from feedback_app.services.survey_builder import LABEL_ENDS, SCALE_KINDS, SCORE_GROUPS
 from feedback_app.services.survey_settings import TEXT_FIELDS
 
-KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").upper()) for kind in SurveyKind]
+KIND_CHOICES = [(kind.value, SURVEY_KIND_LABELS[kind]) for kind in SurveyKind]
 RECONTACT_SCOPE_CHOICES = [
     (RecontactScope.WORKSPACE.value, "Any survey asked within the window holds this one back"),
     (RecontactScope.SURVEY.value, "Only this survey asked within the window holds it back (other surveys do not)")]
 TRIGGER_CHOICES = [("page_load", "On page load"), ("url", "On a URL"), ("event", "On an event")]
-QUESTION_KIND_CHOICES = [(QuestionKind.TEXT.value, "Text"), (QuestionKind.SINGLE_CHOICE.value, "Single choice"),
-                         (QuestionKind.MULTIPLE_CHOICE.value, "Multiple choice"),
-                         (QuestionKind.RATING.value, "Rating 1-N"), (QuestionKind.NPS.value, "NPS 0-10"),
-                         (QuestionKind.CSAT.value, "CSAT 1-5"), (QuestionKind.CES.value, "CES 1-7")]
+QUESTION_KIND_CHOICES = [(kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()]
 # How a targeting rule is typed, one per line: "plan = pro", "plan != free", "plan is set", "plan is not set".
 RULE = re.compile(r"^\s*(?P<property>[^=!\s]+)\s*(?:(?P<op>!=|=)\s*(?P<value>.+?)|\s(?P<set>is set|is not set))\s*$")
 OPERATOR_OF = {"=": "equals", "!=": "not_equals", "is set": "is_set", "is not set": "is_not_set"}
@@ -47,7 +45,7 @@ class SurveyForm(FlaskForm):
     kind = SelectField("Type", choices=choices(KIND_CHOICES))
     locales = StringField("Locales (comma-separated, first is the default)", default="en",
                           validators=[DataRequired(), Length(max=200)])
-    channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
+    channels = SelectMultipleField("Channels", choices=choices([(c.value, CHANNEL_LABELS[c]) for c in Channel]),
                                    default=["widget", "link", "email"])
     trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
     trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",

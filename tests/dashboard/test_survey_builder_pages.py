@@ -63,7 +63,7 @@ def test_status_buttons_pause_and_close(client, login, world):
     login(world["owner"])
     client.post(f"{world['url']}/status", data={"status": "closed"})
     page = client.get(world["url"]).get_data(as_text=True)
-    assert 'data-testid="survey-status">closed' in page and 'id="status-active"' not in page
+    assert 'data-testid="survey-status">Closed' in page and 'id="status-active"' not in page
 
 
 def test_preview_describes_the_unsaved_texts_and_stores_nothing(client, login, world):
