@@ -61,8 +61,18 @@ def _received_since(handler, start):
         return handler.received[start:]
 
 
+def _cpu_seconds(pid):
+    """Return the CPU time (user + system, all threads) process ``pid`` has used so far."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _round(app, handler, *, workers, count, environment, tmp):
-    """Ship one action to ``count`` people with ``workers`` worker processes; return (seconds, messages)."""
+    """Ship one action to ``count`` people with ``workers`` worker processes.
+
+    :return: ``(seconds, messages, worker CPU seconds)``; the CPU time is the workers' own,
+        counted from the moment the action ships until the last message arrived.
+    """
     from feedback_app.services import actions
     from tests.support.processes import celery_worker
 
@@ -70,10 +80,12 @@ def _round(app, handler, *, workers, count, environment, tmp):
         workspace, action, addresses = _build(count)
         start = handler.count()
         with contextlib.ExitStack() as stack:
+            processes = []
             for index in range(workers):
                 log = pathlib.Path(tmp) / f"worker-{environment['FEEDBACK_EMAIL_QUEUE']}-{workers}-{index}.log"
-                stack.enter_context(celery_worker(environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]],
-                                                  log_path=log))
+                processes.append(stack.enter_context(celery_worker(
+                    environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]], log_path=log)))
+            cpu_before = sum(_cpu_seconds(process.pid) for process in processes)
             started = time.perf_counter()
             actions.set_action_status(workspace, action, "shipped")
             deadline = started + 900
@@ -82,6 +94,7 @@ def _round(app, handler, *, workers, count, environment, tmp):
                     raise TimeoutError(f"only {handler.count() - start} of {count} delivered in 900 s")
                 time.sleep(0.02)
             elapsed = time.perf_counter() - started
+            cpu = sum(_cpu_seconds(process.pid) for process in processes) - cpu_before
             time.sleep(2)  # a message sent twice would arrive now
     received = _received_since(handler, start)
     per_recipient = Counter(item.recipient for item in received)
@@ -89,16 +102,19 @@ def _round(app, handler, *, workers, count, environment, tmp):
         twice = sum(1 for n in per_recipient.values() if n > 1)
         missing = len({a.lower() for a in addresses} - set(per_recipient))
         raise AssertionError(f"not exactly once: {twice} people got more than one, {missing} got none")
-    return elapsed, [(item.recipient, item.raw) for item in received]
+    return elapsed, [(item.recipient, item.raw) for item in received], cpu
 
 
 def _floor(port, messages, mail_from):
-    """Send ``messages`` through one reused smtplib connection; return messages per second."""
-    started = time.perf_counter()
+    """Send ``messages`` through one reused smtplib connection; return (messages per second, client CPU seconds).
+
+    The CPU time is the sending thread's alone (the server runs in another thread of this process).
+    """
+    started, cpu = time.perf_counter(), time.thread_time()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
         for recipient, body in messages:
             smtp.sendmail(mail_from, [recipient], body)
-    return len(messages) / (time.perf_counter() - started)
+    return len(messages) / (time.perf_counter() - started), time.thread_time() - cpu
 
 
 @contextlib.contextmanager
@@ -169,15 +185,17 @@ def main():
                 print(f"{setup}: {database_url.split('://')[0]}, broker {broker_url.split('://')[0]}, "
                       f"{' '.join(f'{k}={v}' for k, v in settings.items() if 'BATCH' in k or 'MARK' in k)}")
                 for workers in args.workers:
-                    elapsed, messages = _round(app, handler, workers=workers, count=args.notifications,
-                                               environment=environment, tmp=tmp)
-                    floor = _floor(port, messages, mail_from)
+                    elapsed, messages, cpu = _round(app, handler, workers=workers, count=args.notifications,
+                                                    environment=environment, tmp=tmp)
+                    floor, floor_cpu = _floor(port, messages, mail_from)
                     floors.append(floor)
                     rate = args.notifications / elapsed
                     results[setup, workers] = rate
                     print(f"  {workers} worker(s): {rate:7.1f} notifications/s ({args.notifications} in "
                           f"{elapsed:.1f} s, each exactly once); raw floor right after: {floor:6.1f} msg/s; "
-                          f"ratio {rate / floor:.2f}")
+                          f"ratio {rate / floor:.2f}; load {os.getloadavg()[0]:.1f}")
+                    print(f"    CPU per message: worker(s) {cpu / args.notifications * 1000:.2f} ms, the floor's "
+                          f"smtplib client {floor_cpu / len(messages) * 1000:.2f} ms")
                 with app.app_context():
                     from feedback_app.extensions import db
 

@@ -13,9 +13,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from analysis.scales import SCALES
 from feedback_app.models import QuestionKind
-from feedback_app.services.survey_builder import show_condition
+from feedback_app.services.survey_builder import scale_label, show_condition
 
 MAX_TEXT = 2000
+
+
+class ScaleField(RadioField):
+    """A radio scale with its end labels, which the hosted page shows under it (``widgets/_macros.html``)."""
+
+    def __init__(self, *args, end_labels=("", ""), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.end_labels = end_labels
 
 
 class QuestionType:
@@ -51,9 +59,15 @@ class ScaleQuestion(QuestionType):
         high = self.high if self.high is not None else int((question.options or {}).get("max", 5))
         return self.low, high
 
+    def labels(self, question, locale):
+        """Return the ``(low, high)`` end labels in ``locale`` (the default locale's where it has none)."""
+        return scale_label(question, "low", locale), scale_label(question, "high", locale)
+
     def describe(self, question, locale):
         low, high = self.bounds(question)
-        return {**super().describe(question, locale), "min": low, "max": high}
+        low_label, high_label = self.labels(question, locale)
+        return {**super().describe(question, locale), "min": low, "max": high, "low_label": low_label,
+                "high_label": high_label}
 
     def parse(self, question, raw):
         low, high = self.bounds(question)
@@ -64,8 +78,8 @@ class ScaleQuestion(QuestionType):
     def field(self, question, locale):
         low, high = self.bounds(question)
         choices = [SelectChoice(str(value)) for value in range(low, high + 1)]
-        return RadioField(self.prompt(question, locale), choices=choices, coerce=_int_or_none,
-                          validators=self._validators(question))
+        return ScaleField(self.prompt(question, locale), choices=choices, coerce=_int_or_none,
+                          validators=self._validators(question), end_labels=self.labels(question, locale))
 
 
 class ChoiceQuestion(QuestionType):

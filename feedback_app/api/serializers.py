@@ -14,7 +14,7 @@ def survey_json(survey):
             "churn_reasons": list(survey.churn_reasons or []), "created_at": iso(survey.created_at),
             "status": survey.status.value, "texts": survey.texts or {}, "trigger": survey.trigger or {},
             "targeting": list(survey.targeting or []), "sampling_percent": survey.sampling_percent,
-            "recontact_days": survey.recontact_days,
+            "recontact_days": survey.recontact_days, "recontact_scope": survey.recontact_scope.value,
             "questions": [question_json(question) for question in survey.questions]}
 
 
@@ -22,7 +22,7 @@ def question_json(question):
     options = question.options or {}
     return {"id": question.id, "key": question.key, "position": question.position, "kind": question.kind.value,
             "prompts": question.prompts or {}, "choices": options.get("choices"), "scale_max": options.get("max"),
-            "required": question.required, "logic": question.logic or {}}
+            "required": question.required, "logic": question.logic or {}, "labels": options.get("labels") or {}}
 
 
 def person_json(person):

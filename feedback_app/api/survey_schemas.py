@@ -3,7 +3,7 @@
 Its constants are the services' own limits and patterns, so that the document and the checks agree.
 """
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
-from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
+from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
 from feedback_app.services import survey_builder, survey_settings
 
 LOCALE_NAME = {"pattern": survey_settings.LOCALE.pattern}
@@ -37,8 +37,11 @@ REASONS = {"type": "array", "maxItems": survey_settings.MAX_REASONS,
 SURVEY_SETTINGS = {
     "name": {"type": "string", "maxLength": 200, "pattern": NOT_BLANK_TEXT}, "texts": TEXTS, "channels": CHANNELS,
     "trigger": TRIGGER, "sampling_percent": {"type": "integer", "minimum": 0, "maximum": 100},
-    "recontact_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 3650}, "churn_reasons": REASONS,
-    "targeting": TARGETING}
+    "recontact_days": {"type": ["integer", "null"], "minimum": 0, "maximum": 3650},
+    "recontact_scope": {"enum": [scope.value for scope in RecontactScope],
+                        "description": "workspace: being asked any survey within the recontact window holds this "
+                                       "one back; survey: only being asked this survey does"},
+    "churn_reasons": REASONS, "targeting": TARGETING}
 PROMPTS = {"type": "object", "propertyNames": LOCALE_NAME, "minProperties": 1, "additionalProperties": {
     "type": "string", "maxLength": survey_builder.MAX_PROMPT, "pattern": NOT_BLANK_TEXT}}
 CHOICES = {"type": ["object", "null"], "propertyNames": LOCALE_NAME, "additionalProperties": {
@@ -54,20 +57,26 @@ LOGIC = {"oneOf": [
         "choices": {"type": "array", "minItems": 1, "uniqueItems": True,
                     "items": {"type": "integer", "minimum": 0, "maximum": survey_builder.MAX_CHOICES - 1}}}},
 ]}
+LABEL_TEXT = {"type": ["string", "null"], "maxLength": survey_builder.MAX_LABEL, "pattern": SAFE_TEXT}
+LABELS = {"type": ["object", "null"], "propertyNames": LOCALE_NAME, "description": (
+    "A scale question's end labels per locale; a locale without its own shows the default locale's."),
+    "additionalProperties": {"type": "object", "additionalProperties": False,
+                             "properties": {end: LABEL_TEXT for end in survey_builder.LABEL_ENDS}}}
 QUESTION_SETTINGS = {
     "kind": {"enum": [kind.value for kind in QuestionKind]}, "prompts": PROMPTS, "choices": CHOICES,
     "scale_max": {"type": ["integer", "null"], "minimum": survey_builder.SCALE_MAX_RANGE[0],
                   "maximum": survey_builder.SCALE_MAX_RANGE[1]},
-    "required": {"type": "boolean"}, "logic": LOGIC}
+    "required": {"type": "boolean"}, "logic": LOGIC, "labels": LABELS}
 QUESTION_SCHEMA = {"type": "object", "required": ["id", "key", "position", *QUESTION_SETTINGS], "properties": {
     "id": {"type": "integer"}, "key": {"type": "string"}, "position": {"type": "integer"},
     **{**QUESTION_SETTINGS, "kind": {"type": "string"}, "prompts": {"type": "object"},
        "logic": {"type": "object"}, "choices": {"type": ["object", "null"]},
-       "scale_max": {"type": ["integer", "null"]}}}}
+       "scale_max": {"type": ["integer", "null"]}, "labels": {"type": "object"}}}}
 SURVEY_EXTRA_SCHEMA = {
     "status": {"type": "string", "enum": [status.value for status in SurveyStatus]}, "texts": {"type": "object"},
     "trigger": {"type": "object"}, "targeting": {"type": "array", "items": {"type": "object"}},
     "sampling_percent": {"type": "integer"}, "recontact_days": {"type": ["integer", "null"]},
+    "recontact_scope": {"type": "string", "enum": [scope.value for scope in RecontactScope]},
     "questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}}}
 STATUS_NOTE = ("Surveys start as drafts; status moves draft -> active -> paused <-> active -> closed (409 for "
                "another move, or for a survey not ready to publish). On an existing survey, values that do not "

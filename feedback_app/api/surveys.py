@@ -13,13 +13,13 @@ from flask import g, jsonify
 from feedback_app.api import serializers as out
 from feedback_app.api.params import body_params
 from feedback_app.api.routes import bp
-from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
+from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
 from feedback_app.services import survey_builder, survey_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
-SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "churn_reasons",
-                 "targeting")
-QUESTION_FIELDS = ("kind", "prompts", "choices", "scale_max", "required", "logic")
+SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "recontact_scope",
+                 "churn_reasons", "targeting")
+QUESTION_FIELDS = ("kind", "prompts", "choices", "scale_max", "required", "logic", "labels")
 
 
 def _whole_numbers(value):
@@ -47,10 +47,19 @@ def _survey_fields(params, *, partial):
             fields[name] = _whole_numbers(params.values.get(name))
             if not isinstance(fields[name], kind):
                 params.problems[name] = ["must be an object" if kind is dict else "must be a list"]
+    fields.update(_audience_fields(params))
+    return fields
+
+
+def _audience_fields(params):
+    fields = {}
     if "sampling_percent" in params.values:
         fields["sampling_percent"] = params.integer("sampling_percent", low=0, high=100)
     if "recontact_days" in params.values:
         fields["recontact_days"] = params.integer("recontact_days", low=0, high=3650, nullable=True)
+    if "recontact_scope" in params.values:
+        fields["recontact_scope"] = params.choice("recontact_scope", [scope.value for scope in RecontactScope],
+                                                  default=None)
     return fields
 
 
@@ -70,8 +79,8 @@ def fits_stored_survey():
 def _settings_of(survey):
     return {"name": survey.name, "texts": survey.texts or {}, "channels": list(survey.channels or []),
             "trigger": survey.trigger or {}, "sampling_percent": survey.sampling_percent,
-            "recontact_days": survey.recontact_days, "churn_reasons": list(survey.churn_reasons or []),
-            "targeting": list(survey.targeting or [])}
+            "recontact_days": survey.recontact_days, "recontact_scope": survey.recontact_scope.value,
+            "churn_reasons": list(survey.churn_reasons or []), "targeting": list(survey.targeting or [])}
 
 
 @bp.post("/surveys")
@@ -85,7 +94,8 @@ def create_survey():
     params.check()
     defaults = {"texts": {"en": {}}, "channels": [Channel.WIDGET.value, Channel.LINK.value, Channel.EMAIL.value],
                 "trigger": {"type": "page_load", "delay_seconds": 5}, "sampling_percent": 100,
-                "recontact_days": None, "churn_reasons": [], "targeting": []}
+                "recontact_days": None, "recontact_scope": RecontactScope.WORKSPACE.value, "churn_reasons": [],
+                "targeting": []}
     survey = survey_settings.create_survey(g.workspace, kind=kind, **{**defaults, **fields})
     return jsonify(out.survey_json(survey)), 201
 
@@ -127,13 +137,30 @@ def _question_fields(params, *, partial):
             params.problems["kind"] = ["required"]
     if "required" in fields and not isinstance(fields["required"], bool):
         params.problems["required"] = ["must be true or false"]
+    if fields.get("labels") is not None and not _labels_fit_document(fields["labels"]):
+        params.problems["labels"] = [f"an object of {{low, high}} texts of at most {survey_builder.MAX_LABEL} "
+                                     "characters per locale"]
     return fields
+
+
+def _labels_fit_document(labels):
+    # The shape the document allows (422 otherwise); the survey's locales and the question's kind are 409s.
+    def fits(text):
+        return text is None or isinstance(text, str) and len(text) <= survey_builder.MAX_LABEL and "\x00" not in text
+
+    return isinstance(labels, dict) and all(
+        isinstance(locale, str) and survey_settings.LOCALE.match(locale) and isinstance(ends, dict)
+        and set(ends) <= set(survey_builder.LABEL_ENDS) and all(fits(text) for text in ends.values())
+        for locale, ends in labels.items())
 
 
 def _question_of(question):
     options = question.options or {}
+    # Labels of a locale the survey no longer has are left behind rather than refused.
+    locales = question.survey.texts or {}
     return {"kind": question.kind.value, "prompts": question.prompts or {}, "choices": options.get("choices"),
-            "scale_max": options.get("max"), "required": question.required, "logic": question.logic or {}}
+            "scale_max": options.get("max"), "required": question.required, "logic": question.logic or {},
+            "labels": {locale: ends for locale, ends in (options.get("labels") or {}).items() if locale in locales}}
 
 
 @bp.post("/surveys/<id:survey_id>/questions")
@@ -160,7 +187,10 @@ def update_question(survey_id, question_id):
     params.check()
     with fits_stored_survey():
         if fields:
-            survey_builder.update_question(g.workspace, question, **{**_question_of(question), **fields})
+            stored = _question_of(question)
+            if fields.get("kind") not in (None, *survey_builder.SCALE_KINDS):
+                stored["labels"] = None  # a question that stops being a scale leaves its end labels
+            survey_builder.update_question(g.workspace, question, **{**stored, **fields})
         if position is not None:
             survey_builder.move_question(g.workspace, question, position=position)
     return jsonify(out.question_json(question))

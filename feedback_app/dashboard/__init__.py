@@ -6,6 +6,7 @@ from feedback_app.dashboard import (  # noqa: F401
     audit,
     autopilot,
     follow_ups,
+    labels,
     overview,
     people,
     replies,

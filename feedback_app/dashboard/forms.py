@@ -16,7 +16,8 @@ from wtforms.fields import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from feedback_app.models import ActionStatus, Channel, Role
+from feedback_app.dashboard.labels import ACTION_STATUS_LABELS, CHANNEL_LABELS
+from feedback_app.models import Channel, Role
 
 
 def choices(pairs):
@@ -25,7 +26,7 @@ def choices(pairs):
 
 
 GRANULARITY_CHOICES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
-CHANNEL_CHOICES = [("", "Any channel")] + [(c.value, c.value.title()) for c in Channel]
+CHANNEL_CHOICES = [("", "Any channel")] + [(c.value, CHANNEL_LABELS[c]) for c in Channel]
 SCORE_GROUP_CHOICES = [("", "Any score"), ("promoter", "Promoters / satisfied"), ("passive", "Passives / neutral"),
                        ("detractor", "Detractors / unsatisfied"), ("unscored", "No score")]
 SENTIMENT_CHOICES = [("", "Any sentiment"), ("positive", "Positive"), ("neutral", "Neutral"),
@@ -145,12 +146,6 @@ class MoveResponseForm(FlaskForm):
 
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
-
-
-ACTION_STATUS_LABELS = {
-    ActionStatus.PLANNED: "Planned", ActionStatus.IN_PROGRESS: "In progress", ActionStatus.SHIPPED: "Shipped",
-    ActionStatus.CLOSED: "Closed", ActionStatus.WONT_DO: "Won't do",
-}
 
 
 class ActionForm(FlaskForm):

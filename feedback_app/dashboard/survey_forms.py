@@ -12,16 +12,17 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from feedback_app.dashboard.forms import choices
-from feedback_app.models import Channel, QuestionKind, SurveyKind, SurveyStatus
-from feedback_app.services.survey_builder import SCORE_GROUPS
+from feedback_app.dashboard.labels import CHANNEL_LABELS, QUESTION_KIND_LABELS, SURVEY_KIND_LABELS
+from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
+from feedback_app.services.survey_builder import LABEL_ENDS, SCALE_KINDS, SCORE_GROUPS
 from feedback_app.services.survey_settings import TEXT_FIELDS
 
-KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").upper()) for kind in SurveyKind]
+KIND_CHOICES = [(kind.value, SURVEY_KIND_LABELS[kind]) for kind in SurveyKind]
+RECONTACT_SCOPE_CHOICES = [
+    (RecontactScope.WORKSPACE.value, "Any survey asked within the window holds this one back"),
+    (RecontactScope.SURVEY.value, "Only this survey asked within the window holds it back (other surveys do not)")]
 TRIGGER_CHOICES = [("page_load", "On page load"), ("url", "On a URL"), ("event", "On an event")]
-QUESTION_KIND_CHOICES = [(QuestionKind.TEXT.value, "Text"), (QuestionKind.SINGLE_CHOICE.value, "Single choice"),
-                         (QuestionKind.MULTIPLE_CHOICE.value, "Multiple choice"),
-                         (QuestionKind.RATING.value, "Rating 1-N"), (QuestionKind.NPS.value, "NPS 0-10"),
-                         (QuestionKind.CSAT.value, "CSAT 1-5"), (QuestionKind.CES.value, "CES 1-7")]
+QUESTION_KIND_CHOICES = [(kind.value, label) for kind, label in QUESTION_KIND_LABELS.items()]
 # How a targeting rule is typed, one per line: "plan = pro", "plan != free", "plan is set", "plan is not set".
 RULE = re.compile(r"^\s*(?P<property>[^=!\s]+)\s*(?:(?P<op>!=|=)\s*(?P<value>.+?)|\s(?P<set>is set|is not set))\s*$")
 OPERATOR_OF = {"=": "equals", "!=": "not_equals", "is set": "is_set", "is not set": "is_not_set"}
@@ -44,7 +45,7 @@ class SurveyForm(FlaskForm):
     kind = SelectField("Type", choices=choices(KIND_CHOICES))
     locales = StringField("Locales (comma-separated, first is the default)", default="en",
                           validators=[DataRequired(), Length(max=200)])
-    channels = SelectMultipleField("Channels", choices=choices([(c.value, c.value) for c in Channel]),
+    channels = SelectMultipleField("Channels", choices=choices([(c.value, CHANNEL_LABELS[c]) for c in Channel]),
                                    default=["widget", "link", "email"])
     trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
     trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",
@@ -54,6 +55,8 @@ class SurveyForm(FlaskForm):
                                     validators=[InputRequired(), NumberRange(0, 100)])
     recontact_days = IntegerField("Recontact window (days; empty: the workspace's)",
                                   validators=[Optional(), NumberRange(0, 3650)])
+    recontact_scope = SelectField("Recontact window counts", choices=choices(RECONTACT_SCOPE_CHOICES),
+                                  default=RecontactScope.WORKSPACE.value)
     targeting = TextAreaField("Ask only people whose properties match, one rule a line (plan = pro, plan != free, "
                               "company is set)", validators=[Optional(), Length(max=4000)])
     churn_reasons = TextAreaField("Churn reasons, one per line", validators=[Optional(), Length(max=6000)])
@@ -106,8 +109,8 @@ class SurveyForm(FlaskForm):
         """Return the keyword arguments the survey services take from this form."""
         return dict(name=self.name.data, texts=self.texts(existing_texts), channels=self.channels.data,
                     trigger=self.trigger(), sampling_percent=self.sampling_percent.data,
-                    recontact_days=self.recontact_days.data, churn_reasons=self.reasons(),
-                    targeting=self.targeting_rules())
+                    recontact_days=self.recontact_days.data, recontact_scope=self.recontact_scope.data,
+                    churn_reasons=self.reasons(), targeting=self.targeting_rules())
 
     def fill_from(self, survey):
         """Set the fields from ``survey`` (for the edit page)."""
@@ -123,6 +126,7 @@ class SurveyForm(FlaskForm):
         self.trigger_value.data = trigger.get("event" if self.trigger_type.data == "event" else "url") or ""
         self.delay_seconds.data = trigger.get("delay_seconds", 0)
         self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
+        self.recontact_scope.data = survey.recontact_scope.value
         self.churn_reasons.data = "\n".join(survey.churn_reasons or [])
         self.targeting.data = "\n".join(
             f"{rule['property']} {TYPED_OPERATOR[rule['operator']]}" + (f" {rule['value']}" if "value" in rule else "")
@@ -192,7 +196,14 @@ class QuestionForm(FlaskForm):
                                  if line.strip()] for locale in self._locales}
         return dict(kind=self.kind.data, prompts=prompts, choices=choice_lists if is_choice else None,
                     scale_max=self.scale_max.data if self.kind.data == QuestionKind.RATING.value else None,
-                    required=bool(self.required.data), logic=self.logic())
+                    required=bool(self.required.data), logic=self.logic(), labels=self.labels())
+
+    def labels(self):
+        """Return a scale question's end labels per locale as the services take them (``None`` for other kinds)."""
+        if self.kind.data not in {kind.value for kind in SCALE_KINDS}:
+            return None
+        return {locale: {end: (self[f"labels.{locale}.{end}"].data or "").strip() for end in LABEL_ENDS}
+                for locale in self._locales}
 
     def fill_from(self, question):
         """Set the fields from ``question`` (for its edit page)."""
@@ -202,6 +213,8 @@ class QuestionForm(FlaskForm):
         for locale in self._locales:
             self[f"prompts.{locale}"].data = (question.prompts or {}).get(locale, "")
             self[f"choices.{locale}"].data = "\n".join((options.get("choices") or {}).get(locale, []))
+            for end in LABEL_ENDS:
+                self[f"labels.{locale}.{end}"].data = ((options.get("labels") or {}).get(locale) or {}).get(end, "")
         logic = question.logic or {}
         if "score_groups" in logic:
             self.show_when.data = "group:" + ",".join(logic["score_groups"])
@@ -216,4 +229,9 @@ def question_form_class(locales):
     for locale in locales:
         attrs[f"prompts.{locale}"] = StringField(f"Question ({locale})", validators=[Length(max=500)])
         attrs[f"choices.{locale}"] = TextAreaField(f"Choices ({locale}), one per line", validators=[Length(max=5000)])
+        # A scale's end labels; a locale left empty shows the default locale's.
+        attrs[f"labels.{locale}.low"] = StringField(f"Label of the lowest rating ({locale})",
+                                                    validators=[Length(max=200)])
+        attrs[f"labels.{locale}.high"] = StringField(f"Label of the highest rating ({locale})",
+                                                     validators=[Length(max=200)])
     return type("LocalizedQuestionForm", (QuestionForm,), attrs)

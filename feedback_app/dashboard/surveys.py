@@ -139,7 +139,9 @@ def _question_page(survey, question=None):
             flash("Question added." if question is None else "Question saved.")
             return redirect(url_for("dashboard.edit_survey", survey_id=survey.id, _anchor="questions"))
     status = 422 if form.is_submitted() else 200
-    return render_template("dashboard/question_form.html", form=form, survey=survey, question=question), status
+    preview_url = url_for("dashboard.preview_question", survey_id=survey.id, question_id=getattr(question, "id", None))
+    return render_template("dashboard/question_form.html", form=form, survey=survey, question=question,
+                           preview_url=preview_url), status
 
 
 @bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/new", methods=["GET", "POST"])
@@ -199,6 +201,22 @@ def preview_survey(survey_id):
     # The widget's own description of a survey (widgets.api.survey_json), registered by widgets.init_app.
     payload = current_app.extensions["widget_survey_json"](unsaved, locale, g.workspace)
     return jsonify({"survey": payload, "locales": list(texts)})
+
+
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/preview")
+@bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>/preview")
+def preview_question(survey_id, question_id=None):
+    """Return the widget's JSON of a survey with the question typed on its page, saved or not; nothing is stored."""
+    survey = survey_settings.get_survey(g.workspace, survey_id)
+    question = survey_builder.get_question(survey, question_id) if question_id is not None else None
+    locales = list(survey.texts or {}) or [survey.default_locale]
+    form = question_form_class(locales)()
+    form.set_logic_choices(survey, question)
+    locale = request.form.get("preview_locale")
+    locale = locale if locale in locales else survey.default_locale
+    unsaved = survey_builder.preview_with_question(survey, question, **form.values())
+    payload = current_app.extensions["widget_survey_json"](unsaved, locale, g.workspace)
+    return jsonify({"survey": payload, "locales": locales})
 
 
 @bp.get("/app/<workspace>/surveys/<int:survey_id>/preview-frame")

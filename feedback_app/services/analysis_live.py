@@ -1,10 +1,12 @@
 """Per-response analysis right after it is stored: sentiment and assignment to existing themes."""
 import pickle
+import threading
 from collections import OrderedDict
 
+import numpy as np
 from sqlalchemy import delete, select, update
 
-from analysis import SentimentScorer, ThemeModel
+from analysis import MiniLMEmbedder, SentimentScorer, ThemeModel, default_embedder
 from analysis.recipients import polarity
 from feedback_app.extensions import db
 from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
@@ -20,15 +22,75 @@ _models_by_run: OrderedDict[int, object] = OrderedDict()
 MODEL_CACHE_SIZE = 8
 
 
+class SharedEmbedder:
+    """The worker's one sentence embedder, remembering the vectors of the texts it embedded last.
+
+    The sentiment scorer and each workspace's theme model embed the very same new comments, and
+    embedding is most of the cost of recording a comment: with one shared embedder a comment is
+    embedded once, and one copy of the model is loaded instead of one per cached theme model.
+
+    :param embedder: an object with ``transform(texts) -> array`` (a :class:`MiniLMEmbedder`).
+    :param size: how many texts' vectors are kept.
+    """
+
+    def __init__(self, embedder, *, size=4096):
+        self.embedder, self.size = embedder, size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fit(self, X=None, y=None):
+        """Load the embedder's model; return self."""
+        self.embedder.fit()
+        return self
+
+    def transform(self, X):
+        """Return the embeddings of ``X``, one row per text, embedding only the texts not remembered."""
+        texts = list(X)
+        with self._lock:
+            missing = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if not texts or missing:
+            embedded = self.embedder.transform(missing) if missing else self.embedder.transform([])
+            if not texts:
+                return embedded
+            with self._lock:
+                self._vectors.update(zip(missing, embedded))
+                for _ in range(len(self._vectors) - self.size):
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            rows = [self._vectors.get(text) for text in texts]
+        if any(row is None for row in rows):  # more new texts than the memory holds: embed them all at once
+            return self.embedder.transform(texts)
+        return np.vstack(rows)
+
+
+def shared_embedder():
+    """Return this process's :class:`SharedEmbedder`, or ``None`` without the embedding packages."""
+    global _embedder
+    if _embedder is None:
+        embedder = default_embedder()
+        _embedder = SharedEmbedder(embedder) if embedder is not None else False
+    return _embedder or None
+
+
 def sentiment_scorer():
     # Loading VADER's lexicon takes longer than scoring a comment: do it once per process.
     global _scorer
     if _scorer is None:
-        _scorer = SentimentScorer().fit()
+        _scorer = SentimentScorer(embedder=shared_embedder()).fit()
     return _scorer
 
 
+def _share_embedder(model):
+    """Give ``model`` the process's shared embedder when its own is the same MiniLM with the same settings."""
+    encoder, shared = getattr(model, "encoder_", None), shared_embedder()
+    own = getattr(encoder, "embedder", None)
+    if shared is not None and isinstance(own, MiniLMEmbedder) and own.get_params() == shared.embedder.get_params():
+        encoder.embedder = shared
+    return model
+
+
 _scorer = None
+_embedder: "SharedEmbedder | bool | None" = None
 
 
 def theme_model_for(workspace_id):
@@ -38,7 +100,7 @@ def theme_model_for(workspace_id):
         return None, None
     if run_id not in _models_by_run:
         state = db.session.get(AnalysisRun, run_id).model_state
-        _models_by_run[run_id] = ThemeModel.from_state(pickle.loads(state))
+        _models_by_run[run_id] = _share_embedder(ThemeModel.from_state(pickle.loads(state)))
         while len(_models_by_run) > MODEL_CACHE_SIZE:
             _models_by_run.popitem(last=False)
     _models_by_run.move_to_end(run_id)

@@ -349,10 +349,11 @@ def render_alert_digest(notification):
         person = db.session.get(Person, response.person_id) if response.person_id else None
         rows.append({"who": (person.name or person.email) if person is not None else "an anonymous customer",
                      "score": response.score, "comment": response.comment, "url": response_url(workspace, response)})
-    context = {"workspace_name": workspace.name, "rows": rows, "total": total, "more": total - len(rows),
-               "follow_ups_url": workspace_url() + f"app/{workspace.slug}/follow-ups"}
+    customers = "1 unhappy customer" if total == 1 else f"{total} unhappy customers"
+    context = {"workspace_name": workspace.name, "rows": rows, "total": total, "customers": customers,
+               "more": total - len(rows), "follow_ups_url": workspace_url() + f"app/{workspace.slug}/follow-ups"}
     return mail.Email(
-        subject=f"[{workspace.name}] {total} unhappy customers are waiting for a reply",
+        subject=f"[{workspace.name}] {customers} {'is' if total == 1 else 'are'} waiting for a reply",
         text=render_email_template("email/detractor_digest.txt", **context),
         html=render_email_template("email/detractor_digest.html", **context),
         headers={"Auto-Submitted": "auto-generated"},

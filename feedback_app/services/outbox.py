@@ -19,6 +19,7 @@ workers and re-enqueues due rows whose task message was lost.
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -230,11 +231,12 @@ def deliver_due(*, worker=None, batch_size=None):
     eager = current_app.extensions["celery"].conf.task_always_eager
     retries = []
     while True:
+        claimed_at = time.monotonic()
         batch = claim_batch(worker=worker, limit=batch_size)
         full = len(batch) == batch_size
         if full and not eager:
             events.announce("notifications.queued")  # the next batch, for another worker
-        retry_in = _send(batch, worker)
+        retry_in = _send(batch, worker, claimed_at)
         if retry_in is not None:
             retries.append(retry_in)
         if not (full and eager):
@@ -249,15 +251,16 @@ def deliver(notification_id, *, worker=None):
     :raises LookupError: if its kind has no renderer; the row is marked ``failed`` first.
     """
     worker = worker or worker_name()
+    claimed_at = time.monotonic()
     notification = claim(notification_id, worker=worker)
-    return _send([notification], worker) if notification is not None else None
+    return _send([notification], worker, claimed_at) if notification is not None else None
 
 
-def _send(notifications, worker):
+def _send(notifications, worker, claimed_at):
     if not notifications:
         return None
     prepared = outbox_sending.prepare(notifications, render=render, reasons=_reasons_now)
-    return outbox_sending.send_batch(prepared, worker=worker, record_bounce=_record_bounce)
+    return outbox_sending.send_batch(prepared, worker=worker, record_bounce=_record_bounce, claimed_at=claimed_at)
 
 
 def _reasons_now(notifications, people):

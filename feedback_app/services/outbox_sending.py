@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from feedback_app.extensions import db
 from feedback_app.models import (
@@ -26,12 +26,20 @@ from feedback_app.models import (
     Workspace,
     utcnow,
 )
-from feedback_app.services import mail
+from feedback_app.services import mail, webhooks
 from feedback_app.services.events import emit
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 6 * 3600
+NOTIFICATIONS: Table = Notification.__table__  # type: ignore[assignment]
+# Built once (a statement remembers its cache key): the messages accepted since the last commit
+# are marked sent in one statement, which returns the rows whose claim was still ours.
+MARK_SENT = update(NOTIFICATIONS).where(
+    NOTIFICATIONS.c.id.in_(bindparam("ids", expanding=True)), NOTIFICATIONS.c.status == NotificationStatus.SENDING,
+    NOTIFICATIONS.c.claimed_by == bindparam("worker"),
+).values(attempts=NOTIFICATIONS.c.attempts + 1, status=NotificationStatus.SENT, sent_at=bindparam("sent_at"),
+         last_error=None).returning(NOTIFICATIONS.c.id)
 
 
 @dataclass
@@ -90,23 +98,27 @@ def _load(model, ids):
     return {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
 
 
-def send_batch(prepared, *, worker, record_bounce):
+def send_batch(prepared, *, worker, record_bounce, claimed_at=None):
     """Send ``prepared`` rows over one SMTP connection; return seconds until the earliest retry, or ``None``.
 
     :param worker: the name the rows were claimed with.
     :param record_bounce: ``record_bounce(item, reason)``, called in the transaction that fails the row.
+    :param claimed_at: ``time.monotonic()`` read just before the rows were claimed (default: now), so that
+        their claims are renewed on time however long the batch took to render.
     :raises Exception: the first rendering error of the batch, after every outcome is recorded.
     """
     config = current_app.config
     outcomes = Outcomes(worker, [item.id for item in prepared], mark_every=config["EMAIL_MARK_SENT_EVERY"],
-                        renew_after=config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] / 4)
+                        renew_after=config["OUTBOX_CLAIM_TIMEOUT_SECONDS"] / 4, claimed_at=claimed_at)
     retries = []
     session = db.session()
     # A commit per message would expire every row the batch loaded, each time (work growing with
     # the square of the batch); the send loop reads none of them again.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _send_each(prepared, outcomes, retries, record_bounce)
+        # Each commit's notification.sent event would otherwise ask again whether the workspace has webhooks.
+        with webhooks.endpoints_remembered():
+            _send_each(prepared, outcomes, retries, record_bounce)
     finally:
         session.expire_on_commit = expire_on_commit
         session.expire_all()
@@ -140,7 +152,7 @@ def _send_each(prepared, outcomes, retries, record_bounce):
                 if delay is not None:
                     retries.append(delay)
             else:
-                outcomes.record(item, status=NotificationStatus.SENT, sent_at=utcnow(), last_error=None)
+                outcomes.record(item, status=NotificationStatus.SENT)
     outcomes.flush()
 
 
@@ -165,11 +177,11 @@ class Outcomes:
         that the sweep never takes a row this worker is about to send.
     """
 
-    def __init__(self, worker, ids, *, mark_every, renew_after):
+    def __init__(self, worker, ids, *, mark_every, renew_after, claimed_at=None):
         self.worker, self.mark_every, self.renew_after = worker, mark_every, renew_after
         self.ours = set(ids)
         self.pending = []
-        self.renewed_at = time.monotonic()
+        self.renewed_at = time.monotonic() if claimed_at is None else claimed_at
 
     def record(self, item, **values):
         """Record ``item``'s outcome; commit it now if ``mark_every`` outcomes are waiting."""
@@ -186,22 +198,36 @@ class Outcomes:
 
     def flush(self, *, renew=False):
         """Commit the waiting outcomes (and renew the remaining claims if asked), in one transaction."""
+        sent = [item for item, values in self.pending if values.get("status") == NotificationStatus.SENT]
         for item, values in self.pending:
+            if values.get("status") == NotificationStatus.SENT:
+                continue
             result = db.session.execute(update(Notification).where(
                 Notification.id == item.id, Notification.status == NotificationStatus.SENDING,
                 Notification.claimed_by == self.worker).values(attempts=Notification.attempts + 1, **values),
                 execution_options={"synchronize_session": False})
             if result.rowcount != 1:
-                logger.warning("notification %s: claim by %s had expired before its outcome %s was recorded",
-                               item.id, self.worker, values.get("status"))
-            elif values.get("status") == NotificationStatus.SENT:
-                emit("notification.sent", workspace_id=item.workspace_id, notification_id=item.id)
+                self._expired(item, values.get("status"))
+        if sent:
+            # Each was accepted at most mark_every - 1 messages before the last: this time stands for them all.
+            marked = set(db.session.scalars(MARK_SENT, {"ids": [item.id for item in sent], "worker": self.worker,
+                                                        "sent_at": utcnow()}))
+            for item in sent:
+                if item.id in marked:
+                    emit("notification.sent", workspace_id=item.workspace_id, notification_id=item.id)
+                else:
+                    self._expired(item, NotificationStatus.SENT)
         self.pending = []
+        renewing_at = time.monotonic()  # no later than the claimed_at written below
         if renew and self.ours:
             self.ours = set(db.session.scalars(update(Notification).where(
                 Notification.id.in_(self.ours), Notification.status == NotificationStatus.SENDING,
                 Notification.claimed_by == self.worker).values(claimed_at=utcnow()).returning(Notification.id),
                 execution_options={"synchronize_session": False}))
         if renew:
-            self.renewed_at = time.monotonic()
+            self.renewed_at = renewing_at
         db.session.commit()
+
+    def _expired(self, item, status):
+        logger.warning("notification %s: claim by %s had expired before its outcome %s was recorded",
+                       item.id, self.worker, status)

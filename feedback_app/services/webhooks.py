@@ -12,6 +12,8 @@ destination (``slack``, ``teams``) whose messages :mod:`feedback_app.services.ch
 renders and hands to :func:`queue_message`. Every format is delivered, retried, logged and
 guarded against private addresses by the same code here.
 """
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import json
@@ -386,12 +388,38 @@ def publish_event(event_name, payload):
     return publish(workspace, event_name, {key: value for key, value in payload.items() if key != "workspace_id"})
 
 
+# Set by endpoints_remembered(): {(workspace id, formats): answer} while a block remembers them.
+_endpoint_answers: contextvars.ContextVar[dict | None] = contextvars.ContextVar("endpoint_answers", default=None)
+
+
+@contextlib.contextmanager
+def endpoints_remembered():
+    """Answer :func:`has_endpoint` once per workspace and formats within the block.
+
+    For a worker committing many small transactions in a row (an outbox batch marks each
+    message sent in a commit of its own): without it, every commit's events ask the database
+    again. An endpoint added during the block is seen from the next block on.
+    """
+    token = _endpoint_answers.set({})
+    try:
+        yield
+    finally:
+        _endpoint_answers.reset(token)
+
+
 def has_endpoint(workspace_id, *, formats=WEBHOOK_FORMATS):
     """Return whether ``workspace_id`` has an active endpoint of one of ``formats`` at all.
 
     Asked on a connection of its own, so that it may run after a commit, when the session may not emit SQL.
     """
+    answers = _endpoint_answers.get()
+    key = (workspace_id, tuple(formats))
+    if answers is not None and key in answers:
+        return answers[key]
     with db.engine.connect() as connection:
-        return connection.execute(select(WebhookEndpoint.id).where(
+        found = connection.execute(select(WebhookEndpoint.id).where(
             WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.is_active.is_(True),
             WebhookEndpoint.format.in_(formats)).limit(1)).first() is not None
+    if answers is not None:
+        answers[key] = found
+    return found

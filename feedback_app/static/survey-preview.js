@@ -1,10 +1,10 @@
-/* Live preview on a survey's page: the settings typed in the form (saved or not) are sent to
- * the server, which answers the survey's JSON exactly as the widget would receive it; each
- * preview frame (desktop and phone width) then opens the real widget UI with it. */
+/* Live preview on a survey's page and on a question's page: what is typed in the form (saved or
+ * not) is sent to the server, which answers the survey's JSON exactly as the widget would receive
+ * it; each preview frame (desktop and phone width) then opens the real widget UI with it. */
 (function (d) {
   "use strict";
-  var form = d.getElementById("survey-form");
-  if (!form || !form.getAttribute("data-preview-url")) return;
+  var form = d.querySelector("form[data-preview-url]");
+  if (!form) return;
   var frames = Array.prototype.slice.call(d.querySelectorAll("iframe.preview-frame"));
   var picker = d.getElementById("preview-locale");
   var timer = null, latest = 0;

@@ -76,3 +76,55 @@ def test_openapi_describes_the_builder_operations(app):
     assert {"get", "post"} <= set(paths["/surveys"])
     assert {"get", "patch", "delete"} <= set(paths["/surveys/{survey_id}"])
     assert set(paths["/surveys/{survey_id}/questions/{question_id}"]) == {"patch", "delete"}
+
+
+def test_recontact_scope_is_created_changed_and_shown(client, workspace, headers):
+    body = {"name": "Effort", "kind": "ces", "recontact_scope": "survey"}
+    created = client.post("/api/surveys", headers=headers, json=body)
+    assert created.status_code == 201 and created.get_json()["recontact_scope"] == "survey"
+    url = f"/api/surveys/{created.get_json()['id']}"
+    assert client.patch(url, headers=headers, json={"recontact_days": 7}).get_json()["recontact_scope"] == "survey"
+    changed = client.patch(url, headers=headers, json={"recontact_scope": "workspace"})
+    assert changed.status_code == 200 and changed.get_json()["recontact_scope"] == "workspace"
+
+
+@pytest.mark.parametrize("value", ["person", None, 1])
+def test_a_bad_recontact_scope_is_refused_with_422(client, workspace, headers, value):
+    survey = create_survey(workspace)
+    response = client.patch(f"/api/surveys/{survey.id}", headers=headers, json={"recontact_scope": value})
+    assert response.status_code == 422 and "recontact_scope" in response.get_json()["errors"]
+
+
+def test_rating_labels_per_locale_round_trip_and_survive_a_patch(client, workspace, headers):
+    survey = create_survey(workspace)  # en and fr
+    labels = {"en": {"low": "Hard", "high": "Easy"}, "fr": {"low": "Difficile"}}
+    created = client.post(f"/api/surveys/{survey.id}/questions", headers=headers, json={
+        "kind": "rating", "prompts": {"en": "How easy?", "fr": "Facile ?"}, "scale_max": 5, "labels": labels})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["labels"] == labels
+    url = f"/api/surveys/{survey.id}/questions/{created.get_json()['id']}"
+    assert client.patch(url, headers=headers, json={"required": True}).get_json()["labels"] == labels
+    to_text = client.patch(url, headers=headers, json={"kind": "text", "scale_max": None})
+    assert to_text.status_code == 200 and to_text.get_json()["labels"] == {}
+
+
+@pytest.mark.parametrize(("labels", "status"), [
+    ({"de": {"low": "Schwer"}}, 409),  # well-formed, but not a locale of this survey
+    ({"en": {"middle": "So-so"}}, 422),
+    ({"english": {"low": "Hard"}}, 422),
+    ({"en": {"low": "x" * 201}}, 422),
+    (["Hard", "Easy"], 422),
+])
+def test_bad_rating_labels_are_refused_naming_the_field(client, workspace, headers, labels, status):
+    survey = create_survey(workspace)
+    response = client.post(f"/api/surveys/{survey.id}/questions", headers=headers, json={
+        "kind": "rating", "prompts": {"en": "How easy?", "fr": "Facile ?"}, "scale_max": 5, "labels": labels})
+    assert response.status_code == status
+    assert any(field.startswith("labels") for field in response.get_json()["errors"])
+
+
+def test_openapi_documents_recontact_scope_and_labels(app):
+    with app.app_context():
+        schemas = document()["components"]["schemas"]
+    assert schemas["Survey"]["properties"]["recontact_scope"]["enum"] == ["workspace", "survey"]
+    assert "labels" in schemas["Question"]["properties"]

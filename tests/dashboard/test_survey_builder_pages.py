@@ -63,7 +63,7 @@ def test_status_buttons_pause_and_close(client, login, world):
     login(world["owner"])
     client.post(f"{world['url']}/status", data={"status": "closed"})
     page = client.get(world["url"]).get_data(as_text=True)
-    assert 'data-testid="survey-status">closed' in page and 'id="status-active"' not in page
+    assert 'data-testid="survey-status">Closed' in page and 'id="status-active"' not in page
 
 
 def test_preview_describes_the_unsaved_texts_and_stores_nothing(client, login, world):
@@ -116,3 +116,83 @@ def test_hosted_comment_page_asks_a_detractor_question_after_a_detractor_score(c
     response = collection.answer_link(world["workspace"], world["survey"], score=score)
     page = client.get(f"/s/c/{collection.comment_token(response)}").get_data(as_text=True)
     assert ("What broke?" in page) is asked
+
+
+SURVEY_FORM = {"name": "Effort", "kind": "nps", "locales": "en", "texts.en.question": "Easy?", "channels": ["widget"],
+               "trigger_type": "page_load", "delay_seconds": "0", "sampling_percent": "100"}
+
+
+def test_survey_form_saves_the_recontact_scope_and_shows_it(client, login, world):
+    login(world["owner"])
+    response = client.post(world["url"], data={**SURVEY_FORM, "recontact_scope": "survey"})
+    assert response.status_code == 302
+    _db.session.expire_all()
+    assert world["survey"].recontact_scope.value == "survey"
+    page = client.get(world["url"]).get_data(as_text=True)
+    assert '<option selected value="survey">' in page or '<option value="survey" selected>' in page
+
+
+def test_survey_form_refuses_an_unknown_recontact_scope(client, login, world):
+    login(world["owner"])
+    response = client.post(world["url"], data={**SURVEY_FORM, "recontact_scope": "everyone"})
+    assert response.status_code == 422
+    _db.session.expire_all()
+    assert world["survey"].recontact_scope.value == "workspace"
+
+
+RATING = {"kind": "rating", "prompts.en": "How easy?", "prompts.fr": "Facile ?", "scale_max": "5",
+          "labels.en.low": "Hard", "labels.en.high": "Easy", "labels.fr.low": "Difficile", "labels.fr.high": ""}
+
+
+def _bilingual(world):
+    survey = world["survey"]
+    survey.texts = {**survey.texts, "fr": {"question": "Recommanderiez-vous ?"}}
+    _db.session.commit()
+    return survey
+
+
+def test_question_form_saves_rating_labels_per_locale_and_shows_them_again(client, login, world):
+    login(world["owner"])
+    survey = _bilingual(world)
+    assert client.post(f"{world['url']}/questions/new", data=RATING).status_code == 302
+    [question] = survey.questions
+    assert question.options == {"max": 5, "labels": {"en": {"low": "Hard", "high": "Easy"}, "fr": {"low": "Difficile"}}}
+    page = client.get(f"{world['url']}/questions/{question.id}").get_data(as_text=True)
+    assert 'value="Difficile"' in page and 'value="Easy"' in page
+
+
+def test_question_form_names_a_label_too_long_beside_its_field(client, login, world):
+    login(world["owner"])
+    _bilingual(world)
+    response = client.post(f"{world['url']}/questions/new", data={**RATING, "labels.fr.high": "x" * 201})
+    assert response.status_code == 422 and 'value="How easy?"' in response.get_data(as_text=True)
+    assert world["survey"].questions == []
+
+
+def test_question_preview_describes_the_unsaved_question_and_stores_nothing(client, login, world):
+    login(world["owner"])
+    _bilingual(world)
+    body = client.post(f"{world['url']}/questions/preview", data={**RATING, "preview_locale": "fr"}).get_json()
+    [question] = body["survey"]["questions"]
+    assert (question["prompt"], question["low_label"], question["high_label"]) == ("Facile ?", "Difficile", "Easy")
+    assert body["locales"] == ["en", "fr"]
+    _db.session.expire_all()
+    assert world["survey"].questions == []
+
+
+def test_question_preview_of_a_saved_question_shows_the_edit_in_its_place(client, login, world):
+    login(world["owner"])
+    for prompt in ("First?", "Second?"):
+        client.post(f"{world['url']}/questions/new", data={"kind": "text", "prompts.en": prompt})
+    first, _second = world["survey"].questions
+    body = client.post(f"{world['url']}/questions/{first.id}/preview",
+                       data={"kind": "text", "prompts.en": "First, edited?"}).get_json()
+    assert [q["prompt"] for q in body["survey"]["questions"]] == ["First, edited?", "Second?"]
+    _db.session.expire_all()
+    assert first.prompts == {"en": "First?"}
+
+
+def test_question_page_has_the_live_preview(client, login, world):
+    login(world["owner"])
+    page = client.get(f"{world['url']}/questions/new").get_data(as_text=True)
+    assert f'data-preview-url="{world["url"]}/questions/preview"' in page and "survey-preview.js" in page

@@ -232,6 +232,16 @@
         };
         wrap.appendChild(b);
       });
+      if (!q.choices && (q.low_label || q.high_label)) {
+        // A scale question's end labels, in the visitor's language (the server falls back to the default one).
+        var ends = el("div", {"class": "ends", "aria-hidden": "true"});
+        ends.appendChild(el("span", {}, q.low_label || ""));
+        ends.appendChild(el("span", {}, q.high_label || ""));
+        wrap.appendChild(ends);
+        var buttons = wrap.querySelectorAll("button");
+        if (q.low_label) buttons[0].setAttribute("aria-label", values[0] + " – " + q.low_label);
+        if (q.high_label) buttons[buttons.length - 1].setAttribute("aria-label", values[values.length - 1] + " – " + q.high_label);
+      }
       return input(function () {
         if (!picked.length) return null;
         if (q.multiple) return picked;
