@@ -6,7 +6,7 @@ from sklearn.base import clone
 
 from ._validation import check_frame
 from .metrics import metrics_over_time
-from .recipients import MIN_CONFIDENCE, notify_decision, polarities
+from .recipients import MIN_CONFIDENCE, notify_decision, other_confidences, polarities
 from .results import AnalysisResult, ThemeEdits
 from .scoring import theme_scores
 from .sentiment import SentimentScorer
@@ -101,9 +101,10 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
                                  themes={parent.key: parent.label for parent in parents})
     metrics = metrics_over_time(scoring_frame, freq=freq)
     decisions = [notify_decision(v, row[0] if row else None, s, c if isinstance(c, str) else None,
-                                 min_confidence=min_confidence)
-                 for v, row, s, c in zip(scoring_frame["sentiment_score"], confidences,
-                                         scoring_frame["score"], scoring_frame["scale"])]
+                                 min_confidence=min_confidence, other_confidence=other)
+                 for v, row, other, s, c in zip(scoring_frame["sentiment_score"], confidences,
+                                                other_confidences(confidences),
+                                                scoring_frame["score"], scoring_frame["scale"])]
     recipients = pd.DataFrame({"notify": [d[0] for d in decisions], "reason": [d[1] for d in decisions]},
                               index=frame.index)
     return AnalysisResult(sentiment=sentiment, model_state=model.to_state(), themes=themes,

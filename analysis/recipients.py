@@ -13,8 +13,11 @@ REASON_COMPLAINED = "complained"
 REASON_PRAISED = "praised this"
 REASON_NEUTRAL = "neutral"
 REASON_WEAK_MATCH = "weak match"
-# Default minimum membership confidence for telling a customer (see analysis/README.md,
-# "Safe recipients": the precision measured on the airline tweets at this value).
+REASON_OTHER_THEME = "closer to another theme"
+# Default minimum membership confidence for telling a customer: the comment is at least as typical
+# of the theme as the theme's median member. Confidence is each theme's own member distribution, so
+# 0.5 means the same in a tight theme and a loose one. Chosen on that principle, not tuned: precision
+# rises only slowly with it on both dev sets (bench/eval_analysis.py prints the curve).
 MIN_CONFIDENCE = 0.5
 
 # Low and high survey scores per scale, inclusive: NPS detractors 0-6 and promoters 9-10,
@@ -81,13 +84,15 @@ def polarities(sentiment_scores, scores=None, scales=None):
 
 
 def notify_decision(sentiment_score, confidence, score=None, scale=None, *,
-                    min_confidence=MIN_CONFIDENCE):
+                    min_confidence=MIN_CONFIDENCE, other_confidence=None):
     """Decide whether a response's customer is told when an action on its theme ships.
 
-    Only a complaint (:func:`polarity`) whose membership confidence in the theme reaches
-    ``min_confidence`` is told: a customer who praised the subject or only mentioned it, or
-    whose comment is a weak match for the theme, would receive a message about a problem
-    they never had.
+    Only a complaint (:func:`polarity`) is told, and only if the comment is about the theme:
+    its membership confidence in the theme reaches ``min_confidence`` **and** is at least its
+    confidence in any other theme it belongs to. A customer who praised the subject or only
+    mentioned it, whose comment is a weak match for the theme, or whose comment is more typical
+    of another theme (a comment belongs to every theme within 90% of its best similarity) would
+    receive a message about a problem they never had.
 
     Parameters
     ----------
@@ -100,12 +105,16 @@ def notify_decision(sentiment_score, confidence, score=None, scale=None, *,
         Survey score, if any.
     scale : {None, "nps", "csat", "ces"}
     min_confidence : float, default=MIN_CONFIDENCE
+    other_confidence : float or None, default=None
+        The response's highest membership confidence in any *other* theme; None when it
+        belongs to no other theme. A tie tells (a team's links are all certain, 1.0).
 
     Returns
     -------
     notify : bool
     reason : str
-        "complained" (told), "praised this", "neutral" or "weak match" (not told).
+        "complained" (told), "praised this", "neutral", "weak match" or "closer to another
+        theme" (not told), the first that applies in this order.
 
     Examples
     --------
@@ -115,6 +124,8 @@ def notify_decision(sentiment_score, confidence, score=None, scale=None, *,
     (False, 'weak match')
     >>> notify_decision(0.7, 0.9)
     (False, 'praised this')
+    >>> notify_decision(-0.6, 0.6, other_confidence=0.8)
+    (False, 'closer to another theme')
     """
     if not 0.0 <= min_confidence <= 1.0:
         raise ValueError(f"min_confidence must lie in [0, 1], got {min_confidence}")
@@ -125,4 +136,22 @@ def notify_decision(sentiment_score, confidence, score=None, scale=None, *,
         return False, REASON_NEUTRAL
     if confidence is None or not confidence >= min_confidence:  # NaN is a weak match too
         return False, REASON_WEAK_MATCH
+    if other_confidence is not None and other_confidence > confidence:  # NaN elsewhere says nothing
+        return False, REASON_OTHER_THEME
     return True, REASON_COMPLAINED
+
+
+def other_confidences(confidences):
+    """Return, per comment, its highest confidence in a theme other than its primary one (None if none).
+
+    Parameters
+    ----------
+    confidences : sequence of tuple of float
+        ``AnalysisResult.confidences``: one tuple per comment, primary theme first.
+
+    Examples
+    --------
+    >>> other_confidences([(0.7, 0.9, 0.2), (0.4,), ()])
+    [0.9, None, None]
+    """
+    return [max(row[1:]) if len(row) > 1 else None for row in confidences]

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import ORIGIN, _postgres_database, _prepare, _serve, _wrk  # noqa: E402
+from bench.ingest import ORIGIN, _postgres_database, _prepare, _serve, _server_cpu_seconds, _wrk  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/12"  # a db number of the bench's own
@@ -79,7 +79,7 @@ class Load:
         return key, head + body
 
     async def _connection(self, start):
-        reader, writer = await asyncio.open_connection(self.host, self.port)
+        connection = await asyncio.open_connection(self.host, self.port)
         try:
             while self.next < self.total:
                 number, self.next = self.next, self.next + 1
@@ -88,14 +88,14 @@ class Load:
                     await asyncio.sleep(delay)
                 key, request = self._request(number)
                 sent = time.monotonic()
-                writer.write(request)
-                status = int((await reader.readuntil(b"\r\n")).split()[1])
-                length = 0
-                while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
-                    name, _, value = line.decode().partition(":")
-                    if name.lower() == "content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                try:
+                    status, body = await self._exchange(connection, request)
+                except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError):
+                    # The server closed the idle keep-alive connection (gunicorn's keepalive is 2 s), as a
+                    # slow rate over many connections lets it: a browser opens a new one and sends again.
+                    connection[1].close()
+                    connection = await asyncio.open_connection(self.host, self.port)
+                    status, body = await self._exchange(connection, request)
                 if status == 202:
                     self.acked[key] = time.time()
                     self.ack_seconds.append(time.monotonic() - sent)
@@ -103,7 +103,20 @@ class Load:
                     self.errors += 1
                     self.last_error = f"{status} {body[:300]!r}"
         finally:
-            writer.close()
+            connection[1].close()
+
+    @staticmethod
+    async def _exchange(connection, request):
+        """Send ``request`` on ``connection`` (reader, writer); return the response's status and body."""
+        reader, writer = connection
+        writer.write(request)
+        status = int((await reader.readuntil(b"\r\n")).split()[1])
+        length = 0
+        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return status, await reader.readexactly(length)
 
     async def _run(self):
         start = time.monotonic() + 0.1
@@ -169,8 +182,15 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def _step(base_url, path, watcher, *, rate, args, run_id):
+def _process_cpu_seconds(pid):
+    """Return the CPU time (user + system, all threads) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _step(base_url, path, watcher, *, rate, args, run_id, worker_pid):
     print(f"\n-- {rate} answers/s for {args.seconds} s over {args.connections} connections")
+    cpu_before = _server_cpu_seconds(base_url), _process_cpu_seconds(worker_pid)
     load = Load(base_url, path, rate=rate, seconds=args.seconds, connections=args.connections, run_id=run_id,
                 comment_percent=args.comment_percent)
     started = time.time()
@@ -198,6 +218,8 @@ def _step(base_url, path, watcher, *, rate, args, run_id):
         time.sleep(0.1)
     printer_stop.set()
     printer.join(timeout=5)
+    web_cpu = _server_cpu_seconds(base_url) - cpu_before[0]
+    worker_cpu = _process_cpu_seconds(worker_pid) - cpu_before[1]
     latencies = [watcher.seen[key] - acked for key, acked in load.acked.items() if key in watcher.seen]
     peak = max((backlog for at, backlog, _ in watcher.samples if started <= at), default=0)
     drain = drained_at - stopped if drained_at is not None else None
@@ -206,6 +228,8 @@ def _step(base_url, path, watcher, *, rate, args, run_id):
         "scheduled": load.total, "errors": load.errors, "ack_p99_ms": _percentile(load.ack_seconds, 0.99) * 1000,
         "peak_backlog": peak, "drain_s": drain, "analysed": len(latencies),
         "p50_s": _percentile(latencies, 0.5), "p99_s": _percentile(latencies, 0.99),
+        "web_cpu_ms": web_cpu * 1000 / max(len(load.acked), 1),
+        "worker_cpu_ms": worker_cpu * 1000 / max(len(latencies), 1),
     }
     result["holds"] = (result["acked"] >= 0.98 * load.total and load.duration <= args.seconds * 1.05 + 1
                        and drain is not None and drain <= HOLD_DRAIN_SECONDS and result["analysed"] == result["acked"])
@@ -215,6 +239,11 @@ def _step(base_url, path, watcher, *, rate, args, run_id):
     print(f"   backlog peak {peak}, back to zero {f'{drain:.1f} s' if drain is not None else 'NOT'} after the load "
           f"stopped; acknowledged -> analysed p50 {result['p50_s']:.2f} s, p99 {result['p99_s']:.2f} s "
           f"({result['analysed']} of {result['acked']} seen)   {'HOLDS' if result['holds'] else 'does not hold'}")
+    # CPU per answer does not depend on what else the host runs (the database server's is not counted).
+    cpu_ms = result["web_cpu_ms"] + result["worker_cpu_ms"]
+    print(f"   CPU per answer: web {result['web_cpu_ms']:.2f} ms, worker {result['worker_cpu_ms']:.2f} ms; "
+          f"{os.cpu_count()} idle cores would allow ~{os.cpu_count() * 1000 / cpu_ms:.0f} answers/s; "
+          f"load {os.getloadavg()[0]:.1f}")
     return result
 
 
@@ -242,7 +271,7 @@ def run_setup(name, database_url, broker_url, args, workdir):
     with _serve(environment, "feedback_app.wsgi:app", args.workers, args.worker_threads) as app_url, \
             celery_worker(environment, queues=["default", "analysis", "email", "webhooks"],
                           log_path=Path(workdir) / f"worker-{name}.log", pool=args.worker_pool,
-                          concurrency=args.worker_concurrency), \
+                          concurrency=args.worker_concurrency) as worker, \
             Watcher(database_url, token) as watcher:
         # The worker loads its models (lexicon, sentence embeddings) with its first chunk: not part of a step.
         warm = Load(app_url, path, rate=20, seconds=2, connections=4, run_id=f"{name[0]}warm",
@@ -252,7 +281,8 @@ def run_setup(name, database_url, broker_url, args, workdir):
             time.sleep(0.5)
         print(f"warm-up: {len(warm.acked)} answers recorded and analysed")
         for number, rate in enumerate(args.rates):
-            results.append(_step(app_url, path, watcher, rate=rate, args=args, run_id=f"{name[0]}{number}"))
+            results.append(_step(app_url, path, watcher, rate=rate, args=args, run_id=f"{name[0]}{number}",
+                                 worker_pid=worker.pid))
             if not results[-1]["holds"] and not args.keep_going:
                 break  # a higher rate would not hold either, and its backlog would skew the next step
     held = [result["rate"] for result in results if result["holds"]]

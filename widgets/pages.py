@@ -1,10 +1,14 @@
 """Hosted survey pages that work without JavaScript: the public link, the emailed score links, the comment page."""
+import re
+from urllib.parse import urlsplit
+
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from feedback_app import errors
 from feedback_app.extensions import limiter
 from feedback_app.models import Channel, SurveyKind
+from feedback_app.security_headers import CONTENT_SECURITY_POLICY
 from feedback_app.services import collection, delighted_properties, invitations
 from feedback_app.services.exceptions import ServiceError
 from feedback_app.services.survey_look import survey_look
@@ -12,6 +16,10 @@ from feedback_app.services.ui_strings import error_texts, ui_locale, ui_texts
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
 from widgets.routes import bp
+
+
+# A host name (with an optional port) and nothing else: no quote, space or ';' can reach the policy header.
+LOGO_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def _ip_limit():
@@ -44,8 +52,20 @@ def _locale(survey, person=None):
 def _render(template, survey, locale, status=200, **context):
     texts = (survey.texts or {}).get(locale, {})
     look = survey_look(survey, collection.workspace_of(survey), locale)
-    return render_template(template, survey=survey, texts=texts, locale=locale, color=look.color, look=look,
-                           ui=look.strings, **context), status
+    page = render_template(template, survey=survey, texts=texts, locale=locale, color=look.color, look=look,
+                           ui=look.strings, **context)
+    return page, status, _logo_policy(look.logo_url)
+
+
+def _logo_policy(logo_url):
+    """Return the headers that let the page show the workspace's logo, kept on its own https host."""
+    # The app's policy allows images from this site only, which blocked every logo set in Settings > Customers.
+    parts = urlsplit(logo_url or "")
+    if parts.scheme != "https" or not LOGO_HOST.fullmatch(parts.netloc):
+        return {}
+    origin = f"https://{parts.netloc}"
+    return {"Content-Security-Policy": CONTENT_SECURITY_POLICY.replace("img-src 'self' data:",
+                                                                       f"img-src 'self' data: {origin}")}
 
 
 def _answers(form):

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedback_app.extensions import db
 from feedback_app.models import Survey, WidgetSubmission, Workspace
-from feedback_app.services import answer_recording, events, widget_answers
+from feedback_app.services import answer_recording, events, webhooks, widget_answers
 from feedback_app.services.exceptions import NotFound, ServiceError, Unavailable
 
 logger = logging.getLogger(__name__)
@@ -251,7 +251,10 @@ def process_pending(*, limit=PROCESS_CHUNK):
         logger.warning("chunk of %d widget submissions not recorded together (%s: %s); recording them one by one",
                        len(submissions), type(error).__name__, error)
         _record_one_by_one(submissions)
-    db.session.commit()
+    # The commit hands each response's events to their subscribers, and the webhook and chat-alert
+    # ones each ask whether the workspace has an endpoint: asked once per chunk instead.
+    with webhooks.endpoints_remembered():
+        db.session.commit()
     return len(submissions)
 
 

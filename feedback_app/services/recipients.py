@@ -3,22 +3,26 @@
 The preview, "notify now" and shipping all ask :func:`action_decisions`, so what the team sees
 before shipping is exactly who is written to. A person is told when one of their responses that
 belongs to the action is a complaint whose membership confidence reaches the workspace's
-``notify_min_confidence``, and the team has not excluded them.
+``notify_min_confidence`` and is at least its confidence in any other theme it belongs to, and
+the team has not excluded them.
 """
 import math
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, literal, select
+from sqlalchemy.orm import aliased
 
 from analysis.recipients import (
     REASON_COMPLAINED,
     REASON_NEUTRAL,
+    REASON_OTHER_THEME,
     REASON_PRAISED,
     REASON_WEAK_MATCH,
     notify_decision,
 )
 from feedback_app.extensions import db
-from feedback_app.models import ActionExclusion, ActionResponse, LinkSource, Person, Response, ResponseTheme, Survey
+from feedback_app.models import (ActionExclusion, ActionResponse, LinkSource, Person, Response, ResponseTheme, Survey,
+                                 Theme, ThemeStatus)
 from feedback_app.services import action_emails
 from feedback_app.services.analysis_data import SCALE_OF_KIND
 from feedback_app.services.audit import record_event
@@ -26,12 +30,12 @@ from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
 
 REASON_EXCLUDED = "excluded by the team"
-REASONS = (REASON_COMPLAINED, REASON_PRAISED, REASON_WEAK_MATCH, REASON_NEUTRAL, REASON_EXCLUDED)
+REASONS = (REASON_COMPLAINED, REASON_PRAISED, REASON_WEAK_MATCH, REASON_OTHER_THEME, REASON_NEUTRAL, REASON_EXCLUDED)
 # A link the team made (directly to the action, or a response moved into the theme by hand) is certain.
 TEAM_CONFIDENCE = 1.0
 # When none of a person's responses tells them, the reason shown is the first of these that applies:
-# "weak match" says they did complain, which is what the team most needs to check.
-UNTOLD_ORDER = (REASON_WEAK_MATCH, REASON_PRAISED, REASON_NEUTRAL)
+# "weak match" and "closer to another theme" say they did complain, which is what the team most needs to check.
+UNTOLD_ORDER = (REASON_WEAK_MATCH, REASON_OTHER_THEME, REASON_PRAISED, REASON_NEUTRAL)
 MAX_EXCLUDED = 10_000
 
 
@@ -45,21 +49,45 @@ class Decision:
     reason: str
 
 
-def decide(workspace, *, sentiment_score, confidence, score=None, kind=None):
+def decide(workspace, *, sentiment_score, confidence, score=None, kind=None, other_confidence=None):
     """Return ``(notify, reason)`` for one response: the only call of the analysis rule in the app.
 
     :param confidence: membership confidence (0-1) of the response in the action's feedback, ``None`` if unknown.
     :param kind: the survey's kind, which gives the score's scale.
+    :param other_confidence: its highest confidence in any other active theme, ``None`` if it is in no other.
     """
     scale = SCALE_OF_KIND.get(kind) if kind is not None else None
-    return notify_decision(sentiment_score, confidence, score, scale, min_confidence=workspace.notify_min_confidence)
+    return notify_decision(sentiment_score, confidence, score, scale, min_confidence=workspace.notify_min_confidence,
+                           other_confidence=other_confidence)
+
+
+def _link_confidence():
+    return case((ResponseTheme.source == LinkSource.MANUAL, TEAM_CONFIDENCE), else_=ResponseTheme.similarity)
+
+
+def _elsewhere(workspace, action):
+    """Return the subquery (response_id, other) of each response's best confidence in active themes not the action's.
+
+    Links without a confidence are left out: they say nothing about which theme fits better.
+    """
+    ids = action_emails.theme_ids(workspace, action)
+    mine = aliased(ResponseTheme)
+    in_action = select(mine.response_id).where(mine.workspace_id == workspace.id, mine.theme_id.in_(ids), mine.in_theme)
+    return (select(ResponseTheme.response_id, func.max(_link_confidence()).label("other"))
+            .join(Theme, Theme.id == ResponseTheme.theme_id)
+            .where(ResponseTheme.workspace_id == workspace.id, ResponseTheme.in_theme,
+                   ResponseTheme.response_id.in_(in_action), ResponseTheme.theme_id.not_in(ids),
+                   Theme.status == ThemeStatus.ACTIVE, _link_confidence().is_not(None))
+            .group_by(ResponseTheme.response_id).subquery())
 
 
 def _candidate_rows(workspace, action, person_ids):
-    """Return the action's rows (response id, person id, order, has comment, sentiment, score, kind, confidence).
+    """Return the action's rows (response id, person id, order, has comment, sentiment, score, kind, confidence,
+    other confidence).
 
     One row per way a response belongs to the action. ``order`` is the row's rank by the
-    response's time: reading the times themselves as datetimes costs more than the rule.
+    response's time: reading the times themselves as datetimes costs more than the rule. A
+    response linked directly to the action was chosen by the team: its other themes do not count.
     """
     direct, themed = action_emails.link_conditions(workspace, action)
     has_comment = case((func.coalesce(Response.comment, "") != "", True), else_=False).label("has_comment")
@@ -68,22 +96,26 @@ def _candidate_rows(workspace, action, person_ids):
     own = (Response.workspace_id == workspace.id, Response.person_id.is_not(None))
     if person_ids is not None:
         own = (*own, Response.person_id.in_(list(person_ids)))
-    confidence = case((ResponseTheme.source == LinkSource.MANUAL, TEAM_CONFIDENCE), else_=ResponseTheme.similarity)
-    directly = (select(*columns, literal(TEAM_CONFIDENCE).label("confidence"))
+    elsewhere = _elsewhere(workspace, action)
+    directly = (select(*columns, literal(TEAM_CONFIDENCE).label("confidence"), literal(None).label("other"))
                 .join(ActionResponse, ActionResponse.response_id == Response.id)
                 .join(Survey, Survey.id == Response.survey_id).where(*direct, *own))
-    through_theme = (select(*columns, confidence.label("confidence"))
+    through_theme = (select(*columns, _link_confidence().label("confidence"), elsewhere.c.other)
                      .join(ResponseTheme, ResponseTheme.response_id == Response.id)
-                     .join(Survey, Survey.id == Response.survey_id).where(*themed, *own))
+                     .join(Survey, Survey.id == Response.survey_id)
+                     .outerjoin(elsewhere, elsewhere.c.response_id == Response.id).where(*themed, *own))
     both = directly.union_all(through_theme).subquery()
     ordered = (select(both.c.response_id, both.c.person_id, both.c.has_comment, both.c.sentiment_score,
-                      both.c.score, both.c.kind, both.c.confidence)
+                      both.c.score, both.c.kind, both.c.confidence, both.c.other)
                .order_by(both.c.created_at, both.c.response_id))
     return [(row[0], row[1], position, *row[2:]) for position, row in enumerate(db.session.execute(ordered))]
 
 
 def _most_confident(rows):
-    """Keep each response once, with the highest confidence it has (unknown counts as lowest)."""
+    """Keep each response once, with the highest confidence it has (unknown counts as lowest).
+
+    A direct link (confidence 1.0, no other theme) wins over a theme link of the same response.
+    """
     best = {}
     for row in rows:
         kept = best.get(row[0])
@@ -114,7 +146,8 @@ def action_decisions(workspace, action, *, person_ids=None):
     """
     by_person = {}
     for row in _most_confident(_candidate_rows(workspace, action, person_ids)):
-        notify, reason = decide(workspace, sentiment_score=row[4], confidence=row[7], score=row[5], kind=row[6])
+        notify, reason = decide(workspace, sentiment_score=row[4], confidence=row[7], score=row[5], kind=row[6],
+                                other_confidence=None if row[8] is None else float(row[8]))
         by_person.setdefault(row[1], []).append((row, notify, reason))
     excluded = excluded_person_ids(workspace, action)
     decisions = {}

@@ -104,6 +104,7 @@ def test_worker_killed_mid_batch_and_restarted_delivers_exactly_once(db, loop):
     by_state, responses = build_population(workspace, create_survey(workspace), reachable=150, bounced=5)
     action = _action_for(db, workspace, responses)
     handler = loop.server.handler
+    loop.environment["FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "12"  # the dead worker's claims expire soon
     killed = threading.Event()
     with loop.worker() as first:
         def kill_on_the_60th_recipient(address):
@@ -151,6 +152,7 @@ def test_a_batch_interrupted_by_sigkill_loses_and_doubles_nothing(db, loop):
     action = _action_for(db, workspace, responses)
     handler = loop.server.handler
     loop.environment["FEEDBACK_EMAIL_BATCH_SIZE"] = "40"
+    loop.environment["FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS"] = "12"  # the dead worker's claims expire soon
     killed = threading.Event()
     with loop.worker() as first:
         def kill_in_the_middle_of_the_second_batch(address):

@@ -10,9 +10,15 @@
     "background:#fff;color:#1f2937;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25);padding:16px;" +
     "border-top:4px solid var(--fl)}h2{margin:0 28px 10px 0;font-weight:600}" +
     ".x{position:absolute;top:8px;right:8px;border:0;background:none;font-size:20px;cursor:pointer;color:#6b7280}" +
-    ".scale{display:flex;flex-wrap:wrap;gap:4px}.scale button,.opt{flex:1 0 28px;min-height:36px;border:1px solid #d1d5db;" +
+    // The buttons of a scale share one row (0-10 included, on a 320 px phone): a basis of 0 and no minimum width
+    // let them shrink below "10" plus a button's padding, which pushed the last one onto a row of its own.
+    ".scale{display:flex;gap:3px}.scale button{flex:1 1 0;min-width:0;padding:0}" +
+    ".scale button,.opt{min-height:36px;border:1px solid #d1d5db;" +
     "background:#f9fafb;border-radius:6px;cursor:pointer}.opt{display:block;width:100%;text-align:left;padding:6px 10px;margin:3px 0}" +
-    ".scale button:hover,.scale button:focus,.opt:hover,.opt:focus,.opt[aria-pressed=true]{background:var(--fl);color:#fff;outline:2px solid var(--fl);outline-offset:1px}" +
+    // Focus (the first button is focused when the survey opens) is a ring; only hover and a choice fill the button,
+    // so an untouched scale never looks as if its first score were picked.
+    ".scale button:hover,.opt:hover,.opt[aria-pressed=true]{background:var(--fl);color:#fff}" +
+    ".scale button:focus,.opt:focus,.opt[aria-pressed=true]{outline:2px solid var(--fl);outline-offset:1px}" +
     ".ends{display:flex;justify-content:space-between;font-size:12px;color:#6b7280;margin-top:4px}" +
     "label{display:block;margin:10px 0 4px}textarea,input[type=text]{width:100%;border:1px solid #d1d5db;border-radius:6px;padding:6px}" +
     ".send{margin-top:10px;background:var(--fl);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer}" +

@@ -189,6 +189,29 @@ def test_a_chunk_sends_no_message_per_response(db, monkeypatch):
         WebhookDelivery.workspace_id == quiet.id)) == 0
 
 
+def test_a_chunk_asks_once_per_workspace_whether_it_has_webhooks_or_chat_alerts(db):
+    from sqlalchemy import event
+
+    for workspace in (create_workspace("One Co"), create_workspace("Two Co")):
+        survey = create_survey(workspace, SurveyKind.NPS)
+        for n in range(15):
+            _stage(db, workspace, survey, {"score": 9, "submission_key": f"key-{workspace.id}-{n:012d}"})
+    asked = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM webhook_endpoints" in statement:
+            asked.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert ingest.process_pending() == 30
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The chunk's own question, then after its commit one per workspace for webhooks and one for chat
+    # destinations, however many response.analyzed events the 30 answers announce.
+    assert len(asked) == 1 + 2 * 2
+
+
 def test_a_poisoned_answer_sends_its_chunk_one_by_one_and_costs_only_itself(db, monkeypatch):
     workspace = create_workspace("Poison Co")
     survey = create_survey(workspace, SurveyKind.NPS)
