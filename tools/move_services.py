@@ -130,10 +130,24 @@ def rewrite_python(path, home):
         for first, last, new_lines in sorted(edits, reverse=True):
             lines[first:last + 1] = new_lines
         text = "".join(lines)
+    text = rewrite_import_lines(text, home)
     if text != original:
         path.write_text(text)
         return True
     return False
+
+
+def rewrite_import_lines(text, home):
+    """Rewrite one-line ``from feedback_app.services import ...`` left in strings (scripts run with ``python -c``)."""
+
+    def replace(match):
+        names = [name.strip() for name in match.group(2).split(",")]
+        if not any(name.split(" as ")[0] in home for name in names):
+            return match.group(0)
+        node = ast.parse(f"from {PREFIX} import {match.group(2)}").body[0]
+        return "\n".join(_from_services_lines(node, home, match.group(1)))
+
+    return re.sub(rf"^([ \t]*)from {re.escape(PREFIX)} import ([\w ,]+)$", replace, text, flags=re.M)
 
 
 def rewrite_dotted(text, home):
