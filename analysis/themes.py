@@ -1,8 +1,12 @@
-"""ThemeClusterer: fit two-level themes on comments, assign new comments with a confidence, persist, respect edits."""
+"""ThemeClusterer: fit two-level themes on comments, assign new comments with a confidence, persist, respect edits.
 
-import hashlib
+Fitting lives here; assigning comments is :mod:`analysis.theme_assignment`, naming themes and
+parents (keys, labels) :mod:`analysis.theme_naming`, the stored form :mod:`analysis.theme_state`.
+"""
+
 import inspect
 import pickle
+from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -11,27 +15,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_positive_int, check_texts
-from .clustering import WardClusterer, group_parents
+from .clustering import WardClusterer
 from .embeddings import TextEncoder, neighbour_count, resolve_embedder, smooth_by_neighbours, stable_order
-from .labeling import ClassTfidfLabeler, readable_label, representative_quotes, top_terms
-from .matching import assign_keys, overlap_similarity, term_similarity
-from .preprocessing import STOP_WORDS, compile_concepts, default_vectorizer, lemmatize_text, tag_concepts
-from .results import ParentTheme, Theme, ThemeEdits
-from .theme_state import STATE_FORMAT, STATE_VERSION, load_state, membership_confidence
-
-_BATCH = 50_000
-
-
-def _theme_key(terms, taken, prefix="t"):
-    digest = hashlib.sha1(" ".join(t for t, _ in terms[:5]).encode()).hexdigest()
-    key, n = prefix + digest[:8], 1
-    while key in taken:
-        n += 1
-        key = f"{prefix}{digest[:8]}-{n}"
-    return key
+from .labeling import ClassTfidfLabeler, representative_quotes, top_terms
+from .preprocessing import LANGUAGES, compile_concepts, default_vectorizer, detect_language, lemmatize_text, \
+    normalize_text, tag_concepts
+from .results import Theme, ThemeEdits
+from .theme_assignment import ThemeAssignmentMixin
+from .theme_naming import ThemeNamingMixin
+from .theme_state import STATE_FORMAT, STATE_VERSION, load_state
 
 
-class ThemeClusterer(BaseEstimator):
+class ThemeClusterer(ThemeAssignmentMixin, ThemeNamingMixin, BaseEstimator):
     """Group comments into fine themes under parent themes; assign new comments with a confidence.
 
     Pipeline: each comment becomes a unit sentence embedding (TF-IDF reduced by SVD without
@@ -79,6 +74,11 @@ class ThemeClusterer(BaseEstimator):
     edits : ThemeEdits, default=None
     reference : dict or sequence of Theme, default=None
         Previous run whose keys and labels matched themes keep.
+    language : str, default=None
+        Language labels are written in where the members hold comments in it (the
+        workspace's, e.g. "en"); None: the language most comments are written in. Each
+        comment is lemmatised in its own language (detected among
+        :data:`analysis.preprocessing.LANGUAGES`).
     random_state : int, RandomState instance or None, default=None
         Only used by edits' splits and the SVD without an embedder: the themes themselves
         do not depend on it.
@@ -93,6 +93,8 @@ class ThemeClusterer(BaseEstimator):
     memberships_ : list of tuple of int
     confidences_ : list of tuple of float
         Confidence of each membership in ``memberships_``.
+    language_ : str
+        Language of the labels.
     n_themes_, n_clusters_ : int
     n_themes_scores_ : dict of int to float
         Silhouette per candidate count when chosen automatically.
@@ -104,7 +106,7 @@ class ThemeClusterer(BaseEstimator):
                  labeler=None, concepts=None, min_themes=2, max_themes=150, max_parents=15,
                  similarity_threshold=0.2, multi_label_ratio=0.9, max_fit_samples=10_000,
                  max_embed_samples=10_000, n_neighbours=10, n_key_phrases=8, n_quotes=3, edits=None,
-                 reference=None, random_state=None):
+                 reference=None, language=None, random_state=None):
         self.n_themes = n_themes
         self.vectorizer = vectorizer
         self.clusterer = clusterer
@@ -123,6 +125,7 @@ class ThemeClusterer(BaseEstimator):
         self.n_quotes = n_quotes
         self.edits = edits
         self.reference = reference
+        self.language = language
         self.random_state = random_state
 
     # -- fitting -----------------------------------------------------------------------
@@ -142,7 +145,9 @@ class ThemeClusterer(BaseEstimator):
             raise TypeError(f"edits must be a ThemeEdits, got {type(self.edits).__name__}")
 
     def _prepare(self, texts):
-        return [tag_concepts(lemmatize_text(t), self._pattern) for t in texts]
+        """Return each comment lemmatised in its language (kept in ``_langs``) and tagged with concepts."""
+        self._langs = [detect_language(normalize_text(t), LANGUAGES) if t else LANGUAGES[0] for t in texts]
+        return [tag_concepts(lemmatize_text(t, lang), self._pattern) for t, lang in zip(texts, self._langs)]
 
     def fit(self, X, y=None, *, ids=None):
         """Fit themes on comments.
@@ -170,6 +175,7 @@ class ThemeClusterer(BaseEstimator):
         rows = np.flatnonzero([bool(p) for p in prepared])
         if len(rows) < 2:
             raise ValueError(f"need at least 2 non-empty texts to find themes, got {len(rows)}")
+        self.language_ = self.language or Counter(self._langs[i] for i in rows).most_common(1)[0][0]
         row_texts = [texts[i] for i in rows]
         vec = clone(self.vectorizer) if self.vectorizer is not None else default_vectorizer(len(rows))
         vec.fit([prepared[i] for i in rows])
@@ -242,45 +248,6 @@ class ThemeClusterer(BaseEstimator):
             return vec.transform(prepared)  # a custom vectorizer: label from its weights
         return CountVectorizer(analyzer=vec.build_analyzer(), vocabulary=vec.vocabulary_).transform(prepared)
 
-    def _raw_primary(self, V):
-        sims = V @ self.centroids_.T
-        return np.where(sims.max(axis=1) >= self.similarity_threshold, sims.argmax(axis=1), -1)
-
-    def _calibrate(self, V, n_themes):
-        """Sorted similarities of each theme's fitted members to it (the confidence scale)."""
-        T, _ = self._theme_sims(V @ self.centroids_.T, n_themes)
-        best = T.argmax(axis=1) if T.shape[1] else np.zeros(len(V), dtype=int)
-        return [np.sort(T[best == t, t]).astype(np.float32) for t in range(T.shape[1])]
-
-    def _match_reference(self, sample_texts, primary, cluster_terms):
-        """Return a key per cluster, the labels inherited from the reference and its parent keys."""
-        n = len(cluster_terms)
-        taken, inherited, parent_keys = set(), {}, {}
-        keys = [None] * n
-        if self.reference is not None:
-            ref = self.reference
-            prev = ThemeClusterer.from_state(ref) if isinstance(ref, dict) else None
-            prev_themes = prev.themes_ if prev is not None else list(ref)
-            sim = term_similarity([t.term_weights for t in prev_themes], cluster_terms)
-            if prev is not None:
-                prev_primary = [m[0] if m else -1 for m in prev.assign(sample_texts)]
-                sim = 0.5 * sim + 0.5 * overlap_similarity(prev_primary, primary, len(prev_themes), n)
-            mapping = assign_keys(sim, [t.key for t in prev_themes], attach_similarity=0.5)
-            for j, key in mapping.items():
-                if key is not None:
-                    keys[j] = _edits.parent_key(self.edits, key)
-            inherited = {t.key: t.label for t in prev_themes}
-            parent_keys = {t.key: t.parent_key for t in prev_themes}
-            self._reference_parents = list(getattr(prev, "parents_", ()))
-            taken |= {t.key for t in prev_themes}
-        else:
-            self._reference_parents = []
-        for j in range(n):
-            if keys[j] is None:
-                keys[j] = _theme_key(cluster_terms[j], taken)
-            taken.add(keys[j])
-        return keys, inherited, parent_keys
-
     def _finish(self, texts, sample, V, counts, keys, memberships, confidences, labeler, inherited,
                 parent_keys, edits):
         """Label themes and parents, order them by size and store the learned attributes."""
@@ -296,21 +263,14 @@ class ThemeClusterer(BaseEstimator):
         theme_sims = self._theme_sims(V[sample] @ self.centroids_.T, n_keys)[0]
         quotes = representative_quotes([texts[i] for i in sample], theme_sims, sample_primary,
                                        n_keys, self.n_quotes)
-        members = []
+        members, member_langs = [], []
         for t in range(n_keys):
             rows = np.flatnonzero(sample_primary == t)
-            members.append([texts[sample[i]] for i in rows[np.argsort(-theme_sims[rows, t], kind="stable")]])
-        labels, taken = [None] * n_keys, set()
-        for t in order:  # the larger theme gets first pick of a label
-            pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
-            label = edits.renames.get(keys[t]) or inherited.get(keys[t])
-            if not label and terms[t]:
-                ranked = [p for p, _ in terms[t]]
-                label = (readable_label(ranked, members[t], STOP_WORDS, [w for _, w in terms[t]], taken)
-                         if self.labeler is None else labeler.label(ranked))
-            labels[t] = label or ", ".join(pinned) or keys[t]
-            taken.add(labels[t].lower())
-        parent_of, parents = self._parents(keys, sizes, labels, parent_keys, members,
+            rows = rows[np.argsort(-theme_sims[rows, t], kind="stable")]
+            members.append([texts[sample[i]] for i in rows])
+            member_langs.append([self._langs[sample[i]] for i in rows])
+        labels = self._label_themes(order, keys, terms, members, member_langs, edits, inherited, labeler)
+        parent_of, parents = self._parents(keys, sizes, labels, parent_keys, members, member_langs,
                                            counts, sample_primary, labeler)
         themes = []
         for t in order:
@@ -330,128 +290,6 @@ class ThemeClusterer(BaseEstimator):
         self.confidences_ = [tuple(c) for c in confidences]
         self.labels_ = np.array([m[0] if m else -1 for m in self.memberships_], dtype=int)
         self.n_themes_ = len(themes)
-
-    def _parents(self, keys, sizes, labels, parent_keys, members, counts, sample_primary, labeler):
-        """Group themes under parents; a parent keeps the key its largest theme had before.
-
-        A parent's label is its own most representative phrase: class-based TF-IDF with the
-        parents as classes (words every parent's comments use, "really", "time", weigh
-        nothing), read as its members wrote it, distinct from the other parents' labels.
-        """
-        n = len(keys)
-        if n == 0:
-            return [], []
-        directions = np.zeros((n, self.centroids_.shape[1]), dtype=np.float64)
-        for c, t in enumerate(self.cluster_theme_):
-            if t >= 0:
-                directions[t] += self.centroids_[c] * max(1, sizes[t])
-        norms = np.linalg.norm(directions, axis=1)
-        directions[norms == 0] = 1.0 / np.sqrt(directions.shape[1])  # rule-only themes
-        group = group_parents(directions / np.linalg.norm(directions, axis=1, keepdims=True), sizes,
-                              self.max_parents)
-        n_groups = int(group.max()) + 1
-        row_group = np.where(sample_primary >= 0, group[np.maximum(sample_primary, 0)], -1)
-        group_terms = top_terms(labeler.term_weights(counts, row_group, n_groups), self._feature_names,
-                                2 * self.n_key_phrases)
-        previous = {p.key: p for p in self._reference_parents}
-        parent_of, parents, taken, taken_labels = [""] * n, [], set(), set()
-        for g in range(n_groups):
-            group_members = sorted(np.flatnonzero(group == g), key=lambda t: (-sizes[t], keys[t]))
-            key = next((parent_keys.get(keys[t]) for t in group_members
-                        if parent_keys.get(keys[t]) and parent_keys.get(keys[t]) not in taken), None)
-            key = key or _theme_key([(keys[t], 1.0) for t in group_members], taken, prefix="p")
-            taken.add(key)
-            if key in previous:
-                label = previous[key].label
-            elif len(group_members) == 1 or not group_terms[g] or self.labeler is not None:
-                label = labels[group_members[0]]
-            else:
-                # Member comments by theme size, each theme's most typical first.
-                texts = [text for t in group_members for text in members[t][:100]]
-                label = readable_label([p for p, _ in group_terms[g]], texts, STOP_WORDS,
-                                       [w for _, w in group_terms[g]], taken_labels)
-            taken_labels.add(label.lower())
-            parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in group_members),
-                                       size=int(sum(sizes[t] for t in group_members))))
-            for t in group_members:
-                parent_of[t] = key
-        return parent_of, parents
-
-    # -- assignment ----------------------------------------------------------------------
-    def _theme_sims(self, sims, n_themes=None):
-        if n_themes is None:
-            n_themes = len(self.themes_)
-        out = np.full((sims.shape[0], n_themes), -1.0, dtype=np.float32)
-        noise = np.full(sims.shape[0], -1.0, dtype=np.float32)
-        for c, t in enumerate(self.cluster_theme_):
-            if t >= 0:
-                np.maximum(out[:, t], sims[:, c], out=out[:, t])
-            else:
-                np.maximum(noise, sims[:, c], out=noise)
-        return out, noise
-
-    def _assign_vectors(self, V, prepared, ids):
-        raw, confidences = [], []
-        n_themes = len(self.conf_table_)
-        for start in range(0, len(V), _BATCH):
-            T, noise = self._theme_sims(V[start:start + _BATCH] @ self.centroids_.T, n_themes)
-            m = self._memberships_from_sims(T, noise)
-            m = [() if not p else row for row, p in zip(m, prepared[start:start + _BATCH])]
-            raw.extend(m)
-            confidences.extend(membership_confidence(T, m, self.conf_table_))
-        memberships = _edits.apply_rules(raw, prepared, self._pinned, self._moves,
-                                         ids if ids is not None else range(len(prepared)))
-        for i, (before, after) in enumerate(zip(raw, memberships)):
-            if before != after:  # a pinned phrase or a manual move: the team's decision
-                known = dict(zip(before, confidences[i]))
-                confidences[i] = tuple(known.get(t, 1.0) for t in after)
-        return memberships, confidences
-
-    def _memberships_from_sims(self, T, noise):
-        if T.shape[1] == 0:
-            return [()] * T.shape[0]
-        best = T.max(axis=1)
-        ok = (best >= self.similarity_threshold) & (best > noise)
-        cutoff = np.maximum(self.similarity_threshold, self.multi_label_ratio * best)
-        member = (T >= cutoff[:, None]) & ok[:, None]
-        order = np.argsort(-T, axis=1, kind="stable")
-        return [tuple(int(t) for t in order[i][member[i, order[i]]]) if ok[i] else ()
-                for i in range(T.shape[0])]
-
-    def assign(self, X, *, ids=None, return_confidence=False):
-        """Assign comments to the fitted themes without refitting.
-
-        Parameters
-        ----------
-        X : sequence of str
-        ids : sequence, default=None
-            Response ids, so that manual moves in the edits apply.
-        return_confidence : bool, default=False
-            Also return the confidence (0-1) of each membership.
-
-        Returns
-        -------
-        memberships : list of tuple of int
-            Theme indices per comment, primary first; ``()`` for no theme.
-        confidences : list of tuple of float
-            Only with ``return_confidence``; aligned with ``memberships``.
-        """
-        check_is_fitted(self, "themes_")
-        texts = check_texts(X, allow_empty=True)
-        if not texts:
-            return ([], []) if return_confidence else []
-        prepared = self._prepare(texts)
-        V = self.encoder_.transform(texts, prepared)
-        if V.shape[1] != self.centroids_.shape[1]:
-            V = np.zeros((len(texts), self.centroids_.shape[1]), dtype=np.float32)
-        V = self._smooth(V)
-        memberships, confidences = self._assign_vectors(
-            V, prepared, ids if ids is not None else [None] * len(texts))
-        return (memberships, confidences) if return_confidence else memberships
-
-    def predict(self, X):
-        """Return the primary theme index per comment (-1 for none)."""
-        return np.array([m[0] if m else -1 for m in self.assign(X)], dtype=int)
 
     # -- persistence ---------------------------------------------------------------------
     def to_state(self):

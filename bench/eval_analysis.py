@@ -5,7 +5,10 @@ KMeans (mean of seeds 0-2) for themes, plain VADER for sentiment. The labels are
 measuring only. Embeddings are cached under --cache-dir (keyed by text), so a second run does
 not re-embed.
 
-Run: .venv/bin/python bench/eval_analysis.py [--data-dir ../shared/data] [--sets NAME ...]
+Run: .venv/bin/python bench/eval_analysis.py [--data-dir ../shared/data] [--sets NAME ...] [--embedder minilm|e5]
+
+Also: a demo-like corpus of English and French comments (the demo's own word material): do
+the French comments join the theme of the English comments on the same subject?
 """
 
 import argparse
@@ -23,7 +26,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis import SentimentScorer, ThemeModel, analyze_feedback  # noqa: E402
-from analysis.embeddings import MiniLMEmbedder  # noqa: E402
+from analysis.embeddings import MiniLMEmbedder, MultilingualE5Embedder  # noqa: E402
+from analysis.preprocessing import detect_language  # noqa: E402
 
 DATA_DIR = ROOT / ".." / "shared" / "data"
 CACHE_DIR = ROOT / ".." / "notes" / "cache"
@@ -43,12 +47,15 @@ THEME_COLUMNS = ("category", "label", "intent", "aspect", "aspect_category", "to
 SENTIMENT_COLUMNS = ("sentiment", "polarity", "airline_sentiment", "label_sentiment")
 
 
-class CachedEmbedder:
-    """MiniLM embeddings remembered by text in one .npz file, so that experiments do not re-embed."""
+EMBEDDERS = {"minilm": MiniLMEmbedder, "e5": MultilingualE5Embedder}
 
-    def __init__(self, path):
+
+class CachedEmbedder:
+    """Embeddings remembered by text in one .npz file per model, so that experiments do not re-embed."""
+
+    def __init__(self, path, inner=None):
         self.path = pathlib.Path(path)
-        self.inner = MiniLMEmbedder()
+        self.inner = inner if inner is not None else MiniLMEmbedder()
         self.table = {}
         if self.path.exists():
             data = np.load(self.path)
@@ -67,6 +74,9 @@ class CachedEmbedder:
             self.table.update({k: v for (k, _), v in zip(missing, vectors)})
             self.dirty = True
         return np.vstack([self.table[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def __len__(self):
+        return len(self.table)
 
     def save(self):
         if self.dirty:
@@ -128,7 +138,7 @@ def eval_sentiment(name, frame, spec, embedder):
           f"{base + 0.08:.3f})  lexicon+rules alone {lexicon:.3f}  {secs:.0f}s", flush=True)
 
 
-def eval_themes(name, frame, spec, embedder):
+def eval_themes(name, frame, spec, embedder, baseline_embedder=None):
     y = frame[spec["theme"]]
     rows = y.notna().to_numpy().copy()
     if spec.get("theme_rows"):
@@ -137,10 +147,15 @@ def eval_themes(name, frame, spec, embedder):
     texts = frame["text"].fillna("").astype(str)[rows].tolist()
     y = y[rows].to_numpy()
     k = len(set(y))
-    E = embedder.transform(texts)
+    E = (baseline_embedder or embedder).transform(texts)
     base = [normalized_mutual_info_score(y, KMeans(k, n_init=10, random_state=s).fit(E).labels_) for s in range(3)]
     print(f"[{name}] themes rows={len(texts)} labels={k}  baseline MiniLM+KMeans({k}) NMI "
           f"{np.mean(base):.3f} ({' / '.join(f'{b:.3f}' for b in base)})", flush=True)
+    if baseline_embedder is not None and baseline_embedder is not embedder:
+        own = embedder.transform(texts)
+        same = [normalized_mutual_info_score(y, KMeans(k, n_init=10, random_state=s).fit(own).labels_)
+                for s in range(3)]
+        print(f"[{name}] themes: KMeans({k}) on the themes' own embeddings NMI {np.mean(same):.3f}", flush=True)
     t0 = time.perf_counter()
     model = ThemeModel(n_themes=k, embedder=embedder, random_state=0).fit(texts)
     ours = normalized_mutual_info_score(y, model.labels_)
@@ -289,27 +304,78 @@ def _eval_links(result, truth, reason, scores):
               f"{sum(truth[i] for i in people) / truth.sum():.1%}")
 
 
+def demo_like_comments(n=2400, seed=0):
+    """Comments shaped like the demo workspace's: English openings + details per subject, and 1 in 8
+    customers French, 70% of whom write the subject's French comment (feedback_app.services.demo_corpus)."""
+    from feedback_app.services.demo_corpus import FRENCH_COMMENTS, TOPICS
+
+    rng = np.random.RandomState(seed)
+    topics = sorted(TOPICS)
+    rows = []
+    for _ in range(n):
+        topic = topics[rng.randint(len(topics))]
+        if rng.rand() < 0.125 * 0.7:
+            rows.append((FRENCH_COMMENTS[topic], topic, "fr"))
+        else:
+            material = TOPICS[topic]
+            parts = [material["openings"][rng.randint(len(material["openings"]))],
+                     material["details"][rng.randint(len(material["details"]))]]
+            rows.append((" ".join(p for p in parts if p), topic, "en"))
+    return [r[0] for r in rows], np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
+
+
+def eval_bilingual(embedder, name):
+    """Do French comments land in the theme of the English comments on the same subject (demo-like corpus)?"""
+    texts, topic, lang = demo_like_comments()
+    model = ThemeModel(embedder=embedder, random_state=0, language="en").fit(texts)
+    labels = model.labels_
+    french = lang == "fr"
+    # A theme's subject: the subject most of its English comments are about.
+    subject = {t: pd.Series(topic[(labels == t) & ~french]).value_counts().index[0]
+               for t in set(labels[~french]) if t >= 0}
+    joined = np.array([subject.get(t) == s for t, s in zip(labels[french], topic[french])])
+    french_only = [t for t in set(labels[french]) if t >= 0 and t not in subject]
+    print(f"[demo-like, {name}] {len(texts)} comments ({french.sum()} French), {model.n_themes_} themes, "
+          f"topic NMI {normalized_mutual_info_score(topic, labels):.3f}; French comments in the theme of their "
+          f"subject's English comments {joined.mean():.1%}; themes of French comments only {len(french_only)}",
+          flush=True)
+    for theme in model.themes_[:12]:
+        print(f"    {theme.size:5d}  {theme.label}  [{detect_language(theme.label.lower())}]")
+    for parent in model.parents_:
+        print(f"    parent {parent.size:5d}  {parent.label}  ({len(parent.theme_keys)} themes)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", default=str(DATA_DIR))
     parser.add_argument("--sets", nargs="*", default=None, help="folder names (default: all)")
     parser.add_argument("--cache-dir", default=str(CACHE_DIR))
-    parser.add_argument("--skip", nargs="*", default=(), choices=("sentiment", "themes", "recipients"))
+    parser.add_argument("--skip", nargs="*", default=(),
+                        choices=("sentiment", "themes", "recipients", "bilingual"))
+    parser.add_argument("--embedder", default="minilm", choices=sorted(EMBEDDERS),
+                        help="sentence model of the themes (minilm: all-MiniLM-L6-v2; e5: multilingual-e5-small)")
     args = parser.parse_args(argv)
-    embedder = CachedEmbedder(pathlib.Path(args.cache_dir) / "minilm_eval.npz")
+    embedder = CachedEmbedder(pathlib.Path(args.cache_dir) / f"{args.embedder}_eval.npz", EMBEDDERS[args.embedder]())
+    # The baseline is always plain all-MiniLM-L6-v2 + KMeans, the model the product shipped first.
+    baseline = (embedder if args.embedder == "minilm"
+                else CachedEmbedder(pathlib.Path(args.cache_dir) / "minilm_eval.npz"))
     try:
+        if "bilingual" not in args.skip:
+            eval_bilingual(embedder, args.embedder)
         for name, frame, spec in discover(args.data_dir, args.sets):
             if spec.get("sentiment") and "sentiment" not in args.skip:
                 eval_sentiment(name, frame, spec, embedder)
             if spec.get("recipients") and "sentiment" not in args.skip:
                 eval_complaints(name, frame, spec, embedder)
             if spec.get("theme") and "themes" not in args.skip:
-                eval_themes(name, frame, spec, embedder)
+                eval_themes(name, frame, spec, embedder, baseline)
             if spec.get("recipients") and "recipients" not in args.skip:
                 eval_recipients(name, frame, spec, embedder)
             embedder.save()
+            baseline.save()
     finally:
         embedder.save()
+        baseline.save()
 
 
 if __name__ == "__main__":

