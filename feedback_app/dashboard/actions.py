@@ -24,8 +24,7 @@ from feedback_app.dashboard.forms import (
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.dashboard.settings_forms import LOCALE_NAMES
 from feedback_app.models import ActionStatus, Role, utcnow
-from feedback_app.services import responses
-from feedback_app.services import action_emails, actions, outbox, recipients, reports, themes
+from feedback_app.services import action_emails, actions, inbox, outbox, recipients, reports, themes
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.loop_metrics import loop_metrics
 
@@ -166,9 +165,7 @@ def set_action_status(action_id):
         except InvalidInput as error:
             flash(error.message)
         else:
-            written = _emails_written(action) - before
-            flash(f"Now {ACTION_STATUS_LABELS[action.status].lower()}"
-                  + (f"; {written} customer email(s) written." if written else "."))
+            flash(f"Now {ACTION_STATUS_LABELS[action.status].lower()}{_written_since(action, before)}.")
     return redirect(url_for("dashboard.action_detail", action_id=action.id))
 
 
@@ -234,7 +231,7 @@ def exclude_recipients(action_id):
 @role_required(Role.MEMBER)
 def link_response_to_action(response_id):
     """Link a response to an existing action: its customer is told when the action ships."""
-    response = responses.get_response(g.workspace, response_id, with_notes=True)
+    response = inbox.get_response(g.workspace, response_id)
     form = LinkActionForm()
     if form.validate_on_submit():
         action = actions.get_action(g.workspace, form.action.data)
@@ -244,5 +241,16 @@ def link_response_to_action(response_id):
 
 
 def _emails_written(action):
+    """Return ``(emails to send or sent, customers skipped)`` of the action so far."""
     counts = actions.notification_status(g.workspace, action)
-    return sum(count for status, count in counts.items() if status != "skip_reasons")
+    return sum(counts[status] for status in ("queued", "sending", "sent", "failed")), counts["skipped"]
+
+
+def _written_since(action, before):
+    # Skipped customers (no address, unsubscribed...) get no email: counting them as "written" promised emails
+    # to people who cannot be reached.
+    (emails, skipped), (emails_before, skipped_before) = _emails_written(action), before
+    words = f"; {emails - emails_before} customer email(s) queued" if emails > emails_before else ""
+    if skipped > skipped_before:
+        words += f"{',' if words else ';'} {skipped - skipped_before} customer(s) not reachable"
+    return words

@@ -59,7 +59,7 @@ def test_shipping_shows_each_languages_email_and_sends_nothing_until_confirmed(c
 
     confirmed = client.post(f"/app/home-co/actions/{action_id}/status",
                             data={"status": "shipped", "confirmed": "1"}, follow_redirects=True)
-    assert "3 customer email(s) written" in confirmed.get_data(as_text=True)
+    assert "3 customer email(s) queued." in confirmed.get_data(as_text=True)
     assert smtp.per_recipient() == {"ann@example.com": 1, "zoe@example.com": 1, "udo@example.com": 1}
 
 
