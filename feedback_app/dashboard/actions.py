@@ -24,7 +24,8 @@ from feedback_app.dashboard.forms import (
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.dashboard.settings_forms import LOCALE_NAMES
 from feedback_app.models import ActionStatus, Role, utcnow
-from feedback_app.services import action_emails, actions, inbox, outbox, recipients, reports, themes
+from feedback_app.services import responses
+from feedback_app.services import action_emails, actions, outbox, recipients, reports, themes
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.loop_metrics import loop_metrics
 
@@ -231,7 +232,7 @@ def exclude_recipients(action_id):
 @role_required(Role.MEMBER)
 def link_response_to_action(response_id):
     """Link a response to an existing action: its customer is told when the action ships."""
-    response = inbox.get_response(g.workspace, response_id)
+    response = responses.get_response(g.workspace, response_id, with_notes=True)
     form = LinkActionForm()
     if form.validate_on_submit():
         action = actions.get_action(g.workspace, form.action.data)
