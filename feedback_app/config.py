@@ -116,6 +116,11 @@ class Config:
     # Processes of `flask worker` (each sends its own batches); SQLite has a single writer, so
     # more than 2 only wait for each other there; with PostgreSQL, use the number of cores.
     WORKER_CONCURRENCY = _env("FEEDBACK_WORKER_CONCURRENCY", 2)
+    # Threads of the sentence-embedding model (PyTorch) in each worker process. One suits a host
+    # whose other cores serve the web tier: with two on a busy 2-core host a comment cost three
+    # times the CPU, the threads waiting for each other (bench/pipeline.py); a machine that only
+    # runs one worker process may give it its cores.
+    WORKER_MODEL_THREADS = _env("FEEDBACK_WORKER_MODEL_THREADS", 1)
     # A row claimed ("sending") for longer than this belongs to a dead worker and is re-queued;
     # keep it well above SMTP_TIMEOUT, or a slow but live send could be sent twice.
     OUTBOX_CLAIM_TIMEOUT_SECONDS = _env("FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS", 300)
@@ -194,6 +199,7 @@ INT_SETTINGS = {
     "EMAIL_MESSAGES_PER_CONNECTION": "FEEDBACK_EMAIL_MESSAGES_PER_CONNECTION",
     "EMAIL_MARK_SENT_EVERY": "FEEDBACK_EMAIL_MARK_SENT_EVERY",
     "WORKER_CONCURRENCY": "FEEDBACK_WORKER_CONCURRENCY",
+    "WORKER_MODEL_THREADS": "FEEDBACK_WORKER_MODEL_THREADS",
     "OUTBOX_CLAIM_TIMEOUT_SECONDS": "FEEDBACK_OUTBOX_CLAIM_TIMEOUT_SECONDS",
     "OUTBOX_SWEEP_SECONDS": "FEEDBACK_OUTBOX_SWEEP_SECONDS",
     "DETRACTOR_ALERTS_PER_HOUR": "FEEDBACK_DETRACTOR_ALERTS_PER_HOUR",
@@ -207,7 +213,7 @@ INT_SETTINGS = {
 }
 # Counts of the email workers, where 0 would stop delivery rather than mean "no limit".
 AT_LEAST_ONE_SETTINGS = ("EMAIL_BATCH_SIZE", "EMAIL_MESSAGES_PER_CONNECTION", "EMAIL_MARK_SENT_EVERY",
-                         "WORKER_CONCURRENCY")
+                         "WORKER_CONCURRENCY", "WORKER_MODEL_THREADS")
 BOOL_SETTINGS = {
     "SESSION_COOKIE_SECURE": "FEEDBACK_SECURE_COOKIES",
     "SMTP_STARTTLS": "FEEDBACK_SMTP_STARTTLS",
