@@ -178,9 +178,14 @@ def rewrite_everything(home):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the moves, change nothing")
+    parser.add_argument("--rewrite-only", action="store_true",
+                        help="the modules are moved already: only rewrite imports (of code merged in since)")
     args = parser.parse_args()
-    check_layout()
     home = new_home()
+    if args.rewrite_only:
+        print(f"rewrote {len(rewrite_everything(home))} files")
+        return
+    check_layout()
     if args.dry_run:
         for module, target in sorted(home.items(), key=lambda item: item[1]):
             print(f"{PREFIX}.{module} -> {target}")
