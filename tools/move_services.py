@@ -183,6 +183,8 @@ def main():
     args = parser.parse_args()
     home = new_home()
     if args.rewrite_only:
+        # After the move ``feedback_app.services.accounts`` is the package, no longer the old module of that name.
+        home = {module: target for module, target in home.items() if module not in LAYOUT}
         print(f"rewrote {len(rewrite_everything(home))} files")
         return
     check_layout()
