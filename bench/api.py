@@ -53,7 +53,8 @@ def _seed(database_url, rows):
     from feedback_app import create_app
     from feedback_app.extensions import db
     from feedback_app.models import Response, utcnow
-    from feedback_app.services import api_keys, people, surveys, workspaces
+    from feedback_app.services.accounts import api_keys, workspaces
+    from feedback_app.services.collection import people, surveys
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():

@@ -56,7 +56,8 @@ def _recreate(admin_url, name):
 def _load(app, n_responses):
     """Create the workspace through the services, then bulk-generate the rows in SQL."""
     from feedback_app.models import Role, SurveyKind
-    from feedback_app.services import accounts, surveys, workspaces
+    from feedback_app.services.accounts import users as accounts, workspaces
+    from feedback_app.services.collection import surveys
 
     with app.app_context():
         import flask_migrate
@@ -131,7 +132,7 @@ def _load(app, n_responses):
 
 def _pages(client, app):
     from feedback_app.models import Action, FollowUp, Person, Response, Theme, Workspace
-    from feedback_app.services import actions
+    from feedback_app.services.loop import actions
 
     with app.app_context():
         response_id = db.session.query(Response.id).order_by(Response.id.desc()).limit(1).scalar()

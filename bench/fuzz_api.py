@@ -38,7 +38,7 @@ def _seed(database_url):
 
     from feedback_app import create_app
     from feedback_app.extensions import db
-    from feedback_app.services import api_keys
+    from feedback_app.services.accounts import api_keys
     from tests.factories import create_person, create_response, create_survey, create_workspace
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})

@@ -13,7 +13,7 @@ in-memory broker so no shared queue is touched) and loads
 ``--connections``; every request carries a unique submission key, a score and a comment. The
 bare endpoint (this module's ``bare_app``, same gunicorn settings) only parses and checks the
 same JSON. It prints requests/s, p50 and p99 latency, the ratio to the bare endpoint. An answer is
-acknowledged (202) once staged in the database (group commit, see ``feedback_app.services.ingest``);
+acknowledged (202) once staged in the database (group commit, see ``feedback_app.services.collection.ingest``);
 afterwards the benchmark checks every acknowledged id is staged, records them all as the worker
 does (printing that rate), and counts: every staged submission must be exactly one response.
 Target: ratio >= 0.5 and p99 < 50 ms at 64 connections.
@@ -104,7 +104,8 @@ import os
 os.environ["FEEDBACK_ENV"] = "testing"
 import flask_migrate
 from feedback_app import create_app
-from feedback_app.services import surveys, workspaces
+from feedback_app.services.accounts import workspaces
+from feedback_app.services.collection import surveys
 app = create_app({{"SQLALCHEMY_DATABASE_URI": {database_url!r}}})
 with app.app_context():
     flask_migrate.upgrade()
@@ -126,7 +127,7 @@ from sqlalchemy import func, select
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Response, Survey, WidgetSubmission
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 # As in production: the events of each recorded response are queued, not run here.
 app = create_app({{"SQLALCHEMY_DATABASE_URI": {database_url!r}, "CELERY_TASK_ALWAYS_EAGER": False}})
 with app.app_context():

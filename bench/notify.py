@@ -38,7 +38,9 @@ def _build(count):
     """Write a workspace, N people with one response each and an action linked to them; return both."""
     from feedback_app.extensions import db
     from feedback_app.models import Person, Response
-    from feedback_app.services import actions, surveys, workspaces
+    from feedback_app.services.accounts import workspaces
+    from feedback_app.services.collection import surveys
+    from feedback_app.services.loop import actions
 
     workspace = workspaces.create_workspace(f"Bench {secrets.token_hex(3)}")
     workspace.daily_notification_limit = count * 10
@@ -73,7 +75,7 @@ def _round(app, handler, *, workers, count, environment, tmp):
     :return: ``(seconds, messages, worker CPU seconds)``; the CPU time is the workers' own,
         counted from the moment the action ships until the last message arrived.
     """
-    from feedback_app.services import actions
+    from feedback_app.services.loop import actions
     from tests.support.processes import celery_worker
 
     with app.app_context():

@@ -41,7 +41,7 @@ def register_extensions(app):
     from feedback_app import tasks, wiring
     from feedback_app.auth.access import init_login
     from feedback_app.extensions import CookieSessionInterface, csrf, db, limiter, migrate
-    from feedback_app.services import ingest, widget_config
+    from feedback_app.services.collection import ingest, widget_config
 
     app.session_interface = CookieSessionInterface()
     db.init_app(app)

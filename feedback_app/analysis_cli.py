@@ -6,7 +6,8 @@ from tqdm import tqdm
 
 from feedback_app.extensions import db
 from feedback_app.models import Workspace
-from feedback_app.services import analysis_runs, workspaces
+from feedback_app.services.accounts import workspaces
+from feedback_app.services.insights import analysis_runs
 from feedback_app.services.exceptions import ServiceError
 
 analysis_cli = AppGroup("analysis", help="Sentiment, themes and theme scores.")

@@ -6,9 +6,11 @@ import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
-from feedback_app.services import survey_settings
-from feedback_app.services import api_queries, exports, imports, workspaces
-from feedback_app.services.delighted import ensure_default_survey
+from feedback_app.services.collection import survey_settings
+from feedback_app.services.accounts import workspaces
+from feedback_app.services.collection import exports, imports
+from feedback_app.services.integrations import api_queries
+from feedback_app.services.integrations.delighted import ensure_default_survey
 from feedback_app.services.exceptions import ServiceError
 
 responses_cli = AppGroup("responses", help="Import and export responses.")

@@ -7,7 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from feedback_app.models import Role
-from feedback_app.services import accounts, api_keys, widget_identity, workspaces
+from feedback_app.services.accounts import api_keys, users as accounts, workspaces
+from feedback_app.services.collection import widget_identity
 from feedback_app.services.exceptions import ServiceError
 
 workspace_cli = AppGroup("workspace", help="Manage workspaces.")

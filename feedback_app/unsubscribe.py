@@ -3,10 +3,10 @@ from flask import Blueprint, render_template, request
 
 from feedback_app.extensions import csrf, db
 from feedback_app.models import Workspace
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from feedback_app.services.exceptions import NotFound
 from feedback_app.services.tokens import make_token, read_token
-from feedback_app.services.ui_strings import ui_locale, ui_texts
+from feedback_app.services.collection.ui_strings import ui_locale, ui_texts
 
 bp = Blueprint("unsubscribe", __name__)
 

@@ -14,9 +14,11 @@ from flask import current_app
 
 from feedback_app import tasks
 from feedback_app.models import NotificationKind
-from feedback_app.services import (
-    action_emails, chat_alerts, events, follow_ups, invitations, outbox, replies, team_invites, webhooks, weekly_digest,
-)
+from feedback_app.services import events
+from feedback_app.services.accounts import team_invites
+from feedback_app.services.collection import invitations
+from feedback_app.services.integrations import chat_alerts, webhooks
+from feedback_app.services.loop import action_emails, follow_ups, outbox, replies, weekly_digest
 from feedback_app.tasks import analysis, chat_alerts as chat_alert_tasks, collection, email, loop
 from feedback_app.tasks import invitations as invitation_tasks, webhooks as webhook_tasks
 

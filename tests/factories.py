@@ -3,7 +3,8 @@ import itertools
 
 from feedback_app.extensions import db
 from feedback_app.models import Person, Response, Role, SurveyKind
-from feedback_app.services import accounts, surveys, workspaces
+from feedback_app.services.accounts import users as accounts, workspaces
+from feedback_app.services.collection import surveys
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)

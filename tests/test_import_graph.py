@@ -5,7 +5,7 @@ from tests.support import import_graph
 PER_MODULE_HOOKS = {"init_app"}
 # The protocol adapters: each of their functions wraps the owner's function of the same verb (ids in,
 # the /api's or Delighted's errors out), so a verb may repeat there; owners define each name once.
-ADAPTERS = {"feedback_app.services.api_writes", "feedback_app.services.delighted"}
+ADAPTERS = {"feedback_app.services.integrations.api_writes", "feedback_app.services.integrations.delighted"}
 
 
 def test_import_graph_services_never_import_tasks():

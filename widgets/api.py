@@ -11,18 +11,18 @@ bounds bodies itself.
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from feedback_app.services import (
-    collection,
-    delighted_properties,
+from feedback_app.services.collection import (
     ingest,
     survey_builder,
+    targeting as collection,
     widget_config,
     widget_identity,
 )
+from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.responses import SCORE_RANGES
-from feedback_app.services.survey_look import survey_color
-from feedback_app.services.ui_strings import ui_texts
+from feedback_app.services.collection.responses import SCORE_RANGES
+from feedback_app.services.collection.survey_look import survey_color
+from feedback_app.services.collection.ui_strings import ui_texts
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
 from widgets.security import json_body, json_response, public_api, rate_limited

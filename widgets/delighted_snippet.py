@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from feedback_app.services import delighted
+from feedback_app.services.integrations import delighted
 from feedback_app.services.exceptions import NotFound
 from widgets.routes import bp, script_response
 

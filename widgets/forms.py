@@ -6,9 +6,9 @@ from wtforms.i18n import get_translations
 from wtforms.validators import InputRequired, Length, Optional
 
 from feedback_app.models import SurveyKind
-from feedback_app.services.responses import SCORE_RANGES
-from feedback_app.services.survey_builder import show_condition
-from feedback_app.services.ui_strings import ui_locale, ui_texts
+from feedback_app.services.collection.responses import SCORE_RANGES
+from feedback_app.services.collection.survey_builder import show_condition
+from feedback_app.services.collection.ui_strings import ui_locale, ui_texts
 from widgets.question_types import question_type
 
 MAX_COMMENT = 5000

@@ -9,10 +9,11 @@ from feedback_app import errors
 from feedback_app.extensions import limiter
 from feedback_app.models import Channel, SurveyKind
 from feedback_app.security_headers import CONTENT_SECURITY_POLICY
-from feedback_app.services import collection, delighted_properties, invitations
+from feedback_app.services.collection import invitations, targeting as collection
+from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.exceptions import ServiceError
-from feedback_app.services.survey_look import survey_look
-from feedback_app.services.ui_strings import error_texts, ui_locale, ui_texts
+from feedback_app.services.collection.survey_look import survey_look
+from feedback_app.services.collection.ui_strings import error_texts, ui_locale, ui_texts
 from widgets.forms import comment_form_class, score_form_class, why_text
 from widgets.question_types import form_value_to_raw, question_type
 from widgets.routes import bp

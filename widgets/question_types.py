@@ -13,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from analysis.scales import SCALES
 from feedback_app.models import QuestionKind
-from feedback_app.services.survey_builder import scale_label, show_condition
+from feedback_app.services.collection.survey_builder import scale_label, show_condition
 
 MAX_TEXT = 2000
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from feedback_app.api import bodies
 from feedback_app.extensions import limiter
-from feedback_app.services import widget_config
+from feedback_app.services.collection import widget_config
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 
 # A widget answer is a score, a comment and a few properties: 16 KB is generous and keeps a
@@ -74,7 +74,7 @@ def add_cors_headers(response):
 def public_api(view):
     """Resolve the workspace from its public key and allow only its origins (CORS, preflight).
 
-    The view receives the workspace as a :class:`~feedback_app.services.widget_config.WidgetWorkspace`.
+    The view receives the workspace as a :class:`~feedback_app.services.collection.widget_config.WidgetWorkspace`.
     The Origin header is required: browsers always send it on these cross-origin requests, and a
     disallowed page gets 403 before anything is read, counted or stored.
     """

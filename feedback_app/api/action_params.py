@@ -1,8 +1,8 @@
 """Reading an action's fields from an API body, as strictly as the OpenAPI document describes them."""
 import re
 
-from feedback_app.services.action_emails import LANGUAGES
-from feedback_app.services.actions import MAX_TEXT, MAX_TITLE
+from feedback_app.services.loop.action_emails import LANGUAGES
+from feedback_app.services.loop.actions import MAX_TEXT, MAX_TITLE
 from feedback_app.services.pages import MAX_ID
 
 TEXT_LIMITS = {"title": MAX_TITLE, "description": MAX_TEXT, "public_message": MAX_TEXT}

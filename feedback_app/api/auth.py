@@ -4,7 +4,7 @@ import hashlib
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 
 DEFAULT_RATE_LIMIT = "600 per minute"
 

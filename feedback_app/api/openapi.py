@@ -6,12 +6,12 @@ schemathesis against it so that the document and the code cannot drift apart sil
 from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
-from feedback_app.services.action_emails import LANGUAGES
+from feedback_app.services.loop.action_emails import LANGUAGES
 from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID
-from feedback_app.services.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
+from feedback_app.services.integrations.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
 from feedback_app.services.events import EVENT_NAMES
-from feedback_app.services.webhooks import WEBHOOK_FORMATS
-from feedback_app.services.imports import FIELDS
+from feedback_app.services.integrations.webhooks import WEBHOOK_FORMATS
+from feedback_app.services.collection.imports import FIELDS
 
 
 def _nullable(schema):

@@ -10,25 +10,16 @@ from feedback_app.api import serializers as out
 from feedback_app.api.params import Params, body_params, check_view_ids, query_params, register_id_converter
 from feedback_app.extensions import csrf, limiter
 from feedback_app.models import ActionStatus, utcnow
-from feedback_app.services import outbox
-from feedback_app.services import themes
-from feedback_app.services import survey_settings
+from feedback_app.services.loop import outbox
+from feedback_app.services.insights import themes
+from feedback_app.services.collection import survey_settings
 from feedback_app.services.pages import MAX_ID
-from feedback_app.services.loop_metrics import loop_metrics
-from feedback_app.services import (
-    actions,
-    api_queries,
-    api_writes,
-    audit_log,
-    delighted,
-    exports,
-    imports,
-    people,
-    reports,
-    responses,
-    trends,
-    webhooks,
-)
+from feedback_app.services.loop.loop_metrics import loop_metrics
+from feedback_app.services.accounts import audit_log
+from feedback_app.services.collection import exports, imports, people, responses
+from feedback_app.services.insights import reports, trends
+from feedback_app.services.integrations import api_queries, api_writes, delighted, webhooks
+from feedback_app.services.loop import actions
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_id_converter(bp)

@@ -1,6 +1,6 @@
 """JSON shapes of the native API: integer ids, ISO 8601 UTC timestamps; described in ``openapi.py``."""
-from feedback_app.services import webhooks
-from feedback_app.services.actions import public_messages_by_locale
+from feedback_app.services.integrations import webhooks
+from feedback_app.services.loop.actions import public_messages_by_locale
 
 
 def iso(moment):
@@ -93,7 +93,7 @@ def page_json(items, next_cursor):
 
 
 def trend_json(trend):
-    """Return a :class:`~feedback_app.services.trends.SegmentTrend`: one NPS line per property value."""
+    """Return a :class:`~feedback_app.services.insights.trends.SegmentTrend`: one NPS line per property value."""
     return {"property": trend.property_key, "granularity": trend.granularity,
             "values": [{"value": value, **trend.totals[value],
                         "points": [{**point, "period": point["period"].isoformat()} for point in trend.series[value]]}
@@ -102,7 +102,7 @@ def trend_json(trend):
 
 
 def loop_metrics_json(metrics, *, since):
-    """Return :class:`~feedback_app.services.loop_metrics.LoopMetrics` of the responses since ``since``."""
+    """Return :class:`~feedback_app.services.loop.loop_metrics.LoopMetrics` of the responses since ``since``."""
     return {"since": since.isoformat(), "responses": metrics.responses, "told": metrics.told,
             "share_told": metrics.share_told,
             "median_seconds_to_notification": metrics.median_seconds_to_notification}

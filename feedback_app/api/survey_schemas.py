@@ -4,7 +4,7 @@ Its constants are the services' own limits and patterns, so that the document an
 """
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
 from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
-from feedback_app.services import survey_builder, survey_settings
+from feedback_app.services.collection import survey_builder, survey_settings
 
 LOCALE_NAME = {"pattern": survey_settings.LOCALE.pattern}
 TEXT_1000 = {"type": "string", "maxLength": survey_settings.MAX_TEXT, "pattern": SAFE_TEXT}

@@ -14,7 +14,7 @@ from feedback_app.api import serializers as out
 from feedback_app.api.params import body_params
 from feedback_app.api.routes import bp
 from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
-from feedback_app.services import survey_builder, survey_settings
+from feedback_app.services.collection import survey_builder, survey_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "recontact_scope",

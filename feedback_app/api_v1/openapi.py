@@ -8,7 +8,7 @@ from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
 from feedback_app.api.openapi import JSON_VALUE, JSON_VALUE_SCHEMA, URI_TOO_LONG
 from feedback_app.api.params import FALSE_WORDS, TRUE_WORDS
 from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID, MAX_PER_PAGE
-from feedback_app.services.delighted import MAX_DELAY_SECONDS
+from feedback_app.services.integrations.delighted import MAX_DELAY_SECONDS
 
 MAX_UNIX = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 NOT_BLANK = NOT_BLANK_TEXT

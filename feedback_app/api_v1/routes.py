@@ -6,7 +6,8 @@ from feedback_app.api import auth
 from feedback_app.api.params import body_params, check_view_ids, query_list, query_params, register_id_converter
 from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
-from feedback_app.services import api_queries, api_writes, autopilot, delighted, responses
+from feedback_app.services.collection import autopilot, responses
+from feedback_app.services.integrations import api_queries, api_writes, delighted
 from feedback_app.services.pages import MAX_ID
 from feedback_app.services.exceptions import InvalidInput
 

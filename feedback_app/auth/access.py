@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from feedback_app.extensions import db, login_manager
 from feedback_app.models import Role, Workspace
-from feedback_app.services import accounts
+from feedback_app.services.accounts import users as accounts
 from feedback_app.services.exceptions import NotFound, PermissionDenied
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from feedback_app.services.accounts import MIN_PASSWORD_LENGTH
+from feedback_app.services.accounts.users import MIN_PASSWORD_LENGTH
 
 
 class NewPasswordMixin:

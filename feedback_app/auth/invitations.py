@@ -4,7 +4,7 @@ from flask_login import current_user, login_user
 
 from feedback_app.auth.forms import AcceptInvitationForm, JoinWorkspaceForm
 from feedback_app.auth.routes import bp
-from feedback_app.services import team_invites
+from feedback_app.services.accounts import team_invites
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_login import current_user, logout_user
 from feedback_app.auth.forms import ForgotPasswordForm, ResetPasswordForm
 from feedback_app.auth.routes import bp
 from feedback_app.extensions import limiter
-from feedback_app.services import password_resets
+from feedback_app.services.accounts import password_resets
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.tasks import enqueue_mail
 from feedback_app.tasks.accounts import send_password_reset

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from feedback_app.auth.forms import ChangePasswordForm, LoginForm, LogoutEverywhereForm, LogoutForm
 from feedback_app.extensions import limiter
-from feedback_app.services import accounts
+from feedback_app.services.accounts import users as accounts
 from feedback_app.services.exceptions import InvalidInput
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -24,10 +24,11 @@ from feedback_app.dashboard.forms import (
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.dashboard.settings_forms import LOCALE_NAMES
 from feedback_app.models import ActionStatus, Role, utcnow
-from feedback_app.services import responses
-from feedback_app.services import action_emails, actions, outbox, recipients, reports, themes
+from feedback_app.services.collection import responses
+from feedback_app.services.insights import reports, themes
+from feedback_app.services.loop import action_emails, actions, outbox, recipients
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.loop_metrics import loop_metrics
+from feedback_app.services.loop.loop_metrics import loop_metrics
 
 PERIODS = (30, 90, 365)
 PREVIEW_ROWS = 50

@@ -6,7 +6,9 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ChatDestinationForm, ConfirmForm, WeeklyDigestForm, choices
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import chat_alerts, reports, webhooks, weekly_digest
+from feedback_app.services.insights import reports
+from feedback_app.services.integrations import chat_alerts, webhooks
+from feedback_app.services.loop import weekly_digest
 from feedback_app.services.exceptions import InvalidInput
 
 

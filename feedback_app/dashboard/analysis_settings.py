@@ -9,7 +9,7 @@ from analysis.recipients import MIN_CONFIDENCE
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import recipients
+from feedback_app.services.loop import recipients
 from feedback_app.services.exceptions import InvalidInput
 
 

@@ -7,7 +7,7 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import choices
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import audit_log, workspace_settings
+from feedback_app.services.accounts import audit_log, workspace_settings
 
 AUDIT_PAGE = 50
 

@@ -6,7 +6,7 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.autopilot_forms import AutopilotMembersForm, AutopilotScheduleForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import autopilot_schedules, survey_settings
+from feedback_app.services.collection import autopilot_schedules, survey_settings
 from feedback_app.services.exceptions import InvalidInput, NotFound
 
 MEMBERS_SHOWN = 100

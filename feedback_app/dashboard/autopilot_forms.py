@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from feedback_app.dashboard.forms import choices
-from feedback_app.services.autopilot_schedules import FREQUENCY_DAYS
+from feedback_app.services.collection.autopilot_schedules import FREQUENCY_DAYS
 
 
 class AutopilotScheduleForm(FlaskForm):

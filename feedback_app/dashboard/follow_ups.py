@@ -8,8 +8,9 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import AssignForm, ConfirmForm, FollowUpReplyForm, choices
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import NotificationStatus, Role, utcnow
-from feedback_app.services import follow_ups as follow_up_service
-from feedback_app.services import inbox, replies, reports
+from feedback_app.services.loop import follow_ups as follow_up_service
+from feedback_app.services.insights import inbox, reports
+from feedback_app.services.loop import replies
 from feedback_app.services.exceptions import InvalidInput
 
 

@@ -5,7 +5,7 @@ from analysis.scales import SCALES
 from feedback_app.dashboard import charts
 from feedback_app.dashboard.forms import OverviewFilterForm
 from feedback_app.dashboard.routes import bp
-from feedback_app.services import reports, theme_reports
+from feedback_app.services.insights import reports, theme_reports
 
 NPS_SCALE = SCALES["nps"]
 # Bottom of each bar up: detractors, passives, promoters (the figures' keys and the scale's group names).

@@ -6,8 +6,8 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ConfirmForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import autopilot_schedules
-from feedback_app.services import people as people_service
+from feedback_app.services.collection import autopilot_schedules
+from feedback_app.services.collection import people as people_service
 
 PEOPLE_PAGE = 50
 

@@ -7,8 +7,8 @@ from feedback_app.dashboard.forms import ReplyForm
 from feedback_app.dashboard.responses import response_page
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import NotificationStatus, Role
-from feedback_app.services import responses
-from feedback_app.services import replies
+from feedback_app.services.collection import responses
+from feedback_app.services.loop import replies
 from feedback_app.services.exceptions import InvalidInput
 
 

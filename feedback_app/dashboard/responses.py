@@ -19,8 +19,9 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import responses as response_records
-from feedback_app.services import actions, inbox, replies, reports
+from feedback_app.services.collection import responses as response_records
+from feedback_app.services.insights import inbox, reports
+from feedback_app.services.loop import actions, replies
 
 
 def read_inbox_filters(form):

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from feedback_app.auth.access import load_workspace
 from feedback_app.auth.forms import LogoutForm
 from feedback_app.models import Role
-from feedback_app.services import accounts
+from feedback_app.services.accounts import users as accounts
 
 bp = Blueprint("dashboard", __name__)
 

@@ -21,7 +21,10 @@ from feedback_app.dashboard.settings_forms import (
     attach_service_errors,
 )
 from feedback_app.models import Role
-from feedback_app.services import api_keys, follow_ups, survey_settings, team_invites, webhooks, workspace_settings
+from feedback_app.services.accounts import api_keys, team_invites, workspace_settings
+from feedback_app.services.collection import survey_settings
+from feedback_app.services.integrations import webhooks
+from feedback_app.services.loop import follow_ups
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 

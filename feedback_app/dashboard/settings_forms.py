@@ -9,10 +9,10 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from feedback_app.dashboard.forms import choices
-from feedback_app.services.accounts import normalize_email
+from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.ui_strings import LOCALES
-from feedback_app.services.workspace_settings import MAX_DAILY_EMAILS, MAX_RECONTACT_DAYS
+from feedback_app.services.collection.ui_strings import LOCALES
+from feedback_app.services.accounts.workspace_settings import MAX_DAILY_EMAILS, MAX_RECONTACT_DAYS
 
 LOCALE_NAMES = {"en": "English", "fr": "Français"}
 

@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from feedback_app.dashboard.forms import choices
 from feedback_app.dashboard.labels import CHANNEL_LABELS, QUESTION_KIND_LABELS, SURVEY_KIND_LABELS
 from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
-from feedback_app.services.survey_builder import LABEL_ENDS, SCALE_KINDS, SCORE_GROUPS
-from feedback_app.services.survey_settings import TEXT_FIELDS
+from feedback_app.services.collection.survey_builder import LABEL_ENDS, SCALE_KINDS, SCORE_GROUPS
+from feedback_app.services.collection.survey_settings import TEXT_FIELDS
 
 KIND_CHOICES = [(kind.value, SURVEY_KIND_LABELS[kind]) for kind in SurveyKind]
 RECONTACT_SCOPE_CHOICES = [

@@ -12,7 +12,8 @@ from feedback_app.dashboard.survey_forms import (
     survey_form_class,
 )
 from feedback_app.models import Role, SurveyKind, SurveyStatus
-from feedback_app.services import accounts, invitations, survey_builder, survey_results, survey_settings
+from feedback_app.services.accounts import users as accounts
+from feedback_app.services.collection import invitations, survey_builder, survey_results, survey_settings
 from feedback_app.services.exceptions import InvalidInput, ServiceError
 
 # The preview frame is the one dashboard page that may be framed, and only by the dashboard itself.

@@ -14,8 +14,9 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.models import Role
-from feedback_app.services import responses
-from feedback_app.services import actions, reports, theme_reports, themes
+from feedback_app.services.collection import responses
+from feedback_app.services.insights import reports, theme_reports, themes
+from feedback_app.services.loop import actions
 
 
 @bp.get("/app/<workspace>/themes")

@@ -7,7 +7,7 @@ from feedback_app.dashboard import charts
 from feedback_app.dashboard.forms import TrendFilterForm
 from feedback_app.dashboard.overview import read_report_filters
 from feedback_app.dashboard.routes import bp
-from feedback_app.services import reports, trends
+from feedback_app.services.insights import reports, trends
 
 DEFAULT_DAYS = 365  # Delighted's Trends opened on the last year
 

@@ -6,7 +6,7 @@ from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ConfirmForm, IdentityVerificationForm
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import Role
-from feedback_app.services import widget_identity
+from feedback_app.services.collection import widget_identity
 
 
 @bp.get("/app/<workspace>/settings/widget")

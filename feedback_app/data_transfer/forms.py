@@ -5,7 +5,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from feedback_app.services import imports
+from feedback_app.services.collection import imports
 from feedback_app.services.exceptions import InvalidInput
 
 

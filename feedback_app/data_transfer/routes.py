@@ -7,8 +7,9 @@ from flask_login import login_required
 from feedback_app.auth.access import load_workspace, role_required
 from feedback_app.data_transfer.forms import ExportForm, ImportForm, choices
 from feedback_app.models import Role
-from feedback_app.services import survey_settings
-from feedback_app.services import api_queries, exports, imports
+from feedback_app.services.collection import survey_settings
+from feedback_app.services.collection import exports, imports
+from feedback_app.services.integrations import api_queries
 from feedback_app.services.exceptions import InvalidInput
 
 bp = Blueprint("data_transfer", __name__, url_prefix="/app/<workspace>/data")

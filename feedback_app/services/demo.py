@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db
 from feedback_app.models import ApiKey, FollowUp, Person, Response, Role, Survey, SurveyKind, User, Workspace, utcnow
-from feedback_app.services import accounts, api_keys, follow_ups, surveys, workspaces
+from feedback_app.services.accounts import api_keys, users as accounts, workspaces
+from feedback_app.services.collection import surveys
+from feedback_app.services.loop import follow_ups
 from feedback_app.services.demo_corpus import (
     CHURN_REASONS,
     CHURN_TOPIC_REASON,

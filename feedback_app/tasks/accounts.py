@@ -1,7 +1,7 @@
 """Jobs of team accounts: the password reset email."""
 from celery import shared_task
 
-from feedback_app.services import password_resets
+from feedback_app.services.accounts import password_resets
 
 
 @shared_task(name="accounts.send_password_reset", queue="email")

@@ -1,7 +1,7 @@
 """Analysis jobs: one response right after it is stored, and full runs."""
 from celery import shared_task
 
-from feedback_app.services import analysis_live, analysis_runs
+from feedback_app.services.insights import analysis_live, analysis_runs
 
 
 @shared_task(name="analysis.analyze_response", queue="analysis")

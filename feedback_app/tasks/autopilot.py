@@ -3,7 +3,7 @@ import logging
 
 from celery import shared_task
 
-from feedback_app.services import autopilot
+from feedback_app.services.collection import autopilot
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Jobs that decide which chat destinations hear about an analysed response or a shipped action."""
 from celery import shared_task
 
-from feedback_app.services import chat_alerts
+from feedback_app.services.integrations import chat_alerts
 
 
 @shared_task(name="chat_alerts.alert_response", queue="webhooks")

@@ -1,7 +1,7 @@
 """Jobs of the collection channels: record the widget answers staged by the web processes."""
 from celery import shared_task
 
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 
 
 @shared_task(name="collection.process_widget_submissions", queue="default")

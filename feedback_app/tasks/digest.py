@@ -1,7 +1,7 @@
 """The periodic job that queues the weekly digest emails."""
 from celery import shared_task
 
-from feedback_app.services import weekly_digest
+from feedback_app.services.loop import weekly_digest
 
 
 @shared_task(name="digest.queue_weekly_digests", queue="default")

@@ -3,7 +3,7 @@ import logging
 
 from celery import shared_task
 
-from feedback_app.services import outbox
+from feedback_app.services.loop import outbox
 from feedback_app.tasks import enqueue_mail
 
 logger = logging.getLogger(__name__)

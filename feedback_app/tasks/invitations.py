@@ -3,7 +3,7 @@ import logging
 
 from celery import shared_task
 
-from feedback_app.services import invitations
+from feedback_app.services.collection import invitations
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ import logging
 
 from celery import shared_task
 
-from feedback_app.services import follow_ups
+from feedback_app.services.loop import follow_ups
 
 logger = logging.getLogger(__name__)
 

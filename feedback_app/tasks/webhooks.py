@@ -3,7 +3,7 @@ import logging
 
 from celery import shared_task
 
-from feedback_app.services import webhooks
+from feedback_app.services.integrations import webhooks
 from feedback_app.tasks import enqueue
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """A workspace with an API key, and helpers to call the native API with it."""
 import pytest
 
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_workspace
 
 

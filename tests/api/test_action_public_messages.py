@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import SurveyKind
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.loop import smtp_server
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from feedback_app.models import Role
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
 HUGE = 2**70  # beyond every integer column; also beyond SQLite's and PostgreSQL's 64-bit integers

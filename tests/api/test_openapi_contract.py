@@ -1,7 +1,7 @@
 """Schemathesis, every check on, against /api/openapi.json: no 5xx, no answer off the document."""
 import pytest
 
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.api.fuzzing import run_schemathesis, summary
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from feedback_app.models import Response, SurveyKind, WebhookEndpoint, utcnow
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.support.receiver import webhook_receiver
 

@@ -4,7 +4,7 @@ import base64
 import pytest
 
 from feedback_app.models import SurveyKind
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_person, create_response, create_survey, create_workspace
 
 

@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_workspace
 from tests.support.processes import app_environment, serve_app
 

@@ -8,7 +8,7 @@ from delighted import AutopilotConfiguration, AutopilotMembership, Person
 from delighted.errors import ResourceValidationError
 
 from feedback_app.models import AutopilotMember, Channel, SurveyKind
-from feedback_app.services import autopilot_schedules, invitations
+from feedback_app.services.collection import autopilot_schedules, invitations
 from tests.factories import create_survey
 
 

@@ -6,7 +6,7 @@ import requests
 from delighted import Client, HTTPAdapter, Metrics, Person
 from delighted.errors import AuthenticationError, TooManyRequestsError, UnsupportedFormatRequestedError
 
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 
 
 def test_wrong_key_is_401(db, live_url):

@@ -7,7 +7,7 @@ from delighted import AutopilotConfiguration, AutopilotMembership, Bounce, Metri
 from delighted.errors import GeneralAPIError, ResourceValidationError
 
 from feedback_app.models import Person, SurveyKind, utcnow
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from tests.factories import create_person, create_response, create_survey
 
 

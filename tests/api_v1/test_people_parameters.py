@@ -9,7 +9,7 @@ from delighted.errors import ResourceValidationError
 
 from feedback_app.models import Person as PersonRow
 from feedback_app.models import RequestStatus, SurveyRequest
-from feedback_app.services import invitations
+from feedback_app.services.collection import invitations
 from tests.factories import create_person
 from tests.loop.smtp_server import smtp  # noqa: F401  (the recording SMTP server fixture)
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Action, ActionStatus, Notification, Role, SurveyKind
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 from tests.loop import smtp_server

@@ -3,7 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Role, SurveyKind
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 from tests.loop import smtp_server
 from tests.loop.data import create_theme, link

@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import Role
-from feedback_app.services import follow_ups
+from feedback_app.services.loop import follow_ups
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_user, create_workspace
 

@@ -5,8 +5,8 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Role, utcnow
-from feedback_app.services import api_keys, workspace_settings
-from feedback_app.services.audit import record_event
+from feedback_app.services.accounts import api_keys, workspace_settings
+from feedback_app.services.accounts.audit import record_event
 from tests.api.fuzzing import run_schemathesis, summary
 from tests.factories import PASSWORD, create_user, create_workspace
 from tests.support.processes import app_environment, serve_app

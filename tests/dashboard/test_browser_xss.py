@@ -3,7 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import FollowUp, ResponseNote, ResponseTag, ResponseTheme, Role, SurveyKind, Theme
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import PASSWORD, create_person, create_response, create_survey, create_user, create_workspace
 from tests.support.browser import chromium
 from tests.support.processes import app_environment, serve_app

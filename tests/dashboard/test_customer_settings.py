@@ -20,7 +20,9 @@ from feedback_app.models import (
     SurveyKind,
     utcnow,
 )
-from feedback_app.services import collection, follow_ups, invitations, workspace_settings
+from feedback_app.services.accounts import workspace_settings
+from feedback_app.services.collection import invitations, targeting as collection
+from feedback_app.services.loop import follow_ups
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_survey, create_user, create_workspace
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Notification, Person, NotificationKind, Reply, Role, SurveyKind
-from feedback_app.services import replies
+from feedback_app.services.loop import replies
 from feedback_app.services.exceptions import NotFound
 from tests.dashboard.test_follow_ups_page import open_follow_up
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace

@@ -16,8 +16,9 @@ from feedback_app.models import (
     SurveyKind,
     Theme,
 )
-from feedback_app.services import responses
-from feedback_app.services import exports, inbox, reports
+from feedback_app.services.collection import responses
+from feedback_app.services.collection import exports
+from feedback_app.services.insights import inbox, reports
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
@@ -62,7 +63,7 @@ def test_score_groups_follow_the_survey_kind(workspace):
 
 
 def test_ces_groups_agree_between_the_inbox_and_the_api_metrics(workspace):
-    from feedback_app.services import api_queries
+    from feedback_app.services.integrations import api_queries
 
     ces = create_survey(workspace, SurveyKind.CES)
     scores = {1: "detractor", 3: "detractor", 4: "passive", 5: "promoter", 7: "promoter"}

@@ -4,7 +4,7 @@ import pytest
 from feedback_app.extensions import db as _db
 from feedback_app.models import Role, Workspace
 from feedback_app.services.exceptions import InvalidInput
-from feedback_app.services.origins import clean_origins
+from feedback_app.services.collection.origins import clean_origins
 from tests.factories import create_user, create_workspace
 
 

@@ -47,7 +47,7 @@ def test_overview_shows_figures(client, login, world):
 
 
 def test_overview_date_inputs_show_the_period_in_use(client, login, world):
-    from feedback_app.services import reports
+    from feedback_app.services.insights import reports
 
     login(world["owner"])
     page = client.get("/app/home-co/").get_data(as_text=True)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Action, ActionStatus, Notification, Role, Workspace
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_survey, create_user, create_workspace
 from tests.loop import smtp_server
 from tests.loop.data import create_theme, link, person_with_response

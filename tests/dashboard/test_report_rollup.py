@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from feedback_app.models import Response, ResponseDayCount, SurveyKind
-from feedback_app.services import imports, people, reports, responses
+from feedback_app.services.collection import imports, people, responses
+from feedback_app.services.insights import reports
 from tests.factories import create_person, create_response, create_survey, create_workspace
 
 TODAY = date(2026, 3, 31)

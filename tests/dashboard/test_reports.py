@@ -5,7 +5,7 @@ import pytest
 
 from analysis import metrics
 from feedback_app.models import SurveyKind
-from feedback_app.services import reports
+from feedback_app.services.insights import reports
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_response, create_survey, create_workspace
 

@@ -6,7 +6,7 @@ import pytest
 
 from analysis.scales import SCALES
 from feedback_app.models import Role, SurveyKind
-from feedback_app.services import reports
+from feedback_app.services.insights import reports
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
 TODAY = date(2026, 3, 31)

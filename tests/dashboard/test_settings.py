@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import ApiKey, Membership, Role, TeamInvitation, WebhookEndpoint, utcnow
-from feedback_app.services import accounts, api_keys, workspace_settings
+from feedback_app.services.accounts import api_keys, users as accounts, workspace_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput, PermissionDenied
 from tests.factories import PASSWORD, create_user, create_workspace
 from tests.loop import smtp_server

@@ -3,7 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Role, SurveyKind, SurveyStatus
-from feedback_app.services import collection, survey_builder
+from feedback_app.services.collection import survey_builder, targeting as collection
 from tests.factories import create_response, create_survey, create_user, create_workspace
 
 ROLE = {"kind": "single_choice", "prompts.en": "Your role?", "choices.en": "Dev\nOps", "required": "y"}

@@ -3,7 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import LinkSource, ResponseTheme, Role, SurveyKind, Theme, ThemeStatus
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_response, create_survey, create_user, create_workspace
 
 

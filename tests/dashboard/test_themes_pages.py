@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import LinkSource, ParentTheme, ResponseTheme, Role, Survey, SurveyKind, Theme, ThemeStatus
-from feedback_app.services import theme_reports, themes
+from feedback_app.services.insights import theme_reports, themes
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
 SCORES = {"volume": 2, "share": 0.5, "share_previous": 0.2, "trend": "up", "trend_p_value": 0.01,

@@ -2,7 +2,8 @@
 import pytest
 
 from feedback_app.models import Role, WebhookDelivery, WebhookEndpoint
-from feedback_app.services import api_keys, webhooks
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.integrations import webhooks
 from tests.factories import create_user, create_workspace
 
 # What the log of an older release kept for a refused connection to an internal host.

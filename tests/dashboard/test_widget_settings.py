@@ -3,7 +3,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Role, SurveyKind, Workspace
-from feedback_app.services import widget_identity
+from feedback_app.services.collection import widget_identity
 from tests.factories import create_survey, create_user, create_workspace
 
 ORIGIN = "https://shop.example.com"

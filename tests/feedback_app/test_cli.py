@@ -1,5 +1,5 @@
 """The ``flask`` commands."""
-from feedback_app.services import accounts, api_keys, workspaces
+from feedback_app.services.accounts import api_keys, users as accounts, workspaces
 
 
 def test_workspace_create(runner):

@@ -3,7 +3,7 @@ import flask_migrate
 import sqlalchemy as sa
 
 from feedback_app.models import Response, Survey, Workspace
-from feedback_app.services import workspace_settings
+from feedback_app.services.accounts import workspace_settings
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 
 LOOK_COLUMNS = {"email_sender_name", "email_reply_to", "logo_url", "intro_text", "brand_color"}

@@ -3,7 +3,7 @@ import flask_migrate
 import sqlalchemy as sa
 
 from feedback_app.models import Membership, Notification, NotificationKind, WebhookDelivery, WebhookEndpoint
-from feedback_app.services import outbox
+from feedback_app.services.loop import outbox
 from tests.factories import create_user, create_workspace
 
 

@@ -11,7 +11,7 @@ from feedback_app import create_app
 from feedback_app.config import ConfigError
 from feedback_app.models import SurveyKind
 from feedback_app.security_headers import HSTS
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_person, create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app
 from tests.widgets.conftest import ORIGIN

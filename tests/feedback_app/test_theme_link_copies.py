@@ -5,7 +5,7 @@ import flask_migrate
 from sqlalchemy import insert, select, text, update
 
 from feedback_app.models import Response, ResponseTheme, Theme
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from tests.factories import create_person, create_response, create_survey, create_workspace
 
 WHEN = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ import sys
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import Person, Survey, Workspace
-from feedback_app.services import responses
+from feedback_app.services.collection import responses
 
 
 def main(workspace_id, survey_id, person_id, score, comment):

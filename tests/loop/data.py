@@ -3,7 +3,7 @@ import itertools
 
 from feedback_app.extensions import db
 from feedback_app.models import LinkSource, ResponseTheme, Theme
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from tests.factories import create_person, create_response
 
 _phones = itertools.count(1_000_000)

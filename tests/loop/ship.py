@@ -8,7 +8,7 @@ import sys
 from feedback_app import create_app
 from feedback_app.extensions import db
 from feedback_app.models import ActionStatus, Workspace
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 
 
 def main(workspace_id, action_id, what="shipped"):

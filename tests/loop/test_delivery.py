@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Notification, NotificationStatus, ResponseTheme
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_survey, create_workspace
 from tests.loop.conftest import outstanding
 from tests.loop.data import CONFIDENT, build_population, create_theme

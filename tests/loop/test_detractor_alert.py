@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import FollowUp, Role
-from feedback_app.services import follow_ups
+from feedback_app.services.loop import follow_ups
 from tests.factories import create_person, create_survey, create_user, create_workspace
 from tests.support.processes import ROOT, wait_until
 

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from feedback_app.services import invitations
+from feedback_app.services.collection import invitations
 from tests.factories import create_person, create_survey, create_workspace
 from tests.loop.smtp_server import RecordingHandler, SmtpServer
 from tests.support.processes import free_port

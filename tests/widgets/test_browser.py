@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.browser import chromium
 from tests.support.processes import app_environment, free_port, serve_app, wait_until

@@ -1,7 +1,7 @@
 """What a browser may load on the hosted survey pages: the workspace's logo, and an icon of the site's own."""
 from feedback_app.models import Role, SurveyKind
 from feedback_app.security_headers import CONTENT_SECURITY_POLICY
-from feedback_app.services import workspace_settings
+from feedback_app.services.accounts import workspace_settings
 from tests.factories import create_survey, create_user
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Response, SurveyKind, WidgetSubmission
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 from feedback_app.services.exceptions import Unavailable
 from tests.factories import create_survey
 from tests.support.processes import app_environment, celery_worker, serve_app, wait_until

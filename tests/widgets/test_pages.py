@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Channel, QuestionKind, RequestStatus, Response, SurveyKind
 from feedback_app.models.survey import Question
-from feedback_app.services import collection, invitations
+from feedback_app.services.collection import invitations, targeting as collection
 from tests.factories import create_person, create_survey
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import RecontactScope, SurveyKind
-from feedback_app.services import collection, survey_builder
+from feedback_app.services.collection import survey_builder, targeting as collection
 from tests.factories import create_survey
 
 LABELS = {"en": {"low": "Hard", "high": "Easy"}, "fr": {"low": "Difficile"}}

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import func, select
 
 from feedback_app.models import Person, Response, SurveyKind
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import app_environment, serve_app
 from tests.widgets.conftest import ORIGIN, post_over_http

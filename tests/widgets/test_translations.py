@@ -7,8 +7,9 @@ import pytest
 
 from feedback_app.models import QuestionKind, SurveyKind, utcnow
 from feedback_app.models.survey import Question
-from feedback_app.services import action_emails, invitations
-from feedback_app.services.ui_strings import LOCALES, UI_STRINGS, ui_texts
+from feedback_app.services.collection import invitations
+from feedback_app.services.loop import action_emails
+from feedback_app.services.collection.ui_strings import LOCALES, UI_STRINGS, ui_texts
 from feedback_app.unsubscribe import unsubscribe_url
 from tests.factories import create_person, create_survey
 

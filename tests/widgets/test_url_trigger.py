@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy import func, select, update
 
 from feedback_app.models import Role, Survey, SurveyKind
-from feedback_app.services import demo, survey_settings
+from feedback_app.services import demo
+from feedback_app.services.collection import survey_settings
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_survey, create_user, create_workspace
 

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from feedback_app.models import QuestionKind, Survey, SurveyKind, Workspace
 from feedback_app.models.survey import Question
-from feedback_app.services import ingest
+from feedback_app.services.collection import ingest
 from tests.factories import create_survey
 from tests.support.processes import wait_until
 from tests.widgets.conftest import ORIGIN, new_key

@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import Role
-from feedback_app.services import accounts
+from feedback_app.services.accounts import users as accounts
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.factories import PASSWORD, create_user, create_workspace
 

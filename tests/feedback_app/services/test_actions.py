@@ -15,7 +15,7 @@ from feedback_app.models import (
     Role,
     ThemeStatus,
 )
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 from tests.loop.data import create_theme, link, person_with_response
@@ -303,7 +303,8 @@ def test_notify_now_sends_before_shipping(db, workspace, survey, smtp):
 
 
 def test_a_person_unsubscribed_after_queueing_is_not_emailed(db, app, workspace, survey, smtp, monkeypatch):
-    from feedback_app.services import outbox, people
+    from feedback_app.services.collection import people
+    from feedback_app.services.loop import outbox
 
     person, response = person_with_response(workspace, survey)
     action = actions.create_action(workspace, title="Faster exports", public_message=MESSAGE,

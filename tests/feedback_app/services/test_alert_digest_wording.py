@@ -1,6 +1,7 @@
 """The detractor digest counts in words: one unhappy customer is one, not "1 unhappy customers"."""
 from feedback_app.models import Role, SurveyKind
-from feedback_app.services import follow_ups, responses
+from feedback_app.services.collection import responses
+from feedback_app.services.loop import follow_ups
 from tests.factories import create_survey, create_user, create_workspace
 
 

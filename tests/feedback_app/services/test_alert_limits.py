@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import FollowUp, Notification, NotificationKind, Role, SurveyKind, utcnow
-from feedback_app.services import follow_ups, imports, responses
+from feedback_app.services.collection import imports, responses
+from feedback_app.services.loop import follow_ups
 from tests.factories import create_person, create_survey, create_user, create_workspace
 from tests.loop import smtp_server
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from analysis import MiniLMEmbedder
-from feedback_app.services import analysis_live
+from feedback_app.services.insights import analysis_live
 
 
 class CountingEmbedder:

@@ -13,7 +13,9 @@ from feedback_app.models import (
     Theme,
     ThemeStatus,
 )
-from feedback_app.services import analysis_data, analysis_runs, demo, responses, themes
+from feedback_app.services import demo
+from feedback_app.services.collection import responses
+from feedback_app.services.insights import analysis_data, analysis_runs, themes
 from feedback_app.services.exceptions import Conflict
 from tests.factories import create_response, create_survey, create_workspace
 

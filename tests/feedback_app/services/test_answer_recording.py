@@ -19,16 +19,10 @@ from feedback_app.models import (
     WebhookDelivery,
     WidgetSubmission,
 )
-from feedback_app.services import (
-    analysis_runs,
-    demo,
-    events,
-    ingest,
-    themes,
-    webhooks,
-    widget_answers,
-    widget_identity,
-)
+from feedback_app.services import demo, events
+from feedback_app.services.collection import ingest, widget_answers, widget_identity
+from feedback_app.services.insights import analysis_runs, themes
+from feedback_app.services.integrations import webhooks
 from feedback_app.tasks import analysis as analysis_tasks
 from feedback_app.tasks import loop as loop_tasks
 from feedback_app.tasks import webhooks as webhook_tasks
@@ -276,7 +270,7 @@ KILLED_WORKER = textwrap.dedent("""
     import os, sys, time
     os.environ["FEEDBACK_ENV"] = "testing"
     from feedback_app import create_app
-    from feedback_app.services import answer_recording, ingest
+    from feedback_app.services.collection import answer_recording, ingest
     app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "CELERY_TASK_ALWAYS_EAGER": False})
     real = answer_recording._open_follow_ups
 

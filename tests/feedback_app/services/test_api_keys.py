@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import ApiKey
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from feedback_app.services.exceptions import NotFound, Unauthorized
 from tests.factories import create_workspace
 

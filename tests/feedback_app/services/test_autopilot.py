@@ -6,7 +6,13 @@ import pytest
 import time_machine
 
 from feedback_app.models import AutopilotMember, Channel, SurveyKind, SurveyRequest
-from feedback_app.services import autopilot, autopilot_schedules, collection, invitations, people
+from feedback_app.services.collection import (
+    autopilot,
+    autopilot_schedules,
+    invitations,
+    people,
+    targeting as collection,
+)
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.tasks import periodic_jobs
 from tests.factories import create_person, create_survey, create_workspace

@@ -11,7 +11,10 @@ from datetime import timedelta
 import pytest
 
 from feedback_app.models import LinkSource, Response, ResponseTheme, SurveyKind, Theme, WebhookDelivery, utcnow
-from feedback_app.services import actions, api_keys, chat_alerts, imports, webhooks
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.collection import imports
+from feedback_app.services.integrations import chat_alerts, webhooks
+from feedback_app.services.loop import actions
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_survey, create_workspace
 from tests.support.receiver import webhook_receiver

@@ -5,7 +5,7 @@ import pytest
 
 from feedback_app.models import SurveyKind
 from feedback_app.models.base import utcnow
-from feedback_app.services import collection, widget_config
+from feedback_app.services.collection import targeting as collection, widget_config
 from feedback_app.services.exceptions import NotFound
 from tests.factories import create_person, create_survey, create_workspace
 

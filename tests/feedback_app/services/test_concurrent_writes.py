@@ -13,7 +13,8 @@ from sqlalchemy import event, func, select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import Person, Response, Survey, SurveyKind, Workspace
-from feedback_app.services import api_writes, people, responses
+from feedback_app.services.collection import people, responses
+from feedback_app.services.integrations import api_writes
 from feedback_app.services.exceptions import Conflict
 from tests.factories import create_survey, create_workspace
 

@@ -5,7 +5,8 @@ import io
 import pytest
 
 from feedback_app.models import Question, QuestionKind, Response, Role, SurveyKind
-from feedback_app.services import api_keys, imports
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.collection import imports
 from tests.factories import create_survey, create_user, create_workspace
 
 HEADER = "Response ID,Date,Score,Comment,Name,Email,Tags,Notes,Plan,What could we do better?,Which features do you use?"

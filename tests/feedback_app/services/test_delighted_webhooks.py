@@ -15,7 +15,8 @@ from datetime import timedelta
 import pytest
 
 from feedback_app.models import WebhookDelivery, utcnow
-from feedback_app.services import api_keys, delighted_events, webhooks
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.integrations import delighted_events, webhooks
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_workspace
 from tests.support.receiver import webhook_receiver

@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from feedback_app.models import FollowUp, Notification, Survey
-from feedback_app.services import demo, follow_ups
+from feedback_app.services import demo
+from feedback_app.services.loop import follow_ups
 
 
 def test_seed_demo_french_questions_hold_no_english_words(db):

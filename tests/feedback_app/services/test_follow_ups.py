@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import FollowUp, Notification, NotificationKind, Role, SurveyKind
-from feedback_app.services import follow_ups, responses, webhooks
+from feedback_app.services.collection import responses
+from feedback_app.services.integrations import webhooks
+from feedback_app.services.loop import follow_ups
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_survey, create_user, create_workspace
 from tests.loop import smtp_server

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyKind
-from feedback_app.services import exports, imports
-from feedback_app.services.api_queries import ResponseFilters
+from feedback_app.services.collection import exports, imports
+from feedback_app.services.integrations.api_queries import ResponseFilters
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_response, create_survey, create_workspace
 

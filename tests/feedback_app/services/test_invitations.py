@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Notification, NotificationKind, RequestStatus, Response, SurveyKind, SurveyRequest
 from feedback_app.models.base import utcnow
-from feedback_app.services import invitations, people
+from feedback_app.services.collection import invitations, people
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_survey, create_workspace
 from tests.loop.smtp_server import smtp_server

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import update
 
 from feedback_app.models import ActionStatus, Notification
-from feedback_app.services import actions
-from feedback_app.services.loop_metrics import loop_metrics
+from feedback_app.services.loop import actions
+from feedback_app.services.loop.loop_metrics import loop_metrics
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.loop import smtp_server
 from tests.loop.data import create_theme, link
@@ -77,7 +77,7 @@ def test_loop_metrics_ignore_a_notification_sent_before_the_feedback(db, smtp):
 
 
 def test_loop_metrics_follow_the_action_theme_into_the_theme_that_absorbed_it(db, smtp):
-    from feedback_app.services import themes
+    from feedback_app.services.insights import themes
 
     workspace = create_workspace()
     survey = create_survey(workspace)

@@ -3,7 +3,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from feedback_app.services import mail
+from feedback_app.services.loop import mail
 
 LONG_URL = "<https://feedback.example.com/" + "a-long-path-segment/" * 24 + "u/token>"
 

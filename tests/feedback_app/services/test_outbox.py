@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from feedback_app.models import Bounce, Notification, NotificationKind, NotificationStatus, utcnow
-from feedback_app.services import mail, outbox, people
+from feedback_app.services.collection import people
+from feedback_app.services.loop import mail, outbox
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_workspace
 from tests.loop import smtp_server

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import create_engine, event, func, select
 
 from feedback_app.models import Notification, NotificationKind, NotificationStatus, WebhookEndpoint
-from feedback_app.services import mail, outbox, outbox_sending, webhooks
+from feedback_app.services.integrations import webhooks
+from feedback_app.services.loop import mail, outbox, outbox_sending
 from tests.factories import create_person, create_workspace
 from tests.loop import smtp_server
 

@@ -2,7 +2,9 @@
 import pytest
 
 from feedback_app.models import NotificationKind, NotificationStatus, Role, SurveyKind
-from feedback_app.services import follow_ups, outbox, people, responses, team_invites
+from feedback_app.services.accounts import team_invites
+from feedback_app.services.collection import people, responses
+from feedback_app.services.loop import follow_ups, outbox
 from tests.factories import create_person, create_survey, create_user, create_workspace
 from tests.loop import smtp_server
 

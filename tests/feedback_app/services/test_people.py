@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyKind, Unsubscribe
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_response, create_survey, create_workspace
 

@@ -2,7 +2,7 @@
 import pytest
 
 from feedback_app.models import QuestionKind, SurveyKind
-from feedback_app.services import collection, survey_builder
+from feedback_app.services.collection import survey_builder, targeting as collection
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_survey, create_workspace
 

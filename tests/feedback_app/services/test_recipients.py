@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from analysis.recipients import MIN_CONFIDENCE
 from feedback_app.models import ActionStatus, AuditEvent, LinkSource, Notification, Workspace
-from feedback_app.services import actions, recipients
+from feedback_app.services.loop import actions, recipients
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_response, create_survey, create_workspace
 from tests.loop import smtp_server

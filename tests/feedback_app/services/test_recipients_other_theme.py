@@ -5,7 +5,7 @@ linked to several themes. Its customer hears about an action on a theme only if 
 there is at least its confidence in any other active theme (``analysis.recipients.notify_decision``).
 """
 from feedback_app.models import ActionStatus, LinkSource, ThemeStatus
-from feedback_app.services import actions
+from feedback_app.services.loop import actions
 from tests.factories import create_survey, create_workspace
 from tests.loop import smtp_server
 from tests.loop.data import create_theme, link, person_with_response

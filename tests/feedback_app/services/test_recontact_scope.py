@@ -5,7 +5,13 @@ import pytest
 
 from feedback_app.models import Channel, RecontactScope, RequestStatus, Survey, SurveyKind
 from feedback_app.models.base import utcnow
-from feedback_app.services import autopilot, autopilot_schedules, collection, invitations, survey_settings
+from feedback_app.services.collection import (
+    autopilot,
+    autopilot_schedules,
+    invitations,
+    survey_settings,
+    targeting as collection,
+)
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_person, create_response, create_survey, create_workspace
 

@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Question, QuestionKind, Response, SurveyKind
-from feedback_app.services import events, people, responses
+from feedback_app.services import events
+from feedback_app.services.collection import people, responses
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_survey, create_workspace
 

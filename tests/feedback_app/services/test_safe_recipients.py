@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import ActionStatus, Polarity, Response, ResponseTheme
-from feedback_app.services import actions, analysis_runs
+from feedback_app.services.insights import analysis_runs
+from feedback_app.services.loop import actions
 from feedback_app.services.demo_corpus import TOPICS
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.loop import smtp_server

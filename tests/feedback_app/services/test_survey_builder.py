@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from feedback_app.models import Question, Survey, SurveyKind, SurveyStatus
-from feedback_app.services import collection, survey_builder, survey_results
+from feedback_app.services.collection import survey_builder, survey_results, targeting as collection
 from feedback_app.services.exceptions import Conflict, InvalidInput
 from tests.factories import create_person, create_response, create_survey, create_workspace
 

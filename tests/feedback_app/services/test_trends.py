@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from feedback_app.models import Role, SurveyKind
-from feedback_app.services import api_keys, reports, trends
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.insights import reports, trends
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_response, create_survey, create_user, create_workspace
 

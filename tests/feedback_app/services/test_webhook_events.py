@@ -2,7 +2,8 @@
 from sqlalchemy import select
 
 from feedback_app.models import WebhookDelivery
-from feedback_app.services import events, webhooks
+from feedback_app.services import events
+from feedback_app.services.integrations import webhooks
 from feedback_app.tasks import webhooks as webhook_tasks
 from tests.factories import create_workspace
 from tests.support.receiver import webhook_receiver

@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from feedback_app.models import Role, WebhookDelivery, WebhookEndpoint
-from feedback_app.services import api_keys, webhooks
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.integrations import webhooks
 from feedback_app.services.exceptions import InvalidInput
 from tests.factories import create_user, create_workspace
 from tests.support.receiver import webhook_receiver

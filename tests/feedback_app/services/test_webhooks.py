@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from feedback_app.models import WebhookDelivery, utcnow
-from feedback_app.services import webhooks
+from feedback_app.services.integrations import webhooks
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_workspace
 from tests.support.receiver import webhook_receiver

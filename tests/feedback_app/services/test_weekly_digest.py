@@ -14,7 +14,7 @@ from feedback_app.models import (
     Role,
     Theme,
 )
-from feedback_app.services import weekly_digest
+from feedback_app.services.loop import weekly_digest
 from feedback_app.tasks import digest as digest_tasks, periodic_jobs
 from tests.factories import create_response, create_survey, create_user, create_workspace
 from tests.loop import smtp_server

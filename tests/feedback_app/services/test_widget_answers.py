@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Channel, Person, Response, SurveyKind, WidgetSubmission
-from feedback_app.services import ingest, widget_answers, widget_identity
+from feedback_app.services.collection import ingest, widget_answers, widget_identity
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 from tests.factories import create_person, create_survey, create_workspace
 

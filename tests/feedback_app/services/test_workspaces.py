@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import AuditEvent, FollowUp, Notification, Person, Response, Survey, utcnow
-from feedback_app.services import demo, workspaces
+from feedback_app.services import demo
+from feedback_app.services.accounts import workspaces
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedback_app import create_app
 from feedback_app.models import AuditEvent, Role
-from feedback_app.services.accounts import MAX_LOGIN_FAILURES
+from feedback_app.services.accounts.users import MAX_LOGIN_FAILURES
 from tests.factories import PASSWORD, create_user, create_workspace
 from tests.support.processes import app_environment, serve_app
 from tests.support.sessions import forget_loaded_user

@@ -7,7 +7,8 @@ from sqlalchemy import event
 
 from feedback_app import create_app
 from feedback_app.extensions import db as _db
-from feedback_app.services import action_emails, api_keys
+from feedback_app.services.accounts import api_keys
+from feedback_app.services.loop import action_emails
 from tests.factories import create_workspace
 from tests.support.processes import free_port
 

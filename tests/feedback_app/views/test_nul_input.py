@@ -6,7 +6,7 @@ nine different 500s from a ``%00`` put in URLs and the dashboard's search.
 import pytest
 
 from feedback_app.models import Role
-from feedback_app.services import api_keys
+from feedback_app.services.accounts import api_keys
 from tests.factories import create_survey, create_user, create_workspace
 
 # (method, URL with {ws} for the workspace slug, keyword arguments of the test client's open, field named)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Role
-from feedback_app.services import password_resets
+from feedback_app.services.accounts import password_resets
 from feedback_app.services.tokens import ExpiredToken, InvalidToken
 from tests.factories import PASSWORD, create_user, create_workspace
 from tests.support.sessions import forget_loaded_user

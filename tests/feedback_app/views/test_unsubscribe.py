@@ -1,5 +1,5 @@
 """The unsubscribe link and RFC 8058 one-click unsubscribe."""
-from feedback_app.services import people
+from feedback_app.services.collection import people
 from feedback_app.services.tokens import make_token
 from feedback_app.unsubscribe import unsubscribe_url
 from tests.factories import create_workspace

@@ -1,0 +1,1 @@
+"""Workspaces and their team: members, settings, API keys, password resets, invitations, the audit log."""

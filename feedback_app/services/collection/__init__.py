@@ -1,0 +1,1 @@
+"""Collecting answers: surveys, the widget, hosted pages, email invitations, Autopilot, people, imports."""
