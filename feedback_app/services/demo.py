@@ -174,11 +174,12 @@ def _open_recent_follow_ups(workspace, responses, kind_by_survey):
     # last week's unhappy customers instead, without alert emails to the demo address. They count as
     # alerted when they were opened: unalerted, the worker's digest would email them all at once,
     # and its stamp would fill the hourly alert limit so the next real detractor waited for a digest.
+    # Oldest first, as live follow-ups are created: the queue pages by id, oldest first.
     since = utcnow() - FOLLOW_UP_DAYS
     db.session.add_all(
         FollowUp(workspace_id=workspace.id, response_id=response.id, status="open",
                  created_at=response.created_at, updated_at=response.created_at, alerted_at=response.created_at)
-        for response in responses
+        for response in sorted(responses, key=lambda response: response.created_at)
         if response.created_at >= since and response.comment
         and follow_ups.is_unhappy(kind_by_survey.get(response.survey_id), response.score))
     db.session.flush()

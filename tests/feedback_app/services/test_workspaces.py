@@ -55,8 +55,11 @@ def test_seed_demo_creates_varied_data_once_and_rotates_the_key(db):
 
 def test_seed_demo_queues_the_last_weeks_unhappy_customers_without_alert_emails(db):
     workspace = demo.seed_demo(n_responses=1500, seed=1).workspace
-    follow_ups = db.session.scalars(select(FollowUp).where(FollowUp.workspace_id == workspace.id)).all()
+    follow_ups = db.session.scalars(select(FollowUp).where(FollowUp.workspace_id == workspace.id)
+                                    .order_by(FollowUp.id)).all()
     assert follow_ups, "a new user sees the follow-up queue at work"
+    opened = [follow_up.created_at for follow_up in follow_ups]
+    assert opened == sorted(opened), "the queue, oldest first by id, reads oldest first"
     week_ago = utcnow() - demo.FOLLOW_UP_DAYS
     for follow_up in follow_ups:
         response = db.session.get(Response, follow_up.response_id)
