@@ -13,6 +13,9 @@ def test_survey_and_questions_round_trip(client, workspace, headers):
     survey = created.get_json()
     assert survey["status"] == "draft" and survey["targeting"][0]["value"] == "pro"
     assert survey["texts"]["fr"]["question"].startswith("Quelle est la probabilité")
+    # Without a product name, each language asks about "our product" in its own words.
+    french, english = survey["texts"]["fr"]["question"], survey["texts"]["en"]["question"]
+    assert "notre produit" in french and "our product" not in french and "our product" in english
     url = f"/api/surveys/{survey['id']}"
     first = client.post(f"{url}/questions", headers=headers, json={
         "kind": "single_choice", "prompts": {"en": "Your role?", "fr": "Votre rôle ?"},

@@ -65,14 +65,17 @@ DEFAULT_TEXTS = {
     },
 }
 
+UNNAMED_PRODUCT = {"en": "our product", "fr": "notre produit"}
+
 
 @transactional
 def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=None, channels=None,
                sampling_percent=100, recontact_days=None, recontact_scope=RecontactScope.WORKSPACE,
-               product="our product"):
+               product=None):
     """Create a survey with the default wording of its kind in every supported locale.
 
     :param texts: per-locale overrides, merged over the defaults.
+    :param product: the name the default wording asks about; without one, "our product" in each language.
     :param recontact_scope: ``"workspace"`` (being asked any survey holds it back) or ``"survey"`` (its own only).
     :raises InvalidInput: for an unknown kind, a sampling outside 0-100 or a churn survey without reasons.
     """
@@ -87,7 +90,8 @@ def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=N
         raise InvalidInput("A churn-exit survey needs at least one reason.", fields={"churn_reasons": ["required"]})
     merged = {}
     for locale, defaults in DEFAULT_TEXTS[kind].items():
-        merged[locale] = {key: value.replace("{product}", product) for key, value in defaults.items()}
+        named = product or UNNAMED_PRODUCT.get(locale, UNNAMED_PRODUCT["en"])
+        merged[locale] = {key: value.replace("{product}", named) for key, value in defaults.items()}
     for locale, overrides in (texts or {}).items():
         merged.setdefault(locale, {}).update(overrides)
     survey = Survey(
