@@ -36,6 +36,9 @@ def test_create_response_returns_delighted_fields(db, api, workspace, nps):
     ({"score": "high"}, "score"),
     ({"score": 5, "person": "999999"}, "person"),
     ({"score": 5, "person_properties": "x"}, "person_properties"),
+    # Names to scalars, as the document says and people's properties are stored (found by schemathesis).
+    ({"score": 0, "person_properties": {"FS": [-114474], "k": [[384491, -4.2e176]]}}, "person_properties"),
+    ({"score": 5, "properties": {"plan": {"nested": True}}}, "properties"),
     ({}, "score"),
 ])
 def test_create_response_refuses_bad_fields_and_stores_nothing(db, api, workspace, nps, fields, bad_field):

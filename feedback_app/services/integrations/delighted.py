@@ -198,6 +198,17 @@ def _answers_from_delighted(additional_answers):
     return answers
 
 
+def _scalar_properties(field, value):
+    # Stored as a person's properties are: names to scalars, checked by the people service.
+    if value is None:
+        return None
+    try:
+        return people.clean_properties(value)
+    except InvalidInput as error:
+        problems = [problem for found in error.fields.values() for problem in found]
+        raise InvalidInput(str(error), fields={field: problems}) from None
+
+
 @transactional
 def create_response(workspace, *, person_id, score, comment=None, person_properties=None, properties=None,
                     additional_answers=None, survey=None):
@@ -213,9 +224,8 @@ def create_response(workspace, *, person_id, score, comment=None, person_propert
         Person.workspace_id == workspace.id, Person.id == _as_id(person_id))) if _as_id(person_id) else None
     if person is None:
         raise InvalidInput("No such person.", fields={"person": ["no person with this id"]})
-    for field, value in (("person_properties", person_properties), ("properties", properties)):
-        if value is not None and not isinstance(value, dict):
-            raise InvalidInput(f"{field} must be an object.", fields={field: ["not an object"]})
+    person_properties, properties = (_scalar_properties(field, value) for field, value in (
+        ("person_properties", person_properties), ("properties", properties)))
     survey = survey or ensure_default_survey(workspace)
     snapshot = {**(person.properties or {}), **(properties or {}), **(person_properties or {})}
     return responses.record_response(workspace, survey, channel=Channel.API, score=score, comment=comment,
