@@ -39,6 +39,10 @@ def test_create_response_returns_delighted_fields(db, api, workspace, nps):
     # Names to scalars, as the document says and people's properties are stored (found by schemathesis).
     ({"score": 0, "person_properties": {"FS": [-114474], "k": [[384491, -4.2e176]]}}, "person_properties"),
     ({"score": 5, "properties": {"plan": {"nested": True}}}, "properties"),
+    ({"score": 5, "additional_answers": [{"question_id": "q" * 101, "value": {"free_response": "ok"}}]},
+     "additional_answers"),
+    ({"score": 5, "additional_answers": [{"question_id": "q1", "value": {"free_response": "x" * 1001}}]},
+     "additional_answers"),
     ({}, "score"),
 ])
 def test_create_response_refuses_bad_fields_and_stores_nothing(db, api, workspace, nps, fields, bad_field):

@@ -178,6 +178,10 @@ def cancel_pending_requests(workspace, email):
     return invitations.cancel_pending_requests(workspace, person, _commit=False)
 
 
+MAX_QUESTION_ID_LENGTH = 100  # as the /v1 document says
+MAX_ANSWER_LENGTH = 1000
+
+
 def _answers_from_delighted(additional_answers):
     if additional_answers is None:
         return None
@@ -191,9 +195,15 @@ def _answers_from_delighted(additional_answers):
         if not key:
             raise InvalidInput("Each additional answer needs a question_id and a value.",
                                fields={"additional_answers": ["each item needs question_id and value"]})
+        if len(str(key)) > MAX_QUESTION_ID_LENGTH:
+            raise InvalidInput(f"A question_id is at most {MAX_QUESTION_ID_LENGTH} characters.",
+                               fields={"additional_answers": ["question_id too long"]})
         value = item.get("value")
         if isinstance(value, dict):  # Delighted's {"free_response": ...} / {"scale": ...} / {"select_one": ...}
             value = next(iter(value.values()), None)
+        if isinstance(value, str) and len(value) > MAX_ANSWER_LENGTH:
+            raise InvalidInput(f"An additional answer is at most {MAX_ANSWER_LENGTH} characters.",
+                               fields={"additional_answers": ["value too long"]})
         answers[str(key)] = value
     return answers
 
