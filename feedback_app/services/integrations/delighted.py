@@ -17,6 +17,8 @@ from feedback_app.services.transaction import transactional
 
 MAX_DELAY_SECONDS = 365 * 24 * 3600
 MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one names nothing
+MAX_QUESTION_ID_LENGTH = 100  # an additional answer's, as the /v1 document says
+MAX_ANSWER_LENGTH = 1000
 
 
 def _as_id(value):
@@ -176,10 +178,6 @@ def cancel_pending_requests(workspace, email):
     """
     person = find_person_by_identifier(workspace, f"email:{email}")
     return invitations.cancel_pending_requests(workspace, person, _commit=False)
-
-
-MAX_QUESTION_ID_LENGTH = 100  # as the /v1 document says
-MAX_ANSWER_LENGTH = 1000
 
 
 def _answers_from_delighted(additional_answers):
