@@ -80,7 +80,7 @@ def test_import_without_csrf_token_is_refused(database_url, db, workspace):
 
 
 def test_upload_with_probe_cells_reports_each_by_line_and_imports_the_rest(client, login, workspace, db):
-    from tests.feedback_app.services.test_imports import BAD_CELLS, MAPPING, _csv_with
+    from tests.feedback_app.services.collection.test_imports import BAD_CELLS, MAPPING, _csv_with
 
     survey = create_survey(workspace)
     login(create_user(workspace, role=Role.MEMBER))
