@@ -94,7 +94,7 @@ def create_response():
     if fields["survey_id"] is None and "survey_id" not in params.problems:
         params.problems["survey_id"] = ["required"]
     params.check()
-    return jsonify(out.response_json(api_writes.create_response(g.workspace, **fields))), 201
+    return jsonify(out.response_json(api_writes.record_response_from_api(g.workspace, **fields))), 201
 
 
 @bp.get("/exports/responses")
@@ -155,7 +155,7 @@ def update_response(response_id):
         changes["tags"] = params.text_list("tags", max_length=100)
     note = params.text("note", max_length=10_000)
     params.check()
-    response = api_writes.update_response(g.workspace, response_id, changes=changes, note=note)
+    response = api_writes.update_response_from_api(g.workspace, response_id, changes=changes, note=note)
     return jsonify(out.response_json(response))
 
 
@@ -176,7 +176,7 @@ def create_person():
                   external_id=params.text("external_id", max_length=128), name=params.text("name", max_length=200),
                   locale=params.text("locale", max_length=16), properties=params.mapping("properties"))
     params.check()
-    return jsonify(out.person_json(api_writes.upsert_person(g.workspace, **fields)))
+    return jsonify(out.person_json(api_writes.upsert_person_from_api(g.workspace, **fields)))
 
 
 @bp.get("/people/<id:person_id>")
@@ -224,7 +224,7 @@ def create_action():
     params = body_params(text_numbers=False)
     fields = action_fields(params, new=True)
     params.check()
-    return jsonify(out.action_json(api_writes.create_action(g.workspace, **fields))), 201
+    return jsonify(out.action_json(api_writes.create_action_from_api(g.workspace, **fields))), 201
 
 
 @bp.get("/actions/<id:action_id>")
@@ -239,7 +239,7 @@ def update_action(action_id):
     params = body_params(text_numbers=False)
     fields = action_fields(params, new=False)
     params.check()
-    return jsonify(out.action_json(api_writes.update_action(g.workspace, action_id, **fields)))
+    return jsonify(out.action_json(api_writes.update_action_from_api(g.workspace, action_id, **fields)))
 
 
 @bp.post("/actions/<id:action_id>/status")
@@ -250,7 +250,7 @@ def set_action_status(action_id):
     if status is None and "status" not in params.problems:
         params.problems["status"] = ["required"]
     params.check()
-    return jsonify(out.action_json(api_writes.set_action_status(g.workspace, action_id, status)))
+    return jsonify(out.action_json(api_writes.set_action_status_from_api(g.workspace, action_id, status)))
 
 
 @bp.get("/notifications")

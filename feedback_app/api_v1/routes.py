@@ -6,7 +6,7 @@ from feedback_app.api import auth
 from feedback_app.api.params import body_params, check_view_ids, query_list, query_params, register_id_converter
 from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
-from feedback_app.services.collection import autopilot, responses
+from feedback_app.services.collection import autopilot, invitations, people, responses
 from feedback_app.services.integrations import api_queries, api_writes, delighted
 from feedback_app.services.pages import MAX_ID
 from feedback_app.services.exceptions import InvalidInput
@@ -82,14 +82,14 @@ def list_people():
 @route("/people/<identifier>", methods=["DELETE"])
 def delete_person(identifier):
     """Erase a person named by id, ``email:...`` or ``phone_number:...``."""
-    delighted.delete_person(g.workspace, identifier)
+    people.delete_person(g.workspace, delighted.find_person_by_identifier(g.workspace, identifier))
     return jsonify({"ok": True}), 202
 
 
 @route("/people/<email>/survey_requests/pending", methods=["DELETE"])
 def delete_pending_survey_requests(email):
     """Cancel the surveys still waiting to be sent to a person."""
-    delighted.cancel_pending_requests(g.workspace, email)
+    invitations.cancel_pending_requests(g.workspace, delighted.find_person_by_identifier(g.workspace, f"email:{email}"))
     return jsonify({"ok": True})
 
 
@@ -102,7 +102,7 @@ def create_survey_response():
                   person_properties=params.mapping("person_properties"), properties=params.mapping("properties"),
                   additional_answers=params.values.get("additional_answers"))
     params.check()
-    response = delighted.create_response(g.workspace, **fields)
+    response = delighted.record_response_from_delighted(g.workspace, **fields)
     return jsonify(serializers.response_json(response)), 201
 
 
@@ -167,7 +167,7 @@ def update_survey_response(response_id):
     if "score" in fields:
         fields["score"] = params.integer("score", nullable=True)
     params.check()
-    response = delighted.update_response(g.workspace, response_id, fields=fields)
+    response = delighted.update_response_from_delighted(g.workspace, response_id, fields=fields)
     return jsonify(serializers.response_json(response, expand=expand))
 
 
@@ -187,7 +187,7 @@ def create_unsubscribe():
     params = body_params()
     email = params.email("person_email")
     params.check()
-    delighted.unsubscribe(g.workspace, email)
+    delighted.unsubscribe_person_email(g.workspace, email)
     return jsonify({"ok": True})
 
 

@@ -3,7 +3,9 @@
 They sort the services' refusals the way the OpenAPI document can promise them: 422 for a value
 the schema does not allow, 404 for an id that names nothing, 409 for a well-formed value that
 the stored data does not take (a score outside that survey's scale, a reason it does not offer,
-an identifier another row holds, a status change the action's state forbids).
+an identifier another row holds, a status change the action's state forbids). Each function is
+the owner's verb ``_from_api``: the owner does the work; this adds the ids the /api takes in and
+the status codes it promises out.
 """
 from sqlalchemy import select
 
@@ -58,8 +60,8 @@ def check_one_person(workspace, *, email=None, phone_number=None, external_id=No
 
 
 @transactional
-def upsert_person(workspace, *, email=None, phone_number=None, external_id=None, name=None, locale=None,
-                  properties=None):
+def upsert_person_from_api(workspace, *, email=None, phone_number=None, external_id=None, name=None,
+                           locale=None, properties=None):
     """Create or update the person named by ``email``, ``phone_number`` or ``external_id``.
 
     :raises Conflict: naming the identifiers when they belong to two different people.
@@ -71,8 +73,8 @@ def upsert_person(workspace, *, email=None, phone_number=None, external_id=None,
 
 
 @transactional
-def create_response(workspace, *, survey_id, score=None, comment=None, person=None, answers=None,
-                    churn_reason=None, locale=None, external_id=None):
+def record_response_from_api(workspace, *, survey_id, score=None, comment=None, person=None, answers=None,
+                             churn_reason=None, locale=None, external_id=None):
     """Record a response to ``survey_id``; ``person`` (email, external_id, name, properties) is found or created.
 
     :raises NotFound: for an unknown ``survey_id``.
@@ -92,16 +94,17 @@ def create_response(workspace, *, survey_id, score=None, comment=None, person=No
                                       or (key == "email" and not value.strip())):
                 raise InvalidInput(f"person.{key} must be text of at most {limit} characters.",
                                    fields={f"person.{key}": [f"text of at most {limit} characters"]})
-        customer = upsert_person(workspace, email=person.get("email"), external_id=person.get("external_id"),
-                                 phone_number=person.get("phone_number"), name=person.get("name"),
-                                 properties=person.get("properties"), _commit=False)
+        customer = upsert_person_from_api(workspace, email=person.get("email"),
+                                          external_id=person.get("external_id"),
+                                          phone_number=person.get("phone_number"), name=person.get("name"),
+                                          properties=person.get("properties"), _commit=False)
     return responses.record_response(workspace, survey, channel=Channel.API, score=score, comment=comment,
                                      person=customer, answers=answers, churn_reason=churn_reason, locale=locale,
                                      external_id=external_id, _commit=False)
 
 
 @transactional
-def update_response(workspace, response_id, *, changes, note=None):
+def update_response_from_api(workspace, response_id, *, changes, note=None):
     """Change a response's score, comment, answers or tags and add a note.
 
     :raises NotFound: if the workspace has no such response.
@@ -115,7 +118,7 @@ def update_response(workspace, response_id, *, changes, note=None):
 
 
 @transactional
-def create_action(workspace, *, theme_id=None, response_ids=(), **fields):
+def create_action_from_api(workspace, *, theme_id=None, response_ids=(), **fields):
     """Plan an action on a theme and/or responses (see :func:`feedback_app.services.loop.actions.create_action`).
 
     :raises NotFound: for a ``theme_id`` or a response id the workspace does not have.
@@ -137,7 +140,7 @@ def create_action(workspace, *, theme_id=None, response_ids=(), **fields):
 
 
 @transactional
-def update_action(workspace, action_id, **fields):
+def update_action_from_api(workspace, action_id, **fields):
     """Change an action's texts and due date; ``public_messages`` sets only the languages it names.
 
     ``{"fr": "..."}`` writes the French text and keeps the others; ``null`` or ``""`` clears
@@ -161,7 +164,7 @@ def update_action(workspace, action_id, **fields):
 
 
 @transactional
-def set_action_status(workspace, action_id, status):
+def set_action_status_from_api(workspace, action_id, status):
     """Move action ``action_id`` to ``status``.
 
     :raises NotFound: if the workspace has no such action.

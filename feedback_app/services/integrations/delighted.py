@@ -2,7 +2,9 @@
 
 Delighted had one survey per project; here it is the workspace's first active NPS survey
 (:func:`feedback_app.services.integrations.api_queries.default_survey`), created on first use so that code
-written for Delighted works on an empty workspace.
+written for Delighted works on an empty workspace. A function taking Delighted's shapes says so
+(``record_response_from_delighted``); where Delighted adds only its way of naming a person, the
+caller finds them with :func:`find_person_by_identifier` and calls the owner's verb.
 """
 from sqlalchemy import select
 
@@ -161,25 +163,6 @@ def find_person_by_identifier(workspace, identifier):
     return person
 
 
-@transactional
-def delete_person(workspace, identifier):
-    """Erase the person named by ``identifier`` (see :func:`find_person_by_identifier`).
-
-    :raises NotFound: if the workspace has no such person.
-    """
-    people.delete_person(workspace, find_person_by_identifier(workspace, identifier), _commit=False)
-
-
-@transactional
-def cancel_pending_requests(workspace, email):
-    """Cancel every survey request still waiting to be sent to ``email``; return how many.
-
-    :raises NotFound: if the workspace has no person with that email.
-    """
-    person = find_person_by_identifier(workspace, f"email:{email}")
-    return invitations.cancel_pending_requests(workspace, person, _commit=False)
-
-
 def _answers_from_delighted(additional_answers):
     if additional_answers is None:
         return None
@@ -218,8 +201,8 @@ def _scalar_properties(field, value):
 
 
 @transactional
-def create_response(workspace, *, person_id, score, comment=None, person_properties=None, properties=None,
-                    additional_answers=None, survey=None):
+def record_response_from_delighted(workspace, *, person_id, score, comment=None, person_properties=None,
+                                   properties=None, additional_answers=None, survey=None):
     """Record a response for the person ``person_id`` to ``survey`` (default: the Delighted survey).
 
     :raises InvalidInput: naming each bad field (``person``, ``score``, ``comment``...).
@@ -261,7 +244,7 @@ def _new_notes(response, notes):
 
 
 @transactional
-def update_response(workspace, response_id, *, fields):
+def update_response_from_delighted(workspace, response_id, *, fields):
     """Apply a Delighted ``PUT`` to response ``response_id``: score, comment, tags, notes, person_properties.
 
     Other keys the client sends back (``id``, ``permalink``, ``created_at``...) are ignored.
@@ -287,7 +270,7 @@ def update_response(workspace, response_id, *, fields):
 
 
 @transactional
-def unsubscribe(workspace, email):
+def unsubscribe_person_email(workspace, email):
     """Unsubscribe ``email`` (Delighted's ``person_email``) from every survey email.
 
     :raises InvalidInput: for a missing or bad email.

@@ -86,8 +86,8 @@ def test_concurrent_api_responses_of_a_new_person_make_one_person_and_two_respon
     inserts_meet(Person)
 
     def answer(workspace):
-        return api_writes.create_response(workspace, survey_id=survey_id, score=9,
-                                          person={"email": "new@customer.example"}).person_id
+        return api_writes.record_response_from_api(workspace, survey_id=survey_id, score=9,
+                                                   person={"email": "new@customer.example"}).person_id
 
     outcomes = _in_two_threads(app, answer)
     assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
@@ -114,7 +114,7 @@ def test_concurrent_responses_with_one_external_id_store_one_and_refuse_the_othe
     inserts_meet(Response)
 
     def answer(workspace):
-        return api_writes.create_response(workspace, survey_id=survey_id, score=5, external_id="crm-7").id
+        return api_writes.record_response_from_api(workspace, survey_id=survey_id, score=5, external_id="crm-7").id
 
     outcomes = _in_two_threads(app, answer)
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Conflict", "int"], outcomes
