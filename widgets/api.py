@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from feedback_app.services.collection import (
+    churn_reasons,
     ingest,
     survey_builder,
     targeting as collection,
@@ -63,7 +64,9 @@ def survey_json(survey, locale, workspace=None):
         "texts": {**ui_texts(locale), **(survey.texts or {}).get(locale, {})}, "trigger": survey.trigger or {},
         "theme_color": survey_color(survey, workspace),
         "scale": {"min": low, "max": high} if low is not None else None,
-        "churn_reasons": list(survey.churn_reasons or []), "questions": describe_questions(survey, locale),
+        # Each reason in the visitor's language (else the default one's); the text posted back names it.
+        "churn_reasons": [text for _key, text in churn_reasons.localized_reasons(survey, locale)],
+        "questions": describe_questions(survey, locale),
     }
 
 

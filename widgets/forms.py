@@ -6,6 +6,7 @@ from wtforms.i18n import get_translations
 from wtforms.validators import InputRequired, Length, Optional
 
 from feedback_app.models import SurveyKind
+from feedback_app.services.collection.churn_reasons import localized_reasons
 from feedback_app.services.collection.responses import SCORE_RANGES
 from feedback_app.services.collection.survey_builder import show_condition
 from feedback_app.services.collection.ui_strings import ui_locale, ui_texts
@@ -77,7 +78,8 @@ def score_form_class(survey, locale, *, texts):
         attrs["score"] = RadioField(texts.get("question", ""), choices=choices, coerce=_int,
                                     validators=[InputRequired(ui["pick_score"])])
     elif survey.kind == SurveyKind.CHURN_EXIT:
-        reasons = [SelectChoice(reason) for reason in survey.churn_reasons]
+        # Posted as the reason's key, shown in the page's language.
+        reasons = [SelectChoice(key, text) for key, text in localized_reasons(survey, locale)]
         attrs["churn_reason"] = RadioField(texts.get("question", ""), choices=reasons,
                                            validators=[InputRequired(ui["pick_reason"])])
     else:

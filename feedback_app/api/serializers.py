@@ -11,7 +11,8 @@ def iso(moment):
 def survey_json(survey):
     return {"id": survey.id, "name": survey.name, "kind": survey.kind.value, "is_active": survey.is_active,
             "channels": list(survey.channels or []), "default_locale": survey.default_locale,
-            "churn_reasons": list(survey.churn_reasons or []), "created_at": iso(survey.created_at),
+            "churn_reasons": list(survey.churn_reasons or []),
+            "churn_reason_texts": survey.churn_reason_texts or {}, "created_at": iso(survey.created_at),
             "status": survey.status.value, "texts": survey.texts or {}, "trigger": survey.trigger or {},
             "targeting": list(survey.targeting or []), "sampling_percent": survey.sampling_percent,
             "recontact_days": survey.recontact_days, "recontact_scope": survey.recontact_scope.value,

@@ -3,8 +3,8 @@
 Its constants are the services' own limits and patterns, so that the document and the checks agree.
 """
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
-from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
-from feedback_app.services.collection import survey_builder, survey_settings
+from feedback_app.models import QuestionKind, RecontactScope, SurveyKind, SurveyStatus
+from feedback_app.services.collection import churn_reasons, survey_builder, survey_settings
 
 LOCALE_NAME = {"pattern": survey_settings.LOCALE.pattern}
 TEXT_1000 = {"type": "string", "maxLength": survey_settings.MAX_TEXT, "pattern": SAFE_TEXT}
@@ -31,9 +31,18 @@ TARGETING = {"type": "array", "maxItems": survey_builder.MAX_TARGETING_RULES, "i
      "properties": {"property": PROPERTY_NAME, "operator": {"enum": ["is_set", "is_not_set"]},
                     "value": {"type": "null"}}},
 ]}}
-CHANNELS = {"type": "array", "minItems": 1, "items": {"enum": [channel.value for channel in Channel]}}
-REASONS = {"type": "array", "maxItems": survey_settings.MAX_REASONS,
-           "items": {"type": "string", "maxLength": 200, "pattern": SAFE_TEXT}}
+CHANNELS = {"type": "array", "minItems": 1,
+            "description": "where customers answer it; the API and imports take answers on every survey",
+            "items": {"enum": [channel.value for channel in survey_settings.ANSWER_CHANNELS]}}
+REASON_KEY = {"type": "string", "maxLength": churn_reasons.MAX_REASON_LENGTH, "pattern": SAFE_TEXT}
+REASONS = {"type": "array", "maxItems": churn_reasons.MAX_REASONS, "items": REASON_KEY, "description": (
+    "A churn-exit survey's reasons, by key, in order (other types have none). Answers store the key, and "
+    "may name a reason by its key or by its text in any locale. A reason without its default-locale text in "
+    "churn_reason_texts gets its key as that text.")}
+REASON_TEXTS = {"type": "object", "propertyNames": LOCALE_NAME, "description": (
+    "Each reason's text per locale, by key; a locale without a reason's text shows the default locale's."),
+    "additionalProperties": {"type": "object", "propertyNames": REASON_KEY, "additionalProperties": {
+        "type": "string", "maxLength": churn_reasons.MAX_REASON_LENGTH, "pattern": SAFE_TEXT}}}
 SURVEY_SETTINGS = {
     "name": {"type": "string", "maxLength": 200, "pattern": NOT_BLANK_TEXT}, "texts": TEXTS, "channels": CHANNELS,
     "trigger": TRIGGER, "sampling_percent": {"type": "integer", "minimum": 0, "maximum": 100},
@@ -41,7 +50,7 @@ SURVEY_SETTINGS = {
     "recontact_scope": {"enum": [scope.value for scope in RecontactScope],
                         "description": "workspace: being asked any survey within the recontact window holds this "
                                        "one back; survey: only being asked this survey does"},
-    "churn_reasons": REASONS, "targeting": TARGETING}
+    "churn_reasons": REASONS, "churn_reason_texts": REASON_TEXTS, "targeting": TARGETING}
 PROMPTS = {"type": "object", "propertyNames": LOCALE_NAME, "minProperties": 1, "additionalProperties": {
     "type": "string", "maxLength": survey_builder.MAX_PROMPT, "pattern": NOT_BLANK_TEXT}}
 CHOICES = {"type": ["object", "null"], "propertyNames": LOCALE_NAME, "additionalProperties": {
@@ -77,6 +86,7 @@ SURVEY_EXTRA_SCHEMA = {
     "trigger": {"type": "object"}, "targeting": {"type": "array", "items": {"type": "object"}},
     "sampling_percent": {"type": "integer"}, "recontact_days": {"type": ["integer", "null"]},
     "recontact_scope": {"type": "string", "enum": [scope.value for scope in RecontactScope]},
+    "churn_reason_texts": {"type": "object", "additionalProperties": {"type": "object"}},
     "questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}}}
 STATUS_NOTE = ("Surveys start as drafts; status moves draft -> active -> paused <-> active -> closed (409 for "
                "another move, or for a survey not ready to publish). On an existing survey, values that do not "

@@ -18,7 +18,7 @@ from feedback_app.services.collection import survey_builder, survey_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
 
 SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "recontact_scope",
-                 "churn_reasons", "targeting")
+                 "churn_reasons", "churn_reason_texts", "targeting")
 QUESTION_FIELDS = ("kind", "prompts", "choices", "scale_max", "required", "logic", "labels")
 
 
@@ -42,7 +42,9 @@ def _survey_fields(params, *, partial):
     for name in ("channels", "churn_reasons"):
         if name in params.values:
             fields[name] = params.text_list(name, max_length=200)
-    for name, kind in (("texts", dict), ("trigger", dict), ("targeting", list)):
+    if fields.get("channels") is not None:  # the document lists the channels customers answer on: 422 for others
+        params.problems.update(survey_settings.channel_problems(fields["channels"]))
+    for name, kind in (("texts", dict), ("trigger", dict), ("targeting", list), ("churn_reason_texts", dict)):
         if name in params.values:
             fields[name] = _whole_numbers(params.values.get(name))
             if not isinstance(fields[name], kind):
@@ -80,7 +82,8 @@ def _settings_of(survey):
     return {"name": survey.name, "texts": survey.texts or {}, "channels": list(survey.channels or []),
             "trigger": survey.trigger or {}, "sampling_percent": survey.sampling_percent,
             "recontact_days": survey.recontact_days, "recontact_scope": survey.recontact_scope.value,
-            "churn_reasons": list(survey.churn_reasons or []), "targeting": list(survey.targeting or [])}
+            "churn_reasons": list(survey.churn_reasons or []),
+            "churn_reason_texts": dict(survey.churn_reason_texts or {}), "targeting": list(survey.targeting or [])}
 
 
 @bp.post("/surveys")
@@ -95,7 +98,7 @@ def create_survey():
     defaults = {"texts": {"en": {}}, "channels": [Channel.WIDGET.value, Channel.LINK.value, Channel.EMAIL.value],
                 "trigger": {"type": "page_load", "delay_seconds": 5}, "sampling_percent": 100,
                 "recontact_days": None, "recontact_scope": RecontactScope.WORKSPACE.value, "churn_reasons": [],
-                "targeting": []}
+                "churn_reason_texts": {}, "targeting": []}
     survey = survey_settings.create_survey(g.workspace, kind=kind, **{**defaults, **fields})
     return jsonify(out.survey_json(survey)), 201
 

@@ -2,7 +2,9 @@
 
 Texts and prompts are one field per locale, named after the service's problem keys
 (``texts.fr.question``, ``prompts.fr``, ``choices.fr``), so that each problem the services name
-is shown beside its field. The form classes are built per survey (its type and locales).
+is shown beside its field. The form classes are built per survey (its type and locales). Churn
+reasons are rows of one field per locale (``churn_reasons.<row>.<locale>``) with the reason's
+key hidden beside them, so that a reason keeps its key when its wording changes.
 """
 import re
 
@@ -13,9 +15,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from feedback_app.dashboard.forms import choices
 from feedback_app.dashboard.labels import CHANNEL_LABELS, QUESTION_KIND_LABELS, SURVEY_KIND_LABELS
-from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
+from feedback_app.models import QuestionKind, RecontactScope, SurveyKind, SurveyStatus
+from feedback_app.services.collection import churn_reasons
 from feedback_app.services.collection.survey_builder import LABEL_ENDS, SCALE_KINDS, SCORE_GROUPS
-from feedback_app.services.collection.survey_settings import TEXT_FIELDS
+from feedback_app.services.collection.survey_settings import ANSWER_CHANNELS, TEXT_FIELDS
 
 KIND_CHOICES = [(kind.value, SURVEY_KIND_LABELS[kind]) for kind in SurveyKind]
 RECONTACT_SCOPE_CHOICES = [
@@ -45,7 +48,8 @@ class SurveyForm(FlaskForm):
     kind = SelectField("Type", choices=choices(KIND_CHOICES))
     locales = StringField("Locales (comma-separated, first is the default)", default="en",
                           validators=[DataRequired(), Length(max=200)])
-    channels = SelectMultipleField("Channels", choices=choices([(c.value, CHANNEL_LABELS[c]) for c in Channel]),
+    # Only where customers answer: the API and imports take answers on every survey.
+    channels = SelectMultipleField("Channels", choices=choices([(c.value, CHANNEL_LABELS[c]) for c in ANSWER_CHANNELS]),
                                    default=["widget", "link", "email"])
     trigger_type = SelectField("Widget trigger", choices=choices(TRIGGER_CHOICES), default="page_load")
     trigger_value = StringField("Page path pattern (/pricing*; * matches anything) or event name",
@@ -59,9 +63,10 @@ class SurveyForm(FlaskForm):
                                   default=RecontactScope.WORKSPACE.value)
     targeting = TextAreaField("Ask only people whose properties match, one rule a line (plan = pro, plan != free, "
                               "company is set)", validators=[Optional(), Length(max=4000)])
-    churn_reasons = TextAreaField("Churn reasons, one per line", validators=[Optional(), Length(max=6000)])
     submit = SubmitField("Save survey")
     _text_keys = ()
+    _reason_locales = ()
+    _reason_row_count = 0
 
     def validate_targeting(self, field):
         for line in (field.data or "").splitlines():
@@ -92,8 +97,67 @@ class SurveyForm(FlaskForm):
             trigger["event"] = (self.trigger_value.data or "").strip()
         return trigger
 
+    def reason_rows(self):
+        """Return each churn-reason row as ``(key field, [(locale, text field)])``."""
+        return [(self[f"churn_reasons.{row}.key"],
+                 [(locale, self[f"churn_reasons.{row}.{locale}"]) for locale in self._reason_locales])
+                for row in range(self._reason_row_count)]
+
+    def _typed_reasons(self):
+        """Return ``[(row, key or None, {locale: text})]`` of the rows with some text (empty rows are spares)."""
+        typed = []
+        for row, (key_field, fields) in enumerate(self.reason_rows()):
+            texts = {locale: (field.data or "").strip() for locale, field in fields if (field.data or "").strip()}
+            if texts:
+                typed.append((row, key_field.data or None, texts))
+        return typed
+
     def reasons(self):
-        return [line.strip() for line in (self.churn_reasons.data or "").splitlines() if line.strip()]
+        """Return the churn reasons as the services take them: ``(keys in order, {locale: {key: text}})``.
+
+        A new row's key is its default-locale text (``churn_reasons.new_key``); a row cleared of every
+        text is a reason removed.
+        """
+        default = next(iter(form_locales(self.locales.data)), "")
+        typed = self._typed_reasons()
+        taken = {key for _row, key, _texts in typed if key}
+        keys, texts, self._reason_row_of = [], {}, {}
+        for row, key, row_texts in typed:
+            if key is None:
+                key = churn_reasons.new_key(row_texts.get(default) or next(iter(row_texts.values())), taken)
+                taken.add(key)
+            keys.append(key)
+            self._reason_row_of[key] = row
+            for locale, text in row_texts.items():
+                texts.setdefault(locale, {})[key] = text
+        return keys, texts
+
+    def validate(self, extra_validators=None):
+        """Validate every field, and each typed reason's text in the default locale."""
+        valid = super().validate(extra_validators)
+        default = next(iter(form_locales(self.locales.data)), None)
+        for row, _key, texts in self._typed_reasons():
+            if default in self._reason_locales and default not in texts:
+                self[f"churn_reasons.{row}.{default}"].errors.append(
+                    f"Write this reason in {default} too (the default locale, shown where a locale has no text).")
+                valid = False
+        return valid
+
+    def problem_field(self, name):
+        """Return the field that shows the services' problem ``name``, or ``None``."""
+        if name == "churn_reasons":  # the list as a whole: beside the first reason
+            rows = self.reason_rows()
+            return rows[0][1][0][1] if rows and rows[0][1] else None
+        keys = self.reasons()[0]
+        parts = name.split(".")
+        if parts[0] == "churn_reasons" and len(parts) == 2 and parts[1].isdecimal() and int(parts[1]) < len(keys):
+            key, locale = keys[int(parts[1])], next(iter(form_locales(self.locales.data)), "")
+        elif parts[0] == "churn_reason_texts" and len(parts) >= 3:
+            locale, key = parts[1], ".".join(parts[2:])  # a key may hold dots
+        else:
+            return self._fields.get(name)
+        row = self._reason_row_of.get(key)
+        return None if row is None else self._fields.get(f"churn_reasons.{row}.{locale}")
 
     def targeting_rules(self):
         rules = []
@@ -107,10 +171,11 @@ class SurveyForm(FlaskForm):
 
     def settings(self, existing_texts=None):
         """Return the keyword arguments the survey services take from this form."""
+        keys, reason_texts = self.reasons()
         return dict(name=self.name.data, texts=self.texts(existing_texts), channels=self.channels.data,
                     trigger=self.trigger(), sampling_percent=self.sampling_percent.data,
                     recontact_days=self.recontact_days.data, recontact_scope=self.recontact_scope.data,
-                    churn_reasons=self.reasons(), targeting=self.targeting_rules())
+                    churn_reasons=keys, churn_reason_texts=reason_texts, targeting=self.targeting_rules())
 
     def fill_from(self, survey):
         """Set the fields from ``survey`` (for the edit page)."""
@@ -127,19 +192,29 @@ class SurveyForm(FlaskForm):
         self.delay_seconds.data = trigger.get("delay_seconds", 0)
         self.sampling_percent.data, self.recontact_days.data = survey.sampling_percent, survey.recontact_days
         self.recontact_scope.data = survey.recontact_scope.value
-        self.churn_reasons.data = "\n".join(survey.churn_reasons or [])
+        for (key_field, fields), key in zip(self.reason_rows(), survey.churn_reasons or ()):
+            key_field.data = key
+            for locale, field in fields:
+                field.data = ((survey.churn_reason_texts or {}).get(locale) or {}).get(key) or (
+                    churn_reasons.reason_text(survey, key) if locale == survey.default_locale else "")
         self.targeting.data = "\n".join(
             f"{rule['property']} {TYPED_OPERATOR[rule['operator']]}" + (f" {rule['value']}" if "value" in rule else "")
             for rule in survey.targeting or [])
 
 
-def survey_form_class(kind, locales):
-    """Return the survey form with a text field per locale for each text of ``kind``."""
+def survey_form_class(kind, locales, *, reason_rows=0):
+    """Return the survey form with a text field per locale for each text of ``kind``, and ``reason_rows`` rows."""
     fields = TEXT_FIELDS[SurveyKind(kind)]
-    attrs = {"_text_keys": tuple(key for key, _label in fields)}
+    attrs = {"_text_keys": tuple(key for key, _label in fields), "_reason_locales": tuple(locales),
+             "_reason_row_count": min(reason_rows, churn_reasons.MAX_REASONS)}
     for locale in locales:
         for key, label in fields:
             attrs[f"texts.{locale}.{key}"] = StringField(f"{label} ({locale})", validators=[Length(max=1000)])
+    for row in range(attrs["_reason_row_count"]):
+        attrs[f"churn_reasons.{row}.key"] = HiddenField(validators=[Length(max=churn_reasons.MAX_REASON_LENGTH)])
+        for locale in locales:
+            attrs[f"churn_reasons.{row}.{locale}"] = StringField(
+                f"Reason {row + 1} ({locale})", validators=[Length(max=churn_reasons.MAX_REASON_LENGTH)])
     return type("SurveyTextsForm", (SurveyForm,), attrs)
 
 

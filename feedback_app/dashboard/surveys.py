@@ -1,4 +1,6 @@
 """Surveys: list, create and edit (texts per locale, trigger, targeting), questions, status, preview, results."""
+import re
+
 from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -20,6 +22,9 @@ from feedback_app.services.exceptions import InvalidInput, ServiceError
 PREVIEW_FRAME_HEADERS = {"X-Frame-Options": "SAMEORIGIN",
                          "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
                                                     "object-src 'none'; base-uri 'none'; frame-ancestors 'self'"}
+# Empty churn-reason rows under the written ones, for new reasons (a row cleared of its texts removes one).
+SPARE_REASON_ROWS = 3
+REASON_ROW = re.compile(r"^churn_reasons\.(\d+)\.")
 # The moves offered as buttons on a survey's page, by its status.
 STATUS_BUTTONS = {SurveyStatus.DRAFT: [("active", "Publish")],
                   SurveyStatus.ACTIVE: [("paused", "Pause"), ("closed", "Close")],
@@ -32,20 +37,46 @@ def embed_snippet(workspace):
     return f'<script src="{public_url}/w/widget.js" data-workspace="{workspace.public_key}" async></script>'
 
 
-def _attach(form, error):
+def _attach(form, error, *, besides_the_form=False):
+    """Show each problem of ``error`` beside its field (above the form when no field shows it).
+
+    :param besides_the_form: the form's own checks failed too: fields they already faulted keep
+        their own message, so that each field says what is wrong once.
+    """
     form.form_errors.append(error.message)
+    find = getattr(form, "problem_field", form._fields.get)
     for name, problems in error.fields.items():
-        field = form._fields.get(name)
-        (field.errors if field is not None and isinstance(field.errors, list) else form.form_errors).extend(
+        field = find(name)
+        if field is not None and besides_the_form and field.errors:
+            continue
+        if field is not None and not isinstance(field.errors, list):
+            field.errors = list(field.errors)  # a field the form did not validate has a tuple
+        (field.errors if field is not None else form.form_errors).extend(
             problems if field is not None else [f"{name}: {problem}" for problem in problems])
 
 
-def _survey_form(kind, locales):
-    """Return the survey form for ``kind`` with text fields for the posted locales (else ``locales``)."""
+def _survey_form(kind, locales, *, reasons=0, any_kind=False):
+    """Return the survey form for ``kind`` with text fields for the posted locales (else ``locales``).
+
+    :param reasons: how many churn reasons the survey has (rows are added for new ones).
+    :param any_kind: the new-survey page, whose type may be changed to churn exit: its reason rows
+        are always there (``survey-form.js`` shows them for churn-exit surveys only).
+    """
+    posted_rows = 0
     if request.method == "POST":
         locales = form_locales(request.form.get("locales")) or locales
         kind = request.form.get("kind") if request.form.get("kind") in set(SurveyKind) else kind
-    return survey_form_class(kind, locales)()
+        posted_rows = max((int(match[1]) + 1 for match in map(REASON_ROW.match, request.form) if match), default=0)
+    offered = any_kind or kind == SurveyKind.CHURN_EXIT
+    rows = (posted_rows or reasons + SPARE_REASON_ROWS) if offered else 0
+    return survey_form_class(kind, locales, reason_rows=rows)()
+
+
+def _check_besides_the_form(form, find_problems):
+    """Show what the services find wrong besides what the form's own checks found, so that every error shows at once."""
+    problems = find_problems(**form.settings())
+    if problems:
+        _attach(form, InvalidInput("The survey settings are not valid.", fields=problems), besides_the_form=True)
 
 
 @bp.get("/app/<workspace>/surveys")
@@ -59,8 +90,11 @@ def surveys_list():
 @role_required(Role.MEMBER)
 def new_survey():
     """Create a draft survey with the default wording of its type."""
-    form = _survey_form(SurveyKind.NPS, ["en"])
-    if form.validate_on_submit():
+    form = _survey_form(SurveyKind.NPS, ["en"], any_kind=True)
+    if form.is_submitted() and not form.validate():
+        _check_besides_the_form(form, lambda **settings: survey_settings.new_survey_problems(
+            kind=form.kind.data, **settings))
+    elif form.is_submitted():
         try:
             survey = survey_settings.create_survey(g.workspace, kind=form.kind.data, user=current_user,
                                                    **form.settings())
@@ -77,12 +111,16 @@ def new_survey():
 def edit_survey(survey_id):
     """Show a survey's settings, questions, preview and results; members and up save changes."""
     survey = survey_settings.get_survey(g.workspace, survey_id)
-    form = _survey_form(survey.kind, list(survey.texts or {}) or [survey.default_locale])
+    form = _survey_form(survey.kind, list(survey.texts or {}) or [survey.default_locale],
+                        reasons=len(survey.churn_reasons or ()))
     if form.is_submitted():
         accounts.require_role(current_user, g.workspace, Role.MEMBER)  # viewers read only
     else:
         form.fill_from(survey)
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        _check_besides_the_form(form, lambda **settings: survey_settings.survey_problems(
+            survey, default_locale=next(iter(settings["texts"]), ""), **settings))
+    elif form.is_submitted():
         settings = form.settings(survey.texts)
         try:
             survey_settings.update_survey(g.workspace, survey, default_locale=next(iter(settings["texts"]), ""),
@@ -193,12 +231,13 @@ def move_question(survey_id, question_id):
 def preview_survey(survey_id):
     """Return the widget's JSON of a survey with the settings typed on its page, saved or not."""
     survey = survey_settings.get_survey(g.workspace, survey_id)
-    form = _survey_form(survey.kind, list(survey.texts or {}))
+    form = _survey_form(survey.kind, list(survey.texts or {}), reasons=len(survey.churn_reasons or ()))
     texts = form.texts(survey.texts)
     locale = request.form.get("preview_locale")
     locale = locale if locale in texts else next(iter(texts), survey.default_locale)
+    keys, reason_texts = form.reasons()
     unsaved = survey_builder.preview_copy(survey, name=form.name.data or survey.name, texts=texts,
-                                          churn_reasons=form.reasons())
+                                          churn_reasons=keys, churn_reason_texts=reason_texts)
     # The widget's own description of a survey (widgets.api.survey_json), registered by widgets.init_app.
     payload = current_app.extensions["widget_survey_json"](unsaved, locale, g.workspace)
     return jsonify({"survey": payload, "locales": list(texts)})

@@ -79,7 +79,10 @@ class Survey(TimestampMixin, Base):
     channels: Mapped[list] = mapped_column(default=lambda: ["widget", "link", "email"])
     texts: Mapped[dict] = mapped_column(default=dict)  # {locale: {"question": ..., "why_detractor": ...}}
     default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    # A churn-exit survey's reasons: their keys in order, which answers store (responses.churn_reason),
+    # and their wording per locale; a locale without a reason's text shows the default locale's.
     churn_reasons: Mapped[list] = mapped_column(default=list)
+    churn_reason_texts: Mapped[dict] = mapped_column(default=dict)  # {locale: {reason key: text}}
     trigger: Mapped[dict] = mapped_column(default=dict)  # {"type": "page_load"|"url"|"event", ...}
     # Who the widget may ask: [{"property": "plan", "operator": "equals", "value": "pro"}], all must hold.
     targeting: Mapped[list] = mapped_column(default=list)

@@ -12,6 +12,7 @@ from feedback_app.services.collection import surveys
 from feedback_app.services.loop import follow_ups
 from feedback_app.services.demo_corpus import (
     CHURN_REASONS,
+    CHURN_REASONS_FR,
     CHURN_TOPIC_REASON,
     COUNTRIES,
     FIRST_NAMES,
@@ -84,7 +85,8 @@ def _create_demo_workspace(n_responses, rng):
                               texts={"fr": {"question": "Êtes-vous satisfait de notre support ?"}},
                               trigger={"type": "url", "url": "/help*", "delay_seconds": 2}, _commit=False)
     churn = surveys.new_survey(workspace, name="Cancellation survey", kind=SurveyKind.CHURN_EXIT,
-                               churn_reasons=CHURN_REASONS, trigger={"type": "event", "event": "clicked_cancel"},
+                               churn_reasons=CHURN_REASONS, churn_reason_texts={"fr": CHURN_REASONS_FR},
+                               trigger={"type": "event", "event": "clicked_cancel"},
                                _commit=False)
     people = _create_people(workspace, rng, count=max(50, n_responses * 2 // 3))
     responses = _create_responses(workspace, people, {"nps": nps, "csat": csat, "churn": churn}, n_responses, rng)

@@ -138,6 +138,11 @@ FRENCH_COMMENTS = {
 
 CHURN_REASONS = ["Too expensive", "Missing features", "Switching to a competitor", "Too hard to use",
                  "Reliability problems", "No longer needed"]
+# What French visitors read for each of them; answers store the English key either way.
+CHURN_REASONS_FR = {"Too expensive": "Trop cher", "Missing features": "Il manque des fonctionnalités",
+                    "Switching to a competitor": "Je passe à un concurrent",
+                    "Too hard to use": "Trop difficile à utiliser",
+                    "Reliability problems": "Problèmes de fiabilité", "No longer needed": "Je n'en ai plus besoin"}
 
 CHURN_TOPIC_REASON = {
     "pricing": "Too expensive",

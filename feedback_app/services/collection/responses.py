@@ -16,6 +16,7 @@ from feedback_app.models import (
     SurveyKind,
     utcnow,
 )
+from feedback_app.services.collection import churn_reasons
 from feedback_app.services.events import emit
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.transaction import insert_unless_taken, transactional
@@ -58,12 +59,14 @@ def _validate_comment(comment):
 
 
 def _validate_churn_reason(survey, churn_reason):
+    # Stored as the reason's key, whichever of its texts was picked: French and English answers count together.
     if churn_reason is None:
         return None
-    if churn_reason not in (survey.churn_reasons or []):
+    key = churn_reasons.reason_key(survey, churn_reason)
+    if key is None:
         raise InvalidInput(f"Unknown reason {churn_reason!r}.",
                            fields={"churn_reason": [f"one of: {', '.join(survey.churn_reasons or [])}"]})
-    return churn_reason
+    return key
 
 
 def _validate_answer(question, value):

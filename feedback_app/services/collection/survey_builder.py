@@ -522,14 +522,16 @@ PREVIEWED_ATTRIBUTES = ("id", "workspace_id", "token", "kind", "default_locale",
                         "sampling_percent", "status")
 
 
-def preview_copy(survey, *, name, texts, churn_reasons):
-    """Return a detached stand-in for ``survey`` with unsaved ``name``, ``texts`` and churn reasons.
+def preview_copy(survey, *, name, texts, churn_reasons, churn_reason_texts=None):
+    """Return a detached stand-in for ``survey`` with unsaved ``name``, ``texts`` and churn reasons (keys and texts).
 
     Nothing is written: the live preview shows what the team typed before it is saved. The
     questions are the saved ones (each is saved on its own page).
     """
     return SimpleNamespace(**{name_: getattr(survey, name_) for name_ in PREVIEWED_ATTRIBUTES}, name=name,
                            texts=texts, churn_reasons=churn_reasons or list(survey.churn_reasons or []),
+                           churn_reason_texts=dict(survey.churn_reason_texts or {}) if churn_reason_texts is None
+                           else churn_reason_texts,
                            questions=list(survey.questions), targeting=list(survey.targeting or []))
 
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from feedback_app.extensions import db
 from feedback_app.models import Channel, RecontactScope, Survey, SurveyKind, SurveyStatus
-from feedback_app.services.collection import survey_builder, surveys
+from feedback_app.services.collection import churn_reasons as reasons, survey_builder, surveys
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.pages import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
@@ -21,7 +21,10 @@ URL_PATTERN = re.compile(r"^[/*][^\s?#]{0,199}$")
 URL_HELP = "a page path pattern such as /billing* (* matches anything; the query string is not matched)"
 MAX_DELAY_SECONDS = 3600
 LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
-MAX_REASONS = 30
+# The channels a survey is offered on: those a customer answers on, the same for every type (the
+# widget, the hosted page and the email invitation each show all five types). "api" and "import"
+# are the team's own writes (responses' channels), taken on any survey whatever it offers.
+ANSWER_CHANNELS = (Channel.WIDGET, Channel.LINK, Channel.EMAIL)
 MAX_TEXT = 1000
 TEXT_KEY = re.compile(r"^[a-z][a-z_]{0,39}$")
 # The texts a team writes per locale for each survey type, in the order the dashboard shows them,
@@ -78,25 +81,28 @@ def check_texts(kind, texts):
 
 
 def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, recontact_days, churn_reasons,
-                   texts=None, targeting=(), recontact_scope=None):
-    """Return the problems of survey settings as ``{field: [problem]}`` (empty when all is well)."""
+                   texts=None, targeting=(), recontact_scope=None, churn_reason_texts=None, stored=None):
+    """Return the problems of survey settings as ``{field: [problem]}`` (empty when all is well).
+
+    :param stored: the survey these settings change, if any: what an older form stored on it that
+        no longer applies (an "api" channel, a CSAT survey's reasons) may stay, but is not taken anew.
+    """
     problems = {}
     if not (name or "").strip() or len(name) > 200:
         problems["name"] = ["1-200 characters"]
     bad = [locale for locale in locales if not LOCALE.match(locale)]
     if not locales or bad:
         problems["locales"] = [f"locales like en or pt-BR; not {', '.join(bad)}" if bad else "at least one"]
-    unknown = [c for c in channels if c not in {c.value for c in Channel}]
-    if not channels or unknown:
-        problems["channels"] = ["at least one of widget, link, email, api"]
+    problems.update(channel_problems(channels or [], getattr(stored, "channels", None) or ()))
     problems.update(check_trigger(trigger))
-    if not 0 <= sampling_percent <= 100:
+    if isinstance(sampling_percent, bool) or not isinstance(sampling_percent, int) or not 0 <= sampling_percent <= 100:
         problems["sampling_percent"] = ["0-100"]
     if recontact_days is not None and not 0 <= recontact_days <= 3650:
         problems["recontact_days"] = ["0-3650 days"]
     if recontact_scope is not None and recontact_scope not in set(RecontactScope):
         problems["recontact_scope"] = [f"one of {', '.join(RecontactScope)}"]
-    problems.update(_reason_problems(kind, churn_reasons))
+    problems.update(reasons.check_reasons(kind, churn_reasons, churn_reason_texts or {}, locales,
+                                          stored_keys=getattr(stored, "churn_reasons", None) or ()))
     if texts is not None:
         problems.update(check_texts(kind, texts))
     problems.update(survey_builder.check_targeting(targeting))
@@ -132,20 +138,50 @@ def check_trigger(trigger):
     return problems
 
 
-def _reason_problems(kind, churn_reasons):
-    if kind == SurveyKind.CHURN_EXIT and not churn_reasons:
-        return {"churn_reasons": ["a churn-exit survey needs at least one reason"]}
-    if len(churn_reasons) > MAX_REASONS or any(len(reason) > 200 for reason in churn_reasons):
-        return {"churn_reasons": [f"at most {MAX_REASONS} reasons of 200 characters"]}
+def channel_problems(channels, stored_channels=()):
+    """Return the problems of the channels a survey is offered on, as ``{"channels": [problem]}`` or ``{}``.
+
+    :param stored_channels: the survey's stored ones: one an older form stored there may stay.
+    """
+    offered = [channel.value for channel in ANSWER_CHANNELS]
+    if not channels:
+        return {"channels": [f"at least one of {', '.join(offered)}"]}
+    unknown = [str(c) for c in channels if c not in offered and c not in stored_channels]
+    if unknown:
+        return {"channels": [f"{', '.join(unknown)}: not a channel customers answer on; one of {', '.join(offered)} "
+                             "(the API and imports take answers on every survey)"]}
     return {}
+
+
+def survey_problems(survey, *, name, texts, default_locale, channels, trigger, sampling_percent, recontact_days,
+                    churn_reasons, churn_reason_texts=None, targeting=None, recontact_scope=None):
+    """Return every problem of changing ``survey`` to these settings as ``{field: [problem]}`` (empty: all is well).
+
+    The arguments are :func:`update_survey`'s; nothing is changed.
+    """
+    problems = check_settings(kind=survey.kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
+                              sampling_percent=sampling_percent, recontact_days=recontact_days,
+                              churn_reasons=_stripped(churn_reasons), texts=texts,
+                              targeting=survey.targeting or [] if targeting is None else targeting,
+                              recontact_scope=recontact_scope, stored=survey,
+                              churn_reason_texts=_kept_reason_texts(survey, churn_reason_texts))
+    for field, found in _question_locale_problems(survey, texts).items():
+        problems.setdefault(field, []).extend(found)
+    if default_locale not in texts:
+        problems.setdefault("default_locale", []).append("must be one of the survey's locales")
+    return problems
 
 
 @transactional
 def update_survey(workspace, survey, *, name, texts, default_locale, channels, trigger, sampling_percent,
-                  recontact_days, churn_reasons, targeting=None, recontact_scope=None, user=None):
+                  recontact_days, churn_reasons, churn_reason_texts=None, targeting=None, recontact_scope=None,
+                  user=None):
     """Change a survey's settings; responses already given are untouched (its status moves apart: ``set_status``).
 
     :param texts: ``{locale: {"question": ..., ...}}``; its keys are the survey's locales.
+    :param churn_reasons: the reasons' keys, in order (a churn-exit survey's; ``churn_reasons`` module).
+    :param churn_reason_texts: ``{locale: {reason key: text}}``; ``None`` keeps the stored texts of the
+        kept reasons. A reason without its default-locale text gets its key as that text.
     :param targeting: person-property rules (``survey_builder.check_targeting``); ``None`` keeps them.
     :param recontact_scope: ``"workspace"`` (being asked any survey holds this one back) or ``"survey"``
         (only being asked this one does); ``None`` keeps it.
@@ -154,25 +190,36 @@ def update_survey(workspace, survey, *, name, texts, default_locale, channels, t
     """
     if survey.workspace_id != workspace.id:
         raise NotFound("No such survey.")
-    churn_reasons = [reason.strip() for reason in churn_reasons if reason and reason.strip()]
-    targeting = survey.targeting or [] if targeting is None else targeting
-    problems = check_settings(kind=survey.kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
-                              sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons, texts=texts, targeting=targeting,
-                              recontact_scope=recontact_scope)
-    problems.update(_question_locale_problems(survey, texts))
-    if default_locale not in texts:
-        problems.setdefault("default_locale", []).append("must be one of the survey's locales")
+    problems = survey_problems(survey, name=name, texts=texts, default_locale=default_locale, channels=channels,
+                               trigger=trigger, sampling_percent=sampling_percent, recontact_days=recontact_days,
+                               churn_reasons=churn_reasons, churn_reason_texts=churn_reason_texts,
+                               targeting=targeting, recontact_scope=recontact_scope)
     if problems:
         raise InvalidInput("The survey settings are not valid.", fields=problems)
+    reason_texts = _kept_reason_texts(survey, churn_reason_texts)
     survey.name, survey.texts, survey.default_locale = name.strip(), texts, default_locale
     survey.channels, survey.trigger = list(channels), trigger
     survey.sampling_percent, survey.recontact_days = sampling_percent, recontact_days
     if recontact_scope is not None:
         survey.recontact_scope = RecontactScope(recontact_scope)
-    survey.churn_reasons, survey.targeting = churn_reasons, survey_builder.clean_targeting(targeting)
+    if survey.kind == SurveyKind.CHURN_EXIT:  # another type's reasons, from an older form, are left as they are
+        survey.churn_reasons = _stripped(churn_reasons)
+        survey.churn_reason_texts = reasons.clean_texts(survey.churn_reasons, reason_texts, default_locale)
+    if targeting is not None:
+        survey.targeting = survey_builder.clean_targeting(targeting)
     record_event("survey.updated", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey
+
+
+def _stripped(churn_reasons):
+    if not isinstance(churn_reasons, list):
+        return churn_reasons  # check_reasons names it
+    return [reason.strip() if isinstance(reason, str) else reason for reason in churn_reasons
+            if not isinstance(reason, str) or reason.strip()]
+
+
+def _kept_reason_texts(survey, churn_reason_texts):
+    return dict(survey.churn_reason_texts or {}) if churn_reason_texts is None else churn_reason_texts
 
 
 def _question_locale_problems(survey, texts):
@@ -186,41 +233,54 @@ def _question_locale_problems(survey, texts):
                         for locale, keys in missing.items()]} if missing else {}
 
 
+def new_survey_problems(*, kind, name, texts, channels, trigger, sampling_percent, recontact_days, churn_reasons,
+                        churn_reason_texts=None, targeting=(), recontact_scope=None):
+    """Return every problem of a new survey with these settings as ``{field: [problem]}`` (empty: it can be made).
+
+    The arguments are :func:`create_survey`'s; nothing is stored.
+    """
+    problems = {} if kind in set(SurveyKind) else {"kind": [", ".join(SurveyKind)]}
+    kind = SurveyKind(kind) if not problems else None
+    found = check_settings(kind=kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
+                           sampling_percent=sampling_percent, recontact_days=recontact_days,
+                           churn_reasons=_stripped(churn_reasons), texts=texts, targeting=list(targeting),
+                           recontact_scope=recontact_scope, churn_reason_texts=churn_reason_texts)
+    # A locale with the type's default wording needs no question typed in; another locale does.
+    worded = surveys.DEFAULT_TEXTS.get(kind, {})
+    problems.update({field: found_ for field, found_ in found.items()
+                     if not (field.endswith(".question") and field.split(".")[1] in worded)})
+    return problems
+
+
 @transactional
 def create_survey(workspace, *, name, kind, texts, channels, trigger, sampling_percent, recontact_days,
-                  churn_reasons, targeting=(), recontact_scope=None, user=None):
+                  churn_reasons, churn_reason_texts=None, targeting=(), recontact_scope=None, user=None):
     """Create a draft survey from the dashboard's or the API's settings, over the default wording of its type.
 
+    :param churn_reasons: the reasons' keys, in order; ``churn_reason_texts``: ``{locale: {key: text}}``
+        (a reason without its default-locale text gets its key as that text).
     :param recontact_scope: ``"workspace"`` (the default: being asked any survey holds this one back)
         or ``"survey"`` (only being asked this one does).
 
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
-    churn_reasons = [reason.strip() for reason in churn_reasons if reason and reason.strip()]
-    try:
-        kind = SurveyKind(kind)
-    except ValueError:
-        raise InvalidInput("Unknown survey type.", fields={"kind": [", ".join(SurveyKind)]}) from None
-    problems = check_settings(kind=kind, name=name, locales=list(texts), channels=channels, trigger=trigger,
-                              sampling_percent=sampling_percent, recontact_days=recontact_days,
-                              churn_reasons=churn_reasons, texts=texts, targeting=list(targeting),
-                              recontact_scope=recontact_scope)
-    problems = {field: found for field, found in problems.items() if not field.endswith(".question")}
+    problems = new_survey_problems(kind=kind, name=name, texts=texts, channels=channels, trigger=trigger,
+                                   sampling_percent=sampling_percent, recontact_days=recontact_days,
+                                   churn_reasons=churn_reasons, churn_reason_texts=churn_reason_texts,
+                                   targeting=targeting, recontact_scope=recontact_scope)
     if problems:
-        raise InvalidInput("The survey settings are not valid.", fields=problems)
-    survey = surveys.new_survey(workspace, name=name.strip(), kind=kind, texts=texts, churn_reasons=churn_reasons,
-                                trigger=trigger, channels=list(channels), sampling_percent=sampling_percent,
-                                recontact_days=recontact_days, _commit=False)
+        raise InvalidInput("The survey settings are not valid." if "kind" not in problems else "Unknown survey type.",
+                           fields=problems)
+    survey = surveys.new_survey(workspace, name=name.strip(), kind=kind, texts=texts,
+                                churn_reasons=_stripped(churn_reasons), churn_reason_texts=churn_reason_texts,
+                                default_locale=next(iter(texts)), trigger=trigger, channels=list(channels),
+                                sampling_percent=sampling_percent, recontact_days=recontact_days, _commit=False)
     # The default wording covers every supported locale; keep only the ones the team asked for.
     survey.texts = {locale: values for locale, values in survey.texts.items() if locale in texts}
-    survey.default_locale = next(iter(texts))
     survey.targeting = survey_builder.clean_targeting(list(targeting))
     survey.recontact_scope = RecontactScope(recontact_scope or RecontactScope.WORKSPACE)
     # A new survey is written, previewed and then published: nobody sees it before that.
     survey.status = SurveyStatus.DRAFT
-    problems = check_texts(kind, survey.texts)
-    if problems:  # a locale without default wording needs its question typed in
-        raise InvalidInput("The survey settings are not valid.", fields=problems)
     record_event("survey.configured", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=survey)
     return survey
 

@@ -4,6 +4,7 @@ import re
 from feedback_app.extensions import db
 from feedback_app.models import RecontactScope, Survey, SurveyKind
 from feedback_app.services.accounts.audit import record_event
+from feedback_app.services.collection import churn_reasons as reasons
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.transaction import transactional
 
@@ -69,12 +70,14 @@ UNNAMED_PRODUCT = {"en": "our product", "fr": "notre produit"}
 
 
 @transactional
-def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=None, channels=None,
-               sampling_percent=100, recontact_days=None, recontact_scope=RecontactScope.WORKSPACE,
-               product=None):
+def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), churn_reason_texts=None, default_locale="en",
+               trigger=None, channels=None, sampling_percent=100, recontact_days=None,
+               recontact_scope=RecontactScope.WORKSPACE, product=None):
     """Create a survey with the default wording of its kind in every supported locale.
 
     :param texts: per-locale overrides, merged over the defaults.
+    :param churn_reasons: the reasons' keys (``churn_reasons`` module); ``churn_reason_texts`` their
+        wording per locale, ``{locale: {key: text}}``: each key is its own ``default_locale`` text unless given.
     :param product: the name the default wording asks about; without one, "our product" in each language.
     :param recontact_scope: ``"workspace"`` (being asked any survey holds it back) or ``"survey"`` (its own only).
     :raises InvalidInput: for an unknown kind, a sampling outside 0-100 or a churn survey without reasons.
@@ -100,6 +103,8 @@ def new_survey(workspace, *, name, kind, texts=None, churn_reasons=(), trigger=N
         kind=kind,
         texts=merged,
         churn_reasons=list(churn_reasons),
+        churn_reason_texts=reasons.clean_texts(list(churn_reasons), churn_reason_texts, default_locale),
+        default_locale=default_locale,
         trigger=trigger or {"type": "page_load", "delay_seconds": 5},
         channels=channels or ["widget", "link", "email"],
         sampling_percent=int(sampling_percent),

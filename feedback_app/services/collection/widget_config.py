@@ -72,7 +72,9 @@ class WidgetSurvey:
     workspace_id: int
     token: str
     kind: object
+    default_locale: str
     churn_reasons: tuple
+    churn_reason_texts: dict  # what the widget posts is the reason's text in the visitor's language
     questions: tuple
 
     @classmethod
@@ -82,7 +84,8 @@ class WidgetSurvey:
                                          logic=dict(question.logic or {}))
                           for question in survey.questions)
         return cls(id=survey.id, workspace_id=survey.workspace_id, token=survey.token, kind=survey.kind,
-                   churn_reasons=tuple(survey.churn_reasons or ()), questions=questions)
+                   default_locale=survey.default_locale, churn_reasons=tuple(survey.churn_reasons or ()),
+                   churn_reason_texts=dict(survey.churn_reason_texts or {}), questions=questions)
 
 
 class WidgetConfigCache:

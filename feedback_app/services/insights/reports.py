@@ -29,6 +29,7 @@ from feedback_app.models import (
     ThemeStatus,
     User,
 )
+from feedback_app.services.collection.churn_reasons import reason_text
 from feedback_app.services.exceptions import InvalidInput, NotFound
 
 GRANULARITIES = ("day", "week", "month")
@@ -331,11 +332,23 @@ def overview(workspace, filters):
               for key in ("nps", "csat", "ces", "responses", "churn")}
     series = [{"period": period, **counts.figures()} for period, counts in sorted(by_period.items())]
     total_churn = sum(current.churn_reasons.values())
-    reasons = [{"reason": reason, "count": count, "share": count / total_churn}
-               for reason, count in current.churn_reasons.most_common()]
+    texts = _reason_texts(workspace)
+    reasons = [{"reason": texts.get(key, key), "key": key, "count": count, "share": count / total_churn}
+               for key, count in current.churn_reasons.most_common()]
     return {"current": current_figures, "previous": previous_figures, "change": change, "series": series,
             "churn_reasons": reasons, "previous_filters": previous_filters,
             "distributions": score_distributions(current)}
+
+
+def _reason_texts(workspace):
+    """Return ``{reason key: its default-locale text}`` over the workspace's churn-exit surveys (answers store keys)."""
+    churn = db.session.scalars(select(Survey).where(Survey.workspace_id == workspace.id,
+                                                    Survey.kind == SurveyKind.CHURN_EXIT).order_by(Survey.id))
+    texts = {}
+    for survey in churn:
+        for key in survey.churn_reasons or ():
+            texts.setdefault(key, reason_text(survey, key))
+    return texts
 
 
 def score_distributions(counts):
