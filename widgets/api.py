@@ -59,8 +59,9 @@ def mount(app):
 def survey_json(survey, locale, workspace=None):
     """Return what the widget needs to show ``survey`` in ``locale``: its texts over the built-in strings."""
     low, high = SCORE_RANGES.get(survey.kind, (None, None))
+    # No "name": it is the team's label for the survey, and this JSON is public to every visitor of the site.
     return {
-        "token": survey.token, "name": survey.name, "kind": str(survey.kind), "locale": locale,
+        "token": survey.token, "kind": str(survey.kind), "locale": locale,
         "texts": {**ui_texts(locale), **(survey.texts or {}).get(locale, {})}, "trigger": survey.trigger or {},
         "theme_color": survey_color(survey, workspace),
         "scale": {"min": low, "max": high} if low is not None else None,

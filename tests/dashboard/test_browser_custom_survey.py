@@ -77,7 +77,7 @@ def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, ap
         assert not widget.locator("legend:has-text('How clear were the docs?')").is_visible()
         widget.locator("button.opt:has-text('Docs')").click()
         rating = widget.locator("fieldset:has(legend:has-text('How clear were the docs?'))")
-        rating.locator("button.opt:text-is('4')").click()
+        rating.locator("[role=radio]:text-is('4')").click()  # the rating is a radio scale
         widget.locator("button.send").click()
         widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
         wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)

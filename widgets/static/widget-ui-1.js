@@ -19,7 +19,14 @@
     // so an untouched scale never looks as if its first score were picked.
     ".scale button:hover,.opt:hover,.opt[aria-pressed=true]{background:var(--fl);color:#fff}" +
     ".scale button:focus,.opt:focus,.opt[aria-pressed=true]{outline:2px solid var(--fl);outline-offset:1px}" +
-    ".ends{display:flex;justify-content:space-between;font-size:12px;color:#6b7280;margin-top:4px}" +
+    // A scale question's numbers are radios: hovering one outlines it, only the picked one is filled.
+    ".radios button:hover{background:#f9fafb;color:inherit;border-color:var(--fl)}" +
+    ".radios button[aria-checked=true]{background:var(--fl);color:#fff;border-color:var(--fl)}" +
+    // Long end labels wrap within their half, the high one flush with the last number.
+    ".ends{display:flex;justify-content:space-between;gap:12px;font-size:12px;color:#6b7280;margin-top:4px}" +
+    ".ends span{max-width:48%}.ends span+span{text-align:right}" +
+    // Without a title the first question's prompt is the top line: it must not run under the close button.
+    ".x+fieldset legend{padding-right:28px}" +
     "label{display:block;margin:10px 0 4px}textarea,input[type=text]{width:100%;border:1px solid #d1d5db;border-radius:6px;padding:6px}" +
     ".send{margin-top:10px;background:var(--fl);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer}" +
     ".err{color:#b91c1c}.hp{position:absolute;left:-9999px}";
@@ -85,12 +92,15 @@
       return attempt();
     }
 
+    // A screen without a title (a custom survey whose title is empty) has no heading: its first question's
+    // prompt, the first thing the visitor reads, labels the dialog instead (see details()).
     function screen(title) {
       box.textContent = "";
       var x = el("button", {"class": "x", type: "button", "aria-label": t.close || "Close"}, "\u00d7");
       x.onclick = function () { close(true); };
       box.appendChild(x);
-      box.appendChild(el("h2", {id: "fl-title", tabindex: "-1"}, title));
+      if (title) box.appendChild(el("h2", {id: "fl-title", tabindex: "-1"}, title));
+      box.setAttribute("aria-labelledby", "fl-title");
     }
 
     function roving(group) {
@@ -156,7 +166,8 @@
     function details(first) {
       if (box.getAttribute("data-step") === "details") return;
       box.setAttribute("data-step", "details");
-      screen(s.kind === "custom" ? (t.question || s.name) : why(first));
+      // A custom survey's title is its question text; its name is the team's own and never shown.
+      screen(s.kind === "custom" ? t.question : why(first));
       var comment, kept;
       if (s.kind !== "custom") {
         comment = el("textarea", {rows: "3", maxlength: "5000", "aria-labelledby": "fl-title", name: "comment"});
@@ -170,6 +181,8 @@
         inputs[q.key] = question(q, refresh);
       });
       refresh();
+      var legend = box.querySelector("legend");
+      if (!box.querySelector("#fl-title") && legend) box.setAttribute("aria-labelledby", legend.id);
       var hp = el("input", {type: "text", "class": "hp", tabindex: "-1", "aria-hidden": "true", autocomplete: "off"});
       box.appendChild(hp);
       var go = el("button", {type: "submit", "class": "send"}, t.send || "Send");
@@ -187,7 +200,8 @@
           website: hp.value}).then(thanks, fail);
       };
       box.appendChild(go);
-      (comment || go).focus();
+      // A custom survey starts at its first question (a scale's tab stop), not at Send below them all.
+      (comment || box.querySelector("fieldset [tabindex='0'],fieldset button,fieldset textarea") || go).focus();
     }
 
     var inputs = {};  // the details step's questions by key, read by refresh() and ask() too
@@ -213,17 +227,27 @@
 
     function question(q, changed) {
       var wrap = el("fieldset", {style: "border:0;padding:0;margin:8px 0"});
-      wrap.appendChild(el("legend", {}, q.prompt));
+      var legend = el("legend", {id: "fl-q-" + q.key}, q.prompt);
+      wrap.appendChild(legend);
       box.appendChild(wrap);
+      var value;
       if (q.kind === "text") {
         var ta = el("textarea", {rows: "2", "aria-label": q.prompt});
         wrap.appendChild(ta);
-        return input(function () { return ta.value.trim() || null; }, function () { return []; });
+        value = function () { return ta.value.trim() || null; };
+        value.picked = function () { return []; };
+      } else {
+        value = (q.choices ? choiceButtons : scaleRadios)(q, wrap, changed);
       }
-      var values = q.choices || [];
-      if (!q.choices) for (var v = q.min; v <= q.max; v++) values.push(String(v));
+      value.wrap = wrap;
+      value.required = q.required;
+      return value;
+    }
+
+    // Choices are toggle buttons, one under the other: their labels are sentences of any length.
+    function choiceButtons(q, wrap, changed) {
       var picked = [];
-      values.forEach(function (label, i) {
+      q.choices.forEach(function (label, i) {
         var b = el("button", {type: "button", "class": "opt", "aria-pressed": "false"}, label);
         b.onclick = function () {
           var on = b.getAttribute("aria-pressed") !== "true";
@@ -238,28 +262,58 @@
         };
         wrap.appendChild(b);
       });
-      if (!q.choices && (q.low_label || q.high_label)) {
-        // A scale question's end labels, in the visitor's language (the server falls back to the default one).
+      var value = function () {
+        if (!picked.length) return null;
+        return q.multiple ? picked : picked[0];
+      };
+      value.picked = function () { return picked; };
+      return value;
+    }
+
+    // A scale question (rating 1-N, NPS, CSAT, CES) is one row of numbers, as the first step's scale, with its end
+    // labels under its ends. It is a radio group (WAI-ARIA "radio group" pattern): one tab stop, the arrows (and
+    // Home, End) move the choice, Space and a click pick; focus is a ring, only the picked number is filled.
+    function scaleRadios(q, wrap, changed) {
+      var group = el("div", {"class": "scale radios", role: "radiogroup", "aria-labelledby": "fl-q-" + q.key});
+      if (q.required) group.setAttribute("aria-required", "true");
+      var buttons = [], picked = [];
+      for (var v = q.min; v <= q.max; v++) {
+        var label = v + (v === q.min && q.low_label ? " – " + q.low_label : "") +
+          (v === q.max && q.high_label ? " – " + q.high_label : "");
+        buttons.push(el("button", {type: "button", role: "radio", "aria-checked": "false", "aria-label": label,
+          tabindex: v === q.min ? "0" : "-1", "data-value": v}, String(v)));
+      }
+      function choose(i) {
+        buttons.forEach(function (b, j) {
+          b.setAttribute("aria-checked", String(i === j));
+          b.tabIndex = i === j ? 0 : -1;
+        });
+        picked = [i];
+        buttons[i].focus();
+        changed();
+      }
+      buttons.forEach(function (b, i) {
+        b.onclick = function () { choose(i); };
+        group.appendChild(b);
+      });
+      group.addEventListener("keydown", function (e) {
+        var i = buttons.indexOf(root.activeElement), last = buttons.length - 1;
+        var to = {ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: last}[e.key];
+        if (to == null || i < 0) return;
+        e.preventDefault();
+        choose((to + buttons.length) % buttons.length);
+      });
+      wrap.appendChild(group);
+      if (q.low_label || q.high_label) {
+        // In the visitor's language (the server falls back to the default locale's); read out with the end numbers.
         var ends = el("div", {"class": "ends", "aria-hidden": "true"});
         ends.appendChild(el("span", {}, q.low_label || ""));
         ends.appendChild(el("span", {}, q.high_label || ""));
         wrap.appendChild(ends);
-        var buttons = wrap.querySelectorAll("button");
-        if (q.low_label) buttons[0].setAttribute("aria-label", values[0] + " – " + q.low_label);
-        if (q.high_label) buttons[buttons.length - 1].setAttribute("aria-label", values[values.length - 1] + " – " + q.high_label);
       }
-      return input(function () {
-        if (!picked.length) return null;
-        if (q.multiple) return picked;
-        return q.choices ? picked[0] : q.min + picked[0];
-      }, function () { return picked; });
-
-      function input(value, choices) {
-        value.wrap = wrap;
-        value.required = q.required;
-        value.picked = choices;
-        return value;
-      }
+      var value = function () { return picked.length ? q.min + picked[0] : null; };
+      value.picked = function () { return picked; };
+      return value;
     }
 
     function thanks() {

@@ -421,7 +421,8 @@ def _render_invitation(notification, *, reminder):
                "scores": scores, "survey_url": _public_url("widgets.request_page", token=token),
                "unsubscribe_url": unsubscribe, "reminder": reminder, "locale": locale,
                "color": look.color, "look": look, "intro": intro}
-    subject = subject or texts.get("question") or survey.name
+    # Never the survey's name: that is the team's own label (a custom survey's title may be empty).
+    subject = subject or texts.get("question") or f"{look.strings['survey']} · {workspace.name}"
     if reminder:
         subject = look.strings["email_reminder"] + subject
     render = action_emails.render_email_template
