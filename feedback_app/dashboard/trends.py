@@ -7,6 +7,7 @@ from feedback_app.dashboard import charts
 from feedback_app.dashboard.forms import TrendFilterForm
 from feedback_app.dashboard.overview import read_report_filters
 from feedback_app.dashboard.routes import bp
+from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.insights import reports, trends
 
 DEFAULT_DAYS = 365  # Delighted's Trends opened on the last year
@@ -23,10 +24,18 @@ def segment_trends():
         return render_template("dashboard/trends.html", **context), 422
     if form.start.data is None:
         form.start.data = (form.end.data or reports.utc_today()) - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        filters = read_report_filters(form)
+    except InvalidInput as error:  # what the form cannot check alone: a start after today with no end
+        for name, problems in error.fields.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, *problems]
+        return render_template("dashboard/trends.html", **context), 422
+    # The date inputs show the period in use, its default end (today) too, as the overview's do.
+    form.start.data, form.end.data = filters.start, filters.end
     property_key = (form.property.data or "").strip() or (keys[0] if keys else None)
     if property_key is None:  # no response carries a property yet: nothing to follow
         return render_template("dashboard/trends.html", **context)
-    filters = read_report_filters(form)
     trend = trends.segment_trend(g.workspace, filters, property_key=property_key)
     context.update(trend=trend, filters=filters, charts={
         value: charts.series_chart(trend.series[value], "nps", lower=-100, upper=100,
