@@ -1,5 +1,5 @@
 """Settings of the widget's identity verification: switch it on or off, show and rotate its secret (admins only)."""
-from flask import flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from feedback_app.auth.access import role_required
@@ -33,8 +33,12 @@ def set_identity_verification():
 @bp.post("/app/<workspace>/settings/widget/secret")
 @role_required(Role.ADMIN)
 def rotate_identity_secret():
-    """Replace the identity secret; identities signed with the old one stop verifying."""
-    if ConfirmForm().validate_on_submit():
+    """Replace the identity secret once confirmed; identities signed with the old one stop verifying."""
+    form = ConfirmForm()
+    if form.validate_on_submit() and request.form.get("confirmed") != "1":
+        # Every site that signs with the current secret breaks at once: say so and ask, as shipping an action does.
+        return render_template("dashboard/widget_secret_confirm.html", form=form)
+    if form.validate_on_submit():
         widget_identity.rotate_identity_secret(g.workspace, by=current_user)
         flash("The identity secret was replaced: update your app's signing code.")
     return redirect(url_for("dashboard.widget_settings"))

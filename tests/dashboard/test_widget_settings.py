@@ -40,7 +40,7 @@ def test_rotating_the_secret_stops_old_signatures(client, login, team):
     _db.session.commit()
     old = widget_identity.identity_signature(team["home"], "u-1")
     login(team["admin"])
-    assert client.post("/app/home-co/settings/widget/secret").status_code == 302
+    assert client.post("/app/home-co/settings/widget/secret", data={"confirmed": "1"}).status_code == 302
     workspace = _workspace()
     assert widget_identity.identity_signature(workspace, "u-1") != old
     assert workspace.identity_secret in client.get("/app/home-co/settings/widget").get_data(as_text=True)
