@@ -198,7 +198,8 @@ def _serve(environment, app_spec, workers, threads):
 
     # The bare app has no health route: any answer on "/" (a 404) means it is up.
     ready_path = "/healthz" if app_spec == "feedback_app.wsgi:app" else "/"
-    return serve_app(environment, workers=workers, threads=threads, app=app_spec, ready_path=ready_path)
+    # A loaded shared host can take over 30 s to start gunicorn and import the app.
+    return serve_app(environment, workers=workers, threads=threads, app=app_spec, ready_path=ready_path, timeout=180)
 
 
 def run_backend(name, database_url, args, workdir):
@@ -211,6 +212,8 @@ def run_backend(name, database_url, args, workdir):
     environment = app_environment(database_url, FEEDBACK_RATELIMIT_ENABLED="true",
                                   FEEDBACK_WIDGET_IP_RATE_LIMIT=BENCH_RATE_LIMIT,
                                   FEEDBACK_WIDGET_SURVEY_RATE_LIMIT=BENCH_RATE_LIMIT)
+    if args.rate_limit_storage:
+        environment["FEEDBACK_RATELIMIT_STORAGE_URI"] = args.rate_limit_storage
     load = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads, "workdir": workdir}
     # Rounds alternate the two servers, so that a machine whose speed drifts (a shared host)
     # slows both alike; the medians are reported.
@@ -229,8 +232,9 @@ def run_backend(name, database_url, args, workdir):
     staged, found, rows, distinct_keys, left, seconds = _record_and_count(database_url, token, acked_ids)
     distinct_acked = len(set(acked_ids))
     ratio = statistics.median(run[1]["rps"] / run[0]["rps"] for run in rounds)
-    print(f"\n== {name}: {args.connections} connections, {args.rounds} rounds of {args.seconds}s each, "
-          f"gunicorn {args.workers} workers x {args.worker_threads} threads; medians over the rounds")
+    print(f"\n== {name} (rate limits in {args.rate_limit_storage or 'the default storage'}): "
+          f"{args.connections} connections, {args.rounds} rounds of {args.seconds}s each, gunicorn "
+          f"{args.workers} workers x {args.worker_threads} threads; medians over the rounds")
     for number, (bare_round, real_round) in enumerate(rounds, 1):
         print(f"round {number}: bare {bare_round['rps']:.0f} req/s, widget {real_round['rps']:.0f} req/s "
               f"(p99 {real_round['p99_ms']:.0f} ms), ratio {real_round['rps'] / bare_round['rps']:.2f}")
@@ -277,6 +281,8 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads of each gunicorn worker")
+    parser.add_argument("--rate-limit-storage", help="FEEDBACK_RATELIMIT_STORAGE_URI of the app (memory://, "
+                        "redis://127.0.0.1:6379/15 ...); default the app's own")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install wrk)")

@@ -144,7 +144,9 @@ class Config:
     # flood one survey.
     WIDGET_IP_RATE_LIMIT = _env("FEEDBACK_WIDGET_IP_RATE_LIMIT", "120 per minute")
     WIDGET_SURVEY_RATE_LIMIT = _env("FEEDBACK_WIDGET_SURVEY_RATE_LIMIT", "3000 per minute")
-    RATELIMIT_STORAGE_URI = _env("FEEDBACK_RATELIMIT_STORAGE_URI", "memory://")
+    # Per process, as memory:// but without its timer thread (feedback_app.extensions.SweptMemoryStorage);
+    # redis://... shares the counts between processes, at ~0.17 ms of CPU per count instead of ~0.03.
+    RATELIMIT_STORAGE_URI = _env("FEEDBACK_RATELIMIT_STORAGE_URI", "swept-memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = _env("FEEDBACK_RATELIMIT_ENABLED", True)
     WEBHOOKS_ALLOW_PRIVATE = _env("FEEDBACK_WEBHOOKS_ALLOW_PRIVATE", False)  # SSRF guard
