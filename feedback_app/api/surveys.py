@@ -13,9 +13,10 @@ from flask import g, jsonify
 from feedback_app.api import serializers as out
 from feedback_app.api.params import body_params
 from feedback_app.api.routes import bp
-from feedback_app.models import Channel, QuestionKind, RecontactScope, SurveyKind, SurveyStatus
+from feedback_app.models import Channel, QuestionKind, RecontactScope, Survey, SurveyKind, SurveyStatus
 from feedback_app.services.collection import survey_builder, survey_settings
 from feedback_app.services.exceptions import Conflict, InvalidInput
+from feedback_app.services.ownership import owned
 
 SURVEY_FIELDS = ("name", "texts", "channels", "trigger", "sampling_percent", "recontact_days", "recontact_scope",
                  "churn_reasons", "churn_reason_texts", "targeting")
@@ -82,8 +83,8 @@ def _settings_of(survey):
     return {"name": survey.name, "texts": survey.texts or {}, "channels": list(survey.channels or []),
             "trigger": survey.trigger or {}, "sampling_percent": survey.sampling_percent,
             "recontact_days": survey.recontact_days, "recontact_scope": survey.recontact_scope.value,
-            "churn_reasons": list(survey.churn_reasons or []),
-            "churn_reason_texts": dict(survey.churn_reason_texts or {}), "targeting": list(survey.targeting or [])}
+            # Reason texts are left out: without new ones the service keeps those of the reasons and locales kept.
+            "churn_reasons": list(survey.churn_reasons or []), "targeting": list(survey.targeting or [])}
 
 
 @bp.post("/surveys")
@@ -106,7 +107,7 @@ def create_survey():
 @bp.patch("/surveys/<id:survey_id>")
 def update_survey(survey_id):
     """Change a survey's settings or status; fields left out keep their value."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     params = body_params(text_numbers=False)
     status = params.choice("status", [status.value for status in SurveyStatus], default=None)
     fields = _survey_fields(params, partial=True)
@@ -125,7 +126,7 @@ def update_survey(survey_id):
 @bp.delete("/surveys/<id:survey_id>")
 def delete_survey(survey_id):
     """Delete a survey that has no responses (close one that has)."""
-    survey_builder.delete_survey(g.workspace, survey_settings.get_survey(g.workspace, survey_id))
+    survey_builder.delete_survey(g.workspace, owned(Survey, g.workspace, survey_id))
     return "", 204
 
 
@@ -169,7 +170,7 @@ def _question_of(question):
 @bp.post("/surveys/<id:survey_id>/questions")
 def create_question(survey_id):
     """Add a follow-up question at the end of a survey."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     params = body_params(text_numbers=False)
     fields = _question_fields(params, partial=False)
     key = params.values.get("key")
@@ -182,7 +183,7 @@ def create_question(survey_id):
 @bp.patch("/surveys/<id:survey_id>/questions/<id:question_id>")
 def update_question(survey_id, question_id):
     """Change a question, or move it to another ``position``; fields left out keep their value."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     question = survey_builder.get_question(survey, question_id)
     params = body_params(text_numbers=False)
     fields = _question_fields(params, partial=True)
@@ -202,6 +203,6 @@ def update_question(survey_id, question_id):
 @bp.delete("/surveys/<id:survey_id>/questions/<id:question_id>")
 def delete_question(survey_id, question_id):
     """Delete a question; answers already given keep it under its key."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     survey_builder.delete_question(g.workspace, survey_builder.get_question(survey, question_id))
     return "", 204

@@ -81,3 +81,20 @@ def test_an_answer_names_its_reason_by_key_or_by_any_locales_text(client, worksp
               for text in ("Trop cher", "Too expensive")]
     assert [answer.status_code for answer in stored] == [201, 201], stored[0].get_json()
     assert [answer.get_json()["churn_reason"] for answer in stored] == ["Too expensive", "Too expensive"]
+
+
+def test_a_surveys_reasons_from_an_older_form_stay_and_do_not_block_its_other_changes(client, workspace, headers):
+    survey = create_survey(workspace, name="Support CSAT")  # an older form stored reasons on every type
+    survey.churn_reasons, survey.churn_reason_texts = ["Slow"], {"en": {"Slow": "Slow"}}
+    _db.session.commit()
+    changed = client.patch(f"/api/surveys/{survey.id}", headers=headers, json={"name": "Support NPS"})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["churn_reasons"] == ["Slow"]
+
+
+def test_reasons_and_locales_removed_take_their_texts_along(client, headers):
+    survey = client.post("/api/surveys", headers=headers, json=CHURN).get_json()
+    changed = client.patch(f"/api/surveys/{survey['id']}", headers=headers,
+                           json={"churn_reasons": ["Too expensive"], "texts": {"en": survey["texts"]["en"]}})
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["churn_reason_texts"] == {"en": {"Too expensive": "Too expensive"}}

@@ -3,7 +3,6 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Response, SurveyKind
-from feedback_app.services.collection import churn_reasons
 from feedback_app.services.insights import reports
 from tests.factories import create_survey
 from tests.widgets.conftest import new_key
@@ -73,8 +72,3 @@ def test_a_reason_renamed_keeps_its_answers_under_its_new_wording(workspace, pos
     report = reports.overview(workspace, reports.make_filters())
     assert [(row["reason"], row["key"], row["count"]) for row in report["churn_reasons"]] == [
         ("Price too high", "Too expensive", 2)]
-
-
-def test_reason_key_names_no_reason_for_an_unknown_text(survey):
-    assert churn_reasons.reason_key(survey, "Trop cher") == "Too expensive"
-    assert churn_reasons.reason_key(survey, "Bored") is None

@@ -56,20 +56,21 @@ def clean_texts(keys, texts, default_locale):
     return {locale: values for locale, values in cleaned.items() if values}
 
 
-def check_reasons(kind, keys, texts, locales, *, stored_keys=()):
+def check_reasons(kind, keys, texts, locales, *, stored_keys=(), stored_texts=None):
     """Return the problems of a survey's reasons as ``{field: [problem]}`` (empty when all is well).
 
     Fields: ``churn_reasons`` (the list), ``churn_reasons.<i>`` (a key), ``churn_reason_texts.<locale>``
     and ``churn_reason_texts.<locale>.<key>``.
 
-    :param stored_keys: the reasons already stored: a survey of another type that has some from an
-        older form keeps them, but gets no new ones.
+    :param stored_keys: the reasons already stored, and ``stored_texts`` theirs: a survey of another
+        type that has some from an older form keeps them as they are, but gets no others.
     """
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         return {"churn_reasons": ["a list of reasons"]}
     if kind != SurveyKind.CHURN_EXIT:
-        return {"churn_reasons": ["only churn-exit surveys have reasons"]} if (
-            (keys and keys != list(stored_keys)) or any((texts or {}).values())) else {}
+        given = keys or any((texts or {}).values())
+        unchanged = keys == list(stored_keys) and (texts or {}) == (stored_texts or {})
+        return {"churn_reasons": ["only churn-exit surveys have reasons"]} if given and not unchanged else {}
     if not keys:
         return {"churn_reasons": ["a churn-exit survey needs at least one reason"]}
     if len(keys) > MAX_REASONS:

@@ -8,7 +8,8 @@ from feedback_app.models import Channel, RecontactScope, Survey, SurveyKind, Sur
 from feedback_app.services.collection import churn_reasons as reasons, survey_builder, surveys
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.pages import keyset_page
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 TRIGGER_TYPES = ("page_load", "url", "event")
@@ -47,17 +48,6 @@ TEXT_FIELDS = {
 def list_surveys(workspace):
     """Return the workspace's surveys, by name."""
     return db.session.scalars(select(Survey).where(Survey.workspace_id == workspace.id).order_by(Survey.name)).all()
-
-
-def get_survey(workspace, survey_id):
-    """Return ``workspace``'s survey ``survey_id``.
-
-    :raises NotFound: if it is not a survey of this workspace.
-    """
-    survey = db.session.scalar(select(Survey).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
-    if survey is None:
-        raise NotFound("No such survey.")
-    return survey
 
 
 def check_texts(kind, texts):
@@ -102,7 +92,8 @@ def check_settings(*, kind, name, locales, channels, trigger, sampling_percent, 
     if recontact_scope is not None and recontact_scope not in set(RecontactScope):
         problems["recontact_scope"] = [f"one of {', '.join(RecontactScope)}"]
     problems.update(reasons.check_reasons(kind, churn_reasons, churn_reason_texts or {}, locales,
-                                          stored_keys=getattr(stored, "churn_reasons", None) or ()))
+                                          stored_keys=getattr(stored, "churn_reasons", None) or (),
+                                          stored_texts=getattr(stored, "churn_reason_texts", None)))
     if texts is not None:
         problems.update(check_texts(kind, texts))
     problems.update(survey_builder.check_targeting(targeting))
@@ -164,7 +155,8 @@ def survey_problems(survey, *, name, texts, default_locale, channels, trigger, s
                               churn_reasons=_stripped(churn_reasons), texts=texts,
                               targeting=survey.targeting or [] if targeting is None else targeting,
                               recontact_scope=recontact_scope, stored=survey,
-                              churn_reason_texts=_kept_reason_texts(survey, churn_reason_texts))
+                              churn_reason_texts=_kept_reason_texts(survey, churn_reason_texts, churn_reasons,
+                                                                    texts))
     for field, found in _question_locale_problems(survey, texts).items():
         problems.setdefault(field, []).extend(found)
     if default_locale not in texts:
@@ -188,15 +180,14 @@ def update_survey(workspace, survey, *, name, texts, default_locale, channels, t
     :raises NotFound: if the survey is not in ``workspace``.
     :raises InvalidInput: with every problem by field; nothing is stored then.
     """
-    if survey.workspace_id != workspace.id:
-        raise NotFound("No such survey.")
+    check_owned(workspace, survey)
     problems = survey_problems(survey, name=name, texts=texts, default_locale=default_locale, channels=channels,
                                trigger=trigger, sampling_percent=sampling_percent, recontact_days=recontact_days,
                                churn_reasons=churn_reasons, churn_reason_texts=churn_reason_texts,
                                targeting=targeting, recontact_scope=recontact_scope)
     if problems:
         raise InvalidInput("The survey settings are not valid.", fields=problems)
-    reason_texts = _kept_reason_texts(survey, churn_reason_texts)
+    reason_texts = _kept_reason_texts(survey, churn_reason_texts, churn_reasons, texts)
     survey.name, survey.texts, survey.default_locale = name.strip(), texts, default_locale
     survey.channels, survey.trigger = list(channels), trigger
     survey.sampling_percent, survey.recontact_days = sampling_percent, recontact_days
@@ -218,8 +209,14 @@ def _stripped(churn_reasons):
             if not isinstance(reason, str) or reason.strip()]
 
 
-def _kept_reason_texts(survey, churn_reason_texts):
-    return dict(survey.churn_reason_texts or {}) if churn_reason_texts is None else churn_reason_texts
+def _kept_reason_texts(survey, churn_reason_texts, churn_reasons, texts):
+    """Return the reason texts to check and store: the given ones, else the stored ones that still apply."""
+    if churn_reason_texts is not None:
+        return churn_reason_texts
+    # Left out: the stored texts of the reasons and locales kept; a reason or locale removed takes its own.
+    keys = set(_stripped(churn_reasons)) if isinstance(churn_reasons, list) else set()
+    return {locale: {key: text for key, text in values.items() if key in keys}
+            for locale, values in (survey.churn_reason_texts or {}).items() if locale in texts}
 
 
 def _question_locale_problems(survey, texts):
