@@ -6,12 +6,13 @@ import click
 from flask.cli import AppGroup
 from tqdm import tqdm
 
-from feedback_app.services.collection import survey_settings
+from feedback_app.models import Survey
 from feedback_app.services.accounts import workspaces
 from feedback_app.services.collection import exports, imports
 from feedback_app.services.integrations import api_queries
 from feedback_app.services.integrations.delighted import ensure_default_survey
 from feedback_app.services.exceptions import ServiceError
+from feedback_app.services.ownership import owned
 
 responses_cli = AppGroup("responses", help="Import and export responses.")
 
@@ -19,7 +20,7 @@ responses_cli = AppGroup("responses", help="Import and export responses.")
 def _survey(workspace, survey_id):
     if survey_id is None:
         return ensure_default_survey(workspace)  # committed with the first batch of rows
-    return survey_settings.get_survey(workspace, survey_id)
+    return owned(Survey, workspace, survey_id)
 
 
 def _date(value):

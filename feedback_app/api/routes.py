@@ -9,7 +9,7 @@ from feedback_app.api.action_params import action_fields
 from feedback_app.api import serializers as out
 from feedback_app.api.params import Params, body_params, check_view_ids, query_params, register_id_converter
 from feedback_app.extensions import csrf, limiter
-from feedback_app.models import ActionStatus, utcnow
+from feedback_app.models import Action, ActionStatus, Person, Survey, Theme, utcnow
 from feedback_app.services.loop import outbox
 from feedback_app.services.insights import themes
 from feedback_app.services.collection import survey_settings
@@ -20,6 +20,7 @@ from feedback_app.services.collection import exports, imports, people, responses
 from feedback_app.services.insights import reports, trends
 from feedback_app.services.integrations import api_queries, api_writes, delighted, webhooks
 from feedback_app.services.loop import actions
+from feedback_app.services.ownership import owned
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 register_id_converter(bp)
@@ -63,7 +64,7 @@ def list_surveys():
 @bp.get("/surveys/<id:survey_id>")
 def get_survey(survey_id):
     """Show a survey."""
-    return jsonify(out.survey_json(survey_settings.get_survey(g.workspace, survey_id)))
+    return jsonify(out.survey_json(owned(Survey, g.workspace, survey_id)))
 
 
 @bp.get("/responses")
@@ -124,7 +125,7 @@ def import_responses():
         if name not in ("file", "survey_id", "mapping"):  # a misspelt field would be silently ignored
             params.problems[name] = ["not a field of this form"]
     params.check()
-    survey = survey_settings.get_survey(g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
+    survey = owned(Survey, g.workspace, survey_id) if survey_id else delighted.ensure_default_survey(
         g.workspace)
     mapping = imports.parse_mapping(request.form.getlist("mapping"))
     raw = upload.read()
@@ -182,13 +183,13 @@ def create_person():
 @bp.get("/people/<id:person_id>")
 def get_person(person_id):
     """Show a person."""
-    return jsonify(out.person_json(people.get_person(g.workspace, person_id)))
+    return jsonify(out.person_json(owned(Person, g.workspace, person_id)))
 
 
 @bp.delete("/people/<id:person_id>")
 def delete_person(person_id):
     """Erase a person's personal data, keeping their scores anonymously."""
-    people.delete_person(g.workspace, people.get_person(g.workspace, person_id))
+    people.delete_person(g.workspace, owned(Person, g.workspace, person_id))
     return "", 204
 
 
@@ -205,7 +206,7 @@ def list_themes():
 @bp.get("/themes/<id:theme_id>")
 def get_theme(theme_id):
     """Show a theme."""
-    return jsonify(out.theme_json(themes.get_theme(g.workspace, theme_id)))
+    return jsonify(out.theme_json(owned(Theme, g.workspace, theme_id)))
 
 
 @bp.get("/actions")
@@ -230,7 +231,7 @@ def create_action():
 @bp.get("/actions/<id:action_id>")
 def get_action(action_id):
     """Show an action."""
-    return jsonify(out.action_json(actions.get_action(g.workspace, action_id)))
+    return jsonify(out.action_json(owned(Action, g.workspace, action_id)))
 
 
 @bp.patch("/actions/<id:action_id>")

@@ -23,12 +23,13 @@ from feedback_app.dashboard.forms import (
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.dashboard.settings_forms import LOCALE_NAMES
-from feedback_app.models import ActionStatus, Role, utcnow
+from feedback_app.models import Action, ActionStatus, Role, Theme, utcnow
 from feedback_app.services.collection import responses
 from feedback_app.services.insights import reports, themes
 from feedback_app.services.loop import action_emails, actions, outbox, recipients
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.loop.loop_metrics import loop_metrics
+from feedback_app.services.ownership import owned
 
 PERIODS = (30, 90, 365)
 PREVIEW_ROWS = 50
@@ -118,7 +119,7 @@ def new_action():
 @bp.get("/app/<workspace>/actions/<int:action_id>")
 def action_detail(action_id):
     """Show an action: its fields and status, who would be told what, and each email's status."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     preview_counts = actions.preview_counts(g.workspace, action)
     form = _localised_action_form(action)
     return render_template(
@@ -128,7 +129,7 @@ def action_detail(action_id):
         preview_counts=preview_counts, preview_total=sum(preview_counts[key] for key in actions.OUTCOMES),
         counts=actions.notification_status(g.workspace, action),
         notifications=outbox.list_notifications(g.workspace, action_id=action.id, limit=NOTIFICATION_ROWS),
-        theme=themes.get_theme(g.workspace, action.theme_id) if action.theme_id else None,
+        theme=owned(Theme, g.workspace, action.theme_id) if action.theme_id else None,
         direct_responses=actions.linked_response_ids(g.workspace, action),
         members=dict(reports.members_of(g.workspace)))
 
@@ -137,7 +138,7 @@ def action_detail(action_id):
 @role_required(Role.MEMBER)
 def edit_action(action_id):
     """Change an action's fields (the status changes on its own form)."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     form = _localised_action_form()
     if form.validate_on_submit():
         try:
@@ -155,7 +156,7 @@ def edit_action(action_id):
 @role_required(Role.MEMBER)
 def set_action_status(action_id):
     """Move an action to another status; shipping it writes its customers' emails."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     form = ActionStatusForm()
     ships = form.status.data == ActionStatus.SHIPPED.value and action.status != ActionStatus.SHIPPED
     if form.validate_on_submit() and ships and request.form.get("confirmed") != "1":
@@ -175,7 +176,7 @@ def set_action_status(action_id):
 @role_required(Role.MEMBER)
 def notify_action(action_id):
     """Tell every customer of the action not told yet, whatever its status."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("confirmed") != "1":
         return _confirm_page(action, form, "dashboard.notify_action")
@@ -207,7 +208,7 @@ def _confirm_page(action, form, endpoint):
 @bp.get("/app/<workspace>/actions/<int:action_id>/emails/<int:person_id>")
 def action_email(action_id, person_id):
     """Show the email ``person_id`` gets when the action ships, exactly as the outbox writes it."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     return render_template("dashboard/action_email.html", action=action, person_id=person_id,
                            email=actions.email_for(g.workspace, action, person_id))
 
@@ -216,7 +217,7 @@ def action_email(action_id, person_id):
 @role_required(Role.MEMBER)
 def exclude_recipients(action_id):
     """Keep the ticked people out of the action's emails (``include=1``: let them back in)."""
-    action = actions.get_action(g.workspace, action_id)
+    action = owned(Action, g.workspace, action_id)
     if ConfirmForm().validate_on_submit():
         excluded = request.form.get("include") != "1"
         try:
@@ -236,7 +237,7 @@ def link_response_to_action(response_id):
     response = responses.get_response(g.workspace, response_id, with_notes=True)
     form = LinkActionForm()
     if form.validate_on_submit():
-        action = actions.get_action(g.workspace, form.action.data)
+        action = owned(Action, g.workspace, form.action.data)
         actions.link_response(g.workspace, action, response, user=current_user)
         flash(f"Linked to “{action.title}”.")
     return redirect(url_for("dashboard.response_detail", response_id=response.id))

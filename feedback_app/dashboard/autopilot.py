@@ -5,9 +5,10 @@ from flask_login import current_user
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.autopilot_forms import AutopilotMembersForm, AutopilotScheduleForm
 from feedback_app.dashboard.routes import bp
-from feedback_app.models import Role
-from feedback_app.services.collection import autopilot_schedules, survey_settings
+from feedback_app.models import Role, Survey
+from feedback_app.services.collection import autopilot_schedules
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 
 MEMBERS_SHOWN = 100
 
@@ -21,7 +22,7 @@ def _channel(survey, channel):
 @bp.get("/app/<workspace>/surveys/<int:survey_id>/autopilot")
 def survey_autopilot(survey_id):
     """Show the survey's schedules on email and the widget, with the people next to be asked."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     channels = []
     for channel in autopilot_schedules.CHANNELS:
         if channel not in (survey.channels or ()):
@@ -40,7 +41,7 @@ def survey_autopilot(survey_id):
 @role_required(Role.MEMBER)
 def set_autopilot_schedule(survey_id, channel):
     """Create or change the survey's schedule on one channel."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     form = AutopilotScheduleForm(prefix=_channel(survey, channel))
     if form.validate_on_submit():
         autopilot_schedules.set_schedule(g.workspace, survey, channel=channel, frequency_days=form.frequency_days.data,
@@ -54,7 +55,7 @@ def set_autopilot_schedule(survey_id, channel):
 @role_required(Role.MEMBER)
 def add_autopilot_members(survey_id, channel):
     """Put the listed people on the survey's schedule of one channel."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     schedule = autopilot_schedules.find_schedule(g.workspace, survey, _channel(survey, channel))
     if schedule is None:
         raise NotFound("Set this channel's schedule first.")

@@ -7,11 +7,12 @@ from flask_login import current_user
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import AssignForm, ConfirmForm, FollowUpReplyForm, choices
 from feedback_app.dashboard.routes import bp
-from feedback_app.models import NotificationStatus, Role, utcnow
+from feedback_app.models import FollowUp, NotificationStatus, Role, utcnow
 from feedback_app.services.loop import follow_ups as follow_up_service
 from feedback_app.services.insights import inbox, reports
 from feedback_app.services.loop import replies
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 
 
 @bp.get("/app/<workspace>/follow-ups")
@@ -49,7 +50,7 @@ def reply_to_follow_up(follow_up_id):
     """Email the customer of a follow-up from the logged-in member; the row's form shown again if refused."""
     form = FollowUpReplyForm()
     if not form.validate_on_submit():
-        follow_up_service.get_follow_up(g.workspace, follow_up_id)  # 404 before showing a form for nothing
+        owned(FollowUp, g.workspace, follow_up_id, what="follow-up")  # 404 before showing a form for nothing
         return follow_ups_page(failed_reply=form, failed_follow_up_id=follow_up_id, status_code=422)
     try:
         reply = replies.reply_to_follow_up(g.workspace, follow_up_id, body=form.body.data,
@@ -81,7 +82,7 @@ def assign_follow_up(follow_up_id):
 @role_required(Role.MEMBER)
 def resolve_follow_up(follow_up_id):
     """Mark a follow-up done: the customer got their personal reply."""
-    follow_up = follow_up_service.get_follow_up(g.workspace, follow_up_id)
+    follow_up = owned(FollowUp, g.workspace, follow_up_id, what="follow-up")
     if ConfirmForm().validate_on_submit():
         follow_up_service.resolve_follow_up(g.workspace, follow_up, user=current_user)
         flash("Follow-up done.")

@@ -5,9 +5,10 @@ from flask_login import current_user
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import ConfirmForm
 from feedback_app.dashboard.routes import bp
-from feedback_app.models import Role
+from feedback_app.models import Person, Role
 from feedback_app.services.collection import autopilot_schedules
 from feedback_app.services.collection import people as people_service
+from feedback_app.services.ownership import owned
 
 PEOPLE_PAGE = 50
 
@@ -25,7 +26,7 @@ def people():
 @bp.get("/app/<workspace>/people/<int:person_id>")
 def person_detail(person_id):
     """Show a person with their responses, the emails sent to them and their Autopilot schedules."""
-    person = people_service.get_person(g.workspace, person_id)
+    person = owned(Person, g.workspace, person_id)
     history = people_service.person_history(g.workspace, person)
     return render_template("dashboard/person.html", person=person, history=history, delete_form=ConfirmForm(),
                            autopilot=autopilot_schedules.person_memberships(g.workspace, person))
@@ -35,7 +36,7 @@ def person_detail(person_id):
 @role_required(Role.ADMIN)
 def export_person(person_id):
     """Download everything stored about a person (GDPR access request)."""
-    person = people_service.get_person(g.workspace, person_id)
+    person = owned(Person, g.workspace, person_id)
     response = jsonify(people_service.person_export(g.workspace, person))
     response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}.json"'
     return response
@@ -45,7 +46,7 @@ def export_person(person_id):
 @role_required(Role.ADMIN)
 def delete_person(person_id):
     """Erase a person's personal data, keeping their scores anonymously (GDPR erasure)."""
-    person = people_service.get_person(g.workspace, person_id)
+    person = owned(Person, g.workspace, person_id)
     if ConfirmForm().validate_on_submit():
         people_service.delete_person(g.workspace, person, user=current_user)
         flash("The person's personal data was erased; their scores are kept anonymously.")

@@ -13,10 +13,11 @@ from feedback_app.dashboard.survey_forms import (
     question_form_class,
     survey_form_class,
 )
-from feedback_app.models import Role, SurveyKind, SurveyStatus
+from feedback_app.models import Role, Survey, SurveyKind, SurveyStatus
 from feedback_app.services.accounts import users as accounts
 from feedback_app.services.collection import invitations, survey_builder, survey_results, survey_settings
 from feedback_app.services.exceptions import InvalidInput, ServiceError
+from feedback_app.services.ownership import owned
 
 # The preview frame is the one dashboard page that may be framed, and only by the dashboard itself.
 PREVIEW_FRAME_HEADERS = {"X-Frame-Options": "SAMEORIGIN",
@@ -110,7 +111,7 @@ def new_survey():
 @bp.route("/app/<workspace>/surveys/<int:survey_id>", methods=["GET", "POST"])
 def edit_survey(survey_id):
     """Show a survey's settings, questions, preview and results; members and up save changes."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     form = _survey_form(survey.kind, list(survey.texts or {}) or [survey.default_locale],
                         reasons=len(survey.churn_reasons or ()))
     if form.is_submitted():
@@ -146,7 +147,7 @@ def _survey_page(survey, form, status=200):
 @role_required(Role.MEMBER)
 def change_survey_status(survey_id):
     """Publish, pause, resume or close a survey."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     form = StatusForm()
     if not form.validate_on_submit():
         flash("Unknown status.")
@@ -187,14 +188,14 @@ def _question_page(survey, question=None):
 @role_required(Role.MEMBER)
 def new_question(survey_id):
     """Add a follow-up question to a survey."""
-    return _question_page(survey_settings.get_survey(g.workspace, survey_id))
+    return _question_page(owned(Survey, g.workspace, survey_id))
 
 
 @bp.route("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @role_required(Role.MEMBER)
 def edit_question(survey_id, question_id):
     """Change a follow-up question."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     return _question_page(survey, survey_builder.get_question(survey, question_id))
 
 
@@ -202,7 +203,7 @@ def edit_question(survey_id, question_id):
 @role_required(Role.MEMBER)
 def delete_question(survey_id, question_id):
     """Delete a follow-up question."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     try:
         survey_builder.delete_question(g.workspace, survey_builder.get_question(survey, question_id),
                                        user=current_user)
@@ -217,7 +218,7 @@ def delete_question(survey_id, question_id):
 @role_required(Role.MEMBER)
 def move_question(survey_id, question_id):
     """Move a follow-up question up or down."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     question = survey_builder.get_question(survey, question_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
@@ -230,7 +231,7 @@ def move_question(survey_id, question_id):
 @bp.post("/app/<workspace>/surveys/<int:survey_id>/preview")
 def preview_survey(survey_id):
     """Return the widget's JSON of a survey with the settings typed on its page, saved or not."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     form = _survey_form(survey.kind, list(survey.texts or {}), reasons=len(survey.churn_reasons or ()))
     texts = form.texts(survey.texts)
     locale = request.form.get("preview_locale")
@@ -247,7 +248,7 @@ def preview_survey(survey_id):
 @bp.post("/app/<workspace>/surveys/<int:survey_id>/questions/<int:question_id>/preview")
 def preview_question(survey_id, question_id=None):
     """Return the widget's JSON of a survey with the question typed on its page, saved or not; nothing is stored."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     question = survey_builder.get_question(survey, question_id) if question_id is not None else None
     locales = list(survey.texts or {}) or [survey.default_locale]
     form = question_form_class(locales)()
@@ -262,7 +263,7 @@ def preview_question(survey_id, question_id=None):
 @bp.get("/app/<workspace>/surveys/<int:survey_id>/preview-frame")
 def preview_frame(survey_id):
     """Show the real widget UI in a frame of the survey's page; it records nothing."""
-    survey_settings.get_survey(g.workspace, survey_id)
+    owned(Survey, g.workspace, survey_id)
     return render_template("dashboard/survey_preview_frame.html"), 200, PREVIEW_FRAME_HEADERS
 
 
@@ -270,7 +271,7 @@ def preview_frame(survey_id):
 @role_required(Role.MEMBER)
 def invite(survey_id):
     """Invite people to a survey by email, typed in or from a CSV file."""
-    survey = survey_settings.get_survey(g.workspace, survey_id)
+    survey = owned(Survey, g.workspace, survey_id)
     form = InviteForm()
     if not form.validate_on_submit():
         for name, errors in form.errors.items():

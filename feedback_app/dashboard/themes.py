@@ -13,10 +13,11 @@ from feedback_app.dashboard.forms import (
     choices,
 )
 from feedback_app.dashboard.routes import bp, flash_form_errors
-from feedback_app.models import Role
+from feedback_app.models import Role, Theme
 from feedback_app.services.collection import responses
 from feedback_app.services.insights import reports, theme_reports, themes
 from feedback_app.services.loop import actions
+from feedback_app.services.ownership import owned
 
 
 @bp.get("/app/<workspace>/themes")
@@ -46,7 +47,7 @@ def themes_list():
 @bp.get("/app/<workspace>/themes/<int:theme_id>")
 def theme_detail(theme_id):
     """Show a theme: quotes, score distribution, segment breakdown, linked actions and edit forms."""
-    theme = themes.get_theme(g.workspace, theme_id)
+    theme = owned(Theme, g.workspace, theme_id)
     segment_key = (request.args.get("segment_key") or "plan")[:64]
     others = [t for t in themes.list_themes(g.workspace) if t.id != theme.id]
     merge_form = MergeThemeForm()
@@ -72,7 +73,7 @@ def _to_theme(theme_id):
 @role_required(Role.MEMBER)
 def rename_theme(theme_id):
     """Rename a theme; later analysis runs keep the name."""
-    theme = themes.get_theme(g.workspace, theme_id)
+    theme = owned(Theme, g.workspace, theme_id)
     form = RenameThemeForm()
     if form.validate_on_submit():
         themes.rename_theme(g.workspace, theme, form.label.data, user=current_user)
@@ -85,10 +86,10 @@ def rename_theme(theme_id):
 @role_required(Role.MEMBER)
 def merge_theme(theme_id):
     """Merge another theme into this one."""
-    keep = themes.get_theme(g.workspace, theme_id)
+    keep = owned(Theme, g.workspace, theme_id)
     form = MergeThemeForm()
     if form.validate_on_submit():
-        absorbed = themes.get_theme(g.workspace, form.absorbed.data)
+        absorbed = owned(Theme, g.workspace, form.absorbed.data)
         if request.form.get("confirmed") != "1":
             return render_template("dashboard/theme_confirm.html", theme=keep, absorbed=absorbed, form=form,
                                    effect=themes.merge_effect(g.workspace, keep, absorbed))
@@ -103,7 +104,7 @@ def merge_theme(theme_id):
 @role_required(Role.MEMBER)
 def split_theme(theme_id):
     """Split a theme into new themes pinned to groups of phrases."""
-    theme = themes.get_theme(g.workspace, theme_id)
+    theme = owned(Theme, g.workspace, theme_id)
     form = SplitThemeForm()
     if form.validate_on_submit():
         children = themes.split_theme(g.workspace, theme, form.phrase_groups(), user=current_user)
@@ -117,7 +118,7 @@ def split_theme(theme_id):
 @role_required(Role.MEMBER)
 def mark_theme_noise(theme_id):
     """Mark a theme as noise: its responses belong to no theme, now and later."""
-    theme = themes.get_theme(g.workspace, theme_id)
+    theme = owned(Theme, g.workspace, theme_id)
     form = ConfirmForm()
     if form.validate_on_submit() and request.form.get("confirmed") != "1":
         return render_template("dashboard/theme_confirm.html", theme=theme, absorbed=None, form=form,
@@ -132,11 +133,11 @@ def mark_theme_noise(theme_id):
 @role_required(Role.MEMBER)
 def move_response(theme_id):
     """Take a response out of this theme, optionally into another one."""
-    theme = themes.get_theme(g.workspace, theme_id)
+    theme = owned(Theme, g.workspace, theme_id)
     form = MoveResponseForm()
     if form.validate_on_submit():
         response = responses.get_response(g.workspace, form.response_id.data, with_notes=True)
-        to_theme = themes.get_theme(g.workspace, form.to_theme.data) if form.to_theme.data else None
+        to_theme = owned(Theme, g.workspace, form.to_theme.data) if form.to_theme.data else None
         themes.move_response(g.workspace, response, from_theme=theme, to_theme=to_theme, user=current_user)
     else:
         flash_form_errors(form)

@@ -6,11 +6,12 @@ from flask_login import login_required
 
 from feedback_app.auth.access import load_workspace, role_required
 from feedback_app.data_transfer.forms import ExportForm, ImportForm, choices
-from feedback_app.models import Role
+from feedback_app.models import Role, Survey
 from feedback_app.services.collection import survey_settings
 from feedback_app.services.collection import exports, imports
 from feedback_app.services.integrations import api_queries
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 
 bp = Blueprint("data_transfer", __name__, url_prefix="/app/<workspace>/data")
 
@@ -58,7 +59,7 @@ def import_responses():
     import_form, export_form = _forms()
     report = None
     if import_form.validate_on_submit():
-        survey = survey_settings.get_survey(g.workspace, import_form.survey_id.data)
+        survey = owned(Survey, g.workspace, import_form.survey_id.data)
         try:
             text = import_form.file.data.read().decode("utf-8-sig")
             mapping = imports.parse_mapping(import_form.mapping_lines())

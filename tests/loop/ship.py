@@ -7,15 +7,16 @@ import sys
 
 from feedback_app import create_app
 from feedback_app.extensions import db
-from feedback_app.models import ActionStatus, Workspace
+from feedback_app.models import Action, ActionStatus, Workspace
 from feedback_app.services.loop import actions
+from feedback_app.services.ownership import owned
 
 
 def main(workspace_id, action_id, what="shipped"):
     app = create_app()
     with app.app_context():
         workspace = db.session.get(Workspace, int(workspace_id))
-        action = actions.get_action(workspace, int(action_id))
+        action = owned(Action, workspace, int(action_id))
         if what == "notify":
             actions.notify_now(workspace, action)
         else:

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from feedback_app.extensions import db
 from feedback_app.models import ApiKey, utcnow
 from feedback_app.services.accounts.audit import record_event
-from feedback_app.services.exceptions import NotFound, Unauthorized
+from feedback_app.services.exceptions import Unauthorized
+from feedback_app.services.ownership import owned
 from feedback_app.services.transaction import transactional
 
 KEY_PREFIX = "fl_"
@@ -54,9 +55,7 @@ def revoke_api_key(workspace, key_id, *, revoked_by=None):
 
     :raises NotFound: if the workspace has no such key.
     """
-    api_key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.workspace_id == workspace.id))
-    if api_key is None:
-        raise NotFound("No such API key.")
+    api_key = owned(ApiKey, workspace, key_id, what="API key")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
         record_event("api_key.revoked", workspace_id=workspace.id, user_id=getattr(revoked_by, "id", None),

@@ -57,7 +57,7 @@ from feedback_app.services.integrations import webhooks
 from feedback_app.services.loop import follow_ups, outbox
 from feedback_app.services.insights.analysis_data import SCALE_OF_KIND, resolve_theme
 from feedback_app.services.events import emit
-from feedback_app.services.exceptions import NotFound
+from feedback_app.services.ownership import check_owned
 
 PEOPLE = Person.__table__
 RESPONSES = Response.__table__
@@ -183,8 +183,7 @@ class Chunk:
 
         :raises NotFound: if ``survey`` is not ``workspace``'s.
         """
-        if survey.workspace_id != workspace.id:
-            raise NotFound("No such survey.")
+        check_owned(workspace, survey)
         self._items.append(_Item(workspace, survey, answer))
 
     def analyse(self):

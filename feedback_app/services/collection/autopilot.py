@@ -33,6 +33,7 @@ from feedback_app.services.integrations.api_queries import default_survey
 from feedback_app.services.pages import decode_cursor, keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from feedback_app.services.transaction import transactional
+from feedback_app.services.ownership import owned
 
 PLATFORMS = ("email", "sms")
 MARK = "autopilot"
@@ -161,7 +162,7 @@ def _person(workspace, *, email=None, person_id=None, name=None, create=False):
     if email:
         email = normalize_email(email)  # a malformed address is refused, also beside a person_id
     if person_id is not None:
-        return people.get_person(workspace, person_id)
+        return owned(Person, workspace, person_id)
     if not email:
         raise InvalidInput("Name the person.", fields={"person_email": ["person_email or person_id is required"]})
     if create:

@@ -16,6 +16,7 @@ from feedback_app.services.collection import people
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 CHANNELS = (Channel.EMAIL, Channel.WIDGET)
@@ -29,17 +30,6 @@ def find_schedule(workspace, survey, channel):
     return db.session.scalar(select(AutopilotSchedule).where(
         AutopilotSchedule.workspace_id == workspace.id, AutopilotSchedule.survey_id == survey.id,
         AutopilotSchedule.channel == channel))
-
-
-def get_schedule(workspace, schedule_id):
-    """Return ``workspace``'s schedule ``schedule_id``.
-
-    :raises NotFound: if the workspace has no such schedule.
-    """
-    schedule = db.session.get(AutopilotSchedule, schedule_id)
-    if schedule is None or schedule.workspace_id != workspace.id:
-        raise NotFound("No such Autopilot schedule.")
-    return schedule
 
 
 def survey_schedules(workspace, survey):
@@ -58,8 +48,7 @@ def set_schedule(workspace, survey, *, channel, frequency_days, is_active=True, 
         or a frequency that is not a whole number of 1 to 3650 days.
     :raises NotFound: for a survey of another workspace.
     """
-    if survey.workspace_id != workspace.id:
-        raise NotFound("No such survey.")
+    check_owned(workspace, survey)
     try:
         channel = Channel(channel)
     except ValueError:
@@ -99,8 +88,7 @@ def enrol(workspace, schedule, person, *, properties=None, start_at=None):
     :raises NotFound: for a person or schedule of another workspace.
     :raises InvalidInput: for properties that are not an object.
     """
-    if person.workspace_id != workspace.id or schedule.workspace_id != workspace.id:
-        raise NotFound("No such person.")
+    check_owned(workspace, person, schedule, what="person")
     if properties is not None and not isinstance(properties, dict):
         raise InvalidInput("Properties must be an object.", fields={"properties": ["not an object"]})
     member = find_member(schedule, person)

@@ -34,6 +34,7 @@ from feedback_app.services.loop import action_emails, mail, outbox
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.collection.responses import SCORE_RANGES
 from feedback_app.services.collection.survey_look import survey_look
 from feedback_app.services.transaction import transactional
@@ -58,8 +59,7 @@ class InviteReport:
 
 def _person_for(workspace, entry):
     if isinstance(entry, Person):
-        if entry.workspace_id != workspace.id:
-            raise NotFound("No such person.")
+        check_owned(workspace, entry)
         return entry
     if not isinstance(entry, dict):
         raise InvalidInput("Each person must be an object with an email.", fields={"people": ["not an object"]})
@@ -103,8 +103,7 @@ def _recently_asked(workspace, survey, person, now, *, exclude_id=None):
 
 
 def _check_survey(workspace, survey):
-    if survey.workspace_id != workspace.id:
-        raise NotFound("No such survey.")
+    check_owned(workspace, survey)
     if not survey.is_active or Channel.EMAIL not in (survey.channels or ()):
         raise InvalidInput("This survey is not open to email invitations.", fields={"survey": ["not emailable"]})
 
@@ -246,8 +245,7 @@ def cancel_pending_requests(workspace, person):
 
     :raises NotFound: for a person of another workspace.
     """
-    if person.workspace_id != workspace.id:
-        raise NotFound("No such person.")
+    check_owned(workspace, person)
     result = db.session.execute(
         update(SurveyRequest)
         .where(SurveyRequest.workspace_id == workspace.id, SurveyRequest.person_id == person.id,

@@ -8,7 +8,8 @@ from feedback_app.models import Bounce, Notification, Person, Response, SurveyRe
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.events import emit
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import insert_unless_taken, transactional
 
 MAX_PROPERTIES = 100
@@ -67,17 +68,6 @@ def find_person(workspace, *, email=None, phone_number=None, external_id=None):
     return None
 
 
-def get_person(workspace, person_id):
-    """Return ``workspace``'s person ``person_id``.
-
-    :raises NotFound: if it does not exist in this workspace.
-    """
-    person = db.session.scalar(select(Person).where(Person.id == person_id, Person.workspace_id == workspace.id))
-    if person is None:
-        raise NotFound("No such person.")
-    return person
-
-
 def search_people(workspace, query, *, after_id=None, limit=50):
     """Return up to ``limit`` people whose email, name or external id contains ``query``, by id.
 
@@ -99,8 +89,7 @@ def person_history(workspace, person, *, limit=200):
 
     :raises NotFound: if ``person`` is not in ``workspace``.
     """
-    if person.workspace_id != workspace.id:
-        raise NotFound("No such person.")
+    check_owned(workspace, person)
     responses = db.session.scalars(
         select(Response).where(Response.workspace_id == workspace.id, Response.person_id == person.id)
         .order_by(Response.created_at.desc(), Response.id.desc()).limit(limit)
@@ -231,8 +220,7 @@ def delete_person(workspace, person, *, user=None):
     Comments and answers are removed too because customers write names and emails in them;
     the unsubscribe record stays so that a re-imported address is still never emailed.
     """
-    if person.workspace_id != workspace.id:
-        raise NotFound("No such person.")
+    check_owned(workspace, person)
     db.session.execute(
         update(Response)
         .where(Response.workspace_id == workspace.id, Response.person_id == person.id)

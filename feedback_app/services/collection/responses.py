@@ -19,6 +19,7 @@ from feedback_app.models import (
 from feedback_app.services.collection import churn_reasons
 from feedback_app.services.events import emit
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
+from feedback_app.services.ownership import check_owned, owned
 from feedback_app.services.transaction import insert_unless_taken, transactional
 
 SCORE_RANGES = {kind_enum(kind): (scale.low, scale.high)
@@ -217,13 +218,8 @@ def get_response(workspace, response_id, *, with_notes=False):
     :param with_notes: load its notes and tags too (the response's page shows them).
     :raises NotFound: if there is none in this workspace.
     """
-    query = select(Response).where(Response.id == response_id, Response.workspace_id == workspace.id)
-    if with_notes:
-        query = query.options(selectinload(Response.tags), selectinload(Response.notes))
-    response = db.session.scalar(query)
-    if response is None:
-        raise NotFound("No such response.")
-    return response
+    options = (selectinload(Response.tags), selectinload(Response.notes)) if with_notes else ()
+    return owned(Response, workspace, response_id, options=options)
 
 
 def _set_tags(response, tags):
@@ -245,8 +241,7 @@ def update_response(workspace, response, *, score=_UNSET, comment=_UNSET, answer
     :raises InvalidInput: for values that would not be accepted by :func:`record_response`.
     :raises NotFound: if the response belongs to another workspace.
     """
-    if response.workspace_id != workspace.id:
-        raise NotFound("No such response.")
+    check_owned(workspace, response)
     survey = response.survey
     if score is not _UNSET:
         response.score = validate_score(survey, score)

@@ -8,6 +8,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Question, QuestionKind, Response, SurveyKind, SurveyStatus
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound, ServiceError
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.insights.inbox import score_group_of
 from feedback_app.services.collection.responses import SCORE_RANGES
 from feedback_app.services.transaction import transactional
@@ -67,7 +68,7 @@ def set_status(workspace, survey, status, *, user=None):
     :raises InvalidInput: for an unknown status.
     :raises Conflict: for a move the lifecycle does not allow (a closed survey stays closed).
     """
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     try:
         status = SurveyStatus(status)
     except ValueError:
@@ -101,11 +102,6 @@ def publish_problems(survey):
     if survey.kind == SurveyKind.CUSTOM and not survey.questions:
         problems["questions"] = ["a custom survey needs at least one question"]
     return problems
-
-
-def _own(workspace, survey):
-    if survey.workspace_id != workspace.id:
-        raise NotFound("No such survey.")
 
 
 # -- targeting ------------------------------------------------------------------------------------
@@ -368,7 +364,7 @@ def add_question(workspace, survey, *, kind, prompts, choices=None, scale_max=No
     :raises NotFound: if the survey is not in ``workspace``.
     :raises InvalidInput: naming each field that is not valid; nothing is stored then.
     """
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     if len(survey.questions) >= MAX_QUESTIONS:
         raise InvalidInput(f"A survey has at most {MAX_QUESTIONS} questions.", fields={"questions": ["too many"]})
     problems = check_question(survey, kind=kind, prompts=prompts, choices=choices, scale_max=scale_max,
@@ -398,7 +394,7 @@ def update_question(workspace, question, *, kind, prompts, choices=None, scale_m
     :raises InvalidInput: naming each field that is not valid; nothing is stored then.
     """
     survey = question.survey
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     problems = check_question(survey, kind=kind, prompts=prompts, choices=choices, scale_max=scale_max,
                               required=required, logic=logic, key=question.key,
                               position=question.position, labels=labels)
@@ -433,7 +429,7 @@ def delete_question(workspace, question, *, user=None):
     :raises Conflict: while another question is shown by this one's choices.
     """
     survey = question.survey
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     dependants = _dependants(question)
     if dependants:
         names = ", ".join(other.key for other in dependants)
@@ -454,7 +450,7 @@ def move_question(workspace, question, *, position, user=None):
     :raises Conflict: when a question would come before the choice question that shows it.
     """
     survey = question.survey
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     ordered = list(survey.questions)
     if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < len(ordered):
         raise InvalidInput("No such place in the list.", fields={"position": [f"0-{len(ordered) - 1}"]})
@@ -581,7 +577,7 @@ def delete_survey(workspace, survey, *, user=None):
 
     :raises Conflict: when it has responses: those are kept, so the survey is closed instead.
     """
-    _own(workspace, survey)
+    check_owned(workspace, survey)
     if db.session.scalar(select(Response.id).where(Response.survey_id == survey.id).limit(1)) is not None:
         raise Conflict("This survey has responses: close it instead of deleting it.",
                        fields={"survey": ["has responses"]})

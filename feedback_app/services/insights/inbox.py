@@ -24,7 +24,8 @@ from feedback_app.services.collection import responses
 from feedback_app.services.insights import reports
 from feedback_app.services.pages import keyset_page
 from feedback_app.services.accounts.audit import record_event
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 from feedback_app.services.collection.exports import neutralize_formula
 from feedback_app.services.transaction import transactional
 
@@ -106,18 +107,12 @@ def _escape_like(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _check_owned(workspace, model, object_id, what):
-    if object_id is None:
-        return
-    found = db.session.scalar(select(model.id).where(model.id == object_id, model.workspace_id == workspace.id))
-    if found is None:
-        raise NotFound(f"No such {what}.")
-
-
 def _conditions(workspace, filters):
     report = filters.report
-    _check_owned(workspace, Survey, report.survey_id, "survey")
-    _check_owned(workspace, Theme, filters.theme_id, "theme")
+    if report.survey_id is not None:
+        owned(Survey, workspace, report.survey_id)
+    if filters.theme_id is not None:
+        owned(Theme, workspace, filters.theme_id)
     conditions = reports.response_conditions(workspace, report, start=report.start, end=report.end)
     if filters.score_group:
         conditions.append(_score_group_condition(workspace, filters.score_group))
@@ -302,10 +297,7 @@ def assign_follow_up(workspace, follow_up_id, assignee_id, *, user):
     :raises NotFound: if the follow-up is not in ``workspace``.
     :raises InvalidInput: if the assignee is not a member of ``workspace``.
     """
-    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.id == follow_up_id,
-                                                         FollowUp.workspace_id == workspace.id))
-    if follow_up is None:
-        raise NotFound("No such follow-up.")
+    follow_up = owned(FollowUp, workspace, follow_up_id, what="follow-up")
     _check_member(workspace, assignee_id)
     previous, follow_up.assignee_id = follow_up.assignee_id, assignee_id
     record_event("follow_up.assigned", workspace_id=workspace.id, user_id=user.id, target=follow_up,

@@ -30,7 +30,8 @@ from feedback_app.models import (
     User,
 )
 from feedback_app.services.collection.churn_reasons import reason_text
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 
 GRANULARITIES = ("day", "week", "month")
 SCORED_KINDS = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
@@ -207,15 +208,6 @@ def day_start(day):
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
 
 
-def check_survey(workspace, survey_id):
-    """Raise :class:`NotFound` unless ``survey_id`` is ``None`` or one of the workspace's surveys."""
-    if survey_id is None:
-        return
-    found = db.session.scalar(select(Survey.id).where(Survey.id == survey_id, Survey.workspace_id == workspace.id))
-    if found is None:
-        raise NotFound("No such survey.")
-
-
 def response_conditions(workspace, filters, *, start, end):
     """Return the WHERE conditions of ``filters`` on responses created from ``start`` to ``end`` (days)."""
     conditions = [Response.workspace_id == workspace.id, Response.created_at >= day_start(start),
@@ -264,7 +256,8 @@ def daily_counts(workspace, filters, *, start, end):
 
     :raises NotFound: if the survey filter names a survey of another workspace.
     """
-    check_survey(workspace, filters.survey_id)
+    if filters.survey_id is not None:
+        owned(Survey, workspace, filters.survey_id)
     kinds = dict(db.session.execute(select(Survey.id, Survey.kind).where(Survey.workspace_id == workspace.id)).all())
     read_rows = _raw_count_rows if filters.segmented else _rollup_count_rows
     buckets = defaultdict(ScoreCounts)

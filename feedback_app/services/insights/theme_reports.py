@@ -8,7 +8,7 @@ from analysis.scales import SCALES as SCORE_SCALES
 from feedback_app.extensions import db
 from feedback_app.models import ParentTheme, Polarity, Response, ResponseTheme, Survey, SurveyKind, Theme
 from feedback_app.services.insights import reports, themes
-from feedback_app.services.exceptions import NotFound
+from feedback_app.services.ownership import check_owned
 
 SPARKLINE_WEEKS = 12
 SCALES = {SurveyKind(kind): range(scale.low, scale.high + 1) for kind, scale in SCORE_SCALES.items()}
@@ -165,8 +165,7 @@ def theme_breakdown(workspace, theme, *, segment_key=None):
     :param segment_key: the property to break down by (e.g. ``plan``); ``None`` skips it.
     :raises NotFound: if ``theme`` is not in ``workspace``.
     """
-    if theme.workspace_id != workspace.id:
-        raise NotFound("No such theme.")
+    check_owned(workspace, theme)
     kinds = dict(db.session.execute(select(Survey.id, Survey.kind).where(Survey.workspace_id == workspace.id)).all())
     linked = (Response.workspace_id == workspace.id, Response.id == ResponseTheme.response_id, *_linked([theme.id]))
     # One scan for both figures: grouped by survey, score and segment value, then summed here.

@@ -13,21 +13,11 @@ from feedback_app.models import Action, LinkSource, Response, ResponseTheme, The
 from feedback_app.services.insights.analysis_data import response_polarity
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.pages import keyset_page
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 MAX_LABEL = 200
-
-
-def get_theme(workspace, theme_id):
-    """Return ``workspace``'s theme ``theme_id``.
-
-    :raises NotFound: if it is not a theme of this workspace.
-    """
-    theme = db.session.scalar(select(Theme).where(Theme.id == theme_id, Theme.workspace_id == workspace.id))
-    if theme is None:
-        raise NotFound("No such theme.")
-    return theme
 
 
 def list_themes(workspace, *, include_hidden=False):
@@ -40,8 +30,7 @@ def list_themes(workspace, *, include_hidden=False):
 
 def theme_detail(workspace, theme):
     """Return a theme with its representative responses and the number of linked responses."""
-    if theme.workspace_id != workspace.id:
-        raise NotFound("No such theme.")
+    check_owned(workspace, theme)
     quotes = db.session.scalars(
         select(Response).where(Response.workspace_id == workspace.id,
                                Response.id.in_(theme.representative_response_ids or []))
@@ -54,19 +43,13 @@ def theme_detail(workspace, theme):
     return {"theme": theme, "quotes": quotes, "response_count": sum(by_polarity.values()), "counts": counts}
 
 
-def _check_same_workspace(workspace, *themes):
-    for theme in themes:
-        if theme is None or theme.workspace_id != workspace.id:
-            raise NotFound("No such theme.")
-
-
 @transactional
 def rename_theme(workspace, theme, label, *, user=None):
     """Give ``theme`` the team's ``label``; later runs keep it.
 
     :raises InvalidInput: for an empty or overlong label.
     """
-    _check_same_workspace(workspace, theme)
+    check_owned(workspace, theme, what="theme")
     label = (label or "").strip()
     if not label or len(label) > MAX_LABEL:
         raise InvalidInput(f"A theme name needs 1 to {MAX_LABEL} characters.", fields={"label": ["1-200 characters"]})
@@ -82,7 +65,7 @@ def merge_themes(workspace, keep, absorbed, *, user=None):
 
     :raises InvalidInput: when merging a theme into itself.
     """
-    _check_same_workspace(workspace, keep, absorbed)
+    check_owned(workspace, keep, absorbed, what="theme")
     if keep.id == absorbed.id:
         raise InvalidInput("A theme cannot be merged into itself.")
     already = select(ResponseTheme.response_id).where(ResponseTheme.theme_id == keep.id)
@@ -104,7 +87,7 @@ def merge_effect(workspace, keep, absorbed):
     ``keep`` (their second link is dropped); ``actions``: actions on ``absorbed``, which then
     follow ``keep``.
     """
-    _check_same_workspace(workspace, keep, absorbed)
+    check_owned(workspace, keep, absorbed, what="theme")
     in_keep = select(ResponseTheme.response_id).where(ResponseTheme.theme_id == keep.id)
     links = select(func.count()).where(ResponseTheme.theme_id == absorbed.id, ResponseTheme.in_theme)
     already_in = db.session.scalar(links.where(ResponseTheme.response_id.in_(in_keep)))
@@ -118,7 +101,7 @@ def noise_effect(workspace, theme):
     ``hidden``: responses the analysis put in ``theme``, which leave it; ``kept_by_hand``: those
     the team linked by hand, whose links stay.
     """
-    _check_same_workspace(workspace, theme)
+    check_owned(workspace, theme, what="theme")
     links = select(func.count()).where(ResponseTheme.theme_id == theme.id)
     return {"hidden": db.session.scalar(links.where(ResponseTheme.source == LinkSource.AUTO)),
             "kept_by_hand": db.session.scalar(links.where(ResponseTheme.source == LinkSource.MANUAL))}
@@ -127,7 +110,7 @@ def noise_effect(workspace, theme):
 @transactional
 def mark_theme_noise(workspace, theme, *, user=None):
     """Declare ``theme`` noise: its responses belong to no theme, now and in later runs."""
-    _check_same_workspace(workspace, theme)
+    check_owned(workspace, theme, what="theme")
     db.session.execute(delete(ResponseTheme).where(ResponseTheme.theme_id == theme.id,
                                                    ResponseTheme.source == LinkSource.AUTO))
     theme.status = ThemeStatus.NOISE
@@ -150,7 +133,7 @@ def split_theme(workspace, theme, phrase_groups, *, user=None):
     :param phrase_groups: e.g. ``[["android", "battery"], ["iphone"]]``.
     :raises InvalidInput: without at least one non-empty group.
     """
-    _check_same_workspace(workspace, theme)
+    check_owned(workspace, theme, what="theme")
     groups = [[p.strip() for p in group if p and p.strip()] for group in phrase_groups or []]
     groups = [group for group in groups if group]
     if not groups:
@@ -191,9 +174,8 @@ def move_response(workspace, response, *, from_theme=None, to_theme=None, user=N
 
     :raises NotFound: if the response or a theme belongs to another workspace.
     """
-    if response.workspace_id != workspace.id:
-        raise NotFound("No such response.")
-    _check_same_workspace(workspace, *(t for t in (from_theme, to_theme) if t is not None))
+    check_owned(workspace, response)
+    check_owned(workspace, *(t for t in (from_theme, to_theme) if t is not None))
     for theme, source in ((from_theme, LinkSource.EXCLUDED), (to_theme, LinkSource.MANUAL)):
         if theme is None:
             continue
@@ -211,7 +193,7 @@ def move_response(workspace, response, *, from_theme=None, to_theme=None, user=N
 @transactional
 def pin_phrases(workspace, theme, phrases, *, user=None):
     """Pin key phrases to ``theme``: comments containing them always belong to it."""
-    _check_same_workspace(workspace, theme)
+    check_owned(workspace, theme, what="theme")
     theme.pinned_phrases = list(dict.fromkeys(p.strip() for p in phrases if p and p.strip()))
     record_event("theme.pinned", workspace_id=workspace.id, user_id=getattr(user, "id", None), target=theme,
                  data={"phrases": theme.pinned_phrases})

@@ -14,6 +14,7 @@ from feedback_app.extensions import db
 from feedback_app.models import Response, Survey, SurveyKind
 from feedback_app.services.insights import reports
 from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 
 MAX_VALUES = 8  # lines on one chart; the other values are counted, not drawn
 MAX_KEY_LENGTH = 100
@@ -59,7 +60,8 @@ def segment_trend(workspace, filters, *, property_key):
     if not property_key or len(property_key) > MAX_KEY_LENGTH:
         raise InvalidInput("Choose the person property to follow.",
                            fields={"property": [f"required, at most {MAX_KEY_LENGTH} characters"]})
-    reports.check_survey(workspace, filters.survey_id)
+    if filters.survey_id is not None:
+        owned(Survey, workspace, filters.survey_id)
     value = Response.properties[property_key].as_string().label("value")
     day = reports.day_bucket().label("day")
     rows = db.session.execute(

@@ -10,13 +10,12 @@ the status codes it promises out.
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Response
+from feedback_app.models import Action, Channel, Response, Survey, Theme
 from feedback_app.services.collection import people, responses
 from feedback_app.services.loop import action_emails, actions
 from feedback_app.services.accounts.users import normalize_email
-from feedback_app.services.collection.survey_settings import get_survey
-from feedback_app.services.insights.themes import get_theme
 from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 from feedback_app.services.transaction import transactional
 
 PERSON_FIELD_LIMITS = {"email": 254, "external_id": 128, "phone_number": 32, "name": 200}
@@ -82,7 +81,7 @@ def record_response_from_api(workspace, *, survey_id, score=None, comment=None, 
     :raises Conflict: for a score, reason or answer the survey does not take, an ``external_id``
         another response has, or a person's identifiers that belong to different people.
     """
-    survey = get_survey(workspace, survey_id)
+    survey = owned(Survey, workspace, survey_id)
     _check_fits_survey(survey, score=score, churn_reason=churn_reason, answers=answers, new=True)
     customer = None
     if person is not None and not isinstance(person, dict):  # false, 0 or text is refused; {} names nobody
@@ -125,7 +124,7 @@ def create_action_from_api(workspace, *, theme_id=None, response_ids=(), **field
     :raises InvalidInput: naming each bad field.
     """
     if theme_id is not None:
-        get_theme(workspace, theme_id)
+        owned(Theme, workspace, theme_id)
     wanted = set(response_ids)
     found = set(db.session.scalars(select(Response.id).where(Response.workspace_id == workspace.id,
                                                              Response.id.in_(wanted)))) if wanted else set()
@@ -150,7 +149,7 @@ def update_action_from_api(workspace, action_id, **fields):
     :raises NotFound: if the workspace has no such action.
     :raises InvalidInput: naming each bad field (``public_messages.de`` for a language not offered).
     """
-    action = actions.get_action(workspace, action_id)
+    action = owned(Action, workspace, action_id)
     default_text, others = actions.split_public_messages(workspace, fields.pop("public_messages", None))
     if default_text is not None:
         fields["public_message"] = default_text
@@ -170,7 +169,7 @@ def set_action_status_from_api(workspace, action_id, status):
     :raises NotFound: if the workspace has no such action.
     :raises Conflict: when the action's state forbids the move (shipping without a public message).
     """
-    action = actions.get_action(workspace, action_id)
+    action = owned(Action, workspace, action_id)
     try:
         return actions.set_action_status(workspace, action, status, _commit=False)
     except InvalidInput as error:

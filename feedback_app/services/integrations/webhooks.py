@@ -33,6 +33,7 @@ from feedback_app.services import events
 from feedback_app.services.integrations import delighted_events, safe_http
 from feedback_app.services.events import EVENT_NAMES
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 from feedback_app.services.transaction import transactional
 
 logger = logging.getLogger(__name__)
@@ -188,18 +189,6 @@ def list_deliveries(workspace, *, endpoint_id=None, formats=WEBHOOK_FORMATS, lim
     return db.session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit)).all()
 
 
-def get_delivery(workspace, delivery_id):
-    """Return ``workspace``'s delivery ``delivery_id``.
-
-    :raises NotFound: if the workspace has no such delivery.
-    """
-    delivery = db.session.scalar(select(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.workspace_id == workspace.id))
-    if delivery is None:
-        raise NotFound("No such webhook delivery.")
-    return delivery
-
-
 def _queue_delivery(endpoint, event, payload, subject=None):
     delivery = WebhookDelivery(workspace_id=endpoint.workspace_id, endpoint_id=endpoint.id, event=event,
                                payload=payload, subject=subject, status=DeliveryStatus.PENDING,
@@ -272,7 +261,7 @@ def replay_delivery(workspace, delivery_id):
 
     :raises NotFound: if the workspace has no such delivery, or its endpoint is gone.
     """
-    original = get_delivery(workspace, delivery_id)
+    original = owned(WebhookDelivery, workspace, delivery_id)
     endpoint = get_endpoint(workspace, original.endpoint_id, formats=None)
     payload = dict(original.payload, replay_of=original.id) if endpoint.format == "native" else original.payload
     delivery = _queue_delivery(endpoint, original.event, payload, original.subject)

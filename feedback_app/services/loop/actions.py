@@ -33,23 +33,13 @@ from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.events import emit
 from feedback_app.services.pages import keyset_page
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 MAX_TITLE = 200
 MAX_TEXT = 10_000
 EDITABLE_FIELDS = ("title", "description", "public_message", "public_messages", "owner", "due_date", "theme",
                    "response_ids")
-
-
-def get_action(workspace, action_id):
-    """Return ``workspace``'s action ``action_id``.
-
-    :raises NotFound: if it is not an action of this workspace.
-    """
-    action = db.session.scalar(select(Action).where(Action.id == action_id, Action.workspace_id == workspace.id))
-    if action is None:
-        raise NotFound("No such action.")
-    return action
 
 
 def list_actions(workspace, *, status=None, theme_id=None, response_id=None):
@@ -246,7 +236,7 @@ def update_action(workspace, action, *, user=None, **fields):
     :raises InvalidInput: for an unknown field or a bad value (as :func:`create_action`).
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput(f"These fields cannot be changed here: {', '.join(unknown)}.",
@@ -268,7 +258,7 @@ def linked_response_ids(workspace, action):
 
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     return sorted(db.session.scalars(select(ActionResponse.response_id).where(ActionResponse.action_id == action.id)))
 
 
@@ -307,11 +297,6 @@ def _apply(workspace, action, name, value):
     return old, getattr(action, name)
 
 
-def _check_workspace(workspace, action):
-    if action is None or action.workspace_id != workspace.id:
-        raise NotFound("No such action.")
-
-
 def require_public_message(action):
     if not (action.public_message or "").strip():
         raise InvalidInput("Write the public message (what changed, for customers) before notifying them.",
@@ -330,7 +315,7 @@ def set_action_status(workspace, action, status, *, user=None):
     :raises InvalidInput: for an unknown status, or shipping without a public message.
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     status = _status(status)
     if action.status == status:
         return action
@@ -360,7 +345,7 @@ def notify_now(workspace, action, *, user=None):
     :raises InvalidInput: without a public message.
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     require_public_message(action)
     written = _queue_for_action(workspace, action)
     waiting = db.session.scalars(select(Notification.id).where(
@@ -395,7 +380,7 @@ def preview_notifications(workspace, action, *, limit=None):
         notification's status).
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     person_ids = None
     if limit is not None:
         people = action_emails.recipient_ids(workspace, action).subquery()
@@ -445,7 +430,7 @@ def email_for(workspace, action, person_id):
 
     :raises NotFound: if ``action`` is not the workspace's or the person is not one it tells.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     decisions = recipients.action_decisions(workspace, action, person_ids=[person_id])
     if person_id not in decisions:
         raise NotFound("This person is not one of the action's customers.")
@@ -462,7 +447,7 @@ def preview_counts(workspace, action):
 
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     decisions = recipients.action_decisions(workspace, action)
     states = _reach_states(workspace, action)
     counts = dict.fromkeys(OUTCOMES, 0)
@@ -501,7 +486,7 @@ def notification_status(workspace, action):
 
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    _check_workspace(workspace, action)
+    check_owned(workspace, action, what="action")
     return outbox.status_counts(workspace, action_id=action.id)
 
 

@@ -46,7 +46,8 @@ from feedback_app.services.loop import mail, outbox
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.events import emit
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 # Scores that need a personal reply: NPS detractors and the two lowest CSAT answers.
@@ -270,18 +271,6 @@ def send_alert_digests():
     return covered
 
 
-def get_follow_up(workspace, follow_up_id):
-    """Return ``workspace``'s follow-up ``follow_up_id``.
-
-    :raises NotFound: if it is not one of this workspace's.
-    """
-    follow_up = db.session.scalar(select(FollowUp).where(FollowUp.id == follow_up_id,
-                                                         FollowUp.workspace_id == workspace.id))
-    if follow_up is None:
-        raise NotFound("No such follow-up.")
-    return follow_up
-
-
 def list_follow_ups(workspace, *, status="open", assignee_id=None):
     """Return the workspace's follow-ups of ``status`` (``open``, ``done`` or ``None`` for all), oldest first."""
     query = select(FollowUp).where(FollowUp.workspace_id == workspace.id)
@@ -298,8 +287,7 @@ def resolve_follow_up(workspace, follow_up, *, user=None):
 
     :raises NotFound: if it is not one of this workspace's.
     """
-    if follow_up.workspace_id != workspace.id:
-        raise NotFound("No such follow-up.")
+    check_owned(workspace, follow_up, what="follow-up")
     if follow_up.status != "done":
         follow_up.status, follow_up.resolved_at = "done", utcnow()
         record_event("follow_up.resolved", workspace_id=workspace.id, user_id=getattr(user, "id", None),

@@ -26,7 +26,8 @@ from feedback_app.models import (ActionExclusion, ActionResponse, LinkSource, Pe
 from feedback_app.services.loop import action_emails
 from feedback_app.services.insights.analysis_data import SCALE_OF_KIND
 from feedback_app.services.accounts.audit import record_event
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import check_owned
 from feedback_app.services.transaction import transactional
 
 REASON_EXCLUDED = "excluded by the team"
@@ -199,8 +200,7 @@ def set_excluded(workspace, action, person_ids, *, excluded=True, user=None):
     :raises InvalidInput: for ids that are not whole numbers or not people of this action.
     :raises NotFound: if ``action`` is not the workspace's.
     """
-    if action is None or action.workspace_id != workspace.id:
-        raise NotFound("No such action.")
+    check_owned(workspace, action, what="action")
     try:
         wanted = {int(person_id) for person_id in person_ids or ()}
     except (TypeError, ValueError):

@@ -2,10 +2,11 @@
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Notification, NotificationKind, Person, Reply, Response, Workspace
+from feedback_app.models import FollowUp, Notification, NotificationKind, Person, Reply, Response, Workspace
 from feedback_app.services.loop import action_emails, follow_ups, mail, outbox
 from feedback_app.services.accounts.audit import record_event
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import InvalidInput
+from feedback_app.services.ownership import owned
 from feedback_app.services.transaction import insert_unless_taken, transactional
 
 MAX_BODY = 5000
@@ -75,11 +76,9 @@ def reply_to_follow_up(workspace, follow_up_id, *, body, submission_key, user, r
     :raises NotFound: if the workspace has no such follow-up.
     :raises InvalidInput: as :func:`send_reply`.
     """
-    follow_up = follow_ups.get_follow_up(workspace, follow_up_id)
-    response = db.session.scalar(select(Response).where(Response.id == follow_up.response_id,
-                                                        Response.workspace_id == workspace.id))
-    if response is None:  # the follow-up names its own workspace's response; a corrupt row must not reach another
-        raise NotFound("No such follow-up.")
+    follow_up = owned(FollowUp, workspace, follow_up_id, what="follow-up")
+    # The follow-up names its own workspace's response; a corrupt row must not reach another.
+    response = owned(Response, workspace, follow_up.response_id, what="follow-up")
     reply = send_reply(workspace, response, body=body, submission_key=submission_key, user=user, _commit=False)
     if resolve:
         follow_ups.resolve_follow_up(workspace, follow_up, user=user, _commit=False)

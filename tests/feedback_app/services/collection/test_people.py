@@ -5,6 +5,7 @@ from sqlalchemy import select
 from feedback_app.models import Person, Response, SurveyKind, Unsubscribe
 from feedback_app.services.collection import people
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 from tests.factories import create_person, create_response, create_survey, create_workspace
 
 
@@ -39,7 +40,7 @@ def test_people_are_per_workspace(db):
     person = people.upsert_person(first, email="a@example.com")
     assert people.find_person(second, email="a@example.com") is None
     with pytest.raises(NotFound):
-        people.get_person(second, person.id)
+        owned(Person, second, person.id)
 
 
 def test_unsubscribe_is_idempotent_and_survives_recreation(db):

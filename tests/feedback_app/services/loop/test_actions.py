@@ -17,6 +17,7 @@ from feedback_app.models import (
 )
 from feedback_app.services.loop import actions
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
 from tests.loop.data import create_theme, link, person_with_response
 from tests.loop import smtp_server
@@ -90,7 +91,7 @@ def test_actions_of_another_workspace_are_not_found(db, workspace):
     other = create_workspace()
     action = actions.create_action(other, title="Theirs", public_message=MESSAGE)
     with pytest.raises(NotFound):
-        actions.get_action(workspace, action.id)
+        owned(Action, workspace, action.id)
     with pytest.raises(NotFound):
         actions.set_action_status(workspace, action, ActionStatus.SHIPPED)
     with pytest.raises(NotFound):

@@ -11,6 +11,7 @@ from feedback_app.services.collection import responses
 from feedback_app.services.integrations import webhooks
 from feedback_app.services.loop import follow_ups
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.ownership import owned
 from tests.factories import create_person, create_survey, create_user, create_workspace
 from tests.loop import smtp_server
 
@@ -132,7 +133,7 @@ def test_follow_ups_of_another_workspace_are_not_found(db, team, smtp):
     _answer(other, score=1)
     [theirs] = _follow_ups(db)
     with pytest.raises(NotFound):
-        follow_ups.get_follow_up(workspace, theirs.id)
+        owned(FollowUp, workspace, theirs.id, what="follow-up")
     with pytest.raises(NotFound):
         follow_ups.resolve_follow_up(workspace, theirs)
     assert follow_ups.list_follow_ups(workspace) == []
