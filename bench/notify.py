@@ -1,6 +1,7 @@
 """Notifications delivered per second to a local SMTP server, beside the raw smtplib floor, on SQLite and PostgreSQL.
 
-One run measures, against one aiosmtpd sink on 127.0.0.1:
+One run measures, against one aiosmtpd sink on 127.0.0.1 in a process of its own
+(``bench/smtp_sink.py``):
 
 - the **raw floor**: the very messages the product just delivered, replayed through one
   reused ``smtplib`` connection (no database, no queue, no rendering): the most any worker
@@ -11,7 +12,9 @@ One run measures, against one aiosmtpd sink on 127.0.0.1:
 
 Each round ships an action linked to N people; the clock runs from the status change until
 the server has accepted all N. Every round checks, at the server, that each of the N people
-got exactly one message.
+got exactly one message. Each round and floor also prints the CPU time per message of every
+process taking part (the workers, the sink, the PostgreSQL backends of the bench's database,
+Redis), since on a small host they share the same cores.
 
 Run: .venv/bin/python bench/notify.py [--notifications 10000] [--workers 1 2] [--setups sqlite postgresql]
 """
@@ -29,6 +32,9 @@ from collections import Counter
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.cpu import CpuMeter, postgresql_backends, redis_server  # noqa: E402
+from bench.smtp_sink import smtp_sink  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a db number of the bench's own: emptied when it ends
@@ -58,65 +64,71 @@ def _build(count):
     return workspace, action, {person.email for person in people}
 
 
-def _received_since(handler, start):
-    with handler._lock:
-        return handler.received[start:]
+def _per_message(cpu, count):
+    return ", ".join(f"{name} {seconds / count * 1000:.2f}" for name, seconds in cpu.items())
 
 
-def _cpu_seconds(pid):
-    """Return the CPU time (user + system, all threads) process ``pid`` has used so far."""
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _round(app, handler, *, workers, count, environment, tmp):
+def _round(app, sink, *, workers, count, environment, tmp, setup):
     """Ship one action to ``count`` people with ``workers`` worker processes.
 
-    :return: ``(seconds, messages, worker CPU seconds)``; the CPU time is the workers' own,
-        counted from the moment the action ships until the last message arrived.
+    :return: ``(seconds, messages, {process group: CPU seconds})``; CPU time is counted from the
+        moment the action ships until the last message arrived.
     """
     from feedback_app.services.loop import actions
     from tests.support.processes import celery_worker
 
     with app.app_context():
         workspace, action, addresses = _build(count)
-        start = handler.count()
+        start = sink.count()
         with contextlib.ExitStack() as stack:
             processes = []
             for index in range(workers):
                 log = pathlib.Path(tmp) / f"worker-{environment['FEEDBACK_EMAIL_QUEUE']}-{workers}-{index}.log"
                 processes.append(stack.enter_context(celery_worker(
-                    environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]], log_path=log)))
-            cpu_before = sum(_cpu_seconds(process.pid) for process in processes)
+                    environment, queues=[environment["FEEDBACK_EMAIL_QUEUE"]], log_path=log, ready_timeout=300)))
+            groups = {"workers": lambda: [process.pid for process in processes], "sink": lambda: [sink.pid],
+                      "bench": lambda: [os.getpid()]}
+            if setup == "postgresql":
+                from feedback_app.extensions import db
+
+                groups.update(postgresql=postgresql_backends(db.engine), redis=redis_server(REDIS_URL))
+            meter = CpuMeter(**groups)
+            meter.start()
             started = time.perf_counter()
             actions.set_action_status(workspace, action, "shipped")
             deadline = started + 900
-            while handler.count() - start < count:
+            while sink.count() - start < count:
                 if time.perf_counter() > deadline:
-                    raise TimeoutError(f"only {handler.count() - start} of {count} delivered in 900 s")
-                time.sleep(0.02)
+                    raise TimeoutError(f"only {sink.count() - start} of {count} delivered in 900 s")
+                time.sleep(0.05)
             elapsed = time.perf_counter() - started
-            cpu = sum(_cpu_seconds(process.pid) for process in processes) - cpu_before
+            cpu = meter.stop()
             time.sleep(2)  # a message sent twice would arrive now
-    received = _received_since(handler, start)
-    per_recipient = Counter(item.recipient for item in received)
+    received = sink.received_since(start)
+    per_recipient = Counter(recipient for recipient, _raw in received)
     if per_recipient != Counter({address.lower(): 1 for address in addresses}):
         twice = sum(1 for n in per_recipient.values() if n > 1)
         missing = len({a.lower() for a in addresses} - set(per_recipient))
         raise AssertionError(f"not exactly once: {twice} people got more than one, {missing} got none")
-    return elapsed, [(item.recipient, item.raw) for item in received], cpu
+    return elapsed, received, cpu
 
 
-def _floor(port, messages, mail_from):
-    """Send ``messages`` through one reused smtplib connection; return (messages per second, client CPU seconds).
+def _floor(sink, messages, mail_from):
+    """Send ``messages`` through one reused smtplib connection; return (messages per second, {process: CPU s}).
 
-    The CPU time is the sending thread's alone (the server runs in another thread of this process).
+    The client's CPU time is the sending thread's alone; the sink's is its process's.
     """
-    started, cpu = time.perf_counter(), time.thread_time()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
+    start = sink.count()
+    meter = CpuMeter(sink=lambda: [sink.pid])
+    meter.start()
+    started, client_cpu = time.perf_counter(), time.thread_time()
+    with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
         for recipient, body in messages:
             smtp.sendmail(mail_from, [recipient], body)
-    return len(messages) / (time.perf_counter() - started), time.thread_time() - cpu
+    while sink.count() - start < len(messages):  # accepted: the last answer came after the count
+        time.sleep(0.01)
+    rate = len(messages) / (time.perf_counter() - started)
+    return rate, {"client": time.thread_time() - client_cpu, **meter.stop()}
 
 
 @contextlib.contextmanager
@@ -164,13 +176,13 @@ def main():
     from kombu import Queue
 
     from feedback_app import create_app
-    from tests.loop.smtp_server import smtp_server
     from tests.support.processes import app_environment
 
     print(f"{args.notifications} notifications per round, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f} at start")
     floors, results = [], {}
-    with smtp_server() as (handler, port):
+    with smtp_sink() as sink:
+        port = sink.port
         for setup in args.setups:
             with tempfile.TemporaryDirectory() as tmp, _setup(setup, tmp) as (database_url, broker_url):
                 settings = _settings(args, setup, port)
@@ -187,17 +199,18 @@ def main():
                 print(f"{setup}: {database_url.split('://')[0]}, broker {broker_url.split('://')[0]}, "
                       f"{' '.join(f'{k}={v}' for k, v in settings.items() if 'BATCH' in k or 'MARK' in k)}")
                 for workers in args.workers:
-                    elapsed, messages, cpu = _round(app, handler, workers=workers, count=args.notifications,
-                                                    environment=environment, tmp=tmp)
-                    floor, floor_cpu = _floor(port, messages, mail_from)
+                    elapsed, messages, cpu = _round(app, sink, workers=workers, count=args.notifications,
+                                                    environment=environment, tmp=tmp, setup=setup)
+                    floor, floor_cpu = _floor(sink, messages, mail_from)
                     floors.append(floor)
                     rate = args.notifications / elapsed
                     results[setup, workers] = rate
                     print(f"  {workers} worker(s): {rate:7.1f} notifications/s ({args.notifications} in "
                           f"{elapsed:.1f} s, each exactly once); raw floor right after: {floor:6.1f} msg/s; "
                           f"ratio {rate / floor:.2f}; load {os.getloadavg()[0]:.1f}")
-                    print(f"    CPU per message: worker(s) {cpu / args.notifications * 1000:.2f} ms, the floor's "
-                          f"smtplib client {floor_cpu / len(messages) * 1000:.2f} ms")
+                    print(f"    CPU ms per message: {_per_message(cpu, args.notifications)}; these processes kept "
+                          f"{sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores busy; the floor's: "
+                          f"{_per_message(floor_cpu, len(messages))}")
                 with app.app_context():
                     from feedback_app.extensions import db
 
