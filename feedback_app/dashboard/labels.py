@@ -1,10 +1,12 @@
 """How the dashboard names stored values: ``churn_exit`` is shown as "Churn exit", ``page_load`` as "On page load".
 
-Templates write ``{{ survey.kind|label }}`` for any enum value below, and ``{{ survey.trigger|trigger_label }}``.
+Templates write ``{{ survey.kind|label }}`` for any enum value below, ``{{ survey.trigger|trigger_label }}``
+and ``{{ response|churn_reason }}``.
 """
 from feedback_app.dashboard.routes import bp
 from feedback_app.models import ActionStatus, Channel, NotificationKind, QuestionKind, SurveyKind
 from feedback_app.models import SurveyStatus
+from feedback_app.services.collection.churn_reasons import reason_text
 
 SURVEY_KIND_LABELS = {SurveyKind.NPS: "NPS", SurveyKind.CSAT: "CSAT", SurveyKind.CES: "CES",
                       SurveyKind.CHURN_EXIT: "Churn exit", SurveyKind.CUSTOM: "Custom"}
@@ -40,6 +42,12 @@ def label(value):
     if type(value) is str and value in set(Channel):  # surveys.channels keeps plain strings
         return CHANNEL_LABELS[Channel(value)]
     return value
+
+
+@bp.app_template_filter("churn_reason")
+def churn_reason(response):
+    """Return a response's churn reason as its survey words it now (answers store the reason's key), or ""."""
+    return reason_text(response.survey, response.churn_reason) if response.churn_reason else ""
 
 
 @bp.app_template_filter("trigger_label")

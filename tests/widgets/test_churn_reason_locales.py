@@ -2,9 +2,10 @@
 import pytest
 from sqlalchemy import select
 
-from feedback_app.models import Response, SurveyKind
+from feedback_app.models import Response, Role, Survey, SurveyKind
+from feedback_app.services import demo
 from feedback_app.services.insights import reports
-from tests.factories import create_survey
+from tests.factories import create_survey, create_user
 from tests.widgets.conftest import new_key
 
 FRENCH = {"Too expensive": "Trop cher", "Missing features": "Il manque des fonctionnalités"}
@@ -72,3 +73,27 @@ def test_a_reason_renamed_keeps_its_answers_under_its_new_wording(workspace, pos
     report = reports.overview(workspace, reports.make_filters())
     assert [(row["reason"], row["key"], row["count"]) for row in report["churn_reasons"]] == [
         ("Price too high", "Too expensive", 2)]
+
+
+def test_demo_cancellation_survey_shows_french_visitors_french_reasons(client, db):
+    workspace = demo.seed_demo(n_responses=60, seed=1).workspace
+    churn = db.session.scalar(select(Survey).where(Survey.workspace_id == workspace.id,
+                                                   Survey.kind == SurveyKind.CHURN_EXIT))
+    page = client.get(f"/s/{churn.token}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Trop cher" in page and "Je n&#39;en ai plus besoin" in page and "Too expensive</label>" not in page
+    stored = set(db.session.scalars(select(Response.churn_reason).where(Response.survey_id == churn.id)))
+    assert stored and stored <= set(churn.churn_reasons)  # the answers name the reasons by their English keys
+
+
+def test_dashboard_names_an_answers_reason_as_the_survey_words_it_now(client, login, workspace, post, survey, db):
+    post(f"/w/api/{workspace.public_key}/surveys/{survey.token}/responses",
+         {"churn_reason": "Trop cher", "submission_key": new_key()})
+    survey.churn_reason_texts = {**survey.churn_reason_texts, "en": {"Too expensive": "Price too high",
+                                                                     "Missing features": "Missing features"}}
+    db.session.commit()
+    login(create_user(workspace, role=Role.OWNER))
+    response_id = db.session.scalar(select(Response.id))
+    assert "Churn reason: Price too high" in client.get(
+        f"/app/{workspace.slug}/responses/{response_id}").get_data(as_text=True)
+    inbox = client.get(f"/app/{workspace.slug}/responses").get_data(as_text=True)
+    assert '<td class="comment">Price too high</td>' in inbox
