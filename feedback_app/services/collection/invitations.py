@@ -28,7 +28,7 @@ from feedback_app.models import (
     utcnow,
 )
 from feedback_app.services import events, tokens
-from feedback_app.services.collection import people, targeting as collection
+from feedback_app.services.collection import people, survey_builder, targeting as collection
 from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.loop import action_emails, mail, outbox
 from feedback_app.services.accounts.users import normalize_email
@@ -371,12 +371,15 @@ def request_from_token(token):
 
     :raises InvalidToken: for a forged, altered or expired token.
     :raises NotFound: when the invitation was cancelled or no longer exists.
+    :raises SurveyNotOpen: when its survey takes no answers now (409; 410 once closed), as the hosted page says.
     """
     payload = tokens.read_token("survey-answer", token, max_age=ANSWER_TOKEN_MAX_AGE)
     request = db.session.scalar(select(SurveyRequest).where(
         SurveyRequest.id == payload.get("r"), SurveyRequest.workspace_id == payload.get("w")))
     if request is None or request.status in (RequestStatus.CANCELLED, RequestStatus.SKIPPED):
         raise NotFound("This invitation is no longer open.")
+    # Before the page shows its form, not only once it is answered.
+    survey_builder.require_open(db.session.get(Survey, request.survey_id))
     return request
 
 

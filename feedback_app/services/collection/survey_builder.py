@@ -37,13 +37,19 @@ STATUS_MOVES = {
 
 
 class SurveyNotOpen(ServiceError):
-    """An answer to a survey that does not take answers now (draft, paused or closed)."""
+    """An answer to a survey that does not take answers now (draft, paused or closed).
+
+    409 on every public path (widget, hosted page, emailed links): the survey's state refuses it
+    and may change. The /api and imports record answers whatever the status (a survey's history).
+    """
 
     status = 409
     message = "This survey is not taking answers."
 
 
 class SurveyClosed(SurveyNotOpen):
+    """An answer to a closed survey: 410, because a closed survey never reopens (``STATUS_MOVES``)."""
+
     status = 410
     message = "This survey is closed and no longer takes answers."
 

@@ -130,7 +130,7 @@ def widget_survey(workspace, token):
     """Return the workspace's active survey with public ``token`` offered on the widget, as a :class:`WidgetSurvey`.
 
     :raises NotFound: when no such survey is offered on the widget in this workspace.
-    :raises SurveyNotOpen: when it is a draft, paused or closed (410).
+    :raises SurveyNotOpen: when it is a draft or paused (409), or closed (:class:`SurveyClosed`, 410).
     """
     def load():
         survey = db.session.scalar(select(Survey).options(selectinload(Survey.questions))
