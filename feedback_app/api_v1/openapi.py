@@ -7,8 +7,18 @@ what their documentation promises and never a 5xx.
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT
 from feedback_app.api.openapi import JSON_VALUE, JSON_VALUE_SCHEMA, URI_TOO_LONG
 from feedback_app.api.params import FALSE_WORDS, TRUE_WORDS
-from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID, MAX_PER_PAGE
-from feedback_app.services.integrations.delighted import MAX_DELAY_SECONDS
+from feedback_app.services.collection.people import (
+    MAX_EMAIL_LENGTH,
+    MAX_LOCALE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    MAX_PROPERTIES,
+    MAX_PROPERTY_LENGTH,
+    MAX_PROPERTY_NAME_LENGTH,
+)
+from feedback_app.services.collection.responses import MAX_COMMENT_LENGTH, MAX_TAG_LENGTH
+from feedback_app.services.integrations.delighted import MAX_ANSWER_LENGTH, MAX_DELAY_SECONDS, MAX_QUESTION_ID_LENGTH
+from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID, MAX_PAGE_NUMBER, MAX_PER_PAGE
 
 MAX_UNIX = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 NOT_BLANK = NOT_BLANK_TEXT
@@ -30,10 +40,11 @@ ID_TEXT = {"type": "string", "pattern": "^[0-9]+$"}
 PERSON_ID = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID},
                        {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"}]}  # Delighted's ids are strings
 EMAIL = {"type": "string", "format": "email",
-         "description": "an address email can be sent to: at most 254 characters, no special-use domain (.test)"}
-PROPERTIES = {"type": ["object", "null"], "maxProperties": 100,
-              "propertyNames": {"pattern": SAFE_TEXT, "maxLength": 100},
-              "additionalProperties": {"anyOf": [_text(1000), {"type": ["number", "boolean", "null"]}]}}
+         "description": f"an address email can be sent to: at most {MAX_EMAIL_LENGTH} characters, "
+                        "no special-use domain (.test)"}
+PROPERTIES = {"type": ["object", "null"], "maxProperties": MAX_PROPERTIES,
+              "propertyNames": {"pattern": SAFE_TEXT, "maxLength": MAX_PROPERTY_NAME_LENGTH},
+              "additionalProperties": {"anyOf": [_text(MAX_PROPERTY_LENGTH), {"type": ["number", "boolean", "null"]}]}}
 PERSON = {"type": "object", "required": ["id", "email", "name", "phone_number", "created_at"], "properties": {
     "id": ID_TEXT, "email": _maybe({"type": "string"}), "name": _maybe({"type": "string"}),
     "phone_number": _maybe({"type": "string"}), "created_at": {"type": "integer"},
@@ -70,7 +81,7 @@ def _query(name, schema):
 
 
 def _path(name, schema=None):
-    return {"name": name, "in": "path", "required": True, "schema": schema or _text(254)}
+    return {"name": name, "in": "path", "required": True, "schema": schema or _text(MAX_EMAIL_LENGTH)}
 
 
 ERRORS = {**{str(code): _json(_ref("Error"), "Error") for code in (400, 401, 406, 422, 429)}, "414": URI_TOO_LONG}
@@ -78,7 +89,7 @@ NOT_FOUND = {"404": _json(_ref("Error"), "Not found")}
 PAGING = [_query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
           _query("page_info", {"type": "string", "pattern": CURSOR_PATTERN})]
 NUMBERED = [_query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
-            _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000})]
+            _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER})]
 PERIOD = [_query("since", UNIX), _query("until", UNIX)]
 PLATFORM = _path("platform", {"type": "string", "enum": ["email"]})
 
@@ -109,38 +120,42 @@ SEND_FALSE = {"anyOf": [{"const": False}, {"type": "integer", "enum": [0]},
 # surveys go by email only here.
 NEW_PERSON = {"anyOf": [{"required": ["email"], "properties": {"email": EMAIL}},
                         {"required": ["phone_number", "send"], "properties": {
-                            "phone_number": {**_text(32), "pattern": NOT_BLANK}, "send": SEND_FALSE}}],
+                            "phone_number": {**_text(MAX_PHONE_LENGTH), "pattern": NOT_BLANK}, "send": SEND_FALSE}}],
               "properties": {
-    "email": _maybe(EMAIL), "phone_number": _maybe(_text(32)), "name": _maybe(_text(200)), "properties": PROPERTIES,
+    "email": _maybe(EMAIL), "phone_number": _maybe(_text(MAX_PHONE_LENGTH)), "name": _maybe(_text(MAX_NAME_LENGTH)),
+    "properties": PROPERTIES,
     "send": SEND, "delay": {"type": "integer", "minimum": 0, "maximum": MAX_DELAY_SECONDS},
-    "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(16)),
-    "email_update": _maybe(EMAIL), "phone_number_update": _maybe(_text(32)),
+    "channel": {"type": "string", "enum": ["email"]}, "locale": _maybe(_text(MAX_LOCALE_LENGTH)),
+    "email_update": _maybe(EMAIL), "phone_number_update": _maybe(_text(MAX_PHONE_LENGTH)),
     "last_sent_at": {**UNIX, "description": "when last surveyed elsewhere; not in the future"}}}
 NEW_RESPONSE = {"required": ["person", "score"], "properties": {
-    "person": PERSON_ID, "score": {"type": "integer", "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
+    "person": PERSON_ID, "score": {"type": "integer", "minimum": 0, "maximum": 10},
+    "comment": _maybe(_text(MAX_COMMENT_LENGTH)),
     "person_properties": PROPERTIES, "properties": PROPERTIES,
     "additional_answers": {"type": ["array", "null"], "items": {
         "type": "object", "required": ["question_id", "value"], "properties": {
-            "question_id": {**_text(100), "pattern": NOT_BLANK},
-            "value": {"type": "object", "maxProperties": 1, "additionalProperties": _text(1000)}}}}}}
+            "question_id": {**_text(MAX_QUESTION_ID_LENGTH), "pattern": NOT_BLANK},
+            "value": {"type": "object", "maxProperties": 1, "additionalProperties": _text(MAX_ANSWER_LENGTH)}}}}}}
 RESPONSE_CHANGES = {"properties": {
-    "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 10}, "comment": _maybe(_text(10_000)),
+    "score": {"type": ["integer", "null"], "minimum": 0, "maximum": 10}, "comment": _maybe(_text(MAX_COMMENT_LENGTH)),
     "person_properties": FREE_PROPERTIES,
-    "tags": {"type": "array", "items": {**_text(100), "pattern": NOT_BLANK}},
+    "tags": {"type": "array", "items": {**_text(MAX_TAG_LENGTH), "pattern": NOT_BLANK}},
     "notes": {"type": ["array", "null"],
-              "items": {"type": "string", "pattern": NOT_BLANK, "description": "cut to 10,000 characters"}}}}
+              "items": {"type": "string", "pattern": NOT_BLANK,
+                        "description": f"cut to {MAX_COMMENT_LENGTH:,} characters"}}}}
 RESPONSE_FILTERS = PAGING + PERIOD + [
-    _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}),
     _query("order", {"type": "string", "enum": ["asc", "desc", "asc:created_at", "desc:created_at",
                                                 "asc:updated_at", "desc:updated_at"]}),
     _query("updated_since", UNIX), _query("updated_until", UNIX),
-    _query("person_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}), _query("person_email", _text(254)),
+    _query("person_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+    _query("person_email", _text(MAX_EMAIL_LENGTH)),
     _query("expand[]", {"type": "array", "items": {"type": "string", "enum": ["person"]}})]
 MEMBER_NAMED = {"properties": {"person_email": _maybe(EMAIL), "person_id": PERSON_ID},
                 "anyOf": [{"required": ["person_email"], "properties": {"person_email": EMAIL}},
                           {"required": ["person_id"], "properties": {"person_id": PERSON_ID}}]}
 # Autopilot keeps the properties with the next survey request, as given.
-MEMBER = {**MEMBER_NAMED, "properties": {**MEMBER_NAMED["properties"], "person_name": _maybe(_text(200)),
+MEMBER = {**MEMBER_NAMED, "properties": {**MEMBER_NAMED["properties"], "person_name": _maybe(_text(MAX_NAME_LENGTH)),
                                          "properties": FREE_PROPERTIES}}
 
 
@@ -151,8 +166,8 @@ def paths():
             "post": _operation("Create or update a person and schedule a survey", {"200": _json(_ref("Person"))},
                                body=NEW_PERSON),
             "get": _operation("List people", {"200": _json({"type": "array", "items": _ref("Person")})},
-                              parameters=PAGING + PERIOD + [_query("email", _text(254)),
-                                                            _query("phone_number", _text(32))])},
+                              parameters=PAGING + PERIOD + [_query("email", _text(MAX_EMAIL_LENGTH)),
+                                                            _query("phone_number", _text(MAX_PHONE_LENGTH))])},
         "/people/{identifier}.json": {"delete": _operation(
             "Erase a person by id, email:... or phone_number:...", {"202": _json(OK, "Accepted")},
             parameters=[_path("identifier")], not_found=True)},

@@ -8,7 +8,14 @@ from feedback_app.api_v1 import serializers
 from feedback_app.extensions import csrf, limiter
 from feedback_app.services.collection import autopilot, invitations, people, responses
 from feedback_app.services.integrations import api_queries, api_writes, delighted
-from feedback_app.services.pages import MAX_ID
+from feedback_app.services.collection.people import (
+    MAX_EMAIL_LENGTH,
+    MAX_LOCALE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+)
+from feedback_app.services.collection.responses import MAX_COMMENT_LENGTH
+from feedback_app.services.pages import MAX_ID, MAX_PAGE_NUMBER
 from feedback_app.services.exceptions import InvalidInput
 
 bp = Blueprint("api_v1", __name__, url_prefix="/v1")
@@ -52,12 +59,12 @@ def _with_next_link(items, next_args):
 def create_person():
     """Create or update a person and schedule their survey."""
     params = body_params()
-    fields = dict(email=params.email("email"), phone_number=params.text("phone_number", max_length=32),
-                  name=params.text("name", max_length=200), properties=params.mapping("properties"),
+    fields = dict(email=params.email("email"), phone_number=params.text("phone_number", max_length=MAX_PHONE_LENGTH),
+                  name=params.text("name", max_length=MAX_NAME_LENGTH), properties=params.mapping("properties"),
                   send=params.boolean("send", default=True), delay=params.integer("delay", default=0),
                   channel=params.choice("channel", ("email", "sms"), default="email"),
-                  locale=params.text("locale", max_length=16), email_update=params.email("email_update"),
-                  phone_number_update=params.text("phone_number_update", max_length=32),
+                  locale=params.text("locale", max_length=MAX_LOCALE_LENGTH), email_update=params.email("email_update"),
+                  phone_number_update=params.text("phone_number_update", max_length=MAX_PHONE_LENGTH),
                   last_sent_at=params.timestamp("last_sent_at"))
     params.check()
     api_writes.check_one_person(g.workspace, email=fields["email"], phone_number=fields["phone_number"])
@@ -70,7 +77,8 @@ def list_people():
     """List people, oldest first, a page at a time through the Link header."""
     params = query_params()
     options = dict(per_page=params.per_page(), since=params.timestamp("since"), until=params.timestamp("until"),
-                   email=params.text("email", max_length=254), phone_number=params.text("phone_number", max_length=32),
+                   email=params.text("email", max_length=MAX_EMAIL_LENGTH),
+                   phone_number=params.text("phone_number", max_length=MAX_PHONE_LENGTH),
                    cursor=params.cursor("page_info"))
     params.check()
     page = api_queries.list_people(g.workspace, **options)
@@ -98,7 +106,7 @@ def create_survey_response():
     """Record a response for a person."""
     params = body_params()
     fields = dict(person_id=params.values.get("person"), score=params.integer("score", nullable=True),
-                  comment=params.text("comment", max_length=10_000),
+                  comment=params.text("comment", max_length=MAX_COMMENT_LENGTH),
                   person_properties=params.mapping("person_properties"), properties=params.mapping("properties"),
                   additional_answers=params.values.get("additional_answers"))
     params.check()
@@ -120,7 +128,7 @@ def _response_filters(params):
     filters = api_queries.ResponseFilters(
         since=params.timestamp("since"), until=params.timestamp("until"),
         updated_since=params.timestamp("updated_since"), updated_until=params.timestamp("updated_until"),
-        person_id=person_id, person_email=params.text("person_email", max_length=254))
+        person_id=person_id, person_email=params.text("person_email", max_length=MAX_EMAIL_LENGTH))
     params.check()
     if trend:
         filters.survey_id = api_queries.resolve_survey(g.workspace, trend).id
@@ -133,7 +141,7 @@ def list_survey_responses():
     params = query_params(lists=("expand",))
     expand = _expand()  # checked before the query: a page without responses must refuse it too
     per_page = params.per_page()
-    page_number = params.integer("page", low=1, high=1_000_000)
+    page_number = params.integer("page", low=1, high=MAX_PAGE_NUMBER)
     order = params.choice("order", ORDERS, default="asc")
     cursor = params.cursor("page_info")
     filters = _response_filters(params)
@@ -193,7 +201,7 @@ def create_unsubscribe():
 
 def _list_suppressions(kind, moment_field):
     params = query_params()
-    options = dict(per_page=params.per_page(), page=params.integer("page", default=1, low=1, high=1_000_000),
+    options = dict(per_page=params.per_page(), page=params.integer("page", default=1, low=1, high=MAX_PAGE_NUMBER),
                    since=params.timestamp("since"), until=params.timestamp("until"))
     params.check()
     rows = api_queries.list_suppressions(g.workspace, api_queries.SUPPRESSION_MODELS[kind], **options)
@@ -224,7 +232,7 @@ def add_autopilot_membership(platform):
     params = body_params()
     fields = dict(email=params.email("person_email"),
                   person_id=params.integer("person_id", low=1, high=MAX_ID),
-                  name=params.text("person_name", max_length=200), properties=params.mapping("properties"))
+                  name=params.text("person_name", max_length=MAX_NAME_LENGTH), properties=params.mapping("properties"))
     params.check()
     return jsonify(autopilot.add_membership(g.workspace, platform, **fields))
 
@@ -235,7 +243,7 @@ def list_autopilot_memberships(platform):
     params = query_params()
     options = dict(per_page=params.per_page(), cursor=params.cursor("page_info"),
                    person_id=params.integer("person_id", low=1, high=MAX_ID),
-                   email=params.text("person_email", max_length=254))
+                   email=params.text("person_email", max_length=MAX_EMAIL_LENGTH))
     params.check()
     items, next_cursor = autopilot.list_memberships(g.workspace, platform, **options)
     return _with_next_link(items, next_cursor and {"page_info": next_cursor})

@@ -14,6 +14,7 @@ from feedback_app.services.exceptions import InvalidInput
 
 MAX_PER_PAGE = 100
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
+MAX_PAGE_NUMBER = 1_000_000  # of the numbered pages /v1 offers beside cursors (Delighted's ?page=)
 # A cursor is "<microseconds since 1970>_<id>" of the last row: every string of this shape is a valid
 # position (so the OpenAPI documents can state it exactly), and ids past the column still compare.
 CURSOR_PATTERN = r"^-?[0-9]{1,16}_[0-9]{1,18}$"

@@ -17,6 +17,21 @@ MAX_PROPERTY_LENGTH = 1000
 MAX_PROPERTY_NAME_LENGTH = 100
 
 
+def _length(column):
+    return column.type.length
+
+
+# The longest identifiers and name a person keeps: their columns' lengths, which the APIs check and their
+# documents state (a longer value is refused with 422, not cut, since it names someone).
+MAX_EMAIL_LENGTH = _length(Person.__table__.c.email)
+MAX_EXTERNAL_ID_LENGTH = _length(Person.__table__.c.external_id)
+MAX_PHONE_LENGTH = _length(Person.__table__.c.phone_number)
+MAX_NAME_LENGTH = _length(Person.__table__.c.name)
+MAX_LOCALE_LENGTH = _length(Person.__table__.c.locale)
+PERSON_FIELD_LIMITS = {"email": MAX_EMAIL_LENGTH, "external_id": MAX_EXTERNAL_ID_LENGTH,
+                       "phone_number": MAX_PHONE_LENGTH, "name": MAX_NAME_LENGTH}
+
+
 def clean_properties(properties):
     """Return ``properties`` checked as a person's properties are stored (names to scalar values).
 

@@ -18,8 +18,6 @@ from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.ownership import owned
 from feedback_app.services.transaction import transactional
 
-PERSON_FIELD_LIMITS = {"email": 254, "external_id": 128, "phone_number": 32, "name": 200}
-
 
 def _check_fits_survey(survey, *, score=None, churn_reason=None, answers=None, new=False):
     # The schema cannot know a survey's scale, reasons or questions: say 409, not 422, when a
@@ -87,7 +85,7 @@ def record_response_from_api(workspace, *, survey_id, score=None, comment=None, 
     if person is not None and not isinstance(person, dict):  # false, 0 or text is refused; {} names nobody
         raise InvalidInput("person must be an object.", fields={"person": ["not an object"]})
     if person:
-        for key, limit in PERSON_FIELD_LIMITS.items():
+        for key, limit in people.PERSON_FIELD_LIMITS.items():
             value = person.get(key)
             if value is not None and (not isinstance(value, str) or len(value) > limit
                                       or (key == "email" and not value.strip())):

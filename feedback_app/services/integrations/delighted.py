@@ -15,10 +15,10 @@ from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.integrations.api_queries import default_survey
 from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.pages import MAX_ID
 from feedback_app.services.transaction import transactional
 
 MAX_DELAY_SECONDS = 365 * 24 * 3600
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one names nothing
 MAX_QUESTION_ID_LENGTH = 100  # an additional answer's, as the /v1 document says
 MAX_ANSWER_LENGTH = 1000
 
