@@ -5,6 +5,7 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
+from .label_text import balanced, closes_negation, crosses_clause, names_a_subject, usual_forms
 from .preprocessing import CLOSED_CLASS_WORDS, WORD_PATTERN
 
 # Synthetic concept tokens (see preprocessing.tag_concepts) never appear in labels.
@@ -182,7 +183,9 @@ def _occurrences(target, texts, langs, stop_words, max_texts):
         for i in range(len(content) - len(target) + 1):
             if all(lemma(tokens[content[i + j]][0], lang) == target[j] for j in range(len(target))):
                 first, last = content[i], content[i + len(target) - 1]
-                if last - first + 1 <= len(target) + 3:
+                # A phrase runs within one clause: "marche pas, j'ai perdu" is two.
+                if last - first + 1 <= len(target) + 3 and not crosses_clause(norm, tokens[first][2],
+                                                                              tokens[last][1]):
                     yield norm, tokens, first, last, lang, cased
 
 
@@ -243,7 +246,9 @@ def _trim(tokens, first, last, lang):
     a, b = first, last
     while a < b and (tokens[a][0] in closed or len(tokens[a][0]) < 2):
         a += 1
-    while b > a and (tokens[b][0] in trailing or len(tokens[b][0]) < 2):
+    words = [t[0] for t in tokens]
+    while b > a and (tokens[b][0] in trailing or len(tokens[b][0]) < 2) and not closes_negation(words[a:b + 1],
+                                                                                                b - a, lang):
         b -= 1
     return a, b
 
@@ -409,29 +414,39 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
     first = unglue(surface_form(candidates[0], texts, stop_words, languages=langs, refuse=refuse), texts, lang)
     second = (unglue(surface_form(candidates[1], texts, stop_words, languages=langs, refuse=refuse), texts, lang)
               if len(candidates) > 1 else None)
-    return _capitalised(f"{first}, {second}" if second else first)
+    return _tidy(f"{first}, {second}" if second else first, texts, lang)
+
+
+def _tidy(surface, texts, lang):
+    """Return a surface form as a label: brackets paired, each word in its usual form, capitalised."""
+    return _capitalised(usual_forms(balanced(surface), texts, lang))
 
 
 def _first_free_label(ordered, terms, texts, stop_words, langs, lang, avoid, n_tries, refuse):
     """Return (the candidate terms tried, the first label not in ``avoid`` or None); see :func:`readable_label`."""
-    candidates, glued = [], []
-    for term in ordered:
-        if " " not in term:
-            extended = next((p for p in terms if " " in p and term in p.split()), None)
-            term = extended if extended and extended not in candidates else term
+    candidates, last_resorts = [], []
+    for word in ordered:
+        term, surface, alone = word, None, False
+        if " " not in word:
+            extended = next((p for p in terms if " " in p and word in p.split()), None)
+            if extended and extended not in candidates:
+                term, surface = extended, surface_form(extended, texts, stop_words, languages=langs, refuse=refuse)
+            # The phrase was never written within one clause: the word alone, if no other candidate says more.
+            term, alone = (word, bool(extended)) if not surface else (term, False)
         if term in candidates:
             continue
-        surface = surface_form(term, texts, stop_words, languages=langs, refuse=refuse)
+        surface = surface or surface_form(term, texts, stop_words, languages=langs, refuse=refuse)
         if not surface:
             continue
         candidates.append(term)
-        label = _capitalised(surface)
-        if any(refuse(w) for w in _SPAN_WORD.findall(label.lower())):
-            # The members' own phrase, with the run-together word cut back to the word it starts with.
-            glued.append(unglue(label, texts, lang))
+        label = _tidy(surface, texts, lang)
+        if alone or any(refuse(w) for w in _SPAN_WORD.findall(label.lower())) or not names_a_subject(label, lang):
+            # Last resorts, in rank order: the members' own phrase with the run-together word cut back to the
+            # word it starts with; a word whose phrase nobody wrote; a participle alone ("Lost").
+            last_resorts.append(unglue(label, texts, lang))
         elif label_key(label, lang) not in avoid:
             return candidates, label
         if len(candidates) == n_tries:
             break
-    free = [g for g in glued if label_key(g, lang) not in avoid]
+    free = [g for g in last_resorts if label_key(g, lang) not in avoid]
     return candidates, (free[0] if free else None)
