@@ -11,7 +11,7 @@ from feedback_app.models import Channel, SurveyKind
 from feedback_app.security_headers import CONTENT_SECURITY_POLICY
 from feedback_app.services.collection import invitations, targeting as collection
 from feedback_app.services.integrations import delighted_properties
-from feedback_app.services.exceptions import ServiceError
+from feedback_app.services.exceptions import InvalidInput, ServiceError
 from feedback_app.services.collection.survey_look import survey_look
 from feedback_app.services.collection.ui_strings import error_texts, ui_locale, ui_texts
 from widgets.forms import comment_form_class, score_form_class, why_text
@@ -82,10 +82,18 @@ def _first_step(survey, *, person=None, survey_request=None, channel=Channel.LIN
     form = score_form_class(survey, locale, texts=texts)()
     form.survey = survey
     if form.validate_on_submit():
-        response = collection.answer_link(
-            collection.workspace_of(survey), survey, score=getattr(form, "score", None) and form.score.data,
-            churn_reason=getattr(form, "churn_reason", None) and form.churn_reason.data, answers=_answers(form),
-            person=person, survey_request=survey_request, channel=channel, locale=locale)
+        try:
+            response = collection.answer_link(
+                collection.workspace_of(survey), survey, score=getattr(form, "score", None) and form.score.data,
+                churn_reason=getattr(form, "churn_reason", None) and form.churn_reason.data, answers=_answers(form),
+                person=person, survey_request=survey_request, channel=channel, locale=locale)
+        except InvalidInput as error:
+            if "answers" not in error.fields:
+                raise
+            # A custom survey sent with no question answered: ask again on the page, in its language (was an
+            # error page that threw the form away).
+            form.form_errors.append(ui_texts(locale)["answer_one"])
+            return _render("widgets/survey.html", survey, locale, 422, form=form, person=person)
         if survey.kind == SurveyKind.CUSTOM:
             return _render("widgets/thanks.html", survey, locale,
                            thank_you=delighted_properties.thank_you(getattr(survey_request, "id", None)))

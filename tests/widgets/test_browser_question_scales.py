@@ -137,6 +137,31 @@ def test_a_scale_question_is_answered_by_keyboard_and_focus_is_not_a_choice(db, 
     assert response.answers == {"ease": 6, "tell": 10}
 
 
+def test_sending_nothing_asks_for_one_answer_in_the_widget_and_posts_nothing(db, app):
+    workspace = create_workspace("Empty Answer Co")
+    survey = create_survey(workspace, SurveyKind.CUSTOM, trigger={"type": "page_load", "delay_seconds": 0})
+    survey_builder.add_question(workspace, survey, kind="rating", key="stars", scale_max=5,
+                                prompts={"en": "Stars?", "fr": "Étoiles ?"})
+    pages = {}
+    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host, \
+            chromium() as browser:
+        page, errors = _open_widget(db, browser, app_url, host, pages, workspace, 375)
+        posted = []
+        page.on("request", lambda request: "/responses" in request.url and posted.append(request.url))
+        dialog = page.locator(DIALOG)
+        dialog.locator("button.send").click()
+        # The server would refuse it (422) and the widget said "Sorry, that did not work. Please try again."
+        assert dialog.locator("[role=alert]").text_content() == "Please answer at least one question."
+        assert page.evaluate(FOCUSED) == "1"  # back at the question
+        page.keyboard.press("Space")
+        dialog.locator("button.send").click()
+        dialog.locator("h2").filter(has_text="Thank you").wait_for(timeout=10000)
+        wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+        assert len(posted) == 1 and errors == []
+    [response] = _stored(db, survey_id=survey.id)
+    assert response.answers == {"stars": 1}
+
+
 def test_an_untitled_survey_shows_no_heading_and_is_named_by_its_first_question(db, app):
     workspace = create_workspace("Untitled Co")
     _survey(workspace)

@@ -4,8 +4,9 @@ Seen on a fresh demo: a custom survey without a title showed its name ("Q3 churn
 the widget's heading, and the hosted page put it in the browser tab.
 """
 import pytest
+from sqlalchemy import func, select
 
-from feedback_app.models import SurveyKind
+from feedback_app.models import Response, SurveyKind
 from feedback_app.services.collection import invitations, survey_builder
 from tests.factories import create_person, create_survey
 
@@ -53,3 +54,13 @@ def test_an_invitation_to_an_untitled_survey_is_not_subjected_with_its_name(work
     [received] = smtp.messages_to("cleo@example.com")
     assert received.message["Subject"] == "Questionnaire · Widget Co"
     assert NAME not in received.raw.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "Please answer at least one question."),
+                                                   ("fr", "Veuillez répondre à au moins une question.")])
+def test_an_untitled_survey_sent_empty_on_its_page_asks_again_on_the_page(client, db, untitled, language, message):
+    response = client.post(f"/s/{untitled.token}", data={}, headers={"Accept-Language": language})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page and 'name="q_ease"' in page  # the form is still there, not an error page
+    assert db.session.scalar(select(func.count()).select_from(Response).filter_by(survey_id=untitled.id)) == 0

@@ -196,6 +196,9 @@
           else if (inputs[k].required && !missing) missing = inputs[k];
         });
         if (missing) return ask(missing);
+        // The server refuses an answer with nothing in it; say so here rather than "Sorry, that did not work".
+        var first = Object.keys(inputs).filter(function (k) { return !inputs[k].wrap.hidden; })[0];
+        if (s.kind === "custom" && !Object.keys(answers).length && first) return ask(inputs[first], t.answer_one);
         send({comment: comment ? comment.value : null, kept: kept ? kept.value : null, answers: answers,
           website: hp.value}).then(thanks, fail);
       };
@@ -216,10 +219,10 @@
       });
     }
 
-    function ask(input) {
+    function ask(input, text) {
       var old = box.querySelector(".err");
       if (old) old.remove();
-      var p = el("p", {"class": "err", role: "alert"}, t.required || "Please answer this question.");
+      var p = el("p", {"class": "err", role: "alert"}, text || t.required || "Please answer this question.");
       input.wrap.appendChild(p);
       var first = input.wrap.querySelector("button,textarea");
       if (first) first.focus();
