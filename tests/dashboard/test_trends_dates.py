@@ -68,6 +68,15 @@ def test_a_start_after_today_without_an_end_is_refused_beside_the_field(client, 
     start = (reports.utc_today() + timedelta(days=10)).isoformat()
     status, page = _trends(client, workspace, start=start)
     assert status == 422
-    assert _dates(page)[0] == start  # what was typed stays
+    assert _dates(page) == (start, reports.utc_today().isoformat())  # what was typed, and the end compared with
     after_start = page.split('name="start"', 1)[1]
     assert after_start.index("must be on or before the end date") < after_start.index('name="end"')
+    assert "No response carries a person property yet" not in page  # the page is about the dates, not the data
+
+
+def test_the_property_input_shows_the_property_drawn_by_default(client, login, workspace):
+    create_response(create_survey(workspace, SurveyKind.NPS), score=9, properties={"company_size": "1-10"})
+    login(create_user(workspace))
+    status, page = _trends(client, workspace)
+    assert status == 200 and "by <strong>company_size</strong>" in page
+    assert re.search(r'<input[^>]*name="property"[^>]*value="company_size"', page)
