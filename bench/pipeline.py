@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.cpu import CpuMeter, postgresql_backends  # noqa: E402
 from bench.ingest import ORIGIN, _postgres_database, _prepare, _serve, _server_cpu_seconds, _wrk  # noqa: E402
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -191,6 +192,8 @@ def _process_cpu_seconds(pid):
 def _step(base_url, path, watcher, *, rate, args, run_id, worker_pid):
     print(f"\n-- {rate} answers/s for {args.seconds} s over {args.connections} connections")
     cpu_before = _server_cpu_seconds(base_url), _process_cpu_seconds(worker_pid)
+    database_cpu = CpuMeter(database=postgresql_backends(watcher.engine))
+    database_cpu.start()
     load = Load(base_url, path, rate=rate, seconds=args.seconds, connections=args.connections, run_id=run_id,
                 comment_percent=args.comment_percent)
     started = time.time()
@@ -220,6 +223,7 @@ def _step(base_url, path, watcher, *, rate, args, run_id, worker_pid):
     printer.join(timeout=5)
     web_cpu = _server_cpu_seconds(base_url) - cpu_before[0]
     worker_cpu = _process_cpu_seconds(worker_pid) - cpu_before[1]
+    database_seconds = database_cpu.stop()["database"]
     latencies = [watcher.seen[key] - acked for key, acked in load.acked.items() if key in watcher.seen]
     peak = max((backlog for at, backlog, _ in watcher.samples if started <= at), default=0)
     drain = drained_at - stopped if drained_at is not None else None
@@ -230,6 +234,7 @@ def _step(base_url, path, watcher, *, rate, args, run_id, worker_pid):
         "p50_s": _percentile(latencies, 0.5), "p99_s": _percentile(latencies, 0.99),
         "web_cpu_ms": web_cpu * 1000 / max(len(load.acked), 1),
         "worker_cpu_ms": worker_cpu * 1000 / max(len(latencies), 1),
+        "database_cpu_ms": database_seconds * 1000 / max(len(load.acked), 1),
     }
     result["holds"] = (result["acked"] >= 0.98 * load.total and load.duration <= args.seconds * 1.05 + 1
                        and drain is not None and drain <= HOLD_DRAIN_SECONDS and result["analysed"] == result["acked"])
@@ -239,9 +244,10 @@ def _step(base_url, path, watcher, *, rate, args, run_id, worker_pid):
     print(f"   backlog peak {peak}, back to zero {f'{drain:.1f} s' if drain is not None else 'NOT'} after the load "
           f"stopped; acknowledged -> analysed p50 {result['p50_s']:.2f} s, p99 {result['p99_s']:.2f} s "
           f"({result['analysed']} of {result['acked']} seen)   {'HOLDS' if result['holds'] else 'does not hold'}")
-    # CPU per answer does not depend on what else the host runs (the database server's is not counted).
-    cpu_ms = result["web_cpu_ms"] + result["worker_cpu_ms"]
-    print(f"   CPU per answer: web {result['web_cpu_ms']:.2f} ms, worker {result['worker_cpu_ms']:.2f} ms; "
+    # CPU per answer barely depends on what else the host runs; on PostgreSQL its backends' share is counted.
+    cpu_ms = result["web_cpu_ms"] + result["worker_cpu_ms"] + result["database_cpu_ms"]
+    print(f"   CPU per answer: web {result['web_cpu_ms']:.2f} ms, worker {result['worker_cpu_ms']:.2f} ms, "
+          f"PostgreSQL backends {result['database_cpu_ms']:.2f} ms; "
           f"{os.cpu_count()} idle cores would allow ~{os.cpu_count() * 1000 / cpu_ms:.0f} answers/s; "
           f"load {os.getloadavg()[0]:.1f}")
     return result
@@ -271,7 +277,7 @@ def run_setup(name, database_url, broker_url, args, workdir):
     with _serve(environment, "feedback_app.wsgi:app", args.workers, args.worker_threads) as app_url, \
             celery_worker(environment, queues=["default", "analysis", "email", "webhooks"],
                           log_path=Path(workdir) / f"worker-{name}.log", pool=args.worker_pool,
-                          concurrency=args.worker_concurrency) as worker, \
+                          concurrency=args.worker_concurrency, ready_timeout=300) as worker, \
             Watcher(database_url, token) as watcher:
         # The worker loads its models (lexicon, sentence embeddings) with its first chunk: not part of a step.
         warm = Load(app_url, path, rate=20, seconds=2, connections=4, run_id=f"{name[0]}warm",
