@@ -12,6 +12,9 @@ import pytest
 from tests.factories import PASSWORD
 from tests.loop.smtp_server import smtp  # noqa: F401  (every test may ask for the recording SMTP server, aiosmtpd)
 
+# The browser tests' setup (Chromium, the app under gunicorn, another origin) and the marks their fixtures give.
+pytest_plugins = ["tests.support.browser", "tests.support.markers"]
+
 os.environ["FEEDBACK_ENV"] = "testing"
 
 from feedback_app import create_app  # noqa: E402  (FEEDBACK_ENV must be set first)

@@ -8,12 +8,11 @@ widget on a host page of another origin; the survey page shows each question's d
 import pytest
 
 from feedback_app.models import Role, Survey, SurveyKind, SurveyStatus
-from tests.dashboard.test_browser_dashboard import log_in
 from tests.dashboard.test_browser_survey_builder import _add_question
 from tests.factories import create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app, wait_until
-from tests.widgets.test_browser import _allow, _page, _stored, host_site
+from tests.support.browser import browser_log_in, page_errors
+from tests.support.processes import wait_until
+from tests.widgets.test_browser import _allow, _page, _stored
 
 pytestmark = pytest.mark.browser
 
@@ -22,70 +21,66 @@ def _count(results, key, value):
     return results.locator(f".question-result[data-key={key}] tr:has(th:text-is('{value}')) td.count").text_content()
 
 
-def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, app):
+def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, live_server, other_origin, browser):
     workspace = create_workspace("Custom Co")
     owner = create_user(workspace, role=Role.OWNER)
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, host_site(pages) as host, \
-            chromium() as browser:
-        _allow(db, workspace, host)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        log_in(page, base_url, owner)
+    _allow(db, workspace, other_origin.url)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = page_errors(page)
+    browser_log_in(page, live_server, owner.email)
 
-        page.goto(f"{base_url}/app/{workspace.slug}/surveys/new")
-        page.fill("[name=name]", "Docs check")
-        page.select_option("[name=kind]", "custom")
-        page.fill("[name=locales]", "en")
-        page.fill("[name='texts.en.question']", "Two quick questions")
-        page.fill("[name=delay_seconds]", "0")
-        page.click("#save-survey")
-        page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
-        survey_path = page.url.split(base_url, 1)[1].split("#")[0]
-        _add_question(page, base_url, survey_path, {
-            "kind": "single_choice", "prompts.en": "What brought you here today?", "choices.en": "Pricing\nDocs",
-            "required": True})
-        _add_question(page, base_url, survey_path, {
-            "kind": "rating", "prompts.en": "How clear were the docs?", "scale_max": "5",
-            "show_when": "question:q1", "show_choices": "2"})
-        assert page.locator("[data-testid=questions] tbody tr").count() == 2
+    page.goto(f"{live_server}/app/{workspace.slug}/surveys/new")
+    page.fill("[name=name]", "Docs check")
+    page.select_option("[name=kind]", "custom")
+    page.fill("[name=locales]", "en")
+    page.fill("[name='texts.en.question']", "Two quick questions")
+    page.fill("[name=delay_seconds]", "0")
+    page.click("#save-survey")
+    page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
+    survey_path = page.url.split(live_server, 1)[1].split("#")[0]
+    _add_question(page, live_server, survey_path, {
+        "kind": "single_choice", "prompts.en": "What brought you here today?", "choices.en": "Pricing\nDocs",
+        "required": True})
+    _add_question(page, live_server, survey_path, {
+        "kind": "rating", "prompts.en": "How clear were the docs?", "scale_max": "5",
+        "show_when": "question:q1", "show_choices": "2"})
+    assert page.locator("[data-testid=questions] tbody tr").count() == 2
 
-        # The live preview runs the real widget: the rating appears only once "Docs" is picked.
-        preview = page.frame_locator("#preview-desktop").locator("[data-feedback-loop] >> [role=dialog]")
-        preview.locator("legend:has-text('What brought you here today?')").wait_for(timeout=15000)
-        page.wait_for_load_state("networkidle")
-        assert not preview.locator("legend:has-text('How clear were the docs?')").is_visible()
-        page.locator("#preview-desktop").scroll_into_view_if_needed()  # the page opened at its questions
-        preview.locator("button.opt:has-text('Docs')").click()
-        assert preview.locator("legend:has-text('How clear were the docs?')").is_visible()
-        preview.locator("button.opt:has-text('Pricing')").click()
-        assert not preview.locator("legend:has-text('How clear were the docs?')").is_visible()
+    # The live preview runs the real widget: the rating appears only once "Docs" is picked.
+    preview = page.frame_locator("#preview-desktop").locator("[data-feedback-loop] >> [role=dialog]")
+    preview.locator("legend:has-text('What brought you here today?')").wait_for(timeout=15000)
+    page.wait_for_load_state("networkidle")
+    assert not preview.locator("legend:has-text('How clear were the docs?')").is_visible()
+    page.locator("#preview-desktop").scroll_into_view_if_needed()  # the page opened at its questions
+    preview.locator("button.opt:has-text('Docs')").click()
+    assert preview.locator("legend:has-text('How clear were the docs?')").is_visible()
+    preview.locator("button.opt:has-text('Pricing')").click()
+    assert not preview.locator("legend:has-text('How clear were the docs?')").is_visible()
 
-        page.click("#status-active")
-        page.wait_for_selector("[data-testid=survey-status]:has-text('active')")
-        db.session.expire_all()
-        survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
-        assert (survey.kind, survey.status) == (SurveyKind.CUSTOM, SurveyStatus.ACTIVE)
-        assert _stored(db, survey_id=survey.id) == []  # answering the preview recorded nothing
+    page.click("#status-active")
+    page.wait_for_selector("[data-testid=survey-status]:has-text('active')")
+    db.session.expire_all()
+    survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
+    assert (survey.kind, survey.status) == (SurveyKind.CUSTOM, SurveyStatus.ACTIVE)
+    assert _stored(db, survey_id=survey.id) == []  # answering the preview recorded nothing
 
-        pages["/"] = _page(base_url, workspace, {"id": "cust-9"})
-        customer = browser.new_page(viewport={"width": 1024, "height": 768})
-        customer.goto(host + "/")
-        widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
-        widget.locator("legend:has-text('What brought you here today?')").wait_for(timeout=15000)
-        assert not widget.locator("legend:has-text('How clear were the docs?')").is_visible()
-        widget.locator("button.opt:has-text('Docs')").click()
-        rating = widget.locator("fieldset:has(legend:has-text('How clear were the docs?'))")
-        rating.locator("[role=radio]:text-is('4')").click()  # the rating is a radio scale
-        widget.locator("button.send").click()
-        widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-        wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-        [response] = _stored(db, survey_id=survey.id)
-        assert response.score is None and response.answers == {"q1": "Docs", "q2": 4}
+    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-9"})
+    customer = browser.new_page(viewport={"width": 1024, "height": 768})
+    customer.goto(other_origin.url + "/")
+    widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.locator("legend:has-text('What brought you here today?')").wait_for(timeout=15000)
+    assert not widget.locator("legend:has-text('How clear were the docs?')").is_visible()
+    widget.locator("button.opt:has-text('Docs')").click()
+    rating = widget.locator("fieldset:has(legend:has-text('How clear were the docs?'))")
+    rating.locator("[role=radio]:text-is('4')").click()  # the rating is a radio scale
+    widget.locator("button.send").click()
+    widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
+    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    [response] = _stored(db, survey_id=survey.id)
+    assert response.score is None and response.answers == {"q1": "Docs", "q2": 4}
 
-        page.goto(f"{base_url}{survey_path}")
-        results = page.locator("[data-testid=results]")
-        assert (_count(results, "q1", "Docs"), _count(results, "q1", "Pricing")) == ("1", "0")
-        assert (_count(results, "q2", "4"), _count(results, "q2", "1")) == ("1", "0")
-        assert errors == []
+    page.goto(f"{live_server}{survey_path}")
+    results = page.locator("[data-testid=results]")
+    assert (_count(results, "q1", "Docs"), _count(results, "q1", "Pricing")) == ("1", "0")
+    assert (_count(results, "q2", "4"), _count(results, "q2", "1")) == ("1", "0")
+    assert errors == []

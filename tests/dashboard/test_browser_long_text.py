@@ -12,9 +12,8 @@ import pytest
 from feedback_app.extensions import db as _db
 from feedback_app.models import FollowUp, Role, SurveyKind, utcnow
 from feedback_app.services.loop import actions
-from tests.factories import PASSWORD, create_person, create_response, create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
+from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
+from tests.support.browser import browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,15 +26,7 @@ LINES = """(cells) => cells.map(cell => {
 })"""
 
 
-def _log_in(page, base_url, user):
-    page.goto(base_url + "/auth/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("h1:has-text('Overview')")
-
-
-def test_a_long_survey_name_and_follow_up_ages_fit_the_screen(db, app):
+def test_a_long_survey_name_and_follow_up_ages_fit_the_screen(db, live_server, browser):
     workspace = create_workspace("Long Co")
     owner = create_user(workspace, role=Role.OWNER)
     survey = create_survey(workspace, SurveyKind.NPS, name="Q" * 200)
@@ -45,16 +36,15 @@ def test_a_long_survey_name_and_follow_up_ages_fit_the_screen(db, app):
         _db.session.add(FollowUp(workspace_id=workspace.id, response_id=response.id, status="open",
                                  created_at=utcnow() - timedelta(hours=hours)))
     _db.session.commit()
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 900, "height": 800})
-        _log_in(page, base_url, owner)
-        page.goto(f"{base_url}/app/{workspace.slug}/surveys/{survey.id}")
-        assert page.text_content("h1").strip().startswith("Q" * 200)
-        assert page.evaluate(FITS)
-        page.goto(f"{base_url}/app/{workspace.slug}/follow-ups")
-        ages = page.locator("[data-testid=age]")
-        assert [text.strip() for text in ages.all_text_contents()] == ["17 h", "1 d", "3 d"]
-        assert ages.evaluate_all(LINES) == [1, 1, 1]
+    page = browser.new_page(viewport={"width": 900, "height": 800})
+    browser_log_in(page, live_server, owner.email)
+    page.goto(f"{live_server}/app/{workspace.slug}/surveys/{survey.id}")
+    assert page.text_content("h1").strip().startswith("Q" * 200)
+    assert page.evaluate(FITS)
+    page.goto(f"{live_server}/app/{workspace.slug}/follow-ups")
+    ages = page.locator("[data-testid=age]")
+    assert [text.strip() for text in ages.all_text_contents()] == ["17 h", "1 d", "3 d"]
+    assert ages.evaluate_all(LINES) == [1, 1, 1]
 
 
 # The element drawn at the centre of each matched cell, once scrolled into view, is that cell (not the next card).
@@ -65,7 +55,7 @@ UNCOVERED = """(cells) => cells.map(cell => {
 })"""
 
 
-def test_an_actions_recipient_preview_stays_inside_its_card(db, app):
+def test_an_actions_recipient_preview_stays_inside_its_card(db, live_server, browser):
     workspace = create_workspace("Wide Co")
     owner = create_user(workspace, role=Role.OWNER)
     survey = create_survey(workspace, SurveyKind.NPS)
@@ -76,12 +66,11 @@ def test_an_actions_recipient_preview_stays_inside_its_card(db, app):
                                  person=person) for person in people]
     action = actions.create_action(workspace, title="Sync rebuilt", response_ids=[r.id for r in responses],
                                    public_message="Sync no longer loses your changes.", user=owner)
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        _log_in(page, base_url, owner)
-        page.goto(f"{base_url}/app/{workspace.slug}/actions/{action.id}")
-        preview = "[data-testid=preview]"
-        cells = page.locator(f"{preview} tbody tr td:last-child, {preview} th:has-text('Language')")
-        assert cells.count() == 4
-        assert cells.evaluate_all(UNCOVERED) == [True] * 4
-        assert page.evaluate(FITS)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    browser_log_in(page, live_server, owner.email)
+    page.goto(f"{live_server}/app/{workspace.slug}/actions/{action.id}")
+    preview = "[data-testid=preview]"
+    cells = page.locator(f"{preview} tbody tr td:last-child, {preview} th:has-text('Language')")
+    assert cells.count() == 4
+    assert cells.evaluate_all(UNCOVERED) == [True] * 4
+    assert page.evaluate(FITS)

@@ -7,10 +7,8 @@ in French the French low label beside the default locale's high one. Nothing is 
 import pytest
 
 from feedback_app.models import Role, SurveyKind
-from tests.dashboard.test_browser_dashboard import log_in
 from tests.factories import create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
+from tests.support.browser import browser_log_in, page_errors
 
 pytestmark = pytest.mark.browser
 
@@ -22,28 +20,26 @@ def _ends(frame, high):
     return ends.locator("span").all_text_contents()
 
 
-def test_question_preview_shows_the_unsaved_rating_with_labels_in_each_locale(db, app):
+def test_question_preview_shows_the_unsaved_rating_with_labels_in_each_locale(db, live_server, browser):
     workspace = create_workspace("Labels Co")
     owner = create_user(workspace, role=Role.OWNER)
     survey = create_survey(workspace, SurveyKind.CUSTOM, name="Docs check")  # en (default) and fr
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        log_in(page, base_url, owner)
-        page.goto(f"{base_url}/app/{workspace.slug}/surveys/{survey.id}/questions/new")
-        page.select_option("[name=kind]", "rating")
-        page.fill("[name=scale_max]", "5")
-        for name, value in (("prompts.en", "How clear were the docs?"), ("prompts.fr", "La doc est-elle claire ?"),
-                            ("labels.en.low", "Unclear"), ("labels.en.high", "Crystal clear"),
-                            ("labels.fr.low", "Obscure")):
-            page.fill(f"[name='{name}']", value)
-        frame = page.frame_locator("#preview-desktop")
-        frame.locator("[data-feedback-loop] >> legend:has-text('How clear were the docs?')").wait_for(timeout=15000)
-        assert _ends(frame, "Crystal clear") == ["Unclear", "Crystal clear"]
-        page.select_option("#preview-locale", "fr")
-        frame.locator("[data-feedback-loop] >> legend:has-text('La doc est-elle claire ?')").wait_for(timeout=15000)
-        assert _ends(frame, "Obscure") == ["Obscure", "Crystal clear"]
-        assert errors == []
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = page_errors(page)
+    browser_log_in(page, live_server, owner.email)
+    page.goto(f"{live_server}/app/{workspace.slug}/surveys/{survey.id}/questions/new")
+    page.select_option("[name=kind]", "rating")
+    page.fill("[name=scale_max]", "5")
+    for name, value in (("prompts.en", "How clear were the docs?"), ("prompts.fr", "La doc est-elle claire ?"),
+                        ("labels.en.low", "Unclear"), ("labels.en.high", "Crystal clear"),
+                        ("labels.fr.low", "Obscure")):
+        page.fill(f"[name='{name}']", value)
+    frame = page.frame_locator("#preview-desktop")
+    frame.locator("[data-feedback-loop] >> legend:has-text('How clear were the docs?')").wait_for(timeout=15000)
+    assert _ends(frame, "Crystal clear") == ["Unclear", "Crystal clear"]
+    page.select_option("#preview-locale", "fr")
+    frame.locator("[data-feedback-loop] >> legend:has-text('La doc est-elle claire ?')").wait_for(timeout=15000)
+    assert _ends(frame, "Obscure") == ["Obscure", "Crystal clear"]
+    assert errors == []
     db.session.expire_all()
     assert survey.questions == []

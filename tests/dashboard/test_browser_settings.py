@@ -10,16 +10,16 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Role
-from tests.factories import PASSWORD, create_survey, create_user, create_workspace
-from tests.loop.smtp_server import smtp_server
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, celery_worker, serve_app, wait_until
+from tests.factories import create_survey, create_user, create_workspace
+from tests.support.browser import browser_log_in, page_errors
+from tests.support.processes import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NEW_PASSWORD = "a brand new passphrase"
 
 
 def log_in(page, base_url, email, password):
+    """Submit the login form (kept for the tests that import it from here; tests.support.browser has browser_log_in)."""
     page.goto(base_url + "/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)
@@ -27,77 +27,67 @@ def log_in(page, base_url, email, password):
 
 
 @pytest.mark.browser
-def test_customer_settings_and_password_reset_in_chromium(db, app, tmp_path):
+def test_customer_settings_and_password_reset_in_chromium(db, live_server_with_mail, browser):
     workspace = create_workspace("Browser Co")
     owner = create_user(workspace, role=Role.OWNER, email="owner@browser.example")
     survey = create_survey(workspace)
-    with smtp_server() as (mail, port):
-        environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"],
-                                      BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
-                                      FEEDBACK_SMTP_HOST="127.0.0.1", FEEDBACK_SMTP_PORT=port,
-                                      FEEDBACK_PUBLIC_URL="http://feedback.test")
-        with serve_app(environment) as base_url, \
-                celery_worker(environment, queues=["email"], log_path=tmp_path / "worker.log"), \
-                chromium() as browser:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            log_in(page, base_url, owner.email, PASSWORD)
-            page.wait_for_selector("h1:has-text('Overview')")
+    base_url, mail = live_server_with_mail
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = page_errors(page)
+    browser_log_in(page, base_url, owner.email)
 
-            # Settings > Customers: a colour too light for white text is refused beside its field, input kept.
-            page.goto(f"{base_url}/app/{workspace.slug}/settings")
-            page.click("#customer-settings")
-            page.wait_for_selector("h1:has-text('Customer settings')")
-            page.fill("#intro_text", "Two minutes, promised.")
-            page.fill("#brand_color", "#ffcc00")
-            page.click("#save-look")
-            page.wait_for_selector("text=White text on #ffcc00 has a contrast of 1.5:1")
-            assert page.input_value("#brand_color") == "#ffcc00"
-            assert page.input_value("#intro_text") == "Two minutes, promised."
-            page.fill("#brand_color", "#1f6f43")
-            page.click("#save-look")
-            page.wait_for_selector("text=Survey look saved.")
-            page.fill("#sender_name", "Acme Support")
-            page.fill("#reply_to", "help@browser.example")
-            page.click("#save-sender")
-            page.wait_for_selector("text=Email sender saved.")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "customer-settings.png"), full_page=True)
+    # Settings > Customers: a colour too light for white text is refused beside its field, input kept.
+    page.goto(f"{base_url}/app/{workspace.slug}/settings")
+    page.click("#customer-settings")
+    page.wait_for_selector("h1:has-text('Customer settings')")
+    page.fill("#intro_text", "Two minutes, promised.")
+    page.fill("#brand_color", "#ffcc00")
+    page.click("#save-look")
+    page.wait_for_selector("text=White text on #ffcc00 has a contrast of 1.5:1")
+    assert page.input_value("#brand_color") == "#ffcc00"
+    assert page.input_value("#intro_text") == "Two minutes, promised."
+    page.fill("#brand_color", "#1f6f43")
+    page.click("#save-look")
+    page.wait_for_selector("text=Survey look saved.")
+    page.fill("#sender_name", "Acme Support")
+    page.fill("#reply_to", "help@browser.example")
+    page.click("#save-sender")
+    page.wait_for_selector("text=Email sender saved.")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "customer-settings.png"), full_page=True)
 
-            # The hosted page wears the brand colour and the intro.
-            page.goto(f"{base_url}/s/{survey.token}")
-            assert page.text_content("[data-testid=intro]") == "Two minutes, promised."
-            color = page.eval_on_selector("input[type=submit]", "node => getComputedStyle(node).backgroundColor")
-            assert color == "rgb(31, 111, 67)"
+    # The hosted page wears the brand colour and the intro.
+    page.goto(f"{base_url}/s/{survey.token}")
+    assert page.text_content("[data-testid=intro]") == "Two minutes, promised."
+    color = page.eval_on_selector("input[type=submit]", "node => getComputedStyle(node).backgroundColor")
+    assert color == "rgb(31, 111, 67)"
 
-            # Forgotten password: the same answer for any address; the link comes by email and works once.
-            page.goto(f"{base_url}/app/{workspace.slug}/settings")
-            page.click("form.logout button")
-            page.wait_for_selector("text=You are logged out.")
-            page.click("#forgot-password")
-            page.fill("#email", owner.email)
-            page.click("#submit")
-            page.wait_for_selector("text=If an account has this address")
-            [received] = wait_until(lambda: mail.messages_to(owner.email), timeout=60)
-            path = re.search(r"http://feedback\.test(/auth/password/reset/\S+)",
-                             received.message.get_body(("plain",)).get_content())[1]
-            page.goto(base_url + path)
-            page.fill("#password", NEW_PASSWORD)
-            page.fill("#confirm", NEW_PASSWORD)
-            page.click("#submit")
-            page.wait_for_selector("text=Your password is set")
-            page.goto(base_url + path)
-            assert page.locator("text=already used").count() == 1
-            log_in(page, base_url, owner.email, NEW_PASSWORD)
-            page.wait_for_selector("h1:has-text('Overview')")
+    # Forgotten password: the same answer for any address; the link comes by email and works once.
+    page.goto(f"{base_url}/app/{workspace.slug}/settings")
+    page.click("form.logout button")
+    page.wait_for_selector("text=You are logged out.")
+    page.click("#forgot-password")
+    page.fill("#email", owner.email)
+    page.click("#submit")
+    page.wait_for_selector("text=If an account has this address")
+    [received] = wait_until(lambda: mail.messages_to(owner.email), timeout=60)
+    path = re.search(r"http://feedback\.test(/auth/password/reset/\S+)",
+                     received.message.get_body(("plain",)).get_content())[1]
+    page.goto(base_url + path)
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#confirm", NEW_PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector("text=Your password is set")
+    page.goto(base_url + path)
+    assert page.locator("text=already used").count() == 1
+    browser_log_in(page, base_url, owner.email, NEW_PASSWORD)
 
-            # The audit log shows what was done.
-            page.goto(f"{base_url}/app/{workspace.slug}/settings")
-            page.click("#audit-log")
-            page.wait_for_selector("[data-testid=audit-events]")
-            verbs = page.locator("[data-testid=audit-events] code").all_text_contents()
-            assert {"user.password_reset", "workspace.settings_changed", "user.logged_in"} <= set(verbs)
-            assert errors == []
+    # The audit log shows what was done.
+    page.goto(f"{base_url}/app/{workspace.slug}/settings")
+    page.click("#audit-log")
+    page.wait_for_selector("[data-testid=audit-events]")
+    verbs = page.locator("[data-testid=audit-events] code").all_text_contents()
+    assert {"user.password_reset", "workspace.settings_changed", "user.logged_in"} <= set(verbs)
+    assert errors == []
     _db.session.expire_all()
     assert _db.session.query(AuditEvent).filter_by(verb="user.password_reset").count() == 1

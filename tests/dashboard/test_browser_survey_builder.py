@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from feedback_app.models import Role, Survey, SurveyStatus
-from tests.dashboard.test_browser_dashboard import SCREENSHOTS, log_in
+from tests.dashboard.test_browser_dashboard import SCREENSHOTS
 from tests.factories import create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app, wait_until
-from tests.widgets.test_browser import _allow, _page, _stored, host_site
+from tests.support.browser import browser_log_in, page_errors
+from tests.support.processes import wait_until
+from tests.widgets.test_browser import _allow, _page, _stored
 
 pytestmark = pytest.mark.browser
 
@@ -33,93 +33,89 @@ def _add_question(page, base_url, survey_path, values):
     page.wait_for_selector("[data-testid=questions]")
 
 
-def test_build_preview_publish_answer_and_read_results(db, app):
+def test_build_preview_publish_answer_and_read_results(db, live_server, other_origin, browser):
     workspace = create_workspace("Builder Co")
     owner = create_user(workspace, role=Role.OWNER)
-    pages = {}
-    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"])
-    with serve_app(environment) as base_url, host_site(pages) as host, chromium() as browser:
-        _allow(db, workspace, host)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        log_in(page, base_url, owner)
+    _allow(db, workspace, other_origin.url)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = page_errors(page)
+    browser_log_in(page, live_server, owner.email)
 
-        page.goto(f"{base_url}/app/{workspace.slug}/surveys/new")
-        page.fill("[name=name]", "Onboarding NPS")
-        page.select_option("[name=kind]", "nps")
-        page.fill("[name=locales]", "en, fr")
-        page.fill("[name='texts.en.question']", "Would you recommend Acme?")
-        page.fill("[name=delay_seconds]", "0")
-        page.fill("[name=targeting]", "plan = pro")
-        page.click("#save-survey")
-        page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
-        survey_path = page.url.split(base_url, 1)[1].split("#")[0]
+    page.goto(f"{live_server}/app/{workspace.slug}/surveys/new")
+    page.fill("[name=name]", "Onboarding NPS")
+    page.select_option("[name=kind]", "nps")
+    page.fill("[name=locales]", "en, fr")
+    page.fill("[name='texts.en.question']", "Would you recommend Acme?")
+    page.fill("[name=delay_seconds]", "0")
+    page.fill("[name=targeting]", "plan = pro")
+    page.click("#save-survey")
+    page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
+    survey_path = page.url.split(live_server, 1)[1].split("#")[0]
 
-        page.fill("[name='texts.fr.question']", "Recommanderiez-vous Acme à un ami ?")
-        page.click("#save-survey")
-        page.wait_for_selector("text=Survey saved.")
-        _add_question(page, base_url, survey_path, {
-            "kind": "single_choice", "prompts.en": "What is your role?", "prompts.fr": "Quel est votre rôle ?",
-            "choices.en": "Developer\nOperations", "choices.fr": "Développeur\nExploitation", "required": True})
-        _add_question(page, base_url, survey_path, {
-            "kind": "text", "prompts.en": "What do you deploy?", "prompts.fr": "Que déployez-vous ?",
-            "show_when": "question:q1", "show_choices": "2"})
-        assert page.locator("[data-testid=questions] tbody tr").count() == 2
+    page.fill("[name='texts.fr.question']", "Recommanderiez-vous Acme à un ami ?")
+    page.click("#save-survey")
+    page.wait_for_selector("text=Survey saved.")
+    _add_question(page, live_server, survey_path, {
+        "kind": "single_choice", "prompts.en": "What is your role?", "prompts.fr": "Quel est votre rôle ?",
+        "choices.en": "Developer\nOperations", "choices.fr": "Développeur\nExploitation", "required": True})
+    _add_question(page, live_server, survey_path, {
+        "kind": "text", "prompts.en": "What do you deploy?", "prompts.fr": "Que déployez-vous ?",
+        "show_when": "question:q1", "show_choices": "2"})
+    assert page.locator("[data-testid=questions] tbody tr").count() == 2
 
-        # The preview shows the real widget with what is typed, before it is saved.
-        preview = page.frame_locator("#preview-desktop").locator("[data-feedback-loop] >> [role=dialog]")
-        preview.wait_for(timeout=15000)
-        page.fill("[name='texts.en.question']", "How likely are you to recommend Acme?")
-        preview.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
-        phone = page.frame_locator("#preview-phone").locator("[data-feedback-loop] >> [role=dialog]")
-        phone.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
-        page.select_option("#preview-locale", "fr")
-        preview.locator("h2:has-text('Recommanderiez-vous Acme')").wait_for(timeout=10000)
-        page.select_option("#preview-locale", "en")
-        # Answer only once the English preview is back: a late re-render would start the preview over.
-        preview.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
-        page.wait_for_load_state("networkidle")
-        preview.locator("button[data-score='3']").click()  # answered in the preview: nothing is recorded
-        preview.locator("legend:has-text('What is your role?')").wait_for()
-        assert not preview.locator("legend:has-text('What do you deploy?')").is_visible()
-        preview.locator("button.opt:has-text('Operations')").click()
-        assert preview.locator("legend:has-text('What do you deploy?')").is_visible()
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / "survey_builder_preview.png"), full_page=True)
-        page.click("#save-survey")
-        page.wait_for_selector("text=Survey saved.")
+    # The preview shows the real widget with what is typed, before it is saved.
+    preview = page.frame_locator("#preview-desktop").locator("[data-feedback-loop] >> [role=dialog]")
+    preview.wait_for(timeout=15000)
+    page.fill("[name='texts.en.question']", "How likely are you to recommend Acme?")
+    preview.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
+    phone = page.frame_locator("#preview-phone").locator("[data-feedback-loop] >> [role=dialog]")
+    phone.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
+    page.select_option("#preview-locale", "fr")
+    preview.locator("h2:has-text('Recommanderiez-vous Acme')").wait_for(timeout=10000)
+    page.select_option("#preview-locale", "en")
+    # Answer only once the English preview is back: a late re-render would start the preview over.
+    preview.locator("h2:has-text('How likely are you to recommend Acme?')").wait_for(timeout=10000)
+    page.wait_for_load_state("networkidle")
+    preview.locator("button[data-score='3']").click()  # answered in the preview: nothing is recorded
+    preview.locator("legend:has-text('What is your role?')").wait_for()
+    assert not preview.locator("legend:has-text('What do you deploy?')").is_visible()
+    preview.locator("button.opt:has-text('Operations')").click()
+    assert preview.locator("legend:has-text('What do you deploy?')").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(SCREENSHOTS) / "survey_builder_preview.png"), full_page=True)
+    page.click("#save-survey")
+    page.wait_for_selector("text=Survey saved.")
 
-        page.click("#status-active")
-        page.wait_for_selector("[data-testid=survey-status]:has-text('active')")
-        db.session.expire_all()
-        survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
-        assert survey.status == SurveyStatus.ACTIVE and _stored(db, survey_id=survey.id) == []
+    page.click("#status-active")
+    page.wait_for_selector("[data-testid=survey-status]:has-text('active')")
+    db.session.expire_all()
+    survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
+    assert survey.status == SurveyStatus.ACTIVE and _stored(db, survey_id=survey.id) == []
 
-        pages["/"] = _page(base_url, workspace, {"id": "cust-7", "properties": {"plan": "pro"}})
-        customer = browser.new_page(viewport={"width": 1024, "height": 768})
-        customer.goto(host + "/")
-        widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
-        widget.wait_for(timeout=15000)
-        assert "How likely are you to recommend Acme?" in widget.inner_text()
-        widget.locator("button[data-score='4']").click()
-        widget.locator("legend:has-text('What is your role?')").wait_for()
-        widget.locator("button.send").click()  # the role is required
-        widget.locator(".err").wait_for()
-        widget.locator("button.opt:has-text('Operations')").click()
-        widget.locator("fieldset:has(legend:has-text('What do you deploy?')) textarea").fill("<script>k8s</script>")
-        widget.locator("button.send").click()
-        widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-        wait_until(lambda: any(stored.answers for stored in _stored(db, survey_id=survey.id)), timeout=15)
-        [response] = _stored(db, survey_id=survey.id)
-        assert response.score == 4 and response.answers == {"q1": "Operations", "q2": "<script>k8s</script>"}
+    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-7", "properties": {"plan": "pro"}})
+    customer = browser.new_page(viewport={"width": 1024, "height": 768})
+    customer.goto(other_origin.url + "/")
+    widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.wait_for(timeout=15000)
+    assert "How likely are you to recommend Acme?" in widget.inner_text()
+    widget.locator("button[data-score='4']").click()
+    widget.locator("legend:has-text('What is your role?')").wait_for()
+    widget.locator("button.send").click()  # the role is required
+    widget.locator(".err").wait_for()
+    widget.locator("button.opt:has-text('Operations')").click()
+    widget.locator("fieldset:has(legend:has-text('What do you deploy?')) textarea").fill("<script>k8s</script>")
+    widget.locator("button.send").click()
+    widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
+    wait_until(lambda: any(stored.answers for stored in _stored(db, survey_id=survey.id)), timeout=15)
+    [response] = _stored(db, survey_id=survey.id)
+    assert response.score == 4 and response.answers == {"q1": "Operations", "q2": "<script>k8s</script>"}
 
-        page.goto(f"{base_url}{survey_path}")
-        results = page.locator("[data-testid=results]")
-        role = results.locator(".question-result[data-key=q1]")
-        assert role.locator("tr:has(th:text-is('Operations')) td.count").text_content() == "1"
-        assert role.locator("tr:has(th:text-is('Developer')) td.count").text_content() == "0"
-        assert results.locator(".question-result[data-key=q2] .text-answers li").all_text_contents() == [
-            "<script>k8s</script>"]  # shown as text, never run
-        page.screenshot(path=str(Path(SCREENSHOTS) / "survey_builder.png"), full_page=True)
-        assert errors == []
+    page.goto(f"{live_server}{survey_path}")
+    results = page.locator("[data-testid=results]")
+    role = results.locator(".question-result[data-key=q1]")
+    assert role.locator("tr:has(th:text-is('Operations')) td.count").text_content() == "1"
+    assert role.locator("tr:has(th:text-is('Developer')) td.count").text_content() == "0"
+    assert results.locator(".question-result[data-key=q2] .text-answers li").all_text_contents() == [
+        "<script>k8s</script>"]  # shown as text, never run
+    page.screenshot(path=str(Path(SCREENSHOTS) / "survey_builder.png"), full_page=True)
+    assert errors == []

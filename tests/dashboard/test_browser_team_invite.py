@@ -10,11 +10,9 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Membership, Role, User
-from tests.dashboard.test_browser_settings import log_in
-from tests.factories import PASSWORD, create_user, create_workspace
-from tests.loop.smtp_server import smtp_server
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, celery_worker, serve_app, wait_until
+from tests.factories import create_user, create_workspace
+from tests.support.browser import browser_log_in, page_errors
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -22,60 +20,50 @@ TEAMMATE = "grace@invite.example"
 TEAMMATE_PASSWORD = "a teammate's own passphrase"
 
 
-def test_invite_a_teammate_and_log_in_as_them_in_chromium(db, app, tmp_path):
+def test_invite_a_teammate_and_log_in_as_them_in_chromium(db, live_server_with_mail, browser):
     workspace = create_workspace("Invite Co")
     owner = create_user(workspace, role=Role.OWNER, email="owner@invite.example")
-    with smtp_server() as (mail, port):
-        environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"],
-                                      BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
-                                      FEEDBACK_SMTP_HOST="127.0.0.1", FEEDBACK_SMTP_PORT=port,
-                                      FEEDBACK_PUBLIC_URL="http://feedback.test")
-        with serve_app(environment) as base_url, \
-                celery_worker(environment, queues=["email"], log_path=tmp_path / "worker.log"), \
-                chromium() as browser:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            log_in(page, base_url, owner.email, PASSWORD)
-            page.wait_for_selector("h1:has-text('Overview')")
+    base_url, mail = live_server_with_mail
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = page_errors(page)
+    browser_log_in(page, base_url, owner.email)
 
-            page.goto(f"{base_url}/app/{workspace.slug}/settings")
-            page.fill("#invite-email", TEAMMATE)
-            page.select_option("#invite-role", "member")
-            page.click("[data-testid=invite] button[type=submit]")
-            page.wait_for_selector(f"text=is on its way to {TEAMMATE}")
-            assert TEAMMATE in page.text_content("[data-testid=invitations]")
+    page.goto(f"{base_url}/app/{workspace.slug}/settings")
+    page.fill("#invite-email", TEAMMATE)
+    page.select_option("#invite-role", "member")
+    page.click("[data-testid=invite] button[type=submit]")
+    page.wait_for_selector(f"text=is on its way to {TEAMMATE}")
+    assert TEAMMATE in page.text_content("[data-testid=invitations]")
 
-            [received] = wait_until(lambda: mail.messages_to(TEAMMATE), timeout=60)
-            path = re.search(r"http://feedback\.test(/auth/invitations/\S+)",
-                             received.message.get_body(("plain",)).get_content())[1]
+    [received] = wait_until(lambda: mail.messages_to(TEAMMATE), timeout=60)
+    path = re.search(r"http://feedback\.test(/auth/invitations/\S+)",
+                     received.message.get_body(("plain",)).get_content())[1]
 
-            # The teammate, in a browser of their own, joins with a name and a password.
-            teammate = browser.new_context().new_page()
-            teammate.on("pageerror", lambda error: errors.append(str(error)))
-            teammate.goto(base_url + path)
-            assert "You are invited as member" in teammate.text_content("main")
-            teammate.fill("#name", "Grace Hopper")
-            teammate.fill("#password", TEAMMATE_PASSWORD)
-            teammate.fill("#confirm", TEAMMATE_PASSWORD)
-            teammate.click("#submit")
-            teammate.wait_for_selector("text=Welcome to Invite Co.")
-            teammate.wait_for_selector("h1:has-text('Overview')")
+    # The teammate, in a browser of their own, joins with a name and a password.
+    teammate = browser.new_context().new_page()
+    teammate.on("pageerror", lambda error: errors.append(str(error)))
+    teammate.goto(base_url + path)
+    assert "You are invited as member" in teammate.text_content("main")
+    teammate.fill("#name", "Grace Hopper")
+    teammate.fill("#password", TEAMMATE_PASSWORD)
+    teammate.fill("#confirm", TEAMMATE_PASSWORD)
+    teammate.click("#submit")
+    teammate.wait_for_selector("text=Welcome to Invite Co.")
+    teammate.wait_for_selector("h1:has-text('Overview')")
 
-            # Later: logged out, they log in as themselves with that password and find the workspace.
-            teammate.click("form.logout button")
-            teammate.wait_for_selector("text=You are logged out.")
-            log_in(teammate, base_url, TEAMMATE, TEAMMATE_PASSWORD)
-            teammate.wait_for_selector("h1:has-text('Overview')")
-            assert TEAMMATE in teammate.text_content("header")
-            teammate.goto(f"{base_url}/app/{workspace.slug}/settings")
-            assert "Grace Hopper" in teammate.text_content("[data-testid=members]")
-            gone = teammate.goto(base_url + path)  # the link worked once
-            assert gone.status == 410 and "already used" in teammate.text_content("main")
+    # Later: logged out, they log in as themselves with that password and find the workspace.
+    teammate.click("form.logout button")
+    teammate.wait_for_selector("text=You are logged out.")
+    browser_log_in(teammate, base_url, TEAMMATE, TEAMMATE_PASSWORD)
+    assert TEAMMATE in teammate.text_content("header")
+    teammate.goto(f"{base_url}/app/{workspace.slug}/settings")
+    assert "Grace Hopper" in teammate.text_content("[data-testid=members]")
+    gone = teammate.goto(base_url + path)  # the link worked once
+    assert gone.status == 410 and "already used" in teammate.text_content("main")
 
-            page.reload()
-            assert page.locator("[data-testid=invitations]").count() == 0  # nothing pending any more
-            assert errors == []
+    page.reload()
+    assert page.locator("[data-testid=invitations]").count() == 0  # nothing pending any more
+    assert errors == []
     _db.session.expire_all()
     grace = _db.session.query(User).filter_by(email=TEAMMATE).one()
     membership = _db.session.query(Membership).filter_by(user_id=grace.id, workspace_id=workspace.id).one()

@@ -9,10 +9,9 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import ParentTheme, ResponseTheme, Role, SurveyKind, Theme
-from tests.dashboard.test_browser_dashboard import SCREENSHOTS, log_in
+from tests.dashboard.test_browser_dashboard import SCREENSHOTS
 from tests.factories import create_response, create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
+from tests.support.browser import browser_log_in, page_errors
 
 # (parent key, parent label, [(theme key, label, complaints, praise)])
 GROUPS = [
@@ -43,37 +42,35 @@ def _build():
 
 
 @pytest.mark.browser
-def test_two_level_themes_page_in_chromium(db, app):
+def test_two_level_themes_page_in_chromium(db, live_server, browser):
     workspace, owner = _build()
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        log_in(page, base_url, owner)
-        page.goto(f"{base_url}/app/{workspace.slug}/themes")
-        page.wait_for_selector("[data-testid=themes]")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = page_errors(page)
+    browser_log_in(page, live_server, owner.email)
+    page.goto(f"{live_server}/app/{workspace.slug}/themes")
+    page.wait_for_selector("[data-testid=themes]")
 
-        parents = page.locator("[data-testid=themes] tr.parent td:nth-child(2) strong").all_text_contents()
-        assert parents == ["Reliability", "Pricing"]  # by complaints: 14, 8; "Using the product" is praise
-        complaints = page.locator("[data-testid=themes] tr.parent td.complaints").all_text_contents()
-        assert complaints == ["14", "8"]
-        sync = page.locator("[data-testid=themes] tr.child", has_text="Sync loses changes")
-        assert not sync.is_visible()  # closed until its parent is opened
+    parents = page.locator("[data-testid=themes] tr.parent td:nth-child(2) strong").all_text_contents()
+    assert parents == ["Reliability", "Pricing"]  # by complaints: 14, 8; "Using the product" is praise
+    complaints = page.locator("[data-testid=themes] tr.parent td.complaints").all_text_contents()
+    assert complaints == ["14", "8"]
+    sync = page.locator("[data-testid=themes] tr.child", has_text="Sync loses changes")
+    assert not sync.is_visible()  # closed until its parent is opened
 
-        page.locator("tr.parent", has_text="Reliability").locator("input.expand-toggle").check()
-        assert sync.is_visible()
-        assert sync.locator("td.complaints").text_content() == "9" and sync.locator("td.praise").text_content() == "1"
-        assert not page.locator("tr.child", has_text="Price per seat").is_visible()
+    page.locator("tr.parent", has_text="Reliability").locator("input.expand-toggle").check()
+    assert sync.is_visible()
+    assert sync.locator("td.complaints").text_content() == "9" and sync.locator("td.praise").text_content() == "1"
+    assert not page.locator("tr.child", has_text="Price per seat").is_visible()
 
-        problems = page.locator("[data-testid=themes]").text_content()
-        assert "Reports and dashboards" not in problems and "Easy to start" not in problems
-        loved = page.locator("[data-testid=loved] td:first-child a").all_text_contents()
-        assert loved == ["Reports and dashboards", "Easy to start"]
+    problems = page.locator("[data-testid=themes]").text_content()
+    assert "Reports and dashboards" not in problems and "Easy to start" not in problems
+    loved = page.locator("[data-testid=loved] td:first-child a").all_text_contents()
+    assert loved == ["Reports and dashboards", "Easy to start"]
 
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / "themes_two_level.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(SCREENSHOTS) / "themes_two_level.png"), full_page=True)
 
-        page.locator("tr.child", has_text="Sync loses changes").locator("a").click()
-        page.wait_for_selector("[data-testid=theme-label]")
-        assert page.text_content("[data-testid=theme-complaints]").strip() == "9 complaints"
-        assert errors == []
+    page.locator("tr.child", has_text="Sync loses changes").locator("a").click()
+    page.wait_for_selector("[data-testid=theme-label]")
+    assert page.text_content("[data-testid=theme-complaints]").strip() == "9 complaints"
+    assert errors == []

@@ -4,9 +4,8 @@ import pytest
 from feedback_app.extensions import db as _db
 from feedback_app.models import FollowUp, ResponseNote, ResponseTag, ResponseTheme, Role, SurveyKind, Theme
 from feedback_app.services.loop import actions
-from tests.factories import PASSWORD, create_person, create_response, create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
+from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
+from tests.support.browser import browser_log_in
 
 PAYLOADS = [
     "<script>window.__xss = 'script'</script>",
@@ -51,7 +50,7 @@ def poisoned(db):
 
 
 @pytest.mark.browser
-def test_no_payload_runs_on_any_page(app, poisoned):
+def test_no_payload_runs_on_any_page(poisoned, live_server, browser):
     slug = poisoned["workspace"].slug
     paths = [
         "/", f"/?segment_key=plan&segment_value={PAYLOADS[1]}", "/themes", f"/themes/{poisoned['theme'].id}",
@@ -61,28 +60,23 @@ def test_no_payload_runs_on_any_page(app, poisoned):
         f"/surveys/{poisoned['survey'].id}", "/actions", f"/actions/{poisoned['action'].id}",
         f"/actions/new?theme={poisoned['theme'].id}",
     ]
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page()
-        dialogs = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.add_init_script("window.__xss = null;")
-        page.goto(base_url + "/auth/login")
-        page.fill("#email", poisoned["owner"].email)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_selector("h1:has-text('Overview')")
-        for path in paths:
-            page.goto(f"{base_url}/app/{slug}{path}")
-            page.wait_for_load_state("load")
-            page.hover("body")
-            assert page.evaluate("window.__xss") is None, path
-            assert dialogs == [], path
-            # The only scripts a page may hold are its own files (the survey page's live preview).
-            injected = "main script:not([src^='/static/']), main img[src=x], main svg[onload]"
-            assert page.locator(injected).count() == 0, path
-        # The payloads are there, as text.
-        page.goto(f"{base_url}/app/{slug}/responses/{poisoned['response'].id}")
-        assert PAYLOADS[0] in page.text_content("[data-testid=comment]")
-        assert PAYLOADS[2] in page.text_content("[data-testid=note]")
-        page.goto(f"{base_url}/app/{slug}/people/{poisoned['person'].id}")
-        assert page.text_content("[data-testid=person-name]") == PAYLOADS[0]
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.add_init_script("window.__xss = null;")
+    browser_log_in(page, live_server, poisoned["owner"].email)
+    for path in paths:
+        page.goto(f"{live_server}/app/{slug}{path}")
+        page.wait_for_load_state("load")
+        page.hover("body")
+        assert page.evaluate("window.__xss") is None, path
+        assert dialogs == [], path
+        # The only scripts a page may hold are its own files (the survey page's live preview).
+        injected = "main script:not([src^='/static/']), main img[src=x], main svg[onload]"
+        assert page.locator(injected).count() == 0, path
+    # The payloads are there, as text.
+    page.goto(f"{live_server}/app/{slug}/responses/{poisoned['response'].id}")
+    assert PAYLOADS[0] in page.text_content("[data-testid=comment]")
+    assert PAYLOADS[2] in page.text_content("[data-testid=note]")
+    page.goto(f"{live_server}/app/{slug}/people/{poisoned['person'].id}")
+    assert page.text_content("[data-testid=person-name]") == PAYLOADS[0]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import FollowUp, Notification, NotificationStatus, Reply, Role, SurveyKind
-from tests.factories import PASSWORD, create_person, create_response, create_survey, create_user, create_workspace
-from tests.support.browser import chromium
+from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
+from tests.support.browser import browser_log_in, page_errors
 from tests.support.processes import serve_app, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.timeout(240)]
@@ -38,18 +38,14 @@ def _sent(db, body):
                              .where(Reply.body == body)) == NotificationStatus.SENT
 
 
-def test_reply_from_the_follow_up_page_reaches_the_customer_through_the_worker(db, loop):
+def test_reply_from_the_follow_up_page_reaches_the_customer_through_the_worker(db, loop, browser):
     workspace, response, member = _world(db)
     handler = loop.server.handler
-    with serve_app(loop.environment) as base_url, loop.worker(), chromium() as browser:
+    # The app served on this test's own Redis queue, which the loop's worker consumes.
+    with serve_app(loop.environment) as base_url, loop.worker():
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(base_url + "/")
-        page.fill("#email", member.email)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_selector("h1:has-text('Overview')")
+        errors = page_errors(page)
+        browser_log_in(page, base_url, member.email)
 
         # From the follow-up queue: write the reply and close the follow-up with it.
         page.click("nav.tabs >> text=Follow-ups")

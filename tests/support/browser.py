@@ -1,9 +1,21 @@
-"""Debian's Chromium driven by Playwright (no browser download: ``executable_path``)."""
+"""The browser tests' setup: Debian's Chromium (Playwright), the app under gunicorn, another origin, logging in.
+
+A plugin of tests/conftest.py: any test may ask for ``browser``, ``live_server``, ``live_server_with_mail``
+and ``other_origin``. Each lives for one test, as the ``db`` data it serves does; tests.support.markers
+marks their users ``browser`` and ``slow``.
+"""
 import contextlib
+import http.server
 import os
 import shutil
+import threading
+from typing import NamedTuple
 
 import pytest
+
+from tests.factories import PASSWORD
+from tests.loop.smtp_server import RecordingHandler, smtp_server
+from tests.support.processes import app_environment, celery_worker, free_port, serve_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium tries Google's services and this machine's closed network refuses them.
@@ -13,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 @contextlib.contextmanager
 def chromium(**launch):
-    """Yield a headless Chromium browser; skip the test if Chromium is not installed."""
+    """Yield a headless Chromium browser; skip the test if Chromium is not installed (no browser download)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM):
         message = "Debian's chromium is not installed (make test installs it)"
@@ -24,3 +36,103 @@ def chromium(**launch):
             yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def host_site(pages):
+    """Serve ``pages`` ({path: html}) from a second local HTTP server: another origin than the app."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path.split("?")[0], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def browser_log_in(page, base_url, email, password=PASSWORD):
+    """Log in through the served login form and wait for the overview it lands on."""
+    page.goto(base_url + "/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#submit")
+    page.wait_for_selector("h1:has-text('Overview')")
+
+
+def page_errors(page):
+    """Return the list that collects the uncaught JavaScript errors of ``page`` from now on."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture()
+def browser():
+    """Yield a headless Chromium for one test; each ``new_page()`` opens a fresh context (no shared cookies)."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture()
+def live_server(app, db):
+    """Serve the app under gunicorn with production settings on this test's database; yield its base URL."""
+    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"])
+    with serve_app(environment) as base_url:
+        yield base_url
+
+
+class MailingServer(NamedTuple):
+    """A served app whose emails really go out: its base URL and the SMTP server's recording handler."""
+
+    url: str
+    mail: RecordingHandler
+
+
+# Where the links in the served app's emails point; tests follow their paths on the base URL.
+MAILED_LINKS_URL = "http://feedback.test"
+
+
+@pytest.fixture()
+def live_server_with_mail(app, db, tmp_path):
+    """Serve the app with a Celery worker sending its email to a recording SMTP server; yield a MailingServer.
+
+    The worker takes the served app's tasks from the embedded SQLite queue (no Redis needed); the SMTP
+    server is aiosmtpd on loopback.
+    """
+    with smtp_server() as (mail, port):
+        environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"],
+                                      BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.db'}",
+                                      FEEDBACK_SMTP_HOST="127.0.0.1", FEEDBACK_SMTP_PORT=port,
+                                      FEEDBACK_PUBLIC_URL=MAILED_LINKS_URL)
+        with serve_app(environment) as base_url, \
+                celery_worker(environment, queues=["email"], log_path=tmp_path / "worker.log"):
+            yield MailingServer(base_url, mail)
+
+
+class HostSite(NamedTuple):
+    """A site on another origin than the app: it serves ``pages`` ({path: html}, filled by the test) at ``url``."""
+
+    url: str
+    pages: dict
+
+
+@pytest.fixture()
+def other_origin():
+    """Yield a HostSite: pages that embed the widget from another origin, as a customer's site does."""
+    pages = {}
+    with host_site(pages) as url:
+        yield HostSite(url, pages)

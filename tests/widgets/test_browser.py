@@ -1,16 +1,12 @@
 """The widget in Debian's Chromium: a host page on another origin embeds it with one script tag."""
-import contextlib
-import http.server
-import threading
-
 import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
 from feedback_app.services.collection import ingest
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, free_port, serve_app, wait_until
+from tests.support.browser import host_site  # noqa: F401  (imported from here by browser tests of other sessions)
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -22,32 +18,6 @@ HOST_PAGE = """<!doctype html>
 </script>
 <script src="__APP__/w/widget.js" data-workspace="__KEY__" async></script>
 </body></html>"""
-
-
-@contextlib.contextmanager
-def host_site(pages):
-    """Serve ``pages`` ({path: html}) from a second local HTTP server: another origin than the app."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = pages.get(self.path.split("?")[0], "").encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _page(app_url, workspace, identity):
@@ -63,25 +33,22 @@ def _stored(db, **filters):
     return db.session.scalars(select(Response).filter_by(**filters)).all()
 
 
-def test_widget_answered_by_mouse_on_page_load_trigger(db, app):
+def test_widget_answered_by_mouse_on_page_load_trigger(db, live_server, other_origin, browser):
     workspace = create_workspace("Mouse Co")
     survey = create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 1})
-    pages = {}
     identity = {"id": "cust-1", "email": "mouse@example.com", "name": "Mia", "properties": {"plan": "pro"}}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, identity)
-        with chromium() as browser:
-            page = browser.new_page(viewport={"width": 375, "height": 667})  # a phone
-            page.goto(host + "/")
-            widget = page.locator("[data-feedback-loop] >> [role=dialog]")
-            widget.wait_for(timeout=15000)
-            assert "recommend" in widget.inner_text()
-            widget.locator("button[data-score='9']").click()
-            wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-            widget.locator("textarea[name=comment]").fill("Love the <b>reports</b>")
-            widget.locator("button.send").click()
-            widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
+    _allow(db, workspace, other_origin.url)
+    other_origin.pages["/"] = _page(live_server, workspace, identity)
+    page = browser.new_page(viewport={"width": 375, "height": 667})  # a phone
+    page.goto(other_origin.url + "/")
+    widget = page.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.wait_for(timeout=15000)
+    assert "recommend" in widget.inner_text()
+    widget.locator("button[data-score='9']").click()
+    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    widget.locator("textarea[name=comment]").fill("Love the <b>reports</b>")
+    widget.locator("button.send").click()
+    widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
     [response] = _stored(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Love the <b>reports</b>", "widget")
     assert response.properties == {"plan": "pro"}
@@ -95,62 +62,57 @@ def _allow(db, workspace, origin):
     db.session.commit()
 
 
-def test_widget_answered_by_keyboard_on_a_named_event(db, app):
+def test_widget_answered_by_keyboard_on_a_named_event(db, live_server, other_origin, browser):
     workspace = create_workspace("Keys Co")
     survey = create_survey(workspace, SurveyKind.CSAT, trigger={"type": "event", "event": "clicked_cancel"})
-    pages = {}
     identity = {"id": "cust-2", "locale": "fr", "properties": {"seats": 12}}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, identity)
-        with chromium() as browser:
-            page = browser.new_page()
-            page.goto(host + "/")
-            page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
-            page.wait_for_timeout(1500)
-            assert page.locator("[data-feedback-loop]").count() == 0  # no trigger yet
-            page.focus("#cancel")
-            page.keyboard.press("Enter")  # the host's button tracks "clicked_cancel"
-            widget = page.locator("[data-feedback-loop] >> [role=dialog]")
-            widget.wait_for(timeout=15000)
-            assert "satisfait" in widget.inner_text()  # the person's locale
-            for _ in range(3):  # focus starts on 1; arrows move it to 4
-                page.keyboard.press("ArrowRight")
-            page.keyboard.press("Enter")
-            wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-            page.keyboard.type("Plus simple")
-            page.keyboard.press("Tab")
-            page.keyboard.press("Enter")
-            widget.locator("h2[role], h2").filter(has_text="Merci").wait_for(timeout=10000)
+    _allow(db, workspace, other_origin.url)
+    other_origin.pages["/"] = _page(live_server, workspace, identity)
+    page = browser.new_page()
+    page.goto(other_origin.url + "/")
+    page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-feedback-loop]").count() == 0  # no trigger yet
+    page.focus("#cancel")
+    page.keyboard.press("Enter")  # the host's button tracks "clicked_cancel"
+    widget = page.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.wait_for(timeout=15000)
+    assert "satisfait" in widget.inner_text()  # the person's locale
+    for _ in range(3):  # focus starts on 1; arrows move it to 4
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    page.keyboard.type("Plus simple")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    widget.locator("h2[role], h2").filter(has_text="Merci").wait_for(timeout=10000)
     [response] = _stored(db, survey_id=survey.id)
     assert (response.score, response.comment, response.locale) == (4, "Plus simple", "fr")
     assert response.properties == {"seats": 12}
 
 
-def test_escape_dismisses_and_the_dismissal_is_respected(db, app):
+def test_escape_dismisses_and_the_dismissal_is_respected(db, live_server, other_origin, browser):
     workspace = create_workspace("Escape Co")
     create_survey(workspace, SurveyKind.NPS, trigger={"type": "url", "url": "/pricing*"})
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = pages["/pricing"] = _page(app_url, workspace, {"id": "cust-3"})
-        with chromium() as browser:
-            page = browser.new_page()
-            page.goto(host + "/")
-            page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
-            page.wait_for_timeout(1000)
-            assert page.locator("[data-feedback-loop]").count() == 0  # the URL does not match
-            page.goto(host + "/pricing")
-            widget = page.locator("[data-feedback-loop] >> [role=dialog]")
-            widget.wait_for(timeout=15000)
-            wait_until(lambda: db.session.scalar(select(SurveyDisplay.id)) or db.session.expire_all(), timeout=10)
-            page.keyboard.press("Escape")
-            page.locator("[data-feedback-loop]").wait_for(state="detached", timeout=5000)
-            wait_until(lambda: _outcome(db) == "dismissed", timeout=10)
-            page.goto(host + "/pricing")
-            page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
-            page.wait_for_timeout(1500)
-            assert page.locator("[data-feedback-loop]").count() == 0
+    host = other_origin.url
+    _allow(db, workspace, host)
+    other_origin.pages["/"] = other_origin.pages["/pricing"] = _page(live_server, workspace, {"id": "cust-3"})
+    page = browser.new_page()
+    page.goto(host + "/")
+    page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-feedback-loop]").count() == 0  # the URL does not match
+    page.goto(host + "/pricing")
+    widget = page.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.wait_for(timeout=15000)
+    wait_until(lambda: db.session.scalar(select(SurveyDisplay.id)) or db.session.expire_all(), timeout=10)
+    page.keyboard.press("Escape")
+    page.locator("[data-feedback-loop]").wait_for(state="detached", timeout=5000)
+    wait_until(lambda: _outcome(db) == "dismissed", timeout=10)
+    page.goto(host + "/pricing")
+    page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-feedback-loop]").count() == 0
     assert _stored(db) == []
 
 
@@ -159,28 +121,25 @@ def _outcome(db):
     return db.session.scalar(select(SurveyDisplay.outcome))
 
 
-def test_a_disallowed_origin_is_refused_and_nothing_is_stored(db, app):
+def test_a_disallowed_origin_is_refused_and_nothing_is_stored(db, live_server, other_origin, browser):
     workspace = create_workspace("Strict Co", allowed_origins=["https://only.example.com"])
     survey = create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 0})
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        pages["/"] = _page(app_url, workspace, {"id": "cust-4"})
-        with chromium() as browser:
-            page = browser.new_page()
-            messages = []
-            page.on("console", lambda message: messages.append(message.text))
-            page.goto(host + "/")
-            page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
-            result = page.evaluate("""async ([url, token]) => {
-                try {
-                    const r = await fetch(url + '/surveys/' + token + '/responses', {method: 'POST',
-                        headers: {'Content-Type': 'application/json'},
-                        body: JSON.stringify({score: 10, submission_key: 'abcdefabcdefabcdef'})});
-                    return 'status ' + r.status;
-                } catch (e) { return 'blocked'; }
-            }""", [f"{app_url}/w/api/{workspace.public_key}", survey.token])
-            page.wait_for_timeout(1000)
-            assert result == "blocked"  # the browser sees no CORS grant
-            assert page.locator("[data-feedback-loop]").count() == 0
+    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-4"})
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.goto(other_origin.url + "/")
+    page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
+    result = page.evaluate("""async ([url, token]) => {
+        try {
+            const r = await fetch(url + '/surveys/' + token + '/responses', {method: 'POST',
+                headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({score: 10, submission_key: 'abcdefabcdefabcdef'})});
+            return 'status ' + r.status;
+        } catch (e) { return 'blocked'; }
+    }""", [f"{live_server}/w/api/{workspace.public_key}", survey.token])
+    page.wait_for_timeout(1000)
+    assert result == "blocked"  # the browser sees no CORS grant
+    assert page.locator("[data-feedback-loop]").count() == 0
     assert _stored(db) == []
     assert db.session.scalar(select(Person.id)) is None

@@ -1,5 +1,4 @@
 """Delighted's web snippet in Debian's Chromium, unchanged but for its library URL and token."""
-import contextlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -8,9 +7,8 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Person, SurveyDisplay, SurveyKind
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app, wait_until
-from tests.widgets.test_browser import _allow, _stored, host_site
+from tests.support.processes import wait_until
+from tests.widgets.test_browser import _allow, _stored
 
 pytestmark = pytest.mark.browser
 
@@ -53,48 +51,50 @@ def _displays(db):
     return db.session.scalar(select(func.count(SurveyDisplay.id)))
 
 
-@contextlib.contextmanager
-def _site(db, app, workspace, pages_options):
-    """Serve the app and a host site whose pages (``{path: delighted.survey options}``) embed the snippet.
+@pytest.fixture()
+def delighted_site(db, live_server, other_origin, browser):
+    """Return ``serve(workspace, pages_options)``: a host site whose pages embed the snippet.
 
-    Yield ``(open_page, page)``: ``open_page(path)`` loads a page and waits for the snippet's library.
+    ``pages_options`` is ``{path: delighted.survey options}``; ``serve`` returns ``(open_page, page)``:
+    ``open_page(path)`` loads a page and waits for the snippet's library.
     """
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages.update({path: _page(app_url, workspace, options) for path, options in pages_options.items()})
-        with chromium() as browser:
-            page = browser.new_page()
+    page = browser.new_page()
 
-            def open_page(path):
-                page.goto(host + path)
-                page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
+    def open_page(path):
+        page.goto(other_origin.url + path)
+        page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
 
-            yield open_page, page
+    def serve(workspace, pages_options):
+        _allow(db, workspace, other_origin.url)
+        other_origin.pages.update({path: _page(live_server, workspace, options)
+                                   for path, options in pages_options.items()})
+        return open_page, page
+
+    return serve
 
 
-def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_person(db, app):
+def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_person(db, delighted_site):
     workspace = create_workspace("Hem Co")
     survey = create_survey(workspace, SurveyKind.NPS, trigger={})  # shown by delighted.survey() alone
     created = _iso(datetime.now(timezone.utc) - timedelta(days=40))
     options = {"email": "olive@example.com", "name": "Olive", "createdAt": created,
                "properties": {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"},
                "initialDelay": 30 * 86400, "minTimeOnPage": 3, "recurringPeriod": 90 * 86400}
-    with _site(db, app, workspace, {"/": options}) as (open_page, page):
-        open_page("/")
-        page.wait_for_timeout(1000)
-        assert page.locator("[data-feedback-loop]").count() == 0  # minTimeOnPage: 3 seconds
-        widget = page.locator("[data-feedback-loop] >> [role=dialog]")
-        widget.wait_for(timeout=15000)
-        assert "recommend The Classic Oxford to a friend" in widget.inner_text()
-        widget.locator("button[data-score='9']").click()
-        wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-        widget.locator("textarea[name=comment]").fill("Lovely shirts")
-        widget.locator("button.send").click()
-        widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-        open_page("/")  # recurringPeriod: this browser does not show it again within 90 days
-        page.wait_for_timeout(4500)
-        assert page.locator("[data-feedback-loop]").count() == 0
+    open_page, page = delighted_site(workspace, {"/": options})
+    open_page("/")
+    page.wait_for_timeout(1000)
+    assert page.locator("[data-feedback-loop]").count() == 0  # minTimeOnPage: 3 seconds
+    widget = page.locator("[data-feedback-loop] >> [role=dialog]")
+    widget.wait_for(timeout=15000)
+    assert "recommend The Classic Oxford to a friend" in widget.inner_text()
+    widget.locator("button[data-score='9']").click()
+    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    widget.locator("textarea[name=comment]").fill("Lovely shirts")
+    widget.locator("button.send").click()
+    widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
+    open_page("/")  # recurringPeriod: this browser does not show it again within 90 days
+    page.wait_for_timeout(4500)
+    assert page.locator("[data-feedback-loop]").count() == 0
     [response] = _stored(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Lovely shirts", "widget")
     assert response.properties == {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"}
@@ -103,34 +103,34 @@ def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_p
     assert _displays(db) == 1
 
 
-def test_initial_delay_keeps_a_new_person_from_being_asked(db, app):
+def test_initial_delay_keeps_a_new_person_from_being_asked(db, delighted_site):
     workspace = create_workspace("New Co")
     create_survey(workspace, SurveyKind.NPS, trigger={})
     options = {"email": "fresh@example.com", "createdAt": _iso(datetime.now(timezone.utc) - timedelta(hours=1)),
                "initialDelay": 86400}
-    with _site(db, app, workspace, {"/": options}) as (open_page, page):
-        open_page("/")
-        page.wait_for_timeout(2500)
-        assert page.locator("[data-feedback-loop]").count() == 0
-        assert page.evaluate("typeof window.feedbackLoop") == "undefined"  # the widget was not even loaded
+    open_page, page = delighted_site(workspace, {"/": options})
+    open_page("/")
+    page.wait_for_timeout(2500)
+    assert page.locator("[data-feedback-loop]").count() == 0
+    assert page.evaluate("typeof window.feedbackLoop") == "undefined"  # the widget was not even loaded
     assert _displays(db) == 0
 
 
-def test_recurring_period_applies_per_browser_beside_the_recontact_window(db, app):
+def test_recurring_period_applies_per_browser_beside_the_recontact_window(db, delighted_site):
     workspace = create_workspace("Again Co")
     workspace.recontact_days = 0  # the server would ask again at once: only recurringPeriod holds it back
     create_survey(workspace, SurveyKind.NPS, trigger={})
     pages = {"/": {"email": "again@example.com", "recurringPeriod": 3600},
              "/once": {"email": "again@example.com", "recurringPeriod": False},
              "/always": {"email": "again@example.com", "forceDisplay": True}}
-    with _site(db, app, workspace, pages) as (open_page, page):
-        for path, shown in (("/", True), ("/", False), ("/once", False), ("/always", True)):
-            open_page(path)
-            if shown:
-                page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
-                wait_until(lambda: _displays(db) >= 1, timeout=10)
-                page.keyboard.press("Escape")
-            else:
-                page.wait_for_timeout(2000)
-                assert page.locator("[data-feedback-loop]").count() == 0, path
+    open_page, page = delighted_site(workspace, pages)
+    for path, shown in (("/", True), ("/", False), ("/once", False), ("/always", True)):
+        open_page(path)
+        if shown:
+            page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
+            wait_until(lambda: _displays(db) >= 1, timeout=10)
+            page.keyboard.press("Escape")
+        else:
+            page.wait_for_timeout(2000)
+            assert page.locator("[data-feedback-loop]").count() == 0, path
     assert _displays(db) == 2

@@ -2,9 +2,8 @@
 import pytest
 from feedback_app.models import RecontactScope, SurveyKind
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app, wait_until
-from tests.widgets.test_browser import _stored, host_site
+from tests.support.processes import wait_until
+from tests.widgets.test_browser import _stored
 from tests.widgets.test_browser_url_trigger import _host_page
 
 pytestmark = pytest.mark.browser
@@ -23,30 +22,27 @@ def _opened_token(page, url):
     return page.locator("[data-feedback-loop]").get_attribute("data-feedback-loop")
 
 
-def _second_visit(db, app, ces_scope):
+def _second_visit(db, live_server, other_origin, browser, ces_scope):
     """Show and answer the NPS survey, then load the page again; return the tokens opened, by visit."""
     workspace = create_workspace(f"Two Surveys {ces_scope}")
     nps = create_survey(workspace, SurveyKind.NPS, trigger=NOW)
     ces = create_survey(workspace, SurveyKind.CES, trigger=NOW, recontact_scope=ces_scope)
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        workspace.allowed_origins = [host]
-        db.session.commit()
-        pages["/"] = _host_page(app_url, workspace, {"id": "cust-two"})
-        with chromium() as browser:
-            page = browser.new_page()
-            first = _opened_token(page, host + "/")
-            page.locator("[data-feedback-loop] >> button[data-score='9']").click()
-            wait_until(lambda: _stored(db, survey_id=nps.id), timeout=15)
-            second = _opened_token(page, host + "/")
+    workspace.allowed_origins = [other_origin.url]
+    db.session.commit()
+    other_origin.pages["/"] = _host_page(live_server, workspace, {"id": "cust-two"})
+    page = browser.new_page()
+    first = _opened_token(page, other_origin.url + "/")
+    page.locator("[data-feedback-loop] >> button[data-score='9']").click()
+    wait_until(lambda: _stored(db, survey_id=nps.id), timeout=15)
+    second = _opened_token(page, other_origin.url + "/")
     return {"first": first, "answered": len(_stored(db)), "second": second}, nps.token, ces.token
 
 
-def test_recontact_scope_survey_ces_still_shows_after_the_nps(db, app):
-    seen, nps, ces = _second_visit(db, app, RecontactScope.SURVEY)
+def test_recontact_scope_survey_ces_still_shows_after_the_nps(db, live_server, other_origin, browser):
+    seen, nps, ces = _second_visit(db, live_server, other_origin, browser, RecontactScope.SURVEY)
     assert seen == {"first": nps, "answered": 1, "second": ces}
 
 
-def test_recontact_scope_workspace_ces_waits_after_the_nps(db, app):
-    seen, nps, _ces = _second_visit(db, app, RecontactScope.WORKSPACE)
+def test_recontact_scope_workspace_ces_waits_after_the_nps(db, live_server, other_origin, browser):
+    seen, nps, _ces = _second_visit(db, live_server, other_origin, browser, RecontactScope.WORKSPACE)
     assert seen == {"first": nps, "answered": 1, "second": None}

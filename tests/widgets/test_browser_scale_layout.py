@@ -8,9 +8,7 @@ import pytest
 
 from feedback_app.models import SurveyKind
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
-from tests.widgets.test_browser import _allow, _page, host_site
+from tests.widgets.test_browser import _allow, _page
 
 pytestmark = pytest.mark.browser
 
@@ -28,36 +26,32 @@ def _one_row_of_equal_buttons(boxes):
 
 
 @pytest.mark.parametrize("width", [1280, 320])
-def test_the_widget_shows_0_to_10_in_one_row_with_nothing_picked(db, app, width):
+def test_the_widget_shows_0_to_10_in_one_row_with_nothing_picked(db, live_server, other_origin, browser, width):
     workspace = create_workspace("Scale Co")
     create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 0})
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        _allow(db, workspace, host)
-        pages["/"] = _page(app_url, workspace, {"id": "cust-1"})
-        with chromium() as browser:
-            page = browser.new_page(viewport={"width": width, "height": 700})
-            page.goto(host + "/")
-            scale = page.locator("[data-feedback-loop] >> [role=dialog] .scale")
-            scale.wait_for(timeout=15000)
-            page.wait_for_function("() => document.querySelector('[data-feedback-loop]').shadowRoot"
-                                   ".activeElement?.dataset.score === '0'")  # focus is on 0, as the UI sets it
-            boxes = scale.locator("button").evaluate_all(BOXES)
-            assert _one_row_of_equal_buttons(boxes), boxes
-            assert boxes[0][2] == boxes[1][2]  # the focused 0 looks like every other unpicked score
-            scale.locator("button[data-score='7']").hover()
-            assert scale.locator("button[data-score='7']").evaluate("b => getComputedStyle(b).backgroundColor") \
-                != boxes[1][2]  # hovering still fills the button
+    _allow(db, workspace, other_origin.url)
+    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-1"})
+    page = browser.new_page(viewport={"width": width, "height": 700})
+    page.goto(other_origin.url + "/")
+    scale = page.locator("[data-feedback-loop] >> [role=dialog] .scale")
+    scale.wait_for(timeout=15000)
+    page.wait_for_function("() => document.querySelector('[data-feedback-loop]').shadowRoot"
+                           ".activeElement?.dataset.score === '0'")  # focus is on 0, as the UI sets it
+    boxes = scale.locator("button").evaluate_all(BOXES)
+    assert _one_row_of_equal_buttons(boxes), boxes
+    assert boxes[0][2] == boxes[1][2]  # the focused 0 looks like every other unpicked score
+    scale.locator("button[data-score='7']").hover()
+    assert scale.locator("button[data-score='7']").evaluate("b => getComputedStyle(b).backgroundColor") \
+        != boxes[1][2]  # hovering still fills the button
 
 
 @pytest.mark.parametrize("width", [768, 320])
-def test_the_hosted_page_shows_0_to_10_in_one_row_of_equal_buttons(db, app, width):
+def test_the_hosted_page_shows_0_to_10_in_one_row_of_equal_buttons(db, live_server, browser, width):
     workspace = create_workspace("Hosted Scale Co")
     survey = create_survey(workspace, SurveyKind.NPS)
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, chromium() as browser:
-        page = browser.new_page(viewport={"width": width, "height": 700})
-        page.goto(f"{app_url}/s/{survey.token}")
-        boxes = page.locator(".scale label").evaluate_all(BOXES)
-        assert _one_row_of_equal_buttons(boxes), boxes
-        page.locator(".scale label").nth(10).click()
-        assert page.locator("input[name=score][value='10']").is_checked()  # the narrow "10" still takes a click
+    page = browser.new_page(viewport={"width": width, "height": 700})
+    page.goto(f"{live_server}/s/{survey.token}")
+    boxes = page.locator(".scale label").evaluate_all(BOXES)
+    assert _one_row_of_equal_buttons(boxes), boxes
+    page.locator(".scale label").nth(10).click()
+    assert page.locator("input[name=score][value='10']").is_checked()  # the narrow "10" still takes a click

@@ -6,9 +6,6 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Role, Survey, SurveyDisplay, SurveyKind
 from tests.factories import create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
-from tests.widgets.test_browser import host_site
 
 pytestmark = pytest.mark.browser
 
@@ -45,23 +42,21 @@ def _display_count(db):
     return db.session.scalar(select(func.count(SurveyDisplay.id)))
 
 
-def _walk(db, app, workspace, identity):
+def _walk(db, live_server, other_origin, browser, workspace, identity):
     """Visit the host paths in one browser; return what opened where and the displays after the misses."""
     seen = {}
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        workspace.allowed_origins = [host]
-        db.session.commit()
-        for path in PATHS:
-            pages[path] = _host_page(app_url, workspace, identity)
-        with chromium() as browser:
-            page = browser.new_page()
-            for url in ("/", "/account?next=/help", "/x/help"):
-                seen[url] = _opened(page, host + url)
-            seen["displays before /help/x"] = _display_count(db)
-            seen["/help/x"] = _opened(page, host + "/help/x")
-            if seen["/help/x"]:  # opened: the visitor really sees the survey
-                page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
+    host = other_origin.url
+    workspace.allowed_origins = [host]
+    db.session.commit()
+    for path in PATHS:
+        other_origin.pages[path] = _host_page(live_server, workspace, identity)
+    page = browser.new_page()
+    for url in ("/", "/account?next=/help", "/x/help"):
+        seen[url] = _opened(page, host + url)
+    seen["displays before /help/x"] = _display_count(db)
+    seen["/help/x"] = _opened(page, host + "/help/x")
+    if seen["/help/x"]:  # opened: the visitor really sees the survey
+        page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
     return seen
 
 
@@ -69,13 +64,14 @@ EXPECTED = {"/": False, "/account?next=/help": False, "/x/help": False, "display
             "/help/x": True}
 
 
-def test_url_trigger_opens_only_on_its_paths_and_uses_no_recontact_elsewhere(db, app):
+def test_url_trigger_opens_only_on_its_paths_and_uses_no_recontact_elsewhere(db, live_server, other_origin, browser):
     workspace = create_workspace("Help Co")
     create_survey(workspace, SurveyKind.NPS, trigger={"type": "url", "url": "/help*"})
-    assert _walk(db, app, workspace, {"id": "cust-help"}) == EXPECTED
+    assert _walk(db, live_server, other_origin, browser, workspace, {"id": "cust-help"}) == EXPECTED
 
 
-def test_url_trigger_saved_from_the_dashboard_opens_only_on_its_paths(db, app, client, login):
+def test_url_trigger_saved_from_the_dashboard_opens_only_on_its_paths(db, client, login, live_server, other_origin,
+                                                                      browser):
     workspace = create_workspace("Desk Co")
     login(create_user(workspace, role=Role.OWNER))
     form = {"name": "Help NPS", "kind": "nps", "locales": "en", "texts.en.question": "Would you recommend us?",
@@ -86,7 +82,7 @@ def test_url_trigger_saved_from_the_dashboard_opens_only_on_its_paths(db, app, c
     # A new survey is a draft: published, it is shown.
     assert client.post(f"/app/desk-co/surveys/{survey_id}/status", data={"status": "active"}).status_code == 302
     assert db.session.scalar(select(Survey.trigger)) == {"type": "url", "url": "/help*", "delay_seconds": 0}
-    assert _walk(db, app, workspace, {"id": "cust-desk"}) == EXPECTED
+    assert _walk(db, live_server, other_origin, browser, workspace, {"id": "cust-desk"}) == EXPECTED
 
 
 # The workspace key comes from the page's query string, which the patterns never see.
@@ -114,21 +110,19 @@ PATTERN_CASES = [
 ]
 
 
-def test_url_patterns_are_anchored_globs_on_the_path(db, app):
+def test_url_patterns_are_anchored_globs_on_the_path(db, live_server, other_origin, browser):
     workspaces = [create_workspace(f"Docs Co {number}") for number in range(len(PATTERN_CASES))]
     for workspace, (trigger, _path, _expected) in zip(workspaces, PATTERN_CASES):
         create_survey(workspace, SurveyKind.CSAT, trigger=trigger)
     seen = []
-    pages = {}
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as app_url, host_site(pages) as host:
-        for workspace in workspaces:
-            workspace.allowed_origins = [host]
-        db.session.commit()
-        for _trigger, path, _expected in PATTERN_CASES:
-            pages[path] = KEYED_PAGE.replace("__APP__", app_url)
-        with chromium() as browser:
-            for workspace, (trigger, path, _expected) in zip(workspaces, PATTERN_CASES):
-                context = browser.new_context()  # a new visitor each time: nobody's recontact window applies
-                seen.append((trigger, path, _opened(context.new_page(), f"{host}{path}?key={workspace.public_key}")))
-                context.close()
+    host = other_origin.url
+    for workspace in workspaces:
+        workspace.allowed_origins = [host]
+    db.session.commit()
+    for _trigger, path, _expected in PATTERN_CASES:
+        other_origin.pages[path] = KEYED_PAGE.replace("__APP__", live_server)
+    for workspace, (trigger, path, _expected) in zip(workspaces, PATTERN_CASES):
+        context = browser.new_context()  # a new visitor each time: nobody's recontact window applies
+        seen.append((trigger, path, _opened(context.new_page(), f"{host}{path}?key={workspace.public_key}")))
+        context.close()
     assert seen == PATTERN_CASES

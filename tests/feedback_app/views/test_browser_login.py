@@ -3,24 +3,21 @@ import pytest
 
 from feedback_app.models import Role
 from tests.factories import PASSWORD, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
 
 
 @pytest.mark.browser
-def test_login_in_chromium_shows_the_overview(db, app):
+def test_login_in_chromium_shows_the_overview(db, live_server, browser):
     workspace = create_workspace("Browser Co")
     user = create_user(workspace, role=Role.OWNER)
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page()
-        page.goto(base_url + "/")
-        page.fill("#email", user.email)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_selector("h1:has-text('Overview')")
-        assert "Browser Co" in page.content()
-        page.click("text=Log out")
-        page.wait_for_selector("h1:has-text('Log in')")
+    page = browser.new_page()
+    page.goto(live_server + "/")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector("h1:has-text('Overview')")
+    assert "Browser Co" in page.content()
+    page.click("text=Log out")
+    page.wait_for_selector("h1:has-text('Log in')")
 
 
 # Each button's text colour and its effective background (the first opaque one up the tree), as RGBA lists.
@@ -70,21 +67,20 @@ def _unreadable_buttons(page):
 
 
 @pytest.mark.browser
-def test_login_and_dashboard_buttons_have_readable_text(db, app):
+def test_login_and_dashboard_buttons_have_readable_text(db, live_server, browser):
     workspace = create_workspace("Contrast Co")
     user = create_user(workspace, role=Role.OWNER)
-    with serve_app(app_environment(app.config["SQLALCHEMY_DATABASE_URI"])) as base_url, chromium() as browser:
-        page = browser.new_page()
-        page.goto(base_url + "/auth/login")
-        login_button = page.evaluate(BUTTON_COLOURS_JS)
-        assert [button["label"] for button in login_button] == ["submit"]
-        assert contrast_ratio(login_button[0]["text"], login_button[0]["background"]) >= 4.5, login_button
-        page.fill("#email", user.email)
-        page.fill("#password", PASSWORD)
-        page.click("#submit")
-        page.wait_for_selector("h1:has-text('Overview')")
-        unreadable = {"overview": _unreadable_buttons(page)}
-        for path in ("responses", "people", "settings", "surveys/new", "actions/new"):
-            page.goto(f"{base_url}/app/{workspace.slug}/{path}")
-            unreadable[path] = _unreadable_buttons(page)
-        assert unreadable == dict.fromkeys(unreadable, [])
+    page = browser.new_page()
+    page.goto(live_server + "/auth/login")
+    login_button = page.evaluate(BUTTON_COLOURS_JS)
+    assert [button["label"] for button in login_button] == ["submit"]
+    assert contrast_ratio(login_button[0]["text"], login_button[0]["background"]) >= 4.5, login_button
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("#submit")
+    page.wait_for_selector("h1:has-text('Overview')")
+    unreadable = {"overview": _unreadable_buttons(page)}
+    for path in ("responses", "people", "settings", "surveys/new", "actions/new"):
+        page.goto(f"{live_server}/app/{workspace.slug}/{path}")
+        unreadable[path] = _unreadable_buttons(page)
+    assert unreadable == dict.fromkeys(unreadable, [])
