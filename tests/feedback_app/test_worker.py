@@ -5,24 +5,13 @@ import pytest
 from celery import Celery
 
 from feedback_app.models import WorkerHeartbeat
-from tests.support.processes import app_environment, celery_worker, wait_until
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_is_up():
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        return False
+from tests.support.processes import REDIS_URL, app_environment, celery_worker, redis_is_up, wait_until
 
 
 @pytest.fixture(params=["redis", "sqlite-queue"])
 def broker_url(request, tmp_path):
     if request.param == "redis":
-        if not _redis_is_up():
+        if not redis_is_up():
             pytest.skip("no Redis on 127.0.0.1:6379")
         return REDIS_URL
     return f"sqla+sqlite:///{tmp_path / 'broker.db'}"

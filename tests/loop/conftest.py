@@ -10,18 +10,7 @@ from sqlalchemy import func, select
 
 from feedback_app.models import Notification, NotificationStatus
 from tests.loop.smtp_server import smtp_server
-from tests.support.processes import ROOT, app_environment, celery_worker
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_is_up():
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        return False
+from tests.support.processes import REDIS_URL, ROOT, app_environment, celery_worker, redis_is_up
 
 
 @pytest.fixture()
@@ -76,7 +65,7 @@ class Loop:
 @pytest.fixture()
 def loop(app, db, mail_server, tmp_path):
     """Yield a :class:`Loop` on the local Redis; skip when there is no Redis."""
-    if not _redis_is_up():
+    if not redis_is_up():
         pytest.skip("no Redis on 127.0.0.1:6379")
     setup = Loop(app, mail_server, tmp_path)
     yield setup

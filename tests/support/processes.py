@@ -11,12 +11,27 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The local Redis that the worker tests use as their broker, each test on a queue of its own.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# How long an app server or a worker may take to start. Importing the app costs 5 s of CPU (scikit-learn, the
+# embeddings): 25 s of wall time at load 12 on 2 cores; at load 20 workers missed the former 60 s and servers 30 s.
+START_TIMEOUT = 120
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def redis_is_up(url=REDIS_URL):
+    """Return whether a Redis server answers at ``url`` within a second."""
+    import redis
+
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        return False
 
 
 def app_environment(database_url, **extra):
@@ -44,7 +59,8 @@ def _stop(process):
 
 
 @contextlib.contextmanager
-def serve_app(environment, *, workers=1, threads=4, app="feedback_app.wsgi:app", ready_path="/healthz", timeout=30):
+def serve_app(environment, *, workers=1, threads=4, app="feedback_app.wsgi:app", ready_path="/healthz",
+              timeout=START_TIMEOUT):
     """Run ``app`` under gunicorn on a free loopback port; yield its base URL once ``ready_path`` answers."""
     port = free_port()
     with tempfile.TemporaryFile("w+") as log:
@@ -78,7 +94,7 @@ def _wait_for(url, process, timeout, log):
 
 
 @contextlib.contextmanager
-def celery_worker(environment, *, queues, log_path, concurrency=1, pool="solo", ready_timeout=60):
+def celery_worker(environment, *, queues, log_path, concurrency=1, pool="solo", ready_timeout=START_TIMEOUT):
     """Run a real Celery worker consuming ``queues``; yield the process once it says it is ready.
 
     Only then is a message sent to its queue certain to reach it (its queues are declared), so

@@ -10,17 +10,6 @@ from feedback_app.models.base import utcnow
 from feedback_app.services.collection import invitations, people
 from feedback_app.services.exceptions import InvalidInput, NotFound
 from tests.factories import create_person, create_survey, create_workspace
-from tests.loop.smtp_server import smtp_server
-
-
-@pytest.fixture()
-def smtp(app, monkeypatch):
-    """Yield the recording handler of a real aiosmtpd server on loopback that the app sends to."""
-    with smtp_server() as (handler, port):
-        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-        monkeypatch.setitem(app.config, "SMTP_PORT", port)
-        monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 5)
-        yield handler
 
 
 @pytest.fixture()
