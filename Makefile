@@ -77,10 +77,11 @@ test: $(STAMP) chromium
 	else echo "Database tests run on SQLite$${TEST_DATABASE_URL:+ and $$TEST_DATABASE_URL}"; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The quick loop while working: SQLite only, no browser or worker process, stop at the first failure.
+# The quick loop while working: SQLite only, no browser, server, worker or subprocess and no theme model fitted
+# on real embeddings (the `slow` mark), stop at the first failure; `make test` runs them all.
 # `make test-fast PYTEST_ARGS=--lf` reruns only what failed last time.
 test-fast: $(STAMP)
-	TEST_DATABASE_URL= $(BIN)/python -m pytest -x -q -m "not browser and not worker" $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest -x -q -m "not browser and not worker and not slow" $(PYTEST_ARGS)
 
 # Style (flake8) and types (mypy, the files named in setup.cfg's [mypy]); CI runs it before the tests.
 lint: $(STAMP)

@@ -3,6 +3,8 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from tests.support.checkout import fresh_checkout
 
 DATA_FOLDERS = ("feedback_app/templates", "feedback_app/static", "widgets/templates", "widgets/static")
@@ -17,12 +19,14 @@ def _build(hook, source, output):
     return result.stdout.strip().splitlines()[-1], result.stderr
 
 
+@pytest.mark.slow
 def test_editable_install_build_prints_no_warning(tmp_path):
     source = fresh_checkout(tmp_path / "checkout")
     _, stderr = _build("build_editable", source, tmp_path)
     assert "Warning" not in stderr and "is absent from" not in stderr, stderr
 
 
+@pytest.mark.slow
 def test_wheel_holds_every_template_and_static_file_without_warnings(tmp_path):
     source = fresh_checkout(tmp_path / "checkout")
     wheel_name, stderr = _build("build_wheel", source, tmp_path)
@@ -34,6 +38,7 @@ def test_wheel_holds_every_template_and_static_file_without_warnings(tmp_path):
     assert sorted(data_files - shipped) == []
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_migrates_a_database_without_the_checkout(tmp_path):
     import sqlite3
     import sysconfig

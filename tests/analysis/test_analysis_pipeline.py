@@ -51,12 +51,14 @@ def test_analyze_feedback_state_is_plain_data(result):
     pickle.dumps(result)
 
 
+@pytest.mark.slow
 def test_analyze_feedback_keeps_keys_across_runs(result, responses):
     again = analyze_feedback(responses.sample(frac=1, random_state=2), n_themes=4,
                              previous_state=result.model_state, random_state=5)
     assert {t.key for t in again.themes} == {t.key for t in result.themes}
 
 
+@pytest.mark.slow
 def test_analyze_feedback_respects_edits(result, responses):
     key = result.themes[0].key
     again = analyze_feedback(responses, n_themes=4, edits=ThemeEdits(renames={key: "Team name"}),
@@ -72,6 +74,7 @@ def test_estimator_clone_and_get_params(estimator):
     assert type(cloned)(**cloned.get_params()).get_params() == estimator.get_params()
 
 
+@pytest.mark.slow
 def test_estimator_fit_returns_self(corpus):
     model = ThemeModel(n_themes=2, random_state=0)
     assert model.fit(corpus[0]) is model
@@ -93,6 +96,7 @@ def test_estimator_unfitted_raises(call):
         call()
 
 
+@pytest.mark.slow
 def test_import_does_not_pull_web_stack():
     code = ("import sys, analysis; bad = [m for m in sys.modules if m.split('.')[0] in "
             "{'flask', 'sqlalchemy', 'wtforms', 'feedback_app', 'widgets', 'flask_sqlalchemy'}];"
@@ -116,6 +120,7 @@ def csv_in(tmp_path_factory, corpus):
     return path
 
 
+@pytest.mark.slow
 def test_cli_themes_good_run(csv_in, tmp_path):
     out = tmp_path / "out.csv"
     status = main(["themes", str(csv_in), "--text-column", "comment", "--output", str(out),
@@ -130,6 +135,7 @@ def test_cli_themes_good_run(csv_in, tmp_path):
 CONTRACT = ["theme_id", "theme_label", "parent_theme_id", "parent_theme_label", "theme_confidence", "notify"]
 
 
+@pytest.mark.slow
 def test_cli_themes_writes_the_contract_columns_from_analyze_feedback(csv_in, tmp_path, corpus):
     out = tmp_path / "out.csv"
     assert main(["themes", str(csv_in), "--text-column", "comment", "--output", str(out),
@@ -149,6 +155,7 @@ def test_cli_themes_writes_the_contract_columns_from_analyze_feedback(csv_in, tm
     assert len(told) and not told.str.contains("thank|love|great").any()
 
 
+@pytest.mark.slow
 def test_cli_themes_with_a_score_column_tells_detractors(tmp_path):
     path, out = tmp_path / "in.csv", tmp_path / "out.csv"
     texts = ["the mobile app on my phone", "the app on android", "the app after the update", "using the app today",
@@ -164,6 +171,7 @@ def test_cli_themes_with_a_score_column_tells_detractors(tmp_path):
     assert "complained" not in set(reasons[8:])  # neutral words with a promoter score are not complaints
 
 
+@pytest.mark.slow
 def test_cli_sentiment_with_scores(csv_in, tmp_path):
     out = tmp_path / "out.csv"
     status = main(["sentiment", str(csv_in), "--text-column", "comment", "--output", str(out),
@@ -196,12 +204,14 @@ def test_cli_bad_input_exits_with_one_line(tmp_path, capsys, case):
     assert len(lines) == 1 and lines[0].startswith("error:"), lines
 
 
+@pytest.mark.slow
 def test_cli_bad_input_from_shell_has_no_traceback(tmp_path):
     proc = _cli("sentiment", tmp_path / "missing.csv", "--output", tmp_path / "o.csv")
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines() == [f"error: input file not found: {tmp_path / 'missing.csv'}"]
 
 
+@pytest.mark.slow
 def test_cli_rejects_non_numeric_score_column(csv_in, tmp_path, capsys):
     status = main(["sentiment", str(csv_in), "--text-column", "comment", "--output",
                    str(tmp_path / "o.csv"), "--score-column", "comment"])
@@ -231,6 +241,7 @@ def test_quality_beats_baselines_on_dev_sample():
             > normalized_mutual_info_score(reason, base) + 0.03)
 
 
+@pytest.mark.slow
 def test_analyze_feedback_takes_a_theme_model_with_an_estimator_parameter(responses):
     """The model passed in is cloned (as scikit-learn does), so nested estimators such as its clusterer work."""
     from analysis import WardClusterer

@@ -58,6 +58,7 @@ def test_other_confidences_is_the_best_non_primary_confidence():
     assert other_confidences([(0.7, 0.9, 0.2), (0.4,), (), (0.5, 0.1)]) == [0.9, None, None, 0.1]
 
 
+@pytest.mark.slow
 def test_analyze_feedback_recipients_apply_the_rule_with_the_other_themes(corpus):
     texts, _ = corpus
     result = analyze_feedback(pd.DataFrame({"text": texts}), n_themes=4, random_state=0)

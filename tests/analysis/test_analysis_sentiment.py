@@ -31,6 +31,7 @@ def test_blend_tells_questions_from_complaints_and_praise(blended):
     assert abs(result["sentiment_score"].iloc[0]) < 0.05
 
 
+@pytest.mark.slow
 def test_blend_reuses_given_embeddings(blended):
     texts = ["This is useless, it broke after a day", "Thank you, the team was wonderful"]
     E = blended.embedder_.transform(texts)
@@ -105,6 +106,7 @@ def test_score_to_polarity_ranges():
     assert score_to_polarity([1, 7], "ces").tolist() == [-1.0, 1.0]
 
 
+@pytest.mark.slow
 def test_score_sentiment_keeps_index_and_order():
     texts = pd.Series(["awful", "", "wonderful"], index=[10, 20, 30])
     result = score_sentiment(texts)
@@ -129,6 +131,7 @@ def test_sentiment_requires_scale_with_scores(scorer):
         scorer.transform(["ok"], scores=[3])
 
 
+@pytest.mark.slow
 def test_sentiment_plain_vader_mode():
     plain = SentimentScorer(use_feedback_lexicon=False).fit()
     assert plain.predict(["thanks"])[0] == "positive"

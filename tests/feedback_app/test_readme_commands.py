@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.processes import ROOT, wait_until
 
 FLASK = Path(sys.executable).with_name("flask")
@@ -71,6 +73,7 @@ def test_readme_lists_the_command_line_it_documents():
     assert EXPECTED <= {_subcommand(words) for words in commands}
 
 
+@pytest.mark.slow
 def test_every_readme_flask_line_exits_0_as_printed(tmp_path):
     environment = _environment(tmp_path)
     setup = _run(["flask", "db", "upgrade"], environment)

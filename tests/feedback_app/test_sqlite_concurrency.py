@@ -59,6 +59,7 @@ def writer(app):
     thread.join(timeout=60)
 
 
+@pytest.mark.slow
 def test_import_of_2000_rows_succeeds_while_a_worker_writes(client, login, db, queued_tasks, writer):
     workspace = create_workspace()
     survey = create_survey(workspace)

@@ -4,6 +4,7 @@ import urllib.error
 import urllib.request
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Person, Response, SurveyKind
@@ -13,6 +14,7 @@ from tests.support.processes import app_environment, serve_app
 from tests.widgets.conftest import ORIGIN, post_over_http
 
 
+@pytest.mark.slow
 def test_answers_beyond_the_per_ip_limit_get_429_and_are_not_stored(db, app):
     workspace = create_workspace("Limited Co", allowed_origins=[ORIGIN])
     survey = create_survey(workspace, SurveyKind.NPS)
@@ -37,6 +39,7 @@ def _post(url):
         return error.code, dict(error.headers), json.load(error)
 
 
+@pytest.mark.slow
 def test_the_limits_are_settings_and_the_survey_limit_is_per_survey(db, app):
     workspace = create_workspace("Configured Co", allowed_origins=[ORIGIN])
     limited, other = create_survey(workspace, SurveyKind.NPS), create_survey(workspace, SurveyKind.NPS)
@@ -57,6 +60,7 @@ def test_the_limits_are_settings_and_the_survey_limit_is_per_survey(db, app):
     assert other_answer[0] == 202
 
 
+@pytest.mark.slow
 def test_the_config_endpoint_and_the_hosted_page_are_limited_per_ip_like_answers(db, app):
     import re
 

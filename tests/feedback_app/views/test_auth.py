@@ -6,6 +6,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
 from sqlalchemy import select
 
 from feedback_app import create_app
@@ -157,6 +158,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+@pytest.mark.slow
 def test_the_account_limit_holds_across_several_gunicorn_workers(db, app):
     user = create_user(create_workspace())
     environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"])

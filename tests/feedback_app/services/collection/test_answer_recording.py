@@ -243,6 +243,7 @@ def _links(db, response_id):
                   db.session.scalars(select(ResponseTheme).where(ResponseTheme.response_id == response_id)))
 
 
+@pytest.mark.slow
 def test_a_chunk_assigns_themes_and_sentiment_as_one_by_one(db, analyzed):
     workspace = analyzed
     quotes = [db.session.get(Response, theme.representative_response_ids[0]).comment
@@ -286,6 +287,7 @@ KILLED_WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_in_the_middle_of_a_chunk_loses_and_doubles_nothing(app, db):
     workspace = create_workspace("Kill Co")
     survey = create_survey(workspace, SurveyKind.NPS)

@@ -35,6 +35,7 @@ def _auto_theme_of(db, response_id):
     return db.session.scalars(query).all()
 
 
+@pytest.mark.slow
 def test_full_run_persists_sentiment_themes_and_scores(db, analyzed):
     workspace, run = analyzed
     assert run.status == RunStatus.SUCCEEDED and run.progress == 100
@@ -48,6 +49,7 @@ def test_full_run_persists_sentiment_themes_and_scores(db, analyzed):
     assert db.session.scalar(select(func.count()).select_from(ResponseTheme)) > 300
 
 
+@pytest.mark.slow
 def test_full_run_stores_parent_themes_polarity_and_confidence(db, analyzed):
     workspace, run = analyzed
     parents = db.session.scalars(select(ParentTheme).where(ParentTheme.workspace_id == workspace.id)).all()
@@ -66,6 +68,7 @@ def test_full_run_stores_parent_themes_polarity_and_confidence(db, analyzed):
         assert parent.scores["volume"] == in_parent
 
 
+@pytest.mark.slow
 def test_second_run_keeps_theme_ids(db, analyzed):
     workspace, _ = analyzed
     before = {theme.key: theme.id for theme in themes.list_themes(workspace)}
@@ -76,6 +79,7 @@ def test_second_run_keeps_theme_ids(db, analyzed):
     assert all(before[key] == after[key] for key in kept)
 
 
+@pytest.mark.slow
 def test_new_response_is_scored_and_assigned_at_once(db, analyzed):
     workspace, _ = analyzed
     survey = create_survey(workspace, name="Another NPS")
@@ -90,6 +94,7 @@ def test_new_response_is_scored_and_assigned_at_once(db, analyzed):
     assert link.polarity == analysis_data.response_polarity(stored) and 0 <= link.similarity <= 1
 
 
+@pytest.mark.slow
 def test_edits_survive_the_next_run(db, analyzed):
     workspace, _ = analyzed
     first, second, third, fourth = themes.list_themes(workspace)[:4]
@@ -112,6 +117,7 @@ def test_edits_survive_the_next_run(db, analyzed):
     assert db.session.get(ResponseTheme, (moved, second.id)).source == LinkSource.EXCLUDED
 
 
+@pytest.mark.slow
 def test_split_theme_moves_matching_comments_to_pinned_children(db, analyzed):
     workspace, _ = analyzed
     theme = themes.list_themes(workspace)[0]
@@ -145,6 +151,7 @@ def test_failed_run_records_the_error(db, monkeypatch):
     assert failed.status == RunStatus.FAILED and "model exploded" in failed.error
 
 
+@pytest.mark.slow
 def test_scheduled_runs_only_for_changed_workspaces(db, analyzed):
     workspace, _ = analyzed
     quiet = create_workspace("Quiet")
@@ -154,6 +161,7 @@ def test_scheduled_runs_only_for_changed_workspaces(db, analyzed):
     assert analysis_runs.workspaces_due_for_analysis() == [workspace.id]
 
 
+@pytest.mark.slow
 def test_analysis_run_command_shows_progress(runner, db):
     demo.seed_demo(n_responses=200, seed=2)
     result = runner.invoke(args=["analysis", "run", "--workspace", "Demo"])
@@ -165,6 +173,7 @@ def _runs(workspace):
     return _db.session.scalar(select(func.count(AnalysisRun.id)).where(AnalysisRun.workspace_id == workspace.id))
 
 
+@pytest.mark.slow
 def test_analysis_run_command_skips_a_workspace_whose_responses_did_not_change(runner, db):
     workspace = create_workspace("Small")
     survey = create_survey(workspace)
@@ -179,6 +188,7 @@ def test_analysis_run_command_skips_a_workspace_whose_responses_did_not_change(r
     assert "5 responses" in forced.output and _runs(workspace) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", ["edit", "add", "delete"])
 def test_analysis_run_command_runs_again_after_a_response_changes(runner, db, change):
     workspace = create_workspace("Small")

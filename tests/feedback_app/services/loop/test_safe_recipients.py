@@ -67,6 +67,7 @@ def _support_theme(db, written):
     return max(set(theme_ids), key=theme_ids.count)
 
 
+@pytest.mark.slow
 def test_shipping_on_a_theme_of_praise_and_complaints_emails_no_one_who_only_praised(db, analysed, smtp):
     workspace, written = analysed
     theme_id = _support_theme(db, written)
