@@ -12,7 +12,6 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from feedback_app.extensions import db
 from feedback_app.models import AuditEvent, User, utcnow
@@ -135,7 +134,7 @@ def reset_password(token, new_password, *, ip=None):
     """
     user = user_for_token(token)
     accounts.check_password(new_password)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = accounts.hash_password(new_password)
     accounts.end_sessions(user, reason="password_reset", _commit=False)
     record_event("user.password_reset", user_id=user.id, target=user, data={"ip": ip})
     return user

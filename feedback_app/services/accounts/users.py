@@ -4,6 +4,7 @@ import math
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -38,6 +39,11 @@ class TooManyLoginFailures(ServiceError):
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+def hash_password(password):
+    """Return the hash of ``password`` to store, made with the configured ``PASSWORD_HASH_METHOD``."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def normalize_email(email):
     """Return ``email`` lower-cased and validated, without a deliverability look-up.
 
@@ -60,7 +66,7 @@ def create_user(email, *, password, name="", workspace=None, role=Role.MEMBER):
     check_password(password)
     if db.session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(f"A user with email {email} already exists.")
-    user = User(email=email, name=name or "", password_hash=generate_password_hash(password))
+    user = User(email=email, name=name or "", password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
     if workspace is not None:
@@ -187,7 +193,7 @@ def change_password(user, *, current_password, new_password):
     if not check_password_hash(user.password_hash, current_password or ""):
         raise InvalidInput("The current password is wrong.", fields={"current_password": ["wrong password"]})
     check_password(new_password)
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = hash_password(new_password)
     end_sessions(user, reason="password", _commit=False)
     record_event("user.password_changed", user_id=user.id, target=user)
     return user
