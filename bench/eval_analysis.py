@@ -5,7 +5,8 @@ KMeans (mean of seeds 0-2) for themes, plain VADER for sentiment. The labels are
 measuring only. Embeddings are cached under --cache-dir (keyed by text), so a second run does
 not re-embed.
 
-Run: .venv/bin/python bench/eval_analysis.py [--data-dir ../shared/data] [--sets NAME ...] [--embedder minilm|e5]
+Run: .venv/bin/python bench/eval_analysis.py [--data-dir ../shared/data] [--sets NAME ...]
+     [--embedder minilm|e5|ensemble|translated|ensemble-translated]
 
 Also: a demo-like corpus of English and French comments (the demo's own word material): do
 the French comments join the theme of the English comments on the same subject?
@@ -13,6 +14,7 @@ the French comments join the theme of the English comments on the same subject?
 
 import argparse
 import hashlib
+import os
 import pathlib
 import sys
 import time
@@ -26,11 +28,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analysis import SentimentScorer, ThemeModel, analyze_feedback  # noqa: E402
-from analysis.embeddings import MiniLMEmbedder, MultilingualE5Embedder  # noqa: E402
+from analysis.embeddings import EnsembleEmbedder, MiniLMEmbedder, MultilingualE5Embedder  # noqa: E402
 from analysis.preprocessing import detect_language  # noqa: E402
+from analysis.translation import TranslatingEmbedder  # noqa: E402
 
 DATA_DIR = ROOT / ".." / "shared" / "data"
-CACHE_DIR = ROOT / ".." / "notes" / "cache"
+CACHE_DIR = pathlib.Path.home() / ".cache" / "feedback-loop" / "embeddings"
 # Known layouts; any other folder with a CSV holding "text" and a label column is measured too.
 KNOWN = {
     "airline-tweets": {"file": "dev.csv", "theme": "negativereason", "sentiment": "airline_sentiment",
@@ -47,7 +50,29 @@ THEME_COLUMNS = ("category", "label", "intent", "aspect", "aspect_category", "to
 SENTIMENT_COLUMNS = ("sentiment", "polarity", "airline_sentiment", "label_sentiment")
 
 
-EMBEDDERS = {"minilm": MiniLMEmbedder, "e5": MultilingualE5Embedder}
+MODELS = {"minilm": MiniLMEmbedder, "e5": MultilingualE5Embedder}
+# Each choice: the models it is made of (each cached on its own file) and how they are combined.
+EMBEDDERS = {
+    "minilm": ("minilm",), "e5": ("e5",),
+    # EnsembleEmbedder: the mean cosine of the two models.
+    "ensemble": ("minilm", "e5"),
+    # TranslatingEmbedder: MiniLM; a comment not in English read from its nearest English comments under e5.
+    "translated": ("minilm", "e5"),
+    # The ensemble with its MiniLM half translated.
+    "ensemble-translated": ("minilm", "e5"),
+}
+
+
+def build_embedder(choice, cache_dir):
+    """Return (the embedder of ``choice`` over cached models, {model name: CachedEmbedder})."""
+    caches = {name: CachedEmbedder(pathlib.Path(cache_dir) / f"{name}_eval.npz", MODELS[name]())
+              for name in EMBEDDERS[choice]}
+    if choice in ("minilm", "e5"):
+        return caches[choice], caches
+    if choice == "ensemble":
+        return EnsembleEmbedder([caches["minilm"], caches["e5"]]), caches
+    translated = TranslatingEmbedder(caches["minilm"], caches["e5"])
+    return (translated if choice == "translated" else EnsembleEmbedder([translated, caches["e5"]])), caches
 
 
 class CachedEmbedder:
@@ -355,10 +380,13 @@ def main(argv=None):
     parser.add_argument("--embedder", default="minilm", choices=sorted(EMBEDDERS),
                         help="sentence model of the themes (minilm: all-MiniLM-L6-v2; e5: multilingual-e5-small)")
     args = parser.parse_args(argv)
-    embedder = CachedEmbedder(pathlib.Path(args.cache_dir) / f"{args.embedder}_eval.npz", EMBEDDERS[args.embedder]())
+    embedder, caches = build_embedder(args.embedder, args.cache_dir)
     # The baseline is always plain all-MiniLM-L6-v2 + KMeans, the model the product shipped first.
-    baseline = (embedder if args.embedder == "minilm"
-                else CachedEmbedder(pathlib.Path(args.cache_dir) / "minilm_eval.npz"))
+    if "minilm" not in caches:
+        caches["minilm"] = CachedEmbedder(pathlib.Path(args.cache_dir) / "minilm_eval.npz")
+    baseline = caches["minilm"]
+    print(f"embedder {args.embedder}; load average {' / '.join(f'{v:.1f}' for v in os.getloadavg())} "
+          f"on {os.cpu_count()} CPUs", flush=True)
     try:
         if "bilingual" not in args.skip:
             eval_bilingual(embedder, args.embedder)
@@ -371,11 +399,12 @@ def main(argv=None):
                 eval_themes(name, frame, spec, embedder, baseline)
             if spec.get("recipients") and "recipients" not in args.skip:
                 eval_recipients(name, frame, spec, embedder)
-            embedder.save()
-            baseline.save()
+            for cache in caches.values():
+                cache.save()
+            print(f"  (load average {os.getloadavg()[0]:.1f})", flush=True)
     finally:
-        embedder.save()
-        baseline.save()
+        for cache in caches.values():
+            cache.save()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ from collections import OrderedDict
 import numpy as np
 from sqlalchemy import delete, select, update
 
-from analysis import MiniLMEmbedder, SentimentScorer, ThemeModel, default_embedder
+from analysis import (MiniLMEmbedder, MultilingualE5Embedder, SentimentScorer, ThemeModel, TranslatingEmbedder,
+                      embeddings_available)
 from analysis.recipients import polarity
 from feedback_app.extensions import db
 from feedback_app.models import AnalysisRun, LinkSource, Response, ResponseTheme, SurveyKind, Theme, utcnow
@@ -64,12 +65,19 @@ class SharedEmbedder:
 
 
 def shared_embedder():
-    """Return this process's :class:`SharedEmbedder`, or ``None`` without the embedding packages."""
+    """Return this process's :class:`SharedEmbedder` of MiniLM, or ``None`` without the embedding packages."""
     global _embedder
     if _embedder is None:
-        embedder = default_embedder()
-        _embedder = SharedEmbedder(embedder) if embedder is not None else False
+        _embedder = SharedEmbedder(MiniLMEmbedder()) if embeddings_available() else False
     return _embedder or None
+
+
+def shared_multilingual():
+    """Return this process's multilingual model (loaded on first use: only comments in another language need it)."""
+    global _multilingual
+    if _multilingual is None:
+        _multilingual = MultilingualE5Embedder()
+    return _multilingual
 
 
 def sentiment_scorer():
@@ -81,16 +89,33 @@ def sentiment_scorer():
 
 
 def _share_embedder(model):
-    """Give ``model`` the process's shared embedder when its own is the same MiniLM with the same settings."""
+    """Give ``model`` the process's shared models where its own are the same ones with the same settings.
+
+    A model reading other languages through multilingual-e5 (:class:`TranslatingEmbedder`) keeps
+    its own English comments to read from and gets the shared MiniLM and e5 as its parts.
+    """
     encoder, shared = getattr(model, "encoder_", None), shared_embedder()
     own = getattr(encoder, "embedder", None)
-    if shared is not None and isinstance(own, MiniLMEmbedder) and own.get_params() == shared.embedder.get_params():
+    if shared is None:
+        return model
+    if _same(own, shared.embedder):
         encoder.embedder = shared
+    elif isinstance(own, TranslatingEmbedder):
+        if _same(own.embedder, shared.embedder):
+            own.embedder = shared
+        if isinstance(own.multilingual, MultilingualE5Embedder) and \
+                own.multilingual.get_params() == shared_multilingual().get_params():
+            own.multilingual = shared_multilingual()
     return model
+
+
+def _same(embedder, shared):
+    return isinstance(embedder, MiniLMEmbedder) and embedder.get_params() == shared.get_params()
 
 
 _scorer = None
 _embedder: "SharedEmbedder | bool | None" = None
+_multilingual: "MultilingualE5Embedder | None" = None
 
 
 def theme_model_for(workspace_id):

@@ -50,3 +50,21 @@ def test_a_theme_model_gets_the_shared_embedder_only_when_it_is_the_same_minilm(
         analysis_live._share_embedder(model)
     assert same.encoder_.embedder is shared
     assert isinstance(longer.encoder_.embedder, MiniLMEmbedder) and other.encoder_.embedder is None
+
+
+def test_a_translating_theme_model_gets_the_shared_minilm_and_e5_and_keeps_its_reference(monkeypatch):
+    from analysis import MultilingualE5Embedder, TranslatingEmbedder
+
+    shared, multilingual = analysis_live.SharedEmbedder(MiniLMEmbedder()), MultilingualE5Embedder()
+    monkeypatch.setattr(analysis_live, "_embedder", shared)
+    monkeypatch.setattr(analysis_live, "_multilingual", multilingual)
+
+    class Model:
+        def __init__(self, embedder):
+            self.encoder_ = type("Encoder", (), {"embedder": embedder})()
+
+    own = TranslatingEmbedder(MiniLMEmbedder(), MultilingualE5Embedder())
+    own.reference_ = "this workspace's English comments"
+    analysis_live._share_embedder(Model(own))
+    assert own.embedder is shared and own.multilingual is multilingual
+    assert own.reference_ == "this workspace's English comments"
