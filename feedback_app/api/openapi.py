@@ -7,6 +7,7 @@ from feedback_app.api import survey_schemas
 from feedback_app.api.bodies import NOT_BLANK_TEXT, SAFE_TEXT, SPACES
 from feedback_app.models import ActionStatus, SurveyKind
 from feedback_app.services.loop.action_emails import LANGUAGES
+from feedback_app.services.collection import people
 from feedback_app.services.pages import CURSOR_PATTERN, MAX_ID
 from feedback_app.services.integrations.delighted_events import EVENT_TYPES as DELIGHTED_EVENTS
 from feedback_app.services.events import EVENT_NAMES
@@ -156,7 +157,8 @@ RESPONSE_FILTERS = [
     _query("order", {"type": "string", "enum": ["asc", "desc"]})]
 
 EMAIL = {"type": ["string", "null"], "format": "email",
-         "description": "an address email can be sent to: at most 254 characters, no special-use domain (.test)"}
+         "description": f"an address email can be sent to: at most {people.MAX_EMAIL_LENGTH} characters, "
+                        "no special-use domain (.test)"}
 ANSWERS = {**FREE_OBJECT, "additionalProperties": {"anyOf": [
     {"type": "string", "pattern": SAFE_TEXT}, {"type": ["number", "boolean", "null"]},
     {"type": "array", "items": JSON_VALUE}]}}
@@ -168,16 +170,18 @@ def body(properties, **schema):
             "additionalProperties": JSON_VALUE, **schema}
 
 
-PROPERTY_VALUE = {"anyOf": [{"type": "string", "maxLength": 1000, "pattern": SAFE_TEXT},
+PROPERTY_VALUE = {"anyOf": [{"type": "string", "maxLength": people.MAX_PROPERTY_LENGTH, "pattern": SAFE_TEXT},
                             {"type": ["number", "boolean", "null"]}]}
-PROPERTIES = {**FREE_OBJECT, "propertyNames": {"pattern": SAFE_TEXT, "maxLength": 100}, "maxProperties": 100,
+PROPERTIES = {**FREE_OBJECT, "propertyNames": {"pattern": SAFE_TEXT, "maxLength": people.MAX_PROPERTY_NAME_LENGTH},
+              "maxProperties": people.MAX_PROPERTIES,
               "additionalProperties": PROPERTY_VALUE}
 SCORE = {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
 # A person is named by at least one of these, not blank.
 IDENTIFIED = [{"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK_TEXT}}}
               for name in ("email", "phone_number", "external_id")]
-PERSON_FIELDS = {"email": EMAIL, "external_id": _nullable(text(128)), "phone_number": _nullable(text(32)),
-                 "name": _nullable(text(200)), "properties": PROPERTIES}
+PERSON_FIELDS = {"email": EMAIL, "external_id": _nullable(text(people.MAX_EXTERNAL_ID_LENGTH)),
+                 "phone_number": _nullable(text(people.MAX_PHONE_LENGTH)),
+                 "name": _nullable(text(people.MAX_NAME_LENGTH)), "properties": PROPERTIES}
 NEW_RESPONSE = body({
     "survey_id": ID, "score": SCORE, "comment": _nullable(text(10_000)), "churn_reason": _nullable(text(200)),
     "locale": _nullable(text(16)), "external_id": _nullable(text(128)), "answers": ANSWERS,
@@ -186,7 +190,7 @@ NEW_RESPONSE = body({
 RESPONSE_CHANGES = body({
     "score": SCORE, "comment": _nullable(text(10_000)), "answers": ANSWERS,
     "tags": {"type": "array", "items": text(100, blank=False)}, "note": _nullable(text(10_000))})
-NEW_PERSON = body({**PERSON_FIELDS, "locale": _nullable(text(16))}, anyOf=IDENTIFIED)
+NEW_PERSON = body({**PERSON_FIELDS, "locale": _nullable(text(people.MAX_LOCALE_LENGTH))}, anyOf=IDENTIFIED)
 PUBLIC_MESSAGES = {
     "type": ["object", "null"], "propertyNames": {"enum": list(LANGUAGES)},
     "additionalProperties": _nullable(text(10_000)),
@@ -256,7 +260,7 @@ def paths():
                                 body_required=False)},
         "/people": {
             "get": _operation("List people", {"200": _page_of("Person")},
-                              parameters=PAGING + [_query("email", text(254))]),
+                              parameters=PAGING + [_query("email", text(people.MAX_EMAIL_LENGTH))]),
             "post": _operation("Create or update a person", {"200": _json(_ref("Person"))}, body=NEW_PERSON)},
         "/people/{person_id}": {
             "get": _operation("Show a person", {"200": _json(_ref("Person"))}, parameters=[_path("person_id")],

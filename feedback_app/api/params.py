@@ -6,6 +6,7 @@ from flask import request
 from werkzeug.routing import BaseConverter
 
 from feedback_app.api import bodies
+from feedback_app.services.collection.people import MAX_EMAIL_LENGTH
 from feedback_app.services.pages import MAX_ID, MAX_PER_PAGE
 from feedback_app.services.exceptions import InvalidInput, NotFound
 
@@ -42,8 +43,8 @@ class Params:
         value = self.values.get(name)
         if value is None:
             return None
-        if not isinstance(value, str) or not value.strip() or len(value) > 254:
-            self._fail(name, "must be an email address of at most 254 characters")
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_EMAIL_LENGTH:
+            self._fail(name, f"must be an email address of at most {MAX_EMAIL_LENGTH} characters")
             return None
         return value.strip()
 

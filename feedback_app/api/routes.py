@@ -164,7 +164,7 @@ def update_response(response_id):
 def list_people():
     """List people, oldest first."""
     params = query_params()
-    options = dict(_page_options(params), email=params.text("email", max_length=254))
+    options = dict(_page_options(params), email=params.text("email", max_length=people.MAX_EMAIL_LENGTH))
     params.check()
     return _page(api_queries.list_people(g.workspace, **options), out.person_json)
 
@@ -173,9 +173,12 @@ def list_people():
 def create_person():
     """Create a person, or update the one with the same email, phone number or external id."""
     params = body_params(text_numbers=False)
-    fields = dict(email=params.email("email"), phone_number=params.text("phone_number", max_length=32),
-                  external_id=params.text("external_id", max_length=128), name=params.text("name", max_length=200),
-                  locale=params.text("locale", max_length=16), properties=params.mapping("properties"))
+    fields = dict(email=params.email("email"),
+                  phone_number=params.text("phone_number", max_length=people.MAX_PHONE_LENGTH),
+                  external_id=params.text("external_id", max_length=people.MAX_EXTERNAL_ID_LENGTH),
+                  name=params.text("name", max_length=people.MAX_NAME_LENGTH),
+                  locale=params.text("locale", max_length=people.MAX_LOCALE_LENGTH),
+                  properties=params.mapping("properties"))
     params.check()
     return jsonify(out.person_json(api_writes.upsert_person_from_api(g.workspace, **fields)))
 

@@ -7,6 +7,7 @@ import pytest
 
 from feedback_app.models import Response, SurveyKind, WebhookEndpoint, utcnow
 from feedback_app.services.accounts import api_keys
+from feedback_app.services.collection import people
 from tests.factories import create_person, create_response, create_survey, create_workspace
 from tests.support.receiver import webhook_receiver
 
@@ -124,6 +125,23 @@ def test_other_workspaces_rows_are_404(client, headers):
     assert client.patch(f"/api/responses/{response.id}", headers=headers, json={"score": 9}).status_code == 404
     assert client.delete(f"/api/people/{person.id}", headers=headers).status_code == 404
     assert client.get("/api/responses", headers=headers).get_json()["data"] == []
+
+
+@pytest.mark.parametrize(("field", "limit", "problem"), [
+    ("email", people.MAX_EMAIL_LENGTH, "must be an email address of at most {} characters"),
+    ("external_id", people.MAX_EXTERNAL_ID_LENGTH, "must be text of at most {} characters"),
+    ("phone_number", people.MAX_PHONE_LENGTH, "must be text of at most {} characters"),
+    ("name", people.MAX_NAME_LENGTH, "must be text of at most {} characters"),
+    ("locale", people.MAX_LOCALE_LENGTH, "must be text of at most {} characters"),
+])
+def test_a_person_field_longer_than_its_column_is_refused_as_documented(client, headers, field, limit, problem):
+    document = client.get("/api/openapi.json").get_json()
+    schema = document["paths"]["/people"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    if field != "email":  # the email's length is said in its description; the format does the rest
+        assert schema["properties"][field]["maxLength"] == limit
+    over = {"email": "a" * (limit - len("@example.com") + 1) + "@example.com"}.get(field, "x" * (limit + 1))
+    answer = client.post("/api/people", headers=headers, json={"external_id": "crm-9", field: over})
+    assert answer.status_code == 422 and answer.get_json()["errors"][field] == [problem.format(limit)]
 
 
 def test_people_create_list_and_erase(client, headers, workspace):

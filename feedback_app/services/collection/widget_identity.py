@@ -31,11 +31,6 @@ from feedback_app.services.accounts.audit import record_event
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 from feedback_app.services.transaction import transactional
 
-# Column sizes of ``people`` (models/people.py): a value that would not fit is refused before the
-# answer is acknowledged, instead of failing later in the worker.
-# (String columns: their type has a length, which the generic column type does not declare.)
-MAX_EXTERNAL_ID = Person.__table__.c.external_id.type.length  # type: ignore[attr-defined]
-MAX_NAME = Person.__table__.c.name.type.length  # type: ignore[attr-defined]
 LOCALE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8}){0,2}$")
 IDENTITY_KEYS = ("id", "email", "name", "locale", "properties", "user_hash", "email_hash")
 
@@ -86,10 +81,12 @@ def _text(raw, key, problems, *, max_length, allow_int=False):
 
 def _checked_fields(raw):
     problems = {}
-    values = {"external_id": _text(raw, "id", problems, max_length=MAX_EXTERNAL_ID, allow_int=True),
-              "email": _text(raw, "email", problems, max_length=254),
-              "name": _text(raw, "name", problems, max_length=MAX_NAME),
-              "locale": _text(raw, "locale", problems, max_length=16)}
+    # The people columns' sizes: a value that would not fit is refused before the answer is
+    # acknowledged, instead of failing later in the worker.
+    values = {"external_id": _text(raw, "id", problems, max_length=people.MAX_EXTERNAL_ID_LENGTH, allow_int=True),
+              "email": _text(raw, "email", problems, max_length=people.MAX_EMAIL_LENGTH),
+              "name": _text(raw, "name", problems, max_length=people.MAX_NAME_LENGTH),
+              "locale": _text(raw, "locale", problems, max_length=people.MAX_LOCALE_LENGTH)}
     if values["locale"] is not None and "locale" not in problems and not LOCALE.match(values["locale"]):
         problems["locale"] = ["must be a language tag such as en or fr-CA"]
     for key in ("user_hash", "email_hash"):

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Channel, Person, Response, SurveyKind, WidgetSubmission
-from feedback_app.services.collection import ingest, widget_answers, widget_identity
+from feedback_app.services.collection import ingest, people, widget_answers, widget_identity
 from feedback_app.services.exceptions import InvalidInput, PermissionDenied
 from tests.factories import create_person, create_survey, create_workspace
 
@@ -54,6 +54,22 @@ def test_identity_is_checked_when_verification_is_on(workspace, db):
 def test_malformed_identities_are_refused_before_anything_is_staged(workspace, identity):
     with pytest.raises(InvalidInput):
         widget_identity.check_identity(workspace, identity)
+
+
+# The longest value of each field, a letter more refused: the people columns' lengths.
+IDENTITY_LIMITS = [("id", people.MAX_EXTERNAL_ID_LENGTH, "u" * people.MAX_EXTERNAL_ID_LENGTH),
+                   ("email", people.MAX_EMAIL_LENGTH, "e" * (people.MAX_EMAIL_LENGTH - 12) + "@example.com"),
+                   ("name", people.MAX_NAME_LENGTH, "n" * people.MAX_NAME_LENGTH),
+                   ("locale", people.MAX_LOCALE_LENGTH, "fr-abcdefgh-abc" + "d" * (people.MAX_LOCALE_LENGTH - 15))]
+
+
+@pytest.mark.parametrize(("key", "limit", "longest"), IDENTITY_LIMITS)
+def test_an_identity_field_fits_its_people_column_and_a_letter_more_is_refused(workspace, key, limit, longest):
+    assert len(longest) == limit
+    assert widget_identity.check_identity(workspace, {"id": "u", key: longest}) is not None
+    with pytest.raises(InvalidInput) as refused:
+        widget_identity.check_identity(workspace, {"id": "u", key: longest + "x"})
+    assert refused.value.fields == {f"identity.{key}": [f"must be at most {limit} characters"]}
 
 
 def test_an_answer_is_recorded_exactly_as_it_was_checked(workspace, db):
