@@ -1,8 +1,9 @@
 """How a label's words are written: within one clause, marks paired, negations closed, words in their usual form."""
 
 import re
+from collections import Counter
 
-from .preprocessing import WORD_PATTERN, lemma
+from .preprocessing import WORD_PATTERN, lemma, normalize_text
 
 _WORD = re.compile(WORD_PATTERN)
 # Marks that end a clause or open an aside: a phrase a member wrote runs between none of them.
@@ -15,11 +16,55 @@ NEGATION = {"fr": ({"ne", "n'"}, {"pas", "plus", "jamais", "rien", "personne", "
 # write the word itself far more often, is an accident of the comments, not how they say it
 # ("Cancelled Flighted", an artefact of one data set's text replacement, beside "flight").
 RARE_FORM_SHARE = 0.2
+# A lone subject noun ("Plane") says what is wrong with it when this share of the members who
+# wrote it (and at least PREDICATE_MIN_MEMBERS) wrote the same word beside it ("Plane sat").
+PREDICATE_SHARE = 0.25
+PREDICATE_MIN_MEMBERS = 3
+# Words that open the next constituent: conjunctions and modal verbs. A phrase too long to be
+# taken whole is cut just before one ("Android app is slow | and drains my battery",
+# "Scheduled reports by email | would make it perfect"), where it reads complete. Grammar
+# lists, not learned from any data set.
+MODALS = {"en": frozenset("will would shall should can could may might must".split())}
+CONJUNCTIONS = {
+    "en": frozenset("""and but or nor so yet because although though while whereas if unless than whether
+        which who that when where""".split()),
+    "fr": frozenset("""et ou mais donc car ni que qu qui quand lorsque parce puisque si alors dont""".split()),
+}
 
 
 def crosses_clause(norm, start, end):
     """True when ``norm[start:end]`` (the text between a phrase's first and last word) holds a clause break."""
     return _CLAUSE_BREAK.search(norm, start, end) is not None
+
+
+# Adverb particles of phrasal verbs ("sign up", "log out"): one that ends the members' clause
+# belongs to its verb; one followed by more words is a preposition missing its object.
+PARTICLES = {"en": frozenset("up out down off back away".split())}
+
+
+def ends_phrasal_verb(norm, tokens, k, lang):
+    """True when token ``k`` is a particle that ends its clause ("can't sign up.", "logged out, again")."""
+    return (tokens[k][0] in PARTICLES.get(lang, ()) and
+            (k + 1 == len(tokens) or crosses_clause(norm, tokens[k][2], tokens[k + 1][1])))
+
+
+def hyphen_joined(norm, tokens, left, right):
+    """True when tokens ``left`` and ``right`` (adjacent, as (word, start, end)) are one hyphenated word ("top-up")."""
+    return 0 <= left and right < len(tokens) and norm[tokens[left][2]:tokens[right][1]] == "-"
+
+
+def whole_words(norm, tokens, first, last):
+    """Return (first, last) widened so that a hyphenated word is never cut ("auto top" -> "auto top-up")."""
+    while hyphen_joined(norm, tokens, first - 1, first):
+        first -= 1
+    while hyphen_joined(norm, tokens, last, last + 1):
+        last += 1
+    return first, last
+
+
+def clause_links(lang):
+    """Return the words that open the next constituent in ``lang``: its conjunctions and modal verbs."""
+    return CONJUNCTIONS.get(lang, CONJUNCTIONS["en"]) | MODALS.get(lang, frozenset())
 
 
 def closes_negation(words, k, lang):
@@ -93,3 +138,54 @@ def names_a_subject(label, lang="en"):
     word = words[0]
     base = lemma(word, lang)
     return word == base or word in (base + "s", base + "es", base + "x")
+
+
+def predicate_phrases(word, texts, langs, stop_words, max_texts=400):
+    """Return the word pairs (lemmas, in written order) that members write ``word`` in, most shared first.
+
+    For a label that is a lone noun ("Plane"): the content word the members most often
+    write next to it, within one clause and at most two stop words away ("plane sat",
+    "dirty plane"), says what happens to it. A pair is returned only when at least
+    :data:`PREDICATE_SHARE` of the members who wrote ``word``, and at least
+    :data:`PREDICATE_MIN_MEMBERS`, wrote it.
+
+    Examples
+    --------
+    >>> predicate_phrases("plane", ["the plane was dirty", "dirty plane again", "plane is dirty", "plane"],
+    ...                   ["en"] * 4, {"the", "was", "is", "again"})
+    ['plane dirty']
+    """
+    writers, writers_of, orders = 0, {}, Counter()
+    for member, (text, lang) in enumerate(zip(texts[:max_texts], langs[:max_texts])):
+        norm = normalize_text(text)
+        tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(norm)]
+        content = [k for k, t in enumerate(tokens) if len(t[0]) > 1 and not t[0].endswith("'")
+                   and t[0] not in stop_words]
+        lemmas = [lemma(tokens[k][0], lang) for k in content]
+        for i in (i for i, w in enumerate(lemmas) if w == word):
+            for j in (i - 1, i + 1):
+                if not 0 <= j < len(content) or lemmas[j] == word:
+                    continue
+                a, b = sorted((content[i], content[j]))
+                if b - a <= 3 and not crosses_clause(norm, tokens[a][2], tokens[b][1]):
+                    writers_of.setdefault(lemmas[j], set()).add(member)
+                    orders[f"{lemmas[min(i, j)]} {lemmas[max(i, j)]}"] += 1
+        writers += word in lemmas
+    for other in list(writers_of):
+        stem = _ing_stem(other, writers_of)
+        if stem:  # "sitting" beside "sit": one verb the dictionary did not reduce
+            writers_of[stem] |= writers_of.pop(other)
+    need = max(PREDICATE_MIN_MEMBERS, PREDICATE_SHARE * writers)
+    ranked = sorted(writers_of, key=lambda other: (-len(writers_of[other]), other))
+    # A pair counts whichever order a member wrote it in, and is shown in the order most wrote it.
+    return [max((f"{word} {other}", f"{other} {word}"), key=lambda pair: orders[pair])
+            for other in ranked if len(writers_of[other]) >= need]
+
+
+def _ing_stem(word, known):
+    """Return the verb of an unreduced "-ing" form when ``known`` holds it ("sitting" -> "sit"), else None."""
+    if not word.endswith("ing") or len(word) < 6:
+        return None
+    base = word[:-3]
+    stems = [base[:-1]] if len(base) > 2 and base[-1] == base[-2] else []
+    return next((s for s in stems + [base, base + "e"] if s in known), None)

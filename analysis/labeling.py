@@ -5,8 +5,8 @@ import re
 import numpy as np
 import scipy.sparse as sp
 
-from .label_text import balanced, closes_negation, crosses_clause, names_a_subject, usual_forms
-from .preprocessing import CLOSED_CLASS_WORDS, WORD_PATTERN
+from .label_text import balanced, names_a_subject, predicate_phrases, usual_forms
+from .phrasing import SPAN_WORD, languages_of, surface_form, trailing_words
 
 # Synthetic concept tokens (see preprocessing.tag_concepts) never appear in labels.
 _HIDDEN_PREFIX = "zzc"
@@ -145,154 +145,12 @@ def representative_quotes(texts, sims, labels, n_classes, n_quotes=3, max_chars=
     return quotes
 
 
-_SPAN_WORD = re.compile(WORD_PATTERN)
-# Words that may open a phrase but never close one ("too expensive", not "expensive too").
-_OPENERS = {"en": {"too", "not", "no", "very", "never", "so"}, "fr": {"trop", "pas", "très", "jamais", "plus"}}
-MAX_LABEL_WORDS = 6
-
-
-def closed_class_words(lang):
-    """Return the closed-class words of ``lang`` (English ones for a language without a list)."""
-    return CLOSED_CLASS_WORDS.get(lang, CLOSED_CLASS_WORDS["en"])
-
-
-def _trailing_words(lang):
-    return closed_class_words(lang) | _OPENERS.get(lang, _OPENERS["en"])
-
-
-def _languages_of(texts, languages):
-    from .preprocessing import detect_language
-
-    if languages is not None:
-        return list(languages)
-    return [detect_language(t.lower()) for t in texts]
-
-
-def _occurrences(target, texts, langs, stop_words, max_texts):
-    """Yield (norm, tokens, first, last, lang, cased) for each place a member wrote the lemmas ``target`` in a row."""
-    from .preprocessing import lemma, normalize_text
-
-    for text, lang in zip(texts[:max_texts], langs[:max_texts]):
-        cased = normalize_text(text, lowercase=False)
-        norm = cased.lower()
-        if len(norm) != len(cased):  # a letter whose lowercase is longer: show it lowercased
-            cased = norm
-        tokens = [(m.group(0), m.start(), m.end()) for m in _SPAN_WORD.finditer(norm)]
-        content = [k for k, w in enumerate(tokens)
-                   if len(w[0]) > 1 and not w[0].endswith("'") and w[0] not in stop_words]
-        for i in range(len(content) - len(target) + 1):
-            if all(lemma(tokens[content[i + j]][0], lang) == target[j] for j in range(len(target))):
-                first, last = content[i], content[i + len(target) - 1]
-                # A phrase runs within one clause: "marche pas, j'ai perdu" is two.
-                if last - first + 1 <= len(target) + 3 and not crosses_clause(norm, tokens[first][2],
-                                                                              tokens[last][1]):
-                    yield norm, tokens, first, last, lang, cased
-
-
-def _joined(norm, tokens, left, right):
-    """True when tokens ``left`` and ``right`` (adjacent) are in one clause: only spaces or a hyphen between them."""
-    return norm[tokens[left][2]:tokens[right][1]].strip() in ("", "-")
-
-
-def _grow(spans, n0, side, limit, refuse):
-    """Grow ``spans`` on one side by the word most of the ``n0`` occurrences share, up to ``limit`` words.
-
-    Returns the grown spans and whether the limit stopped them (rather than no word shared).
-    """
-    spans = [list(o) for o in spans]
-    while spans and spans[0][3] - spans[0][2] + 1 < limit:
-        votes = {}
-        for norm, tokens, first, last, *_ in spans:
-            k = last + 1 if side == "right" else first - 1
-            if 0 <= k < len(tokens) and (_joined(norm, tokens, last, k) if side == "right"
-                                         else _joined(norm, tokens, k, first)):
-                votes.setdefault(tokens[k][0], []).append(k)
-        votes = {w: v for w, v in votes.items() if not refuse(w)}
-        word = max(votes, key=lambda w: (len(votes[w]), w), default=None)
-        if word is None or 2 * len(votes[word]) <= n0:
-            return spans, False
-        kept = []
-        for span in spans:
-            k = span[3] + 1 if side == "right" else span[2] - 1
-            if 0 <= k < len(span[1]) and span[1][k][0] == word:
-                span[3 if side == "right" else 2] = k
-                kept.append(span)
-        spans = kept
-    return spans, bool(spans)
-
-
-def _extend(group, max_words, refuse=lambda word: False):
-    """Grow the spans of ``group`` by neighbouring words while most of them share them.
-
-    A span that most of its occurrences continue the same way is part of a longer phrase
-    ("expensive for a small" is almost always followed by "team"): the phrase is taken
-    whole, as term extraction takes the longest phrase a nested one belongs to (the
-    C-value idea of Frantzi et al. 2000). The left side goes first, since in English and
-    French the subject comes first ("[pricing per] seat makes no sense"); the right side
-    is taken only whole: when it would run past ``max_words`` the span keeps its end, as
-    a phrase cut by a length limit is a fragment again.
-    """
-    n0 = len(group)
-    spans, _ = _grow(group, n0, "left", max_words, refuse)
-    right, _ = _grow(spans, n0, "right", max_words + 1, refuse)
-    if not right or right[0][3] - right[0][2] + 1 > max_words:
-        return spans
-    return right
-
-
-def _trim(tokens, first, last, lang):
-    """Drop closed-class words from both ends of a span (never the whole span)."""
-    closed, trailing = closed_class_words(lang), _trailing_words(lang)
-    a, b = first, last
-    while a < b and (tokens[a][0] in closed or len(tokens[a][0]) < 2):
-        a += 1
-    words = [t[0] for t in tokens]
-    while b > a and (tokens[b][0] in trailing or len(tokens[b][0]) < 2) and not closes_negation(words[a:b + 1],
-                                                                                                b - a, lang):
-        b -= 1
-    return a, b
-
-
-def surface_form(phrase, texts, stop_words, max_texts=400, languages=None, max_words=MAX_LABEL_WORDS,
-                 refuse=None):
-    """Return how the members most often wrote a lemmatised ``phrase`` ("flight cancel" -> "flight was cancelled").
-
-    The phrase's words are matched, as lemmas in each member's language, against
-    consecutive non-stop words of each normalised member text; the span between the first
-    and last matched word, stop words included, is the surface form. The span then takes
-    in the words that most of its occurrences share on either side (up to ``max_words``,
-    see :func:`_extend`), and loses closed-class words at its ends, so that it never starts
-    or ends mid-phrase. None when no member contains it.
-
-    Parameters
-    ----------
-    languages : sequence of str, default=None
-        Language of each text; None detects them.
-    refuse : callable, default=None
-        ``refuse(word)`` true for a word the span must not take in (a glued token).
-    """
-    target = phrase.split()
-    texts = list(texts)
-    langs = _languages_of(texts[:max_texts], None if languages is None else list(languages)[:max_texts])
-    groups = {}
-    for occ in _occurrences(target, texts, langs, stop_words, max_texts):
-        norm, tokens, first, last = occ[:4]
-        groups.setdefault(norm[tokens[first][1]:tokens[last][2]], []).append(occ)
-    if not groups:
-        return None
-    surface = max(groups, key=lambda s: (len(groups[s]), -len(s)))
-    spans = (_extend(groups[surface], max(max_words, len(target)), refuse or (lambda word: False))
-             or [list(o) for o in groups[surface]])
-    forms = {}
-    for norm, tokens, first, last, lang, cased in spans:
-        a, b = _trim(tokens, first, last, lang)
-        text = cased[tokens[a][1]:tokens[b][2]]  # as written: "API", "iPhone"
-        forms[text] = forms.get(text, 0) + 1
-    return max(forms, key=lambda s: (forms[s], -len(s)))
+# A phrase leads a label (or replaces its leading word) when at least this share as representative.
+LEADING_PHRASE_SHARE = 0.5
 
 
 def _written_alone(texts, max_texts=400):
-    return {m.group(0) for t in texts[:max_texts] for m in _SPAN_WORD.finditer(t.lower())}
+    return {m.group(0) for t in texts[:max_texts] for m in SPAN_WORD.finditer(t.lower())}
 
 
 def glued_prefix(word, alone, lang="en"):
@@ -319,7 +177,7 @@ def glued_prefix(word, alone, lang="en"):
 def glued_words(label, texts, lang="en"):
     """Return the words of ``label`` that are two words run together (see :func:`glued_prefix`)."""
     alone = _written_alone(texts)
-    return [w for w in _SPAN_WORD.findall(label.lower()) if glued_prefix(w, alone, lang)]
+    return [w for w in SPAN_WORD.findall(label.lower()) if glued_prefix(w, alone, lang)]
 
 
 def unglue(label, texts, lang="en"):
@@ -329,7 +187,7 @@ def unglue(label, texts, lang="en"):
     def cut(m):
         prefix = glued_prefix(m.group(0), alone, lang)
         return m.group(0)[:len(prefix)] if prefix else m.group(0)
-    return _SPAN_WORD.sub(cut, label)
+    return SPAN_WORD.sub(cut, label)
 
 
 def label_key(label, lang="en"):
@@ -339,8 +197,8 @@ def label_key(label, lang="en"):
     """
     from .preprocessing import lemma
 
-    closed = _trailing_words(lang)
-    words = [lemma(w, lang) for w in _SPAN_WORD.findall(label.lower()) if w not in closed]
+    closed = trailing_words(lang)
+    words = [lemma(w, lang) for w in SPAN_WORD.findall(label.lower()) if w not in closed]
     return " ".join(sorted(set(words))) or label.lower()
 
 
@@ -355,14 +213,16 @@ def _capitalised(text):
     return text[0].upper() + text[1:]
 
 
-def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, languages=None):
+def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, languages=None, sources=None):
     """Return a short label in the members' own words: their most representative key phrase as they wrote it.
 
     A multi-word phrase leads only when its weight is at least half the top term's: a
     phrase that a fifth of the members wrote ("lost an afternoon of work") does not name a
     theme whose members all wrote one word ("sync"). A leading single word is replaced by
     the best phrase that contains it ("sync" -> "Sync failed"), since a word alone rarely
-    says what the problem is. Each phrase is read as the members wrote it, whole
+    says what the problem is; a label that is still a lone noun takes the word most of the
+    members write beside it, if they share one ("Plane" -> "Plane was dirty", see
+    :func:`~analysis.label_text.predicate_phrases`). Each phrase is read as the members wrote it, whole
     (:func:`surface_form`). A candidate holding a word run together with another
     (:func:`glued_words`) gives way to the next clean one. A label whose
     :func:`label_key` is in ``avoid`` (another theme's) is skipped for the next candidate,
@@ -384,6 +244,13 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
         Candidates tried before a taken label is accepted with the next phrase added.
     languages : sequence of str, default=None
         Language of each text; None detects them.
+    sources : sequence, default=None
+        The group (theme) of each text, for a label naming what the groups share (a
+        parent's): the terms are taken in rank order (no phrase leads for its weight), a
+        phrase takes in only words two or more groups write around it
+        (:func:`surface_form`), a leading word is replaced only by a phrase at least
+        :data:`LEADING_PHRASE_SHARE` as representative, and a lone noun is not described
+        (what is said of it is most often one group's).
 
     Examples
     --------
@@ -395,25 +262,33 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
     if not terms:
         return "(no terms)"
     texts = list(texts)
-    langs = _languages_of(texts[:400], None if languages is None else list(languages)[:400])
+    langs = languages_of(texts[:400], None if languages is None else list(languages)[:400])
     lang = max(set(langs), key=langs.count) if langs else "en"
     top = weights[0]
-    strong = [t for t, w in zip(terms, weights) if " " in t and w >= 0.5 * top][:3]
+    # A strong phrase leads a theme's label; a parent's is named by a subject word its themes share.
+    strong = ([] if sources is not None else
+              [t for t, w in zip(terms, weights) if " " in t and w >= LEADING_PHRASE_SHARE * top][:3])
     ordered = strong + [t for t in terms if t not in strong]
     alone = _written_alone(texts)
 
     def refuse(word):
         return glued_prefix(word, alone, lang) is not None
 
-    candidates, label = _first_free_label(ordered, terms, texts, stop_words, langs, lang, avoid, n_tries, refuse)
+    def read(term):
+        return surface_form(term, texts, stop_words, languages=langs, refuse=refuse, sources=sources)
+
+    extensions = dict(zip(terms, weights)) if sources is not None else None
+    candidates, label = _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoid, n_tries,
+                                          refuse, extensions)
     if label is not None:
         return label
     if not candidates:
         return "(no terms)"
     # Every candidate is taken: the first one with the next phrase keeps them apart.
-    first = unglue(surface_form(candidates[0], texts, stop_words, languages=langs, refuse=refuse), texts, lang)
-    second = (unglue(surface_form(candidates[1], texts, stop_words, languages=langs, refuse=refuse), texts, lang)
-              if len(candidates) > 1 else None)
+    first = unglue(read(candidates[0]), texts, lang)
+    # The next candidate that says something else, else the next one.
+    others = [unglue(read(c), texts, lang) for c in candidates[1:]]
+    second = next((o for o in others if label_key(o, lang) != label_key(first, lang)), others[0] if others else None)
     return _tidy(f"{first}, {second}" if second else first, texts, lang)
 
 
@@ -422,31 +297,57 @@ def _tidy(surface, texts, lang):
     return _capitalised(usual_forms(balanced(surface), texts, lang))
 
 
-def _first_free_label(ordered, terms, texts, stop_words, langs, lang, avoid, n_tries, refuse):
-    """Return (the candidate terms tried, the first label not in ``avoid`` or None); see :func:`readable_label`."""
+def _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoid, n_tries, refuse, weights=None):
+    """Return (the candidate terms tried, the first label not in ``avoid`` or None); see :func:`readable_label`.
+
+    ``weights`` (term -> weight): a word is extended only by a phrase at least
+    :data:`LEADING_PHRASE_SHARE` of its weight, and a lone noun is not described.
+    """
     candidates, last_resorts = [], []
     for word in ordered:
         term, surface, alone = word, None, False
         if " " not in word:
-            extended = next((p for p in terms if " " in p and word in p.split()), None)
+            extended = next((p for p in terms if " " in p and word in p.split() and
+                             (weights is None or weights[p] >= LEADING_PHRASE_SHARE * weights[word])), None)
             if extended and extended not in candidates:
-                term, surface = extended, surface_form(extended, texts, stop_words, languages=langs, refuse=refuse)
-            # The phrase was never written within one clause: the word alone, if no other candidate says more.
-            term, alone = (word, bool(extended)) if not surface else (term, False)
+                term, surface = extended, read(extended)
+            # The phrase was never written within one clause: the word alone, if no other candidate says more
+            # (a subject is a subject alone).
+            term, alone = (word, bool(extended) and weights is None) if not surface else (term, False)
         if term in candidates:
             continue
-        surface = surface or surface_form(term, texts, stop_words, languages=langs, refuse=refuse)
+        surface = surface or read(term)
         if not surface:
             continue
         candidates.append(term)
         label = _tidy(surface, texts, lang)
-        if alone or any(refuse(w) for w in _SPAN_WORD.findall(label.lower())) or not names_a_subject(label, lang):
+        if alone or any(refuse(w) for w in SPAN_WORD.findall(label.lower())) or not names_a_subject(label, lang):
             # Last resorts, in rank order: the members' own phrase with the run-together word cut back to the
             # word it starts with; a word whose phrase nobody wrote; a participle alone ("Lost").
             last_resorts.append(unglue(label, texts, lang))
         elif label_key(label, lang) not in avoid:
-            return candidates, label
+            described = weights is None and _described(label, read, texts, stop_words, langs, lang, avoid, refuse)
+            return candidates, described or label
         if len(candidates) == n_tries:
             break
     free = [g for g in last_resorts if label_key(g, lang) not in avoid]
     return candidates, (free[0] if free else None)
+
+
+def _described(label, read, texts, stop_words, langs, lang, avoid, refuse):
+    """Return a lone noun ``label`` with what the members say of it ("Plane" -> "Plane sat on the tarmac"), or None.
+
+    The phrase is the word pair most of its writers share (:func:`~analysis.label_text.predicate_phrases`),
+    read as they wrote it; None when the label is more than one word or no pair is shared.
+    """
+    if len(label.split()) != 1:
+        return None
+    from .preprocessing import lemma
+
+    for pair in predicate_phrases(lemma(label.lower(), lang), texts, langs, stop_words):
+        surface = read(pair)
+        described = surface and _tidy(surface, texts, lang)
+        if (described and len(described.split()) > 1 and label_key(described, lang) not in avoid
+                and not any(refuse(w) for w in SPAN_WORD.findall(described.lower()))):
+            return described
+    return None

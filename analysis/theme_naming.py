@@ -34,6 +34,41 @@ def in_language(texts, langs, language):
     return [texts[i] for i in keep], [langs[i] for i in keep]
 
 
+# A parent whose largest theme holds more than this share of its comments may be named like that theme.
+DOMINANT_SHARE = 0.5
+# A theme uses a term when this share of its members write it (a fifth, as for a rare form).
+SHARED_USE = 0.2
+# Parent terms considered, in multiples of the key phrases shown.
+PARENT_POOL = 4
+
+
+def shared_terms(terms, themes, counts, sample_primary, feature_names):
+    """Return the parent's ``terms`` that two or more of its ``themes`` use, in their order.
+
+    A theme uses a term when at least :data:`SHARED_USE` of its members write it; a term
+    only one theme uses names that theme, not what the parent's themes have in common.
+
+    Parameters
+    ----------
+    terms : list of (str, float)
+        The parent's ranked c-TF-IDF terms.
+    themes : sequence of int
+        The parent's themes.
+    counts : scipy.sparse matrix (n_sample, n_terms)
+        Term counts of the clustered sample.
+    sample_primary : numpy.ndarray of int
+        Theme of each sample row.
+    """
+    index = {name: j for j, name in enumerate(feature_names)}
+    columns = [index[t] for t, _ in terms]
+    n_users = np.zeros(len(terms), dtype=int)
+    for t in themes:
+        rows = np.flatnonzero(sample_primary == t)
+        if len(rows):
+            n_users += np.asarray((counts[rows][:, columns] > 0).mean(axis=0)).ravel() >= SHARED_USE
+    return [term for term, n in zip(terms, n_users) if n >= 2]
+
+
 class ThemeNamingMixin:
     """Naming half of :class:`~analysis.themes.ThemeClusterer`: keys, theme labels and parents.
 
@@ -70,10 +105,14 @@ class ThemeNamingMixin:
             taken.add(keys[j])
         return keys, inherited, parent_keys
 
-    def _label(self, terms, texts, langs, avoid):
-        texts, langs = in_language(texts, langs, self.language_)
+    def _label(self, terms, texts, langs, avoid, sources=None):
+        if sources is not None:
+            pairs, langs = in_language(list(zip(texts, sources)), langs, self.language_)
+            texts, sources = [t for t, _ in pairs], [s for _, s in pairs]
+        else:
+            texts, langs = in_language(texts, langs, self.language_)
         return readable_label([p for p, _ in terms], texts, STOP_WORDS, [w for _, w in terms], avoid,
-                              languages=langs)
+                              languages=langs, sources=sources)
 
     def _label_themes(self, order, keys, terms, members, member_langs, edits, inherited, labeler):
         """Return a label per theme: the team's, the inherited one, or the members' own phrase, distinct."""
@@ -108,8 +147,9 @@ class ThemeNamingMixin:
                               self.max_parents)
         n_groups = int(group.max()) + 1
         row_group = np.where(sample_primary >= 0, group[np.maximum(sample_primary, 0)], -1)
+        # A wider pool than a theme's: the terms its themes share may rank below one theme's own.
         group_terms = top_terms(labeler.term_weights(counts, row_group, n_groups), self._feature_names,
-                                2 * self.n_key_phrases)
+                                PARENT_POOL * self.n_key_phrases)
         previous = {p.key: p for p in self._reference_parents}
         parent_of, parents, taken, taken_labels = [""] * n, [], set(), set()
         for g in range(n_groups):
@@ -126,7 +166,15 @@ class ThemeNamingMixin:
                 # Member comments by theme size, each theme's most typical first.
                 texts = [text for t in group_members for text in members[t][:100]]
                 langs = [lang for t in group_members for lang in member_langs[t][:100]]
-                label = self._label(group_terms[g], texts, langs, taken_labels)
+                terms, avoid, sources = group_terms[g][:2 * self.n_key_phrases], taken_labels, None
+                if sizes[group_members[0]] <= DOMINANT_SHARE * sum(sizes[t] for t in group_members):
+                    # No theme dominates: the parent is named by the subject its themes share, never
+                    # after one of them.
+                    terms = shared_terms(group_terms[g], group_members, counts, sample_primary,
+                                         self._feature_names)[:2 * self.n_key_phrases] or terms
+                    avoid = taken_labels | {label_key(labels[t], self.language_) for t in group_members}
+                    sources = [t for t in group_members for _ in members[t][:100]]
+                label = self._label(terms, texts, langs, avoid, sources)
             taken_labels.add(label_key(label, self.language_))
             parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in group_members),
                                        size=int(sum(sizes[t] for t in group_members))))

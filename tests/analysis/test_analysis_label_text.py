@@ -1,11 +1,14 @@
 """Labels are written whole: within one clause, brackets paired, negations closed, words in their usual form, and a
 word alone only when it names a subject (failure cases seen on real comments, issue 14)."""
 
+import re
+
 import pytest
 
-from analysis.label_text import balanced, crosses_clause, names_a_subject, usual_forms
+from analysis.label_text import (PREDICATE_MIN_MEMBERS, PREDICATE_SHARE, balanced, crosses_clause, names_a_subject,
+                                 predicate_phrases, usual_forms, whole_words)
 from analysis.labeling import readable_label
-from analysis.preprocessing import STOP_WORDS
+from analysis.preprocessing import STOP_WORDS, WORD_PATTERN
 
 SYNC_FR = ["La synchronisation ne marche pas, j'ai perdu des données."] * 12
 # The airline set's "Cancelled Flight" complaints write the word "flight" in these proportions (dev.csv): the
@@ -78,3 +81,59 @@ def test_readable_label_prefers_a_subject_to_a_participle_alone():
     members = ["they lost it again", "lost, no answer", "lost for the third time", "Lost. Again.",
                "my luggage is gone", "luggage never came"]
     assert readable_label(["lose", "luggage"], members, STOP_WORDS) == "Luggage"
+
+
+# -- whole words, whole constituents, a lone noun described ----------------------------------
+
+TOP_UP = ["my auto top-up failed again", "the auto top-up did not work", "auto top-up is broken, help"]
+
+
+def test_whole_words_never_cuts_a_hyphenated_word():
+    norm = "my auto top-up failed"
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(WORD_PATTERN, norm)]
+    assert [t[0] for t in tokens] == ["my", "auto", "top", "up", "failed"]
+    assert whole_words(norm, tokens, 1, 2) == (1, 3)
+    assert whole_words(norm, tokens, 3, 4) == (2, 4)
+
+
+def test_readable_label_keeps_a_hyphenated_word_whole():
+    assert readable_label(["auto"], TOP_UP, STOP_WORDS) == "Auto top-up"
+
+
+@pytest.mark.parametrize("members, expected", [
+    (["I can't sign up.", "cannot sign up", "sign up, fails"], "Sign up"),
+    (["sign up for the plan", "sign up for a trial", "sign up for it"], "Sign"),
+])
+def test_a_particle_that_ends_the_clause_stays_with_its_verb(members, expected):
+    assert readable_label(["sign"], members, STOP_WORDS) == expected
+
+
+@pytest.mark.parametrize("terms, text, expected", [
+    (["android app"], "The Android app is slow and drains my battery.", "Android app is slow"),
+    (["email make"], "Scheduled reports by email would make it perfect.", "Scheduled reports by email"),
+    (["laptop phone"], "Sync between my laptop and phone keeps breaking.", "Sync between my laptop and phone"),
+])
+def test_a_phrase_too_long_to_take_whole_ends_before_a_conjunction_or_modal(terms, text, expected):
+    assert readable_label(terms, [text] * 3, STOP_WORDS) == expected
+
+
+PLANE = ["the plane was dirty", "dirty plane again", "plane is dirty", "our plane was dirty and late",
+         "plane", "the plane, again", "plane seats"]
+
+
+def test_predicate_phrases_counts_a_pair_in_either_order_once_per_member():
+    assert predicate_phrases("plane", PLANE, ["en"] * len(PLANE), STOP_WORDS) == ["plane dirty"]
+
+
+def test_predicate_phrases_needs_a_share_of_the_members_who_wrote_the_word():
+    members = ["plane dirty"] * PREDICATE_MIN_MEMBERS + ["plane"] * int(PREDICATE_MIN_MEMBERS / PREDICATE_SHARE)
+    assert predicate_phrases("plane", members, ["en"] * len(members), STOP_WORDS) == []
+
+
+def test_predicate_phrases_reads_an_unreduced_ing_form_as_its_verb():
+    members = ["sitting on the plane", "sat on the plane", "we sit on the plane", "plane", "plane again"]
+    assert predicate_phrases("plane", members, ["en"] * len(members), STOP_WORDS) == ["sit plane"]
+
+
+def test_readable_label_says_what_members_say_of_a_lone_noun():
+    assert readable_label(["plane"], PLANE, STOP_WORDS) == "Plane was dirty"

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from analysis import ThemeModel
-from analysis.labeling import closed_class_words, glued_words, label_key, readable_label
+from analysis.labeling import glued_words, label_key, readable_label
+from analysis.phrasing import closed_class_words
 from analysis.preprocessing import STOP_WORDS, detect_language, lemma, lemmatize_text
 from tests.analysis.conftest import TOPICS
 
