@@ -286,8 +286,9 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
         return "(no terms)"
     # Every candidate is taken: the first one with the next phrase keeps them apart.
     first = unglue(read(candidates[0]), texts, lang)
-    # The next candidate that says something else, else the next one.
-    others = [unglue(read(c), texts, lang) for c in candidates[1:]]
+    # The next candidate or term that says something else (within twice the tries), else the next candidate.
+    later = [t for t in candidates[1:] + [t for t in terms if t not in candidates]][:2 * n_tries]
+    others = [unglue(o, texts, lang) for o in map(read, later) if o]
     second = next((o for o in others if label_key(o, lang) != label_key(first, lang)), others[0] if others else None)
     return _tidy(f"{first}, {second}" if second else first, texts, lang)
 

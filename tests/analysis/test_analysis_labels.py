@@ -192,3 +192,12 @@ def test_a_french_workspace_names_the_same_themes_in_french():
     model = ThemeModel(n_themes=2, embedder=TopicEmbedder(), language="fr", random_state=0).fit(_bilingual_corpus(2))
     for theme in model.themes_:
         assert detect_language(theme.label.lower()) == "fr", theme.label
+
+
+def test_a_label_every_candidate_of_which_is_taken_adds_a_later_term_that_says_something_else():
+    members = ["Missing a Salesforce integration. That is the only thing stopping us."] * 4
+    taken = {label_key("Missing a Salesforce integration"), label_key("Only thing stopping us")}
+    label = readable_label(["salesforce integration", "miss", "salesforce", "stop"], members, STOP_WORDS,
+                           n_tries=2, avoid=taken)
+    first, _, second = label.partition(", ")
+    assert first == "Missing a Salesforce integration" and "stopping" in second, label
