@@ -12,14 +12,22 @@ class Chart:
 
     width: int
     height: int
-    points: list = field(default_factory=list)  # [{"x", "y", "value", "label", "h"}]
+    points: list = field(default_factory=list)  # [{"x", "y", "value", "label", "h", "partial"}]
     y_ticks: list = field(default_factory=list)  # [{"y", "label"}]
     x_labels: list = field(default_factory=list)  # [{"x", "label"}]
     baseline: float = 0.0
 
     @property
     def polyline(self):
-        return " ".join(f"{p['x']:.1f},{p['y']:.1f}" for p in self.points if p["value"] is not None)
+        """Return the SVG ``points`` of the line through the whole periods' values."""
+        whole = [p for p in self.points if p["value"] is not None and not p["partial"]]
+        return " ".join(f"{p['x']:.1f},{p['y']:.1f}" for p in whole)
+
+    @property
+    def partial_lines(self):
+        """Return ``[(x1, y1, x2, y2)]``: the lines to or from a partial period's value, drawn apart (dashed)."""
+        known = [p for p in self.points if p["value"] is not None]
+        return [(a["x"], a["y"], b["x"], b["y"]) for a, b in zip(known, known[1:]) if a["partial"] or b["partial"]]
 
     @property
     def empty(self):
@@ -37,6 +45,9 @@ def _format_period(period, granularity):
 
 def series_chart(series, key, *, granularity, lower=None, upper=None, width=640, height=200, fmt="{:.0f}"):
     """Return a :class:`Chart` of ``series[i][key]`` per period; ``None`` values leave gaps.
+
+    A row whose ``partial`` is true (a period not over, or not covered whole) gives a point drawn
+    apart, off the solid line.
 
     :param lower: fixed bottom of the y axis (e.g. -100 for NPS); else the data's minimum.
     :param upper: fixed top of the y axis; else the data's maximum.
@@ -61,7 +72,7 @@ def series_chart(series, key, *, granularity, lower=None, upper=None, width=640,
         y = y_of(value) if value is not None else None
         chart.points.append({"x": x, "y": y, "value": value, "label": label,
                              "text": "–" if value is None else fmt.format(value),
-                             "h": (y_of(low) - y) if y is not None else 0})
+                             "h": (y_of(low) - y) if y is not None else 0, "partial": row.get("partial", False)})
     for fraction in (0, 0.5, 1):
         value = low + (high - low) * fraction
         chart.y_ticks.append({"y": y_of(value), "label": fmt.format(value)})

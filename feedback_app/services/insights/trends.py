@@ -4,9 +4,14 @@ Delighted's Trends page picked a property (``plan``, ``country``...) and drew on
 value over time. :func:`segment_trend` answers that from the responses of NPS surveys: the
 property is read from each response's snapshot of its person's properties, so a customer who
 moved from ``free`` to ``pro`` counts under the plan they had when they answered.
+
+A period the range does not cover whole (the month still running, or a first week that starts
+before the range does) holds fewer days of answers than the others: it is marked ``partial`` so
+that the page draws it apart, and it is never one of the two periods a change is measured on.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,21 +26,45 @@ MAX_KEY_LENGTH = 100
 
 
 @dataclass(frozen=True)
+class PeriodSpan:
+    """The days of one period that a trend counts.
+
+    ``start`` is the period's first day (Monday of a week, 1st of a month), ``first_day`` and
+    ``last_day`` the first and last days counted: the range may start after ``start``, and may end,
+    or today come, before the period does. ``running`` says that it holds today (its figures are
+    "so far", today's answers still coming in); ``partial`` that it is running or that some of its
+    days are not counted.
+    """
+
+    start: date
+    first_day: date
+    last_day: date
+    partial: bool
+    running: bool
+
+
+@dataclass(frozen=True)
 class SegmentTrend:
     """The NPS per period of the ``values`` of ``property_key`` (most answered first).
 
-    ``series`` maps each value to ``[{"period", "nps", "responses", "promoters", "detractors"}]``
-    over every period of the range (``nps`` is ``None`` where nobody of that value answered);
-    ``totals`` holds each value's whole-range figures; ``other_values`` counts the values past
-    :data:`MAX_VALUES` and ``other_responses`` their answers.
+    ``series`` maps each value to ``[{"period", "nps", "responses", "promoters", "detractors",
+    "partial"}]`` over every period of the range (``nps`` is ``None`` where nobody of that value
+    answered); ``spans`` gives each period's :class:`PeriodSpan`, in the order of ``periods``;
+    ``totals`` holds each value's whole-range figures; ``changes`` each value's NPS change from the
+    first to the second period of ``compared`` (the last two whole periods, ``None`` when there are
+    not two; a change is ``None`` when either period has no answer of that value); ``other_values``
+    counts the values past :data:`MAX_VALUES` and ``other_responses`` their answers.
     """
 
     property_key: str
     granularity: str
     periods: list
+    spans: list
     values: list
     series: dict
     totals: dict
+    changes: dict
+    compared: tuple | None
     other_values: int
     other_responses: int
 
@@ -48,11 +77,49 @@ def _figures(counts):
             "detractors": detractors}
 
 
-def segment_trend(workspace, filters, *, property_key):
+def _period_end(start, granularity):
+    """Return the last day of the day, week or month that begins on ``start``."""
+    if granularity == "week":
+        return start + timedelta(days=6)
+    if granularity == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start
+
+
+def period_spans(filters, *, today):
+    """Return the :class:`PeriodSpan` of every period of ``filters``' range, as of ``today``.
+
+    Days after ``today`` are not counted: nobody has answered on them yet.
+    """
+    spans = []
+    for start in reports.periods(filters.start, filters.end, filters.granularity):
+        end = _period_end(start, filters.granularity)
+        first_day, last_day = max(start, filters.start), min(end, filters.end, today)
+        running = start <= today <= end and filters.end >= today  # today's answers are still coming in
+        spans.append(PeriodSpan(start=start, first_day=first_day, last_day=last_day,
+                                partial=running or (first_day, last_day) != (start, end), running=running))
+    return spans
+
+
+def _changes(series, spans):
+    """Return ``({value: NPS change}, (earlier, later))`` over the last two whole periods, or ``({}, None)``."""
+    whole = [index for index, span in enumerate(spans) if not span.partial]
+    if len(whole) < 2:
+        return {}, None
+    earlier, later = whole[-2:]
+    changes = {}
+    for segment, points in series.items():
+        before, after = points[earlier]["nps"], points[later]["nps"]
+        changes[segment] = None if before is None or after is None else after - before
+    return changes, (spans[earlier].start, spans[later].start)
+
+
+def segment_trend(workspace, filters, *, property_key, today=None):
     """Return the :class:`SegmentTrend` of ``property_key`` over ``filters``' range, survey and channel.
 
     :param filters: :class:`~feedback_app.services.insights.reports.ReportFilters` (range, granularity,
         survey, channel; a segment filter narrows the responses further).
+    :param today: the day whose period is still running (UTC today).
     :raises InvalidInput: naming ``property`` when it is missing or too long.
     :raises NotFound: if the survey filter names a survey of another workspace.
     """
@@ -77,9 +144,11 @@ def segment_trend(workspace, filters, *, property_key):
     totals = {segment: _figures(sum(periods.values(), Counter())) for segment, periods in by_value.items()}
     ranked = sorted(totals, key=lambda segment: (-totals[segment]["responses"], segment))
     shown, hidden = ranked[:MAX_VALUES], ranked[MAX_VALUES:]
-    periods = reports.periods(filters.start, filters.end, filters.granularity)
-    series = {segment: [{"period": period, **_figures(by_value[segment].get(period, Counter()))}
-                        for period in periods] for segment in shown}
-    return SegmentTrend(property_key=property_key, granularity=filters.granularity, periods=periods, values=shown,
-                        series=series, totals={segment: totals[segment] for segment in shown},
+    spans = period_spans(filters, today=today or reports.utc_today())
+    series = {segment: [{"period": span.start, **_figures(by_value[segment].get(span.start, Counter())),
+                         "partial": span.partial} for span in spans] for segment in shown}
+    changes, compared = _changes(series, spans)
+    return SegmentTrend(property_key=property_key, granularity=filters.granularity,
+                        periods=[span.start for span in spans], spans=spans, values=shown, series=series,
+                        totals={segment: totals[segment] for segment in shown}, changes=changes, compared=compared,
                         other_values=len(hidden), other_responses=sum(totals[s]["responses"] for s in hidden))
