@@ -19,6 +19,7 @@ from feedback_app.models import (
     Survey,
     SurveyKind,
     SurveyRequest,
+    SurveyStatus,
     Unsubscribe,
 )
 from feedback_app.services.exceptions import InvalidInput
@@ -33,11 +34,21 @@ def _between(query, column, since, until):
     return query
 
 
+# Which NPS survey stands for Delighted's one survey when several could: an active one, else the team's survey
+# that is only paused, else one whose collection is over (its history goes on), else one still being written.
+_DELIGHTED_SURVEY_ORDER = case({SurveyStatus.ACTIVE: 0, SurveyStatus.PAUSED: 1, SurveyStatus.CLOSED: 2},
+                               value=Survey.status, else_=3)
+
+
 def default_survey(workspace):
-    """Return the survey Delighted's single survey maps to: the first active NPS survey, or ``None``."""
-    return db.session.scalar(select(Survey).where(
-        Survey.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS, Survey.is_active.is_(True))
-        .order_by(Survey.id).limit(1))
+    """Return the survey Delighted's single survey maps to: the team's NPS survey, or ``None`` if it has none.
+
+    That is its first active NPS survey, else its first paused one, then closed, then draft: a
+    Delighted project always had its one survey, and pausing it paused sending it to customers,
+    not the API. Whoever shows or sends it checks ``is_active`` themselves.
+    """
+    return db.session.scalar(select(Survey).where(Survey.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS)
+                             .order_by(_DELIGHTED_SURVEY_ORDER, Survey.id).limit(1))
 
 
 def resolve_survey(workspace, trend, *, field="trend"):

@@ -1,20 +1,23 @@
 """Delighted's write semantics over the spine: people with scheduled surveys, responses, suppressions.
 
-Delighted had one survey per project; here it is the workspace's first active NPS survey
-(:func:`feedback_app.services.integrations.api_queries.default_survey`), created on first use so that code
-written for Delighted works on an empty workspace. A function taking Delighted's shapes says so
+Delighted had one survey per project; here it is the workspace's NPS survey, its first active one
+if any (:func:`feedback_app.services.integrations.api_queries.default_survey`), created on first use so that
+code written for Delighted works on an empty workspace. A paused (or closed, or draft) NPS survey is still
+the team's: responses recorded through ``/v1`` go into it, as the API and imports record into any survey,
+while a ``/v1`` send of it is refused with a 409 that says why; a second "NPS" survey the team did not make
+is never created beside it. A function taking Delighted's shapes says so
 (``record_response_from_delighted``); where Delighted adds only its way of naming a person, the
 caller finds them with :func:`find_person_by_identifier` and calls the owner's verb.
 """
 from sqlalchemy import select
 
 from feedback_app.extensions import db
-from feedback_app.models import Channel, Person, SurveyKind, utcnow
+from feedback_app.models import Channel, Person, SurveyKind, SurveyStatus, utcnow
 from feedback_app.services.collection import invitations, people, responses, surveys, widget_config
 from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.accounts.users import normalize_email
 from feedback_app.services.integrations.api_queries import default_survey
-from feedback_app.services.exceptions import InvalidInput, NotFound
+from feedback_app.services.exceptions import Conflict, InvalidInput, NotFound
 from feedback_app.services.pages import MAX_ID
 from feedback_app.services.transaction import transactional
 
@@ -29,10 +32,23 @@ def _as_id(value):
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
 
 
+# What a team can do so that /v1 sends its survey again, by the survey's status.
+_SEND_AGAIN = {SurveyStatus.PAUSED: "Make it active again", SurveyStatus.DRAFT: "Publish it",
+               SurveyStatus.CLOSED: "Create a new NPS survey"}
+
+
 def ensure_default_survey(workspace):
-    """Return the workspace's Delighted survey, creating an NPS survey named "NPS" if there is none."""
+    """Return the workspace's Delighted survey, whatever its status; create one named "NPS" if it has no NPS survey."""
     return default_survey(workspace) or surveys.new_survey(workspace, name="NPS", kind=SurveyKind.NPS,
                                                            _commit=False)
+
+
+def _check_sendable(survey):
+    """Raise :class:`Conflict` naming ``survey``'s status unless it is active: a paused survey sends no email."""
+    if not survey.is_active:
+        raise Conflict(f'The NPS survey "{survey.name}" is {survey.status.value}, so no survey is sent. '
+                       f"{_SEND_AGAIN[survey.status]}, or pass send=false to store the person only.",
+                       fields={"send": [f"the survey is {survey.status.value}"]})
 
 
 @transactional
@@ -53,6 +69,7 @@ def create_person(workspace, *, email=None, phone_number=None, name=None, proper
 
     :return: ``(person, survey_request or None)``.
     :raises InvalidInput: naming each bad field.
+    :raises Conflict: naming ``send`` when the Delighted survey is not active (paused, closed or a draft).
     """
     _check_person_fields(email=email, phone_number=phone_number, send=send, delay=delay, channel=channel,
                          email_update=email_update, phone_number_update=phone_number_update,
@@ -61,6 +78,8 @@ def create_person(workspace, *, email=None, phone_number=None, name=None, proper
     locale = locale or properties.pop("locale", None)
     survey = ensure_default_survey(workspace) if send or special else None
     if survey is not None:
+        if send:
+            _check_sendable(survey)
         delighted_properties.check_for_survey(survey, special, sends=send)
     email, phone_number = _move_identifiers(workspace, email=email, phone_number=phone_number,
                                             email_update=email_update, phone_number_update=phone_number_update)
@@ -134,12 +153,13 @@ def _move_identifiers(workspace, *, email, phone_number, email_update, phone_num
 def web_snippet_survey_token(public_key):
     """Return the public token of the survey Delighted's web snippet shows, or ``None`` if there is none.
 
-    It is the Delighted survey (the first active NPS survey) when the widget offers it.
+    It is the Delighted survey when it is active and the widget offers it.
 
     :raises NotFound: for an unknown widget key or a deleted workspace.
     """
     survey = default_survey(widget_config.workspace_by_public_key(public_key))
-    return survey.token if survey is not None and Channel.WIDGET in (survey.channels or ()) else None
+    shown = survey is not None and survey.is_active and Channel.WIDGET in (survey.channels or ())
+    return survey.token if shown else None
 
 
 def find_person_by_identifier(workspace, identifier):
@@ -204,6 +224,8 @@ def _scalar_properties(field, value):
 def record_response_from_delighted(workspace, *, person_id, score, comment=None, person_properties=None,
                                    properties=None, additional_answers=None, survey=None):
     """Record a response for the person ``person_id`` to ``survey`` (default: the Delighted survey).
+
+    The Delighted survey takes it paused or closed too: pausing stops asking customers, not the API.
 
     :raises InvalidInput: naming each bad field (``person``, ``score``, ``comment``...).
     """
