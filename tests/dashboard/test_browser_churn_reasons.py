@@ -11,29 +11,10 @@ from sqlalchemy import select
 
 from feedback_app.models import Response, Role, SurveyKind
 from tests.dashboard.test_browser_dashboard import SCREENSHOTS
-from tests.factories import PASSWORD, create_survey, create_user, create_workspace
-from tests.support.browser import chromium
-from tests.support.processes import app_environment, serve_app
+from tests.factories import create_survey, create_user, create_workspace
+from tests.support.browser import browser_log_in, page_errors, submit_form
 
 pytestmark = pytest.mark.browser
-# Importing the app takes seconds of CPU: far more on a busy 2-core host than serve_app's default wait.
-SERVER_START_TIMEOUT = 120
-
-
-@pytest.fixture()
-def served(app, db):
-    """Yield ``(base URL, Chromium)``: the app under gunicorn with production settings on this test's database."""
-    environment = app_environment(app.config["SQLALCHEMY_DATABASE_URI"])
-    with serve_app(environment, timeout=SERVER_START_TIMEOUT) as base_url, chromium() as browser:
-        yield base_url, browser
-
-
-def _log_in(page, base_url, user):
-    page.goto(f"{base_url}/auth/login")
-    page.fill("#email", user.email)
-    page.fill("#password", PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("h1:has-text('Overview')")
 
 
 def _answer_hosted_page(browser, url, *, locale, reason):
@@ -50,15 +31,13 @@ def _answer_hosted_page(browser, url, *, locale, reason):
     return shown
 
 
-def test_french_visitor_reads_french_reasons_and_counts_with_english_ones(db, served):
-    live_server, browser = served
+def test_french_visitor_reads_french_reasons_and_counts_with_english_ones(db, live_server, browser):
     workspace = create_workspace("Leaving Co")
     owner = create_user(workspace, role=Role.OWNER)
     survey = create_survey(workspace, SurveyKind.CHURN_EXIT, name="Cancellation")  # in en and fr
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    _log_in(page, live_server, owner)
+    errors = page_errors(page)
+    browser_log_in(page, live_server, owner.email)
 
     # A new survey offers reasons once its type is churn exit, not before.
     page.goto(f"{live_server}/app/{workspace.slug}/surveys/new")
@@ -68,10 +47,8 @@ def test_french_visitor_reads_french_reasons_and_counts_with_english_ones(db, se
 
     page.goto(f"{live_server}/app/{workspace.slug}/surveys/{survey.id}")
     assert page.input_value("[name='churn_reasons.0.en']") == "Too expensive"
-    page.fill("[name='churn_reasons.0.fr']", "Trop cher")
-    page.fill("[name='churn_reasons.1.fr']", "Il manque des fonctionnalités")
-    page.click("#save-survey")
-    page.wait_for_selector("text=Survey saved.")
+    submit_form(page, {"churn_reasons.0.fr": "Trop cher", "churn_reasons.1.fr": "Il manque des fonctionnalités"},
+                "#save-survey", "text=Survey saved.")
     assert page.input_value("[name='churn_reasons.0.fr']") == "Trop cher"
     page.locator("[data-testid=churn-reasons]").screenshot(path=str(SCREENSHOTS / "survey_churn_reasons.png"))
 

@@ -8,9 +8,8 @@ widget on a host page of another origin; the survey page shows each question's d
 import pytest
 
 from feedback_app.models import Role, Survey, SurveyKind, SurveyStatus
-from tests.dashboard.test_browser_survey_builder import _add_question
 from tests.factories import create_user, create_workspace
-from tests.support.browser import browser_log_in, page_errors
+from tests.support.browser import add_question, browser_log_in, new_survey, page_errors
 from tests.support.processes import wait_until
 from tests.widgets.test_browser import _allow, _page, _stored
 
@@ -29,19 +28,13 @@ def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, li
     errors = page_errors(page)
     browser_log_in(page, live_server, owner.email)
 
-    page.goto(f"{live_server}/app/{workspace.slug}/surveys/new")
-    page.fill("[name=name]", "Docs check")
-    page.select_option("[name=kind]", "custom")
-    page.fill("[name=locales]", "en")
-    page.fill("[name='texts.en.question']", "Two quick questions")
-    page.fill("[name=delay_seconds]", "0")
-    page.click("#save-survey")
-    page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
-    survey_path = page.url.split(live_server, 1)[1].split("#")[0]
-    _add_question(page, live_server, survey_path, {
+    survey_path = new_survey(page, live_server, workspace, {
+        "name": "Docs check", "kind": "custom", "locales": "en", "texts.en.question": "Two quick questions",
+        "delay_seconds": "0"})
+    add_question(page, live_server, survey_path, {
         "kind": "single_choice", "prompts.en": "What brought you here today?", "choices.en": "Pricing\nDocs",
         "required": True})
-    _add_question(page, live_server, survey_path, {
+    add_question(page, live_server, survey_path, {
         "kind": "rating", "prompts.en": "How clear were the docs?", "scale_max": "5",
         "show_when": "question:q1", "show_choices": "2"})
     assert page.locator("[data-testid=questions] tbody tr").count() == 2

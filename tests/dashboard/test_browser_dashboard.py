@@ -17,11 +17,6 @@ from tests.support.browser import browser_log_in, page_errors
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def log_in(page, base_url, user):
-    """Log ``user`` in (kept for the tests that import it from here; new ones use tests.support.browser)."""
-    browser_log_in(page, base_url, user.email)
-
-
 @pytest.mark.browser
 def test_dashboard_end_to_end_in_chromium(db, live_server, browser):
     workspace, owner = build_dashboard_world()

@@ -11,19 +11,11 @@ import pytest
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Role
 from tests.factories import create_survey, create_user, create_workspace
-from tests.support.browser import browser_log_in, page_errors
+from tests.support.browser import browser_log_in, page_errors, submit_form
 from tests.support.processes import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def log_in(page, base_url, email, password):
-    """Submit the login form (kept for the tests that import it from here; tests.support.browser has browser_log_in)."""
-    page.goto(base_url + "/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#submit")
 
 
 @pytest.mark.browser
@@ -40,19 +32,13 @@ def test_customer_settings_and_password_reset_in_chromium(db, live_server_with_m
     page.goto(f"{base_url}/app/{workspace.slug}/settings")
     page.click("#customer-settings")
     page.wait_for_selector("h1:has-text('Customer settings')")
-    page.fill("#intro_text", "Two minutes, promised.")
-    page.fill("#brand_color", "#ffcc00")
-    page.click("#save-look")
-    page.wait_for_selector("text=White text on #ffcc00 has a contrast of 1.5:1")
+    submit_form(page, {"intro_text": "Two minutes, promised.", "brand_color": "#ffcc00"}, "#save-look",
+                "text=White text on #ffcc00 has a contrast of 1.5:1")
     assert page.input_value("#brand_color") == "#ffcc00"
     assert page.input_value("#intro_text") == "Two minutes, promised."
-    page.fill("#brand_color", "#1f6f43")
-    page.click("#save-look")
-    page.wait_for_selector("text=Survey look saved.")
-    page.fill("#sender_name", "Acme Support")
-    page.fill("#reply_to", "help@browser.example")
-    page.click("#save-sender")
-    page.wait_for_selector("text=Email sender saved.")
+    submit_form(page, {"brand_color": "#1f6f43"}, "#save-look", "text=Survey look saved.")
+    submit_form(page, {"sender_name": "Acme Support", "reply_to": "help@browser.example"}, "#save-sender",
+                "text=Email sender saved.")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "customer-settings.png"), full_page=True)
 
@@ -67,17 +53,12 @@ def test_customer_settings_and_password_reset_in_chromium(db, live_server_with_m
     page.click("form.logout button")
     page.wait_for_selector("text=You are logged out.")
     page.click("#forgot-password")
-    page.fill("#email", owner.email)
-    page.click("#submit")
-    page.wait_for_selector("text=If an account has this address")
+    submit_form(page, {"email": owner.email}, "#submit", "text=If an account has this address")
     [received] = wait_until(lambda: mail.messages_to(owner.email), timeout=60)
     path = re.search(r"http://feedback\.test(/auth/password/reset/\S+)",
                      received.message.get_body(("plain",)).get_content())[1]
     page.goto(base_url + path)
-    page.fill("#password", NEW_PASSWORD)
-    page.fill("#confirm", NEW_PASSWORD)
-    page.click("#submit")
-    page.wait_for_selector("text=Your password is set")
+    submit_form(page, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, "#submit", "text=Your password is set")
     page.goto(base_url + path)
     assert page.locator("text=already used").count() == 1
     browser_log_in(page, base_url, owner.email, NEW_PASSWORD)

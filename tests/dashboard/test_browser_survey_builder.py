@@ -13,24 +13,11 @@ import pytest
 from feedback_app.models import Role, Survey, SurveyStatus
 from tests.dashboard.test_browser_dashboard import SCREENSHOTS
 from tests.factories import create_user, create_workspace
-from tests.support.browser import browser_log_in, page_errors
+from tests.support.browser import add_question, browser_log_in, new_survey, page_errors, submit_form
 from tests.support.processes import wait_until
 from tests.widgets.test_browser import _allow, _page, _stored
 
 pytestmark = pytest.mark.browser
-
-
-def _add_question(page, base_url, survey_path, values):
-    page.goto(f"{base_url}{survey_path}/questions/new")
-    for name, value in values.items():
-        if name in ("kind", "show_when"):
-            page.select_option(f"[name='{name}']", value)
-        elif name == "required":
-            page.check("[name=required]")
-        else:
-            page.fill(f"[name='{name}']", value)
-    page.click("#save-question")
-    page.wait_for_selector("[data-testid=questions]")
 
 
 def test_build_preview_publish_answer_and_read_results(db, live_server, other_origin, browser):
@@ -41,24 +28,16 @@ def test_build_preview_publish_answer_and_read_results(db, live_server, other_or
     errors = page_errors(page)
     browser_log_in(page, live_server, owner.email)
 
-    page.goto(f"{live_server}/app/{workspace.slug}/surveys/new")
-    page.fill("[name=name]", "Onboarding NPS")
-    page.select_option("[name=kind]", "nps")
-    page.fill("[name=locales]", "en, fr")
-    page.fill("[name='texts.en.question']", "Would you recommend Acme?")
-    page.fill("[name=delay_seconds]", "0")
-    page.fill("[name=targeting]", "plan = pro")
-    page.click("#save-survey")
-    page.wait_for_selector("[data-testid=survey-status]:has-text('draft')")
-    survey_path = page.url.split(live_server, 1)[1].split("#")[0]
+    survey_path = new_survey(page, live_server, workspace, {
+        "name": "Onboarding NPS", "kind": "nps", "locales": "en, fr", "texts.en.question": "Would you recommend Acme?",
+        "delay_seconds": "0", "targeting": "plan = pro"})
 
-    page.fill("[name='texts.fr.question']", "Recommanderiez-vous Acme à un ami ?")
-    page.click("#save-survey")
-    page.wait_for_selector("text=Survey saved.")
-    _add_question(page, live_server, survey_path, {
+    submit_form(page, {"texts.fr.question": "Recommanderiez-vous Acme à un ami ?"}, "#save-survey",
+                "text=Survey saved.")
+    add_question(page, live_server, survey_path, {
         "kind": "single_choice", "prompts.en": "What is your role?", "prompts.fr": "Quel est votre rôle ?",
         "choices.en": "Developer\nOperations", "choices.fr": "Développeur\nExploitation", "required": True})
-    _add_question(page, live_server, survey_path, {
+    add_question(page, live_server, survey_path, {
         "kind": "text", "prompts.en": "What do you deploy?", "prompts.fr": "Que déployez-vous ?",
         "show_when": "question:q1", "show_choices": "2"})
     assert page.locator("[data-testid=questions] tbody tr").count() == 2

@@ -1,10 +1,10 @@
-"""The browser tests' setup: Debian's Chromium (Playwright), the app under gunicorn, another origin, logging in.
+"""The browser tests' setup: Debian's Chromium (Playwright), the app under gunicorn, another origin, forms.
 
 A plugin of tests/conftest.py: any test may ask for ``browser``, ``live_server``, ``live_server_with_mail``
 and ``other_origin``. Each lives for one test, as the ``db`` data it serves does; tests.support.markers
-marks their users ``browser`` and ``slow``.
+marks their users ``browser`` and ``slow``. The steps tests take in a page (logging in, filling and sending
+a form, building a survey) are functions here, so that each is written once.
 """
-import contextlib
 import http.server
 import os
 import shutil
@@ -23,54 +23,42 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@contextlib.contextmanager
-def chromium(**launch):
-    """Yield a headless Chromium browser; skip the test if Chromium is not installed (no browser download)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        message = "Debian's chromium is not installed (make test installs it)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **launch)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def submit_form(page, fields, button, done):
+    """Fill the fields named in ``fields`` ({name: value}), click ``button``, wait for the selector ``done``.
 
-
-@contextlib.contextmanager
-def host_site(pages):
-    """Serve ``pages`` ({path: html}) from a second local HTTP server: another origin than the app."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = pages.get(self.path.split("?")[0], "").encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    A select box takes the option of that value, a checkbox is ticked or cleared by a bool, any other
+    field is typed into (what it held is replaced).
+    """
+    for name, value in fields.items():
+        field = page.locator(f"[name='{name}']")
+        kind = field.evaluate("node => node.type")  # "select-one", "checkbox", "text", "textarea"...
+        if kind.startswith("select"):
+            field.select_option(value)
+        elif kind == "checkbox":
+            field.set_checked(value)
+        else:
+            field.fill(value)
+    page.click(button)
+    page.wait_for_selector(done)
 
 
 def browser_log_in(page, base_url, email, password=PASSWORD):
     """Log in through the served login form and wait for the overview it lands on."""
     page.goto(base_url + "/auth/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#submit")
-    page.wait_for_selector("h1:has-text('Overview')")
+    submit_form(page, {"email": email, "password": password}, "#submit", "h1:has-text('Overview')")
+
+
+def new_survey(page, base_url, workspace, fields):
+    """Create a draft survey on Surveys > New survey with ``fields`` filled in; return the path of its page."""
+    page.goto(f"{base_url}/app/{workspace.slug}/surveys/new")
+    submit_form(page, fields, "#save-survey", "[data-testid=survey-status]:has-text('draft')")
+    return page.url.split(base_url, 1)[1].split("#")[0]
+
+
+def add_question(page, base_url, survey_path, fields):
+    """Add a question to the survey at ``survey_path`` on its new-question page, with ``fields`` filled in."""
+    page.goto(f"{base_url}{survey_path}/questions/new")
+    submit_form(page, fields, "#save-question", "[data-testid=questions]")
 
 
 def page_errors(page):
@@ -82,9 +70,20 @@ def page_errors(page):
 
 @pytest.fixture()
 def browser():
-    """Yield a headless Chromium for one test; each ``new_page()`` opens a fresh context (no shared cookies)."""
-    with chromium() as launched:
-        yield launched
+    """Yield a headless Chromium for one test; each ``new_page()`` opens a fresh context (no shared cookies).
+
+    Skips the test where Debian's Chromium is not installed (fails it under CI): no browser is downloaded.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        message = "Debian's chromium is not installed (make test installs it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
 
 
 @pytest.fixture()
@@ -132,7 +131,28 @@ class HostSite(NamedTuple):
 
 @pytest.fixture()
 def other_origin():
-    """Yield a HostSite: pages that embed the widget from another origin, as a customer's site does."""
+    """Yield a HostSite: pages that embed the widget from another origin, as a customer's site does.
+
+    A second HTTP server on loopback, in a thread of the test process; a path not in ``pages`` is a 404.
+    """
     pages = {}
-    with host_site(pages) as url:
-        yield HostSite(url, pages)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path.split("?")[0], "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass  # the test's output is not the place for each page served
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield HostSite(f"http://127.0.0.1:{server.server_address[1]}", pages)
+    finally:
+        server.shutdown()
+        server.server_close()

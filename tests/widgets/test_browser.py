@@ -5,7 +5,6 @@ from sqlalchemy import select
 from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
 from feedback_app.services.collection import ingest
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import host_site  # noqa: F401  (imported from here by browser tests of other sessions)
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
