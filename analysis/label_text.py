@@ -37,15 +37,10 @@ def crosses_clause(norm, start, end):
     return _CLAUSE_BREAK.search(norm, start, end) is not None
 
 
-# Adverb particles of phrasal verbs ("sign up", "log out"): one that ends the members' clause
-# belongs to its verb; one followed by more words is a preposition missing its object.
+# Adverb particles of phrasal verbs ("sign up", "log me out", "went down"): a phrase may end on
+# one, as it closes its verb. Words that are mostly prepositions ("in", "on", "over") are not in
+# the list: a phrase ending on one has lost its object ("Wi-fi on [the flight]").
 PARTICLES = {"en": frozenset("up out down off back away".split())}
-
-
-def ends_phrasal_verb(norm, tokens, k, lang):
-    """True when token ``k`` is a particle that ends its clause ("can't sign up.", "logged out, again")."""
-    return (tokens[k][0] in PARTICLES.get(lang, ()) and
-            (k + 1 == len(tokens) or crosses_clause(norm, tokens[k][2], tokens[k + 1][1])))
 
 
 def hyphen_joined(norm, tokens, left, right):

@@ -2,7 +2,7 @@
 
 import re
 
-from .label_text import (MODALS, RARE_FORM_SHARE, clause_links, closes_negation, crosses_clause, ends_phrasal_verb,
+from .label_text import (MODALS, PARTICLES, RARE_FORM_SHARE, clause_links, closes_negation, crosses_clause,
                          hyphen_joined, whole_words)
 from .preprocessing import CLOSED_CLASS_WORDS, WORD_PATTERN
 
@@ -120,18 +120,21 @@ def _extend(group, max_words, refuse=lambda word: False, shared=False):
 
 
 def _cut_before_link(spans, max_words, lowest):
-    """Return ``spans`` (sharing their words) cut just before the last conjunction or modal, or None.
+    """Return ``spans`` (sharing their words) cut where the next constituent begins, or None.
 
-    A phrase the members continue past the length limit is cut where the next constituent
-    begins ("Android app is slow | and drains my battery"; "Scheduled reports by email |
-    would make it perfect"), never mid-constituent. The cut keeps at most ``max_words``
-    words, ends at token ``lowest`` or later and keeps a content word; None when no place
-    qualifies.
+    A phrase the members continue past the length limit is cut just before its last
+    conjunction or modal ("Android app is slow | and drains my battery"; "Scheduled
+    reports by email | would make it perfect") or just after a verb's particle ("iPhone
+    app logs me out | every day"), never mid-constituent. The cut keeps at most
+    ``max_words`` words, ends at token ``lowest`` or later and keeps a content word; None
+    when no place qualifies.
     """
     norm, tokens, first, last, lang, *_ = spans[0]
     links, closed = clause_links(lang), closed_class_words(lang)
+    particles = PARTICLES.get(lang, frozenset())
     for end in range(min(last - 1, first + max_words - 1), max(lowest, first) - 1, -1):
-        if tokens[end + 1][0] in links and any(t[0] not in closed for t in tokens[first:end + 1]):
+        if ((tokens[end + 1][0] in links or tokens[end][0] in particles)
+                and any(t[0] not in closed for t in tokens[first:end + 1])):
             return [[*s[:3], end, *s[4:]] for s in spans]
     return None
 
@@ -145,7 +148,7 @@ def _trim(norm, tokens, first, last, lang):
         a += 1
     words = [t[0] for t in tokens]
     while (b > a and (tokens[b][0] in trailing or len(tokens[b][0]) < 2) and not hyphen_joined(norm, tokens, b - 1, b)
-           and not ends_phrasal_verb(norm, tokens, b, lang) and not closes_negation(words[a:b + 1], b - a, lang)):
+           and tokens[b][0] not in PARTICLES.get(lang, ()) and not closes_negation(words[a:b + 1], b - a, lang)):
         b -= 1
     return whole_words(norm, tokens, a, b)
 
