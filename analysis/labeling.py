@@ -305,16 +305,8 @@ def _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoi
     :data:`LEADING_PHRASE_SHARE` of its weight, and a lone noun is not described.
     """
     candidates, last_resorts = [], []
-    for word in ordered:
-        term, surface, alone = word, None, False
-        if " " not in word:
-            extended = next((p for p in terms if " " in p and word in p.split() and
-                             (weights is None or weights[p] >= LEADING_PHRASE_SHARE * weights[word])), None)
-            if extended and extended not in candidates:
-                term, surface = extended, read(extended)
-            # The phrase was never written within one clause: the word alone, if no other candidate says more
-            # (a subject is a subject alone).
-            term, alone = (word, bool(extended) and weights is None) if not surface else (term, False)
+    for term, surface, alone in (attempt for word in ordered
+                                 for attempt in _attempts(word, terms, candidates, read, weights)):
         if term in candidates:
             continue
         surface = surface or read(term)
@@ -333,6 +325,29 @@ def _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoi
             break
     free = [g for g in last_resorts if label_key(g, lang) not in avoid]
     return candidates, (free[0] if free else None)
+
+
+def _attempts(word, terms, candidates, read, weights):
+    """Yield (term, surface or None, last resort) to try for a ranked ``word``; see :func:`_first_free_label`.
+
+    A phrase is tried as it is; a word is tried as the best phrase containing it. With
+    ``weights`` (a subject), the word alone follows its phrase, which may be taken (a
+    parent's subject "exchange" when "Exchange rate" is one of its themes).
+    """
+    if " " in word:
+        yield word, None, False
+        return
+    extended = next((p for p in terms if " " in p and word in p.split() and
+                     (weights is None or weights[p] >= LEADING_PHRASE_SHARE * weights[word])), None)
+    surface = read(extended) if extended and extended not in candidates else None
+    if surface:
+        yield extended, surface, False
+        if weights is not None:
+            yield word, None, False
+    else:
+        # The phrase was never written within one clause: the word alone, if no other candidate says more
+        # (a subject is a subject alone).
+        yield word, None, bool(extended) and weights is None
 
 
 def _described(label, read, texts, stop_words, langs, lang, avoid, refuse):

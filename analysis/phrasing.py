@@ -135,7 +135,7 @@ def _cut_before_link(spans, max_words, lowest):
     for end in range(min(last - 1, first + max_words - 1), max(lowest, first) - 1, -1):
         if ((tokens[end + 1][0] in links or tokens[end][0] in particles)
                 and any(t[0] not in closed for t in tokens[first:end + 1])):
-            return [[*s[:3], end, *s[4:]] for s in spans]
+            return [[*s[:3], s[2] + end - first, *s[4:]] for s in spans]  # the same words in each text
     return None
 
 

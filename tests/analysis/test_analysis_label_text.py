@@ -145,3 +145,10 @@ def test_predicate_phrases_reads_an_unreduced_ing_form_as_its_verb():
 
 def test_readable_label_says_what_members_say_of_a_lone_noun():
     assert readable_label(["plane"], PLANE, STOP_WORDS) == "Plane was dirty"
+
+
+def test_a_phrase_is_cut_at_the_same_words_in_every_text_it_is_in():
+    # The phrase starts at another word in each text: the cut is by its words, not by a position.
+    members = (["Honestly, frankly and truly: the Android app is slow and drains my battery."]
+               + ["The Android app is slow and drains my battery."] * 2)
+    assert readable_label(["android app"], members, STOP_WORDS) == "Android app is slow"
