@@ -15,9 +15,10 @@ REASON_NEUTRAL = "neutral"
 REASON_WEAK_MATCH = "weak match"
 REASON_OTHER_THEME = "closer to another theme"
 # Default minimum membership confidence for telling a customer: the comment is at least as typical
-# of the theme as the theme's median member. Confidence is each theme's own member distribution, so
-# 0.5 means the same in a tight theme and a loose one. Chosen on that principle, not tuned: precision
-# rises only slowly with it on both dev sets (bench/eval_analysis.py prints the curve).
+# of the theme as the theme's median member, and most of its nearest fitted comments are in the theme
+# (analysis.theme_state.membership_confidence). Both are read on the theme's own members, so 0.5 means
+# the same in a tight theme and a loose one. Chosen on that principle, not tuned: precision rises only
+# slowly with it on both dev sets (bench/eval_analysis.py prints the curve).
 MIN_CONFIDENCE = 0.5
 
 # Low and high survey scores per scale, inclusive: NPS detractors 0-6 and promoters 9-10,

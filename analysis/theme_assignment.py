@@ -5,17 +5,21 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_texts
-from .theme_state import membership_confidence
+from .theme_state import ThemeScale, membership_confidence, reference_themes
 
 # Rows whose similarities to every theme are held in memory at once.
 _BATCH = 50_000
+# Rows whose similarities to every fitted comment are held at once (memory: _NEIGHBOUR_CHUNK x 10,000 floats).
+_NEIGHBOUR_CHUNK = 2048
 
 
 class ThemeAssignmentMixin:
     """Assignment half of :class:`~analysis.themes.ThemeClusterer`: nearest theme directions, with confidence.
 
     Expects the fitted attributes ``centroids_`` (unit cluster directions),
-    ``cluster_theme_`` (theme per cluster, -1 for noise), ``conf_table_``, ``encoder_``,
+    ``cluster_theme_`` (theme per cluster, -1 for noise), ``conf_table_`` (a
+    :class:`~analysis.theme_state.ThemeScale` per theme), ``neighbour_reference_`` and
+    ``n_neighbours_`` (the fitted comments smoothing reads, and how many), ``encoder_``,
     ``_pinned`` and ``_moves``, and the parameters ``similarity_threshold`` and
     ``multi_label_ratio``.
     """
@@ -25,10 +29,39 @@ class ThemeAssignmentMixin:
         return np.where(sims.max(axis=1) >= self.similarity_threshold, sims.argmax(axis=1), -1)
 
     def _calibrate(self, V, n_themes):
-        """Sorted similarities of each theme's fitted members to it (the confidence scale)."""
+        """Return each theme's :class:`ThemeScale` from ``V``, the smoothed rows of the neighbour reference."""
         T, _ = self._theme_sims(V @ self.centroids_.T, n_themes)
         best = T.argmax(axis=1) if T.shape[1] else np.zeros(len(V), dtype=int)
-        return [np.sort(T[best == t, t]).astype(np.float32) for t in range(T.shape[1])]
+        return [ThemeScale(np.sort(T[best == t, t]).astype(np.float32), np.flatnonzero(best == t).astype(np.int32))
+                for t in range(T.shape[1])]
+
+    def _reference_themes(self, n_reference):
+        """Return :func:`reference_themes` of the current scales, kept until the scales change (one per assign)."""
+        cached = getattr(self, "_reference_themes_cache", None)
+        if cached is None or cached[0] is not self.conf_table_:
+            cached = (self.conf_table_, reference_themes(self.conf_table_, n_reference))
+            self._reference_themes_cache = cached
+        return cached[1]
+
+    def _neighbour_themes(self, V):
+        """Return the theme of each row's nearest fitted comments (its smoothing neighbours), or None without them.
+
+        ``V`` holds smoothed rows: their nearest fitted comments are those nearest where the
+        comment is placed, so a fitted comment and the same text assigned later agree.
+        """
+        reference = getattr(self, "neighbour_reference_", None)
+        k = getattr(self, "n_neighbours_", 0)
+        if reference is None or not k:
+            return None
+        themes = self._reference_themes(len(reference))
+        if themes is None:
+            return None
+        k = min(k, len(reference))
+        out = np.empty((len(V), k), dtype=np.int32)
+        for start in range(0, len(V), _NEIGHBOUR_CHUNK):
+            S = V[start:start + _NEIGHBOUR_CHUNK] @ reference.T
+            out[start:start + _NEIGHBOUR_CHUNK] = themes[np.argpartition(-S, k - 1, axis=1)[:, :k]]
+        return out
 
     def _theme_sims(self, sims, n_themes=None):
         """Return (similarity of each row to each theme: its best cluster's, similarity to the noise clusters)."""
@@ -51,7 +84,8 @@ class ThemeAssignmentMixin:
             m = self._memberships_from_sims(T, noise)
             m = [() if not p else row for row, p in zip(m, prepared[start:start + _BATCH])]
             raw.extend(m)
-            confidences.extend(membership_confidence(T, m, self.conf_table_))
+            confidences.extend(membership_confidence(T, m, self.conf_table_,
+                                                     self._neighbour_themes(V[start:start + _BATCH])))
         memberships = _edits.apply_rules(raw, prepared, self._pinned, self._moves,
                                          ids if ids is not None else range(len(prepared)))
         for i, (before, after) in enumerate(zip(raw, memberships)):

@@ -1,7 +1,8 @@
-"""Stored form of a fitted theme model (versions 1 and 2) and the membership-confidence scale."""
+"""Stored form of a fitted theme model (versions 1 to 3) and the membership-confidence scale."""
 
 import pickle
 import re
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.preprocessing import normalize
@@ -10,35 +11,80 @@ from .preprocessing import normalize_text, tag_concepts
 from .results import ParentTheme, Theme, ThemeEdits
 
 STATE_FORMAT = "feedback-loop/theme-model"
-STATE_VERSION = 2
+# Version 3: each theme's confidence scale also names its fitted members (ThemeScale), for neighbour agreement.
+STATE_VERSION = 3
+VERSIONS = (1, 2, STATE_VERSION)
 
 
-def membership_confidence(T, memberships, tables):
+class ThemeScale(NamedTuple):
+    """A theme's fitted members, the scale its membership confidence is read on.
+
+    Attributes
+    ----------
+    similarities : numpy.ndarray of float32
+        The members' similarities to the theme, sorted.
+    members : numpy.ndarray of int32
+        Their rows in the fitted comments kept for neighbour smoothing (``neighbour_reference_``).
+    """
+
+    similarities: np.ndarray
+    members: np.ndarray
+
+
+def reference_themes(scales, n_reference):
+    """Return the theme of each of the ``n_reference`` fitted comments (-1: none), or None if the scales do not say.
+
+    Scales of a state before version 3 are bare similarity tables, which do not name their members.
+    """
+    if not scales or not all(isinstance(scale, ThemeScale) for scale in scales):
+        return None
+    themes = np.full(n_reference, -1, dtype=np.int32)
+    for t, scale in enumerate(scales):
+        themes[scale.members[scale.members < n_reference]] = t
+    return themes
+
+
+def membership_confidence(T, memberships, scales, neighbour_themes=None):
     """Return, per comment, the confidence (0-1) of each of its memberships.
 
-    The confidence of a comment in theme ``t`` is the share of the theme's fitted members
-    that are less similar to the theme than this comment (the empirical distribution of
-    ``tables[t]``): 0.5 means as typical as the theme's median member. It needs no label
-    and means the same in a theme of tight paraphrases and in a loose one. A theme without
-    a table (a state of version 1) uses the clipped cosine itself.
+    Two readings of "this comment is about the theme", both calibrated on the data without
+    labels, and the confidence is the lower of the two (both must hold):
+
+    - typicality: the share of the theme's fitted members that are less similar to the theme
+      than this comment (0.5: as typical as its median member); it means the same in a theme
+      of tight paraphrases and in a loose one;
+    - neighbour agreement: the share of the comment's nearest fitted comments (the
+      neighbours smoothing uses) that belong to the theme (0.5: most of them). A comment at
+      the edge between two subjects, whose neighbours are split, is near a theme direction
+      without being among its comments: the density reading of HDBSCAN's membership
+      probability. Without neighbours (a small corpus, or a state before version 3) the
+      confidence is the typicality alone.
+
+    A theme without a scale (a state of version 1) uses the clipped cosine itself.
 
     Parameters
     ----------
     T : numpy.ndarray (n, n_themes)
         Similarity of each comment to each theme.
     memberships : sequence of tuple of int
-    tables : sequence of numpy.ndarray or None
-        Sorted member similarities per theme.
+    scales : sequence of ThemeScale or numpy.ndarray or None
+        Per theme: its members' scale, or (before version 3) their sorted similarities.
+    neighbour_themes : numpy.ndarray (n, k) of int, default=None
+        Theme of each comment's ``k`` nearest fitted comments; None to read typicality alone.
     """
     out = []
     for i, m in enumerate(memberships):
         row = []
         for t in m:
-            table = tables[t] if tables is not None and t < len(tables) else None
+            scale = scales[t] if scales is not None and t < len(scales) else None
+            table = scale.similarities if isinstance(scale, ThemeScale) else scale
             if table is None or len(table) == 0:
-                row.append(float(np.clip(T[i, t], 0.0, 1.0)) if t < T.shape[1] else 1.0)
+                value = float(np.clip(T[i, t], 0.0, 1.0)) if t < T.shape[1] else 1.0
             else:
-                row.append(float(np.searchsorted(table, T[i, t], side="right") / len(table)))
+                value = float(np.searchsorted(table, T[i, t], side="right") / len(table))
+            if neighbour_themes is not None and neighbour_themes.shape[1]:
+                value = min(value, float(np.mean(neighbour_themes[i] == t)))
+            row.append(value)
         out.append(tuple(row))
     return out
 
@@ -59,11 +105,11 @@ class LegacyTfidfEncoder:
 
 
 def load_state(cls, state):
-    """Rebuild a fitted ``cls`` from a stored state of version 1 or 2."""
+    """Rebuild a fitted ``cls`` from a stored state of any version in :data:`VERSIONS`."""
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise ValueError("state is not a ThemeModel state (missing format marker)")
     version = state.get("version")
-    if version not in (1, STATE_VERSION):
+    if version not in VERSIONS:
         raise ValueError(f"unsupported state version {version!r}")
     payload = pickle.loads(state["model"])
     params = {k: v for k, v in state["params"].items() if k in cls().get_params()}
