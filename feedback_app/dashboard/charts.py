@@ -30,11 +30,18 @@ class Chart:
         return [(a["x"], a["y"], b["x"], b["y"]) for a, b in zip(known, known[1:]) if a["partial"] or b["partial"]]
 
     @property
+    def plot_right(self):
+        """Return the x of the plot's right edge (its last point's)."""
+        return self.width - PAD_RIGHT
+
+    @property
     def empty(self):
         return all(p["value"] is None for p in self.points)
 
 
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 10, 24
+# The last x label is centred on the plot's right edge: PAD_RIGHT holds half of the widest one
+# ("Dec 2026" is about 45 px in the 10 px axis font), so no label is cut by the svg's edge.
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 30, 10, 24
 
 
 def _format_period(period, granularity):

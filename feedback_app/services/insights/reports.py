@@ -295,18 +295,61 @@ def periods(start, end, granularity):
     return starts
 
 
+@dataclass(frozen=True)
+class PeriodSpan:
+    """The days of one period that a report (Trends, the overview's series) counts.
+
+    ``start`` is the period's first day (Monday of a week, 1st of a month), ``first_day`` and
+    ``last_day`` the first and last days counted: the range may start after ``start``, and may end,
+    or today come, before the period does. ``running`` says that it holds today (its figures are
+    "so far", today's answers still coming in); ``partial`` that it is running or that some of its
+    days are not counted.
+    """
+
+    start: date
+    first_day: date
+    last_day: date
+    partial: bool
+    running: bool
+
+
+def _period_end(start, granularity):
+    """Return the last day of the day, week or month that begins on ``start``."""
+    if granularity == "week":
+        return start + timedelta(days=6)
+    if granularity == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start
+
+
+def period_spans(filters, *, today):
+    """Return the :class:`PeriodSpan` of every period of ``filters``' range, as of ``today``.
+
+    Days after ``today`` are not counted: nobody has answered on them yet.
+    """
+    spans = []
+    for start in periods(filters.start, filters.end, filters.granularity):
+        end = _period_end(start, filters.granularity)
+        first_day, last_day = max(start, filters.start), min(end, filters.end, today)
+        running = start <= today <= end and filters.end >= today  # today's answers are still coming in
+        spans.append(PeriodSpan(start=start, first_day=first_day, last_day=last_day,
+                                partial=running or (first_day, last_day) != (start, end), running=running))
+    return spans
+
+
 def _change(current, previous):
     if current is None or previous is None:
         return None
     return current - previous
 
 
-def overview(workspace, filters):
+def overview(workspace, filters, *, today=None):
     """Return the overview of ``workspace`` for ``filters``.
 
     The result holds ``current`` and ``previous`` figures (the period of the same length just
-    before), their ``change``, a ``series`` of figures per day, week or month, and the churn
-    reasons of the period.
+    before), their ``change``, a ``series`` of figures per day, week or month (each row's
+    ``partial`` says the period is running on ``today``, UTC today by default, or not covered
+    whole, as in :func:`period_spans`), and the churn reasons of the period.
 
     :raises NotFound: if the survey filter names a survey of another workspace.
     """
@@ -323,7 +366,8 @@ def overview(workspace, filters):
     current_figures, previous_figures = current.figures(), previous.figures()
     change = {key: _change(current_figures[key], previous_figures[key])
               for key in ("nps", "csat", "ces", "responses", "churn")}
-    series = [{"period": period, **counts.figures()} for period, counts in sorted(by_period.items())]
+    spans = period_spans(filters, today=today or utc_today())
+    series = [{"period": span.start, **by_period[span.start].figures(), "partial": span.partial} for span in spans]
     total_churn = sum(current.churn_reasons.values())
     texts = _reason_texts(workspace)
     reasons = [{"reason": texts.get(key, key), "key": key, "count": count, "share": count / total_churn}

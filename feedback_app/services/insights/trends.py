@@ -11,7 +11,6 @@ that the page draws it apart, and it is never one of the two periods a change is
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -26,30 +25,12 @@ MAX_KEY_LENGTH = 100
 
 
 @dataclass(frozen=True)
-class PeriodSpan:
-    """The days of one period that a trend counts.
-
-    ``start`` is the period's first day (Monday of a week, 1st of a month), ``first_day`` and
-    ``last_day`` the first and last days counted: the range may start after ``start``, and may end,
-    or today come, before the period does. ``running`` says that it holds today (its figures are
-    "so far", today's answers still coming in); ``partial`` that it is running or that some of its
-    days are not counted.
-    """
-
-    start: date
-    first_day: date
-    last_day: date
-    partial: bool
-    running: bool
-
-
-@dataclass(frozen=True)
 class SegmentTrend:
     """The NPS per period of the ``values`` of ``property_key`` (most answered first).
 
     ``series`` maps each value to ``[{"period", "nps", "responses", "promoters", "detractors",
     "partial"}]`` over every period of the range (``nps`` is ``None`` where nobody of that value
-    answered); ``spans`` gives each period's :class:`PeriodSpan`, in the order of ``periods``;
+    answered); ``spans`` gives each period's :class:`reports.PeriodSpan`, in the order of ``periods``;
     ``totals`` holds each value's whole-range figures; ``changes`` each value's NPS change from the
     first to the second period of ``compared`` (the last two whole periods, ``None`` when there are
     not two; a change is ``None`` when either period has no answer of that value); ``other_values``
@@ -75,30 +56,6 @@ def _figures(counts):
     detractors = sum(count for score, count in counts.items() if score <= 6)
     return {"nps": reports.nps_from_counts(promoters, detractors, n), "responses": n, "promoters": promoters,
             "detractors": detractors}
-
-
-def _period_end(start, granularity):
-    """Return the last day of the day, week or month that begins on ``start``."""
-    if granularity == "week":
-        return start + timedelta(days=6)
-    if granularity == "month":
-        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    return start
-
-
-def period_spans(filters, *, today):
-    """Return the :class:`PeriodSpan` of every period of ``filters``' range, as of ``today``.
-
-    Days after ``today`` are not counted: nobody has answered on them yet.
-    """
-    spans = []
-    for start in reports.periods(filters.start, filters.end, filters.granularity):
-        end = _period_end(start, filters.granularity)
-        first_day, last_day = max(start, filters.start), min(end, filters.end, today)
-        running = start <= today <= end and filters.end >= today  # today's answers are still coming in
-        spans.append(PeriodSpan(start=start, first_day=first_day, last_day=last_day,
-                                partial=running or (first_day, last_day) != (start, end), running=running))
-    return spans
 
 
 def _changes(series, spans):
@@ -144,7 +101,7 @@ def segment_trend(workspace, filters, *, property_key, today=None):
     totals = {segment: _figures(sum(periods.values(), Counter())) for segment, periods in by_value.items()}
     ranked = sorted(totals, key=lambda segment: (-totals[segment]["responses"], segment))
     shown, hidden = ranked[:MAX_VALUES], ranked[MAX_VALUES:]
-    spans = period_spans(filters, today=today or reports.utc_today())
+    spans = reports.period_spans(filters, today=today or reports.utc_today())
     series = {segment: [{"period": span.start, **_figures(by_value[segment].get(span.start, Counter())),
                          "partial": span.partial} for span in spans] for segment in shown}
     changes, compared = _changes(series, spans)
