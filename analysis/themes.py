@@ -33,8 +33,9 @@ class ThemeClusterer(ThemeAssignmentMixin, ThemeNamingMixin, BaseEstimator):
     an embedder) → on at most ``max_fit_samples`` comments, taken in a seed-free order, a
     deterministic clustering step (Ward's tree refined by spherical k-means, count by
     silhouette) → every comment goes to its nearest theme direction (cosine); its
-    confidence is the share of the theme's fitted members that are less similar to it
-    (0-1, calibrated on the data, no labels) → fine themes are grouped by Ward's tree on
+    confidence (0-1, calibrated on the data, no labels) is the lower of the share of the
+    theme's fitted members less similar to it and the share of its nearest fitted comments
+    in the theme → fine themes are grouped by Ward's tree on
     their directions under at most ``max_parents`` parents. Labels come from the members'
     words (class-based TF-IDF, lemmatised phrases).
 
