@@ -189,14 +189,22 @@ class WardClusterer(BaseClusterer):
             k, self.n_clusters_scores_ = choose_n_clusters(V, tree, cands, max_iter=self.max_iter,
                                                            score_vectors=score_vectors)
         k = max(1, min(int(k), len(V) - 1))
-        cut = k
+        cut, best = k, None
+        min_size = min(self.min_cluster_size, len(V) // max(k, 1))
         while True:
             branches = cut_tree(tree, cut)
             sizes = np.bincount(branches)
-            big = np.flatnonzero(sizes >= min(self.min_cluster_size, len(V) // max(k, 1)))
+            big = np.flatnonzero(sizes >= min_size)
+            if best is None or len(big) > len(best[2]):
+                best = branches, sizes, big
             if len(big) >= k or cut >= len(V) - 1:
                 break
             cut = min(len(V) - 1, cut + k - len(big))
+        # Cutting further splits branches into outliers too: a deep cut can hold fewer branches of
+        # min_size than a shallower one (at len(V) - 1 clusters, none), so the cut with most is kept.
+        branches, sizes, big = best
+        if len(big) == 0:
+            big = np.arange(len(sizes))
         start = centroids(V, branches, len(sizes))[big[np.argsort(-sizes[big], kind="stable")][:k]]
         labels, C = spherical_refine(V, start, self.max_iter)
         used = np.flatnonzero(np.bincount(labels, minlength=len(C)) > 0)

@@ -83,3 +83,13 @@ def test_count_candidates_span_the_range():
     assert cands[0] == 2 and cands[-1] == 150 and 77 not in cands and 75 in cands
     assert count_candidates(10_000, 2, 150, finer_than=15)[0] == 16
     assert count_candidates(20, 2, 150, finer_than=15) == [2, 3, 4]
+
+
+def test_a_count_the_tree_holds_only_as_outliers_still_gives_themes():
+    # 40 scattered rows, 12 clusters asked: cutting the tree further to find 12 branches of 3
+    # rows reached 39 single-row branches and no theme at all (an error on 389 airline tweets).
+    V = np.random.RandomState(0).normal(size=(40, 30))
+    model = WardClusterer(n_clusters=12).fit(V)
+    assert 1 <= len(model.components_) <= 12
+    assert len(model.labels_) == 40
+    assert np.bincount(model.labels_).min() >= 1
