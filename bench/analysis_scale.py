@@ -96,6 +96,30 @@ def _print_floor(name, wall, cpu, cap, budget_s):
           f"{budget_s / 60:.0f} min)", flush=True)
 
 
+def _print_assign_latency(model, texts, state_bytes):
+    """Print wall and CPU time of assigning one comment at a time, on one thread as the worker runs it.
+
+    The worker runs the model on one thread (FEEDBACK_WORKER_MODEL_THREADS=1): two threads
+    under load cost 2.5-3x the CPU, and a 1-row product on a 2-thread BLAS spins as much.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        model.assign(texts[:5])  # warm-up
+        wall, cpu = [], []
+        for text in texts:
+            s, c = time.perf_counter(), time.process_time()
+            model.assign([text])
+            wall.append((time.perf_counter() - s) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+    print(f"  assign one comment (embedding included, 1 thread): wall median {np.median(wall):.1f} ms  "
+          f"p99 {np.percentile(wall, 99):.1f} ms; CPU median {np.median(cpu):.1f} ms  "
+          f"p99 {np.percentile(cpu, 99):.1f} ms "
+          f"(load average {os.getloadavg()[0]:.1f}; state {state_bytes / 1e6:.1f} MB)", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
@@ -133,15 +157,7 @@ def main(argv=None):
                   f"{n / rate / 60:.1f} min (the run embeds at most {ThemeModel().max_embed_samples:,})", flush=True)
         model = ThemeModel.from_state(result.model_state)
         new = synthesize(texts, args.latency_samples, seed=1)["text"].tolist()
-        model.assign(new[:5])  # warm-up
-        latencies = []
-        for text in new:
-            s = time.perf_counter()
-            model.assign([text])
-            latencies.append((time.perf_counter() - s) * 1000)
-        print(f"  assign one comment (embedding included): median {np.median(latencies):.2f} ms  "
-              f"p99 {np.percentile(latencies, 99):.2f} ms  (state {len(result.model_state['model']) / 1e6:.1f} MB)",
-              flush=True)
+        _print_assign_latency(model, new, len(result.model_state["model"]))
         for row in result.scores.head(5).itertuples():
             print(f"    priority {row.priority:5.1f}  {row.volume:7d}  {row.label}")
         del result, frame
