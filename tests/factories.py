@@ -1,5 +1,6 @@
 """Helpers that build rows through the services, as the app would."""
 import itertools
+from datetime import datetime, timedelta, timezone
 
 from feedback_app.extensions import db
 from feedback_app.models import Person, Response, Role, SurveyKind
@@ -39,3 +40,8 @@ def create_response(survey, *, person=None, score=None, comment=None, channel="a
     db.session.add(response)
     db.session.commit()
     return response
+
+
+def utc_at(day, hour=12, minute=0):
+    """Return the UTC datetime ``hour``:``minute`` into ``day`` (noon by default), as responses store it."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=hour, minutes=minute)

@@ -1,18 +1,14 @@
 """Overview: promoters, passives and detractors over time (stacked, labelled); a segment without value says so."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
 from feedback_app.dashboard import charts
 from feedback_app.models import Role, SurveyKind
-from tests.factories import create_response, create_survey, create_user, create_workspace
+from tests.factories import create_response, create_survey, create_user, create_workspace, utc_at
 
 DAY = date(2026, 3, 30)
-
-
-def _at(day):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
 
 
 @pytest.fixture()
@@ -20,9 +16,9 @@ def owner(db):
     workspace = create_workspace("Groups Co")
     nps = create_survey(workspace, SurveyKind.NPS)
     for score in (10, 9, 8, 2):  # 30 March: 2 promoters, 1 passive, 1 detractor
-        create_response(nps, score=score, created_at=_at(DAY))
-    create_response(nps, score=0, created_at=_at(DAY + timedelta(days=1)))  # 31 March: 1 detractor
-    create_response(create_survey(workspace, SurveyKind.CSAT), score=1, created_at=_at(DAY))  # not NPS
+        create_response(nps, score=score, created_at=utc_at(DAY))
+    create_response(nps, score=0, created_at=utc_at(DAY + timedelta(days=1)))  # 31 March: 1 detractor
+    create_response(create_survey(workspace, SurveyKind.CSAT), score=1, created_at=utc_at(DAY))  # not NPS
     return create_user(workspace, role=Role.OWNER)
 
 

@@ -6,14 +6,10 @@ import pytest
 from feedback_app.models import Response, ResponseDayCount, SurveyKind
 from feedback_app.services.collection import imports, people, responses
 from feedback_app.services.insights import reports
-from tests.factories import create_person, create_response, create_survey, create_workspace
+from tests.factories import create_person, create_response, create_survey, create_workspace, utc_at
 
 TODAY = date(2026, 3, 31)
 REASONS = ["Too expensive", "Missing features"]
-
-
-def at(day, hour=12, minute=0):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=hour, minutes=minute)
 
 
 @pytest.fixture()
@@ -55,11 +51,11 @@ def _seed(surveys):
     for index in range(40):
         day = TODAY - timedelta(days=index % 30)
         channel = ("widget", "email", "link", "api")[index % 4]
-        create_response(nps, score=index % 11, channel=channel, created_at=at(day))
-        create_response(csat, score=1 + index % 5, channel=channel, created_at=at(day, 23, 59))
-        create_response(ces, score=1 + index % 7, channel=channel, created_at=at(day, 0, 1))
-        create_response(churn, churn_reason=REASONS[index % 2], channel=channel, created_at=at(day))
-    create_response(nps, comment="no score yet", created_at=at(TODAY))
+        create_response(nps, score=index % 11, channel=channel, created_at=utc_at(day))
+        create_response(csat, score=1 + index % 5, channel=channel, created_at=utc_at(day, 23, 59))
+        create_response(ces, score=1 + index % 7, channel=channel, created_at=utc_at(day, 0, 1))
+        create_response(churn, churn_reason=REASONS[index % 2], channel=channel, created_at=utc_at(day))
+    create_response(nps, comment="no score yet", created_at=utc_at(TODAY))
 
 
 def test_rollup_matches_raw_after_inserts(workspace, surveys, monkeypatch):
@@ -72,7 +68,7 @@ def test_rollup_matches_raw_after_inserts(workspace, surveys, monkeypatch):
 def test_rollup_counts_by_utc_day_whatever_the_offset_given(db, workspace, surveys, monkeypatch):
     plus_two = timezone(timedelta(hours=2))
     create_response(surveys[SurveyKind.NPS], score=10, created_at=datetime(2026, 3, 30, 1, 0, tzinfo=plus_two))
-    create_response(surveys[SurveyKind.NPS], score=0, created_at=at(TODAY, 23, 59))
+    create_response(surveys[SurveyKind.NPS], score=0, created_at=utc_at(TODAY, 23, 59))
 
     days = db.session.query(ResponseDayCount.day, ResponseDayCount.responses).order_by(ResponseDayCount.day).all()
     assert [(reports.as_date(day), n) for day, n in days] == [(date(2026, 3, 29), 1), (TODAY, 1)]
@@ -83,7 +79,7 @@ def test_rollup_follows_a_score_changed_by_a_later_click(workspace, surveys, mon
     _seed(surveys)
     nps = surveys[SurveyKind.NPS]
     responses.record_response(workspace, nps, channel="widget", score=2, submission_key="click-1",
-                              created_at=at(TODAY - timedelta(days=3)))
+                              created_at=utc_at(TODAY - timedelta(days=3)))
     responses.record_response(workspace, nps, channel="widget", score=10, submission_key="click-1")
     assert_rollup_matches_raw(workspace, monkeypatch)
 
@@ -95,7 +91,7 @@ def test_rollup_follows_edits_of_every_counted_column(db, workspace, surveys, mo
     responses.update_response(workspace, answer, churn_reason=REASONS[1] if answer.churn_reason == REASONS[0]
                               else REASONS[0])
     moved = db.session.query(Response).filter_by(survey_id=nps.id).first()
-    moved.survey_id, moved.channel, moved.created_at = csat.id, "link", at(TODAY - timedelta(days=40))
+    moved.survey_id, moved.channel, moved.created_at = csat.id, "link", utc_at(TODAY - timedelta(days=40))
     moved.score = 5
     db.session.commit()
     assert_rollup_matches_raw(workspace, monkeypatch)
@@ -105,7 +101,7 @@ def test_rollup_follows_deletes_and_gdpr_erasure(db, workspace, surveys, monkeyp
     _seed(surveys)
     person = create_person(workspace, email="erase@example.com")
     create_response(surveys[SurveyKind.NPS], person=person, score=0, properties={"plan": "pro"},
-                    created_at=at(TODAY))
+                    created_at=utc_at(TODAY))
     for response in db.session.query(Response).filter(Response.score == 3).all():
         db.session.delete(response)
     db.session.commit()
@@ -125,8 +121,8 @@ def test_rollup_follows_imports_and_skips_their_bad_rows(workspace, surveys, mon
 
 def test_segment_filter_is_answered_from_the_responses(workspace, surveys, monkeypatch):
     nps = surveys[SurveyKind.NPS]
-    create_response(nps, score=10, properties={"plan": "pro"}, created_at=at(TODAY))
-    create_response(nps, score=0, properties={"plan": "free"}, created_at=at(TODAY))
+    create_response(nps, score=10, properties={"plan": "pro"}, created_at=utc_at(TODAY))
+    create_response(nps, score=0, properties={"plan": "free"}, created_at=utc_at(TODAY))
     monkeypatch.setattr(reports, "_rollup_count_rows", None)  # would fail if the rollup were read
 
     report = reports.overview(workspace, reports.make_filters(today=TODAY, segment_key="plan", segment_value="pro"))

@@ -1,5 +1,5 @@
 """Overview read model: figures from SQL aggregates agree with analysis.metrics on the raw scores."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
@@ -7,13 +7,9 @@ from analysis import metrics
 from feedback_app.models import SurveyKind
 from feedback_app.services.insights import reports
 from feedback_app.services.exceptions import InvalidInput, NotFound
-from tests.factories import create_response, create_survey, create_workspace
+from tests.factories import create_response, create_survey, create_workspace, utc_at
 
 TODAY = date(2026, 3, 31)
-
-
-def at(day, hour=12):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=hour)
 
 
 @pytest.fixture()
@@ -27,9 +23,9 @@ def test_overview_figures_match_analysis_metrics(workspace):
     nps_scores = [10, 9, 9, 8, 7, 6, 3, 0, 10, 5]
     csat_scores = [5, 4, 3, 1, 2]
     for index, score in enumerate(nps_scores):
-        create_response(nps, score=score, created_at=at(TODAY - timedelta(days=index)))
+        create_response(nps, score=score, created_at=utc_at(TODAY - timedelta(days=index)))
     for index, score in enumerate(csat_scores):
-        create_response(csat, score=score, created_at=at(TODAY - timedelta(days=index)))
+        create_response(csat, score=score, created_at=utc_at(TODAY - timedelta(days=index)))
 
     report = reports.overview(workspace, reports.make_filters(today=TODAY))
 
@@ -44,10 +40,10 @@ def test_overview_figures_match_analysis_metrics(workspace):
 def test_overview_compares_with_the_previous_period(workspace):
     nps = create_survey(workspace, SurveyKind.NPS)
     for score in (10, 10, 0):  # this week: NPS 33.3
-        create_response(nps, score=score, created_at=at(TODAY))
+        create_response(nps, score=score, created_at=utc_at(TODAY))
     for score in (0, 0, 10, 10):  # the 7 days before: NPS 0
-        create_response(nps, score=score, created_at=at(TODAY - timedelta(days=7)))
-    create_response(nps, score=10, created_at=at(TODAY - timedelta(days=14)))  # outside both
+        create_response(nps, score=score, created_at=utc_at(TODAY - timedelta(days=7)))
+    create_response(nps, score=10, created_at=utc_at(TODAY - timedelta(days=14)))  # outside both
 
     filters = reports.make_filters(start=TODAY - timedelta(days=6), end=TODAY)
     report = reports.overview(workspace, filters)
@@ -60,9 +56,9 @@ def test_overview_compares_with_the_previous_period(workspace):
 
 def test_overview_series_by_week_and_month(workspace):
     nps = create_survey(workspace, SurveyKind.NPS)
-    create_response(nps, score=10, created_at=at(date(2026, 3, 2)))  # Monday
-    create_response(nps, score=0, created_at=at(date(2026, 3, 8)))  # Sunday, same week
-    create_response(nps, score=9, created_at=at(date(2026, 3, 9)))
+    create_response(nps, score=10, created_at=utc_at(date(2026, 3, 2)))  # Monday
+    create_response(nps, score=0, created_at=utc_at(date(2026, 3, 8)))  # Sunday, same week
+    create_response(nps, score=9, created_at=utc_at(date(2026, 3, 9)))
 
     weekly = reports.overview(workspace, reports.make_filters(start=date(2026, 3, 1), end=date(2026, 3, 15),
                                                               granularity="week"))["series"]
@@ -77,10 +73,10 @@ def test_overview_series_by_week_and_month(workspace):
 def test_overview_filters_by_survey_channel_and_segment(workspace):
     nps = create_survey(workspace, SurveyKind.NPS)
     other = create_survey(workspace, SurveyKind.NPS, name="Other")
-    create_response(nps, score=10, channel="widget", properties={"plan": "pro"}, created_at=at(TODAY))
-    create_response(nps, score=0, channel="email", properties={"plan": "pro"}, created_at=at(TODAY))
-    create_response(nps, score=0, channel="widget", properties={"plan": "free"}, created_at=at(TODAY))
-    create_response(other, score=0, channel="widget", properties={"plan": "pro"}, created_at=at(TODAY))
+    create_response(nps, score=10, channel="widget", properties={"plan": "pro"}, created_at=utc_at(TODAY))
+    create_response(nps, score=0, channel="email", properties={"plan": "pro"}, created_at=utc_at(TODAY))
+    create_response(nps, score=0, channel="widget", properties={"plan": "free"}, created_at=utc_at(TODAY))
+    create_response(other, score=0, channel="widget", properties={"plan": "pro"}, created_at=utc_at(TODAY))
 
     def count(**kwargs):
         return reports.overview(workspace, reports.make_filters(today=TODAY, **kwargs))["current"]["responses"]
@@ -95,7 +91,7 @@ def test_overview_filters_by_survey_channel_and_segment(workspace):
 def test_overview_counts_churn_reasons(workspace):
     churn = create_survey(workspace, SurveyKind.CHURN_EXIT)
     for reason in ("Too expensive", "Too expensive", "Missing features"):
-        create_response(churn, churn_reason=reason, created_at=at(TODAY))
+        create_response(churn, churn_reason=reason, created_at=utc_at(TODAY))
 
     report = reports.overview(workspace, reports.make_filters(today=TODAY))
 
@@ -106,7 +102,7 @@ def test_overview_counts_churn_reasons(workspace):
 
 def test_overview_ignores_other_workspaces(workspace):
     other = create_workspace("Other Co")
-    create_response(create_survey(other, SurveyKind.NPS), score=10, created_at=at(TODAY))
+    create_response(create_survey(other, SurveyKind.NPS), score=10, created_at=utc_at(TODAY))
 
     report = reports.overview(workspace, reports.make_filters(today=TODAY))
 

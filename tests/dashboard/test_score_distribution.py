@@ -1,19 +1,15 @@
 """Overview: the score distribution of the period, one bar per score of each scale, grouped by analysis.scales."""
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
 from analysis.scales import SCALES
 from feedback_app.models import Role, SurveyKind
 from feedback_app.services.insights import reports
-from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
+from tests.factories import create_person, create_response, create_survey, create_user, create_workspace, utc_at
 
 TODAY = date(2026, 3, 31)
-
-
-def _at(day):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
 
 
 @pytest.fixture()
@@ -22,11 +18,11 @@ def world(db):
     nps, csat = create_survey(workspace, SurveyKind.NPS), create_survey(workspace, SurveyKind.CSAT)
     pro = create_person(workspace, properties={"plan": "pro"})
     for score in (10, 10, 9, 7, 3, 0):
-        create_response(nps, score=score, created_at=_at(TODAY))
-    create_response(nps, score=8, person=pro, properties={"plan": "pro"}, created_at=_at(TODAY))
-    create_response(nps, score=1, created_at=_at(TODAY - timedelta(days=60)))  # outside the period
+        create_response(nps, score=score, created_at=utc_at(TODAY))
+    create_response(nps, score=8, person=pro, properties={"plan": "pro"}, created_at=utc_at(TODAY))
+    create_response(nps, score=1, created_at=utc_at(TODAY - timedelta(days=60)))  # outside the period
     for score in (5, 4, 1):
-        create_response(csat, score=score, created_at=_at(TODAY - timedelta(days=1)))
+        create_response(csat, score=score, created_at=utc_at(TODAY - timedelta(days=1)))
     return {"workspace": workspace, "owner": create_user(workspace, role=Role.OWNER)}
 
 

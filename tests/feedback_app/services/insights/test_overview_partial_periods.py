@@ -3,20 +3,16 @@
 Seen by a new team: the overview drew the month still running, a fortnight old, as a full one, so
 its first detractor read as a collapse of the NPS and its few answers as a drop in volume.
 """
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
 from feedback_app.dashboard import charts
 from feedback_app.models import SurveyKind
 from feedback_app.services.insights import reports
-from tests.factories import create_response, create_survey, create_workspace
+from tests.factories import create_response, create_survey, create_workspace, utc_at
 
 TODAY = date(2026, 3, 15)  # a Sunday, half-way through March
-
-
-def _at(day):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc).replace(hour=12)
 
 
 @pytest.fixture()
@@ -25,7 +21,7 @@ def workspace(db):
     workspace = create_workspace("Partial Overview Co")
     survey = create_survey(workspace, SurveyKind.NPS)
     for day, score in ((date(2026, 1, 5), 10), (date(2026, 2, 9), 9), (date(2026, 3, 2), 3)):
-        create_response(survey, score=score, created_at=_at(day), updated_at=_at(day))
+        create_response(survey, score=score, created_at=utc_at(day), updated_at=utc_at(day))
     return workspace
 
 

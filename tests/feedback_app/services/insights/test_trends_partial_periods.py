@@ -3,19 +3,15 @@
 Seen by a new team: the current month, a fortnight old, was drawn and compared like a full one,
 so its first detractor read as a drop of 200 points.
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 
 from feedback_app.models import Role, SurveyKind
 from feedback_app.services.insights import reports, trends
-from tests.factories import create_response, create_survey, create_user, create_workspace
+from tests.factories import create_response, create_survey, create_user, create_workspace, utc_at
 
 TODAY = date(2026, 3, 15)  # a Sunday, half-way through March
-
-
-def _at(day):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc).replace(hour=12)
 
 
 @pytest.fixture()
@@ -25,7 +21,7 @@ def workspace(db):
     survey = create_survey(workspace, SurveyKind.NPS)
     for day, score in ((date(2025, 12, 20), 10), (date(2026, 1, 5), 10), (date(2026, 2, 9), 9),
                        (date(2026, 3, 2), 3)):
-        create_response(survey, score=score, created_at=_at(day), updated_at=_at(day), properties={"plan": "pro"})
+        create_response(survey, score=score, created_at=utc_at(day), updated_at=utc_at(day), properties={"plan": "pro"})
     return workspace
 
 
