@@ -331,6 +331,20 @@ def neighbour_count(n_rows, n_neighbours=10):
     return int(min(n_neighbours, n_rows // 100))
 
 
+def nearest_rows(V, reference, k, *, chunk=2048, skip_identical=False):
+    """Yield ``(start, nearest)``: the indices of the ``k`` ``reference`` rows nearest each row of a block of ``V``.
+
+    Rows are unit vectors (nearest by cosine), taken ``chunk`` at a time (memory: ``chunk * len(reference)``
+    floats); ``nearest`` holds one row per row of ``V[start:start + chunk]``, in no order. With
+    ``skip_identical``, a reference row identical to the row (cosine >= 1 - 1e-5) is never among them.
+    """
+    for start in range(0, len(V), chunk):
+        S = V[start:start + chunk] @ reference.T
+        if skip_identical:
+            S[S >= 1.0 - 1e-5] = -np.inf
+        yield start, np.argpartition(-S, k - 1, axis=1)[:, :k]
+
+
 def smooth_by_neighbours(V, reference, n_neighbours, chunk=2048):
     """Return unit vectors: each row of ``V`` averaged with its ``n_neighbours`` nearest ``reference`` rows.
 
@@ -356,12 +370,9 @@ def smooth_by_neighbours(V, reference, n_neighbours, chunk=2048):
         return V
     reference = np.asarray(reference, dtype=np.float32)
     out = np.empty_like(V)
-    for start in range(0, len(V), chunk):
-        block = V[start:start + chunk]
-        S = block @ reference.T
-        S[S >= 1.0 - 1e-5] = -np.inf  # the same text is not its own neighbour
-        nearest = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        out[start:start + chunk] = block + reference[nearest].sum(axis=1)
+    # The same text is not its own neighbour.
+    for start, nearest in nearest_rows(V, reference, k, chunk=chunk, skip_identical=True):
+        out[start:start + chunk] = V[start:start + chunk] + reference[nearest].sum(axis=1)
     empty = ~V.any(axis=1)
     out[empty] = 0.0
     return normalize(out).astype(np.float32)

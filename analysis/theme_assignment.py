@@ -5,6 +5,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import edits as _edits
 from ._validation import check_texts
+from .embeddings import nearest_rows
 from .theme_state import ThemeScale, membership_confidence, reference_themes
 
 # Rows whose similarities to every theme are held in memory at once.
@@ -58,9 +59,8 @@ class ThemeAssignmentMixin:
             return None
         k = min(k, len(reference))
         out = np.empty((len(V), k), dtype=np.int32)
-        for start in range(0, len(V), _NEIGHBOUR_CHUNK):
-            S = V[start:start + _NEIGHBOUR_CHUNK] @ reference.T
-            out[start:start + _NEIGHBOUR_CHUNK] = themes[np.argpartition(-S, k - 1, axis=1)[:, :k]]
+        for start, nearest in nearest_rows(V, reference, k, chunk=_NEIGHBOUR_CHUNK):
+            out[start:start + len(nearest)] = themes[nearest]
         return out
 
     def _theme_sims(self, sims, n_themes=None):
