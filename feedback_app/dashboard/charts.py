@@ -16,6 +16,7 @@ class Chart:
     y_ticks: list = field(default_factory=list)  # [{"y", "label"}]
     x_labels: list = field(default_factory=list)  # [{"x", "label"}]
     baseline: float = 0.0
+    bar_width: float = 0.0  # bar charts: the width of each bar, inside its period's slot
 
     @property
     def polyline(self):
@@ -42,6 +43,8 @@ class Chart:
 # The last x label is centred on the plot's right edge: PAD_RIGHT holds half of the widest one
 # ("Dec 2026" is about 45 px in the 10 px axis font), so no label is cut by the svg's edge.
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 30, 10, 24
+# A bar takes this share of its period's slot; the rest is the gap between neighbours.
+BAR_FILL = 0.7
 
 
 def _format_period(period, granularity):
@@ -89,6 +92,23 @@ def series_chart(series, key, *, granularity, lower=None, upper=None, width=640,
     return chart
 
 
+def bar_series_chart(series, key, *, granularity, width=640, height=200, fmt="{:.0f}"):
+    """Return a :class:`Chart` of one bar per period of ``series[i][key]`` (counts: the y axis starts at 0).
+
+    Each period gets an equal slot of the plot and its bar fills most of it, centred: bars placed
+    on a line chart's points (the first on the y axis, the last on the plot's right edge) covered
+    the axis labels and ran past the svg when there were only 2 or 3 periods.
+    """
+    chart = series_chart(series, key, granularity=granularity, lower=0, width=width, height=height, fmt=fmt)
+    slot = (width - PAD_LEFT - PAD_RIGHT) / max(len(series), 1)
+    for index, point in enumerate(chart.points):
+        point["x"] = PAD_LEFT + slot * (index + 0.5)
+    chart.bar_width = slot * BAR_FILL
+    every = max(1, len(series) // 6)
+    chart.x_labels = [{"x": p["x"], "label": p["label"]} for p in chart.points[::every]]
+    return chart
+
+
 def group_shares_chart(series, groups, *, granularity, width=640, height=200):
     """Return a :class:`Chart` of 100% stacked bars: each period's share of each score group.
 
@@ -112,6 +132,7 @@ def group_shares_chart(series, groups, *, granularity, width=640, height=200):
                              "label": label, "segments": segments,
                              "text": ", ".join(f"{s['count']} {s['group']}s ({s['share']:.0%})" for s in segments)
                              or "no answers"})
+    chart.bar_width = slot * BAR_FILL
     chart.y_ticks = [{"y": PAD_TOP + plot_h * (1 - fraction), "label": f"{fraction:.0%}"} for fraction in (0, 0.5, 1)]
     every = max(1, len(series) // 6)
     chart.x_labels = [{"x": p["x"], "label": p["label"]} for p in chart.points[::every]]

@@ -41,7 +41,7 @@ def overview():
         "nps": charts.series_chart(series, "nps", lower=-100, upper=100, **chart_args),
         "csat": charts.series_chart(series, "csat", lower=0, upper=100, **chart_args),
         "ces": charts.series_chart(series, "ces", lower=1, upper=7, fmt="{:.1f}", **chart_args),
-        "volume": charts.series_chart(series, "responses", lower=0, **chart_args),
+        "volume": charts.bar_series_chart(series, "responses", **chart_args),
         "nps_groups": charts.group_shares_chart(series, NPS_GROUPS, **chart_args),
     }
     return render_template("dashboard/overview.html", report=report, filters=filters, nps_legend=NPS_LEGEND,
