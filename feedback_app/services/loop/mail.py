@@ -26,6 +26,11 @@ class Email:
     headers: dict = field(default_factory=dict)
     sender_name: str | None = None
 
+    def __post_init__(self):
+        # Subjects quote what customers typed (an alert names the customer, and /api, /v1 and imports store
+        # names as given): a line break there must neither add a header nor make the email unsendable.
+        self.subject = " ".join(str(self.subject).split())
+
 
 class MessagePolicy(EmailPolicy):
     """The email package's default policy, except that URL-list headers are written as they are.
@@ -66,6 +71,10 @@ class DeliveryError(Exception):
         self.code = code
 
 
+class InvalidMessage(ValueError):
+    """A header value holds a line break: the message cannot be written, now or on any retry."""
+
+
 class TemporaryFailure(DeliveryError):
     """The server or the network failed this time (4xx, refused or dropped connection, timeout)."""
 
@@ -93,7 +102,7 @@ def build_message(to, email, *, message_id):
     :param to: the recipient address.
     :param email: an :class:`Email`.
     :param message_id: the ``Message-ID`` header value, ``<...@...>``; stable across retries.
-    :raises ValueError: for a header value with a line break (header injection).
+    :raises InvalidMessage: for a header value with a line break (header injection).
     """
     sender = current_app.config["MAIL_FROM"]
     headers = [("From", formataddr((email.sender_name, parseaddr(sender)[1])) if email.sender_name else sender),
@@ -115,7 +124,7 @@ def build_message(to, email, *, message_id):
 def _header(name, value):
     value = str(value)
     if "\r" in value or "\n" in value:
-        raise ValueError(f"Header values may not contain linefeed or carriage return characters: {name}")
+        raise InvalidMessage(f"the {name} header holds a line break (header injection)")
     line = f"{name}: {value}"
     if line.isascii() and len(line) <= MAX_PLAIN_HEADER:
         return (line + "\r\n").encode("ascii")

@@ -144,6 +144,11 @@ def _send_each(prepared, outcomes, retries, record_bounce):
                 continue  # the sweep gave it to another worker: this one must not send it too
             try:
                 connection.send(item.to_address, item.email, message_id=item.message_id)
+            except mail.InvalidMessage as error:
+                # Never sendable, and not the address's fault (no bounce); the batch goes on, so the outcomes
+                # of the messages already sent are still marked and none of them is sent again.
+                logger.error("notification %s could not be written: %s", item.id, error)
+                outcomes.record(item, status=NotificationStatus.FAILED, last_error=f"message: {error}"[:2000])
             except mail.PermanentFailure as error:
                 record_bounce(item, str(error))
                 outcomes.record(item, status=NotificationStatus.FAILED, last_error=str(error)[:2000])

@@ -176,3 +176,14 @@ def test_a_webhook_subscribed_to_follow_up_created_is_alerted(db, team, smtp):
     [follow_up] = _follow_ups(db)
     assert [body["event"] for body in _Receiver.bodies] == ["follow_up.created"]
     assert _Receiver.bodies[0]["data"] == {"follow_up_id": follow_up.id, "response_id": response.id}
+
+
+def test_a_customer_name_with_a_line_break_is_alerted_on_one_subject_line(db, team, smtp):
+    # /api, /v1 and imports store names as given; the alert's Subject quotes the name.
+    workspace, owner, ann, bob = team
+    follow_ups.set_detractor_rules(workspace, {"assign_to": "ann@acme.com"})
+    person = create_person(workspace, email="zoe@customer.com", name="Zoé\r\nBcc: everyone@evil.example")
+    _answer(workspace, score=2, person=person)
+    [alert] = smtp.messages_to("ann@acme.com")
+    assert alert.subject == f"[{workspace.name}] Unhappy customer: 2 from Zoé Bcc: everyone@evil.example"
+    assert smtp.messages_to("everyone@evil.example") == [] and alert.message["Bcc"] is None

@@ -4,7 +4,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, event, func, select
 
-from feedback_app.models import Notification, NotificationKind, NotificationStatus, WebhookEndpoint
+from feedback_app.models import Bounce, Notification, NotificationKind, NotificationStatus, WebhookEndpoint
 from feedback_app.services.integrations import webhooks
 from feedback_app.services.loop import mail, outbox, outbox_sending
 from tests.factories import create_person, create_workspace
@@ -116,3 +116,23 @@ def test_endpoints_remembered_keeps_its_answers_until_its_block_ends(db):
         assert webhooks.has_endpoint(workspace.id) is False  # an endpoint added during a batch: from the next one
         assert webhooks.has_endpoint(workspace.id, formats=("slack", "teams")) is False
     assert webhooks.has_endpoint(workspace.id) is True
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_batch_is_marked_once(db, app, smtp, monkeypatch):
+    # Marked together, the sent messages of a batch would be resent by the sweep if one bad message stopped the batch.
+    monkeypatch.setitem(app.config, "EMAIL_MARK_SENT_EVERY", 4)
+    ids = _queue_held(db, create_workspace(), 3)
+    bad_id = ids[1]
+
+    def render(notification):
+        reply_to = "help@example.com\r\nBcc: everyone@evil.example" if notification.id == bad_id else "help@example.com"
+        return mail.Email(subject=f"Update {notification.id}", text="It shipped.", headers={"Reply-To": reply_to})
+
+    monkeypatch.setitem(outbox._renderers, NotificationKind.ACTION_UPDATE, render)
+    outbox.deliver_due()
+    db.session.expire_all()
+    rows = [db.session.get(Notification, notification_id) for notification_id in ids]
+    assert [row.status for row in rows] == [NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.SENT]
+    assert "line break" in rows[1].last_error and smtp.count() == 2
+    assert db.session.scalar(select(func.count()).select_from(Bounce)) == 0  # the address did nothing wrong
+    assert outbox.claim_batch(worker="sweeper", limit=10) == []  # nothing left claimed or queued to resend
