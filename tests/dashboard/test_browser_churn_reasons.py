@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback_app.models import Response, Role, SurveyKind
-from tests.dashboard.test_browser_dashboard import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 from tests.factories import create_survey, create_user, create_workspace
 from tests.support.browser import browser_log_in, page_errors, submit_form
 

@@ -11,7 +11,7 @@ from feedback_app.models import Role, Survey, SurveyKind, SurveyStatus
 from tests.factories import create_user, create_workspace
 from tests.support.browser import add_question, browser_log_in, new_survey, page_errors
 from tests.support.processes import wait_until
-from tests.widgets.test_browser import _allow, _page, _stored
+from tests.support.browser import allow_origin, embedding_page, stored_responses
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def _count(results, key, value):
 def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, live_server, other_origin, browser):
     workspace = create_workspace("Custom Co")
     owner = create_user(workspace, role=Role.OWNER)
-    _allow(db, workspace, other_origin.url)
+    allow_origin(db, workspace, other_origin.url)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors = page_errors(page)
     browser_log_in(page, live_server, owner.email)
@@ -55,9 +55,9 @@ def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, li
     db.session.expire_all()
     survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
     assert (survey.kind, survey.status) == (SurveyKind.CUSTOM, SurveyStatus.ACTIVE)
-    assert _stored(db, survey_id=survey.id) == []  # answering the preview recorded nothing
+    assert stored_responses(db, survey_id=survey.id) == []  # answering the preview recorded nothing
 
-    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-9"})
+    other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": "cust-9"})
     customer = browser.new_page(viewport={"width": 1024, "height": 768})
     customer.goto(other_origin.url + "/")
     widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
@@ -68,8 +68,8 @@ def test_custom_survey_with_two_question_types_and_a_condition_end_to_end(db, li
     rating.locator("[role=radio]:text-is('4')").click()  # the rating is a radio scale
     widget.locator("button.send").click()
     widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
-    [response] = _stored(db, survey_id=survey.id)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert response.score is None and response.answers == {"q1": "Docs", "q2": 4}
 
     page.goto(f"{live_server}{survey_path}")

@@ -12,9 +12,7 @@ import pytest
 from feedback_app.extensions import db as _db
 from feedback_app.models import Action, ActionStatus, Notification, ResponseTag, Theme, ThemeStatus
 from tests.dashboard.browser_data import build_dashboard_world
-from tests.support.browser import browser_log_in, page_errors
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.support.browser import SCREENSHOTS, browser_log_in, page_errors
 
 
 @pytest.mark.browser

@@ -4,17 +4,15 @@ A real gunicorn server, a real Celery worker on the embedded SQLite queue and a 
 (aiosmtpd on loopback): the reset link arrives by email and is followed in the browser.
 """
 import re
-from pathlib import Path
 
 import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import AuditEvent, Role
 from tests.factories import create_survey, create_user, create_workspace
-from tests.support.browser import browser_log_in, page_errors, submit_form
+from tests.support.browser import SCREENSHOTS, browser_log_in, page_errors, submit_form
 from tests.support.processes import wait_until
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NEW_PASSWORD = "a brand new passphrase"
 
 

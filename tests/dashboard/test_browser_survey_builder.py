@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from feedback_app.models import Role, Survey, SurveyStatus
-from tests.dashboard.test_browser_dashboard import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 from tests.factories import create_user, create_workspace
 from tests.support.browser import add_question, browser_log_in, new_survey, page_errors, submit_form
 from tests.support.processes import wait_until
-from tests.widgets.test_browser import _allow, _page, _stored
+from tests.support.browser import allow_origin, embedding_page, stored_responses
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 def test_build_preview_publish_answer_and_read_results(db, live_server, other_origin, browser):
     workspace = create_workspace("Builder Co")
     owner = create_user(workspace, role=Role.OWNER)
-    _allow(db, workspace, other_origin.url)
+    allow_origin(db, workspace, other_origin.url)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors = page_errors(page)
     browser_log_in(page, live_server, owner.email)
@@ -69,9 +69,9 @@ def test_build_preview_publish_answer_and_read_results(db, live_server, other_or
     page.wait_for_selector("[data-testid=survey-status]:has-text('active')")
     db.session.expire_all()
     survey = db.session.query(Survey).filter_by(workspace_id=workspace.id).one()
-    assert survey.status == SurveyStatus.ACTIVE and _stored(db, survey_id=survey.id) == []
+    assert survey.status == SurveyStatus.ACTIVE and stored_responses(db, survey_id=survey.id) == []
 
-    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-7", "properties": {"plan": "pro"}})
+    other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": "cust-7", "properties": {"plan": "pro"}})
     customer = browser.new_page(viewport={"width": 1024, "height": 768})
     customer.goto(other_origin.url + "/")
     widget = customer.locator("[data-feedback-loop] >> [role=dialog]")
@@ -85,8 +85,8 @@ def test_build_preview_publish_answer_and_read_results(db, live_server, other_or
     widget.locator("fieldset:has(legend:has-text('What do you deploy?')) textarea").fill("<script>k8s</script>")
     widget.locator("button.send").click()
     widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-    wait_until(lambda: any(stored.answers for stored in _stored(db, survey_id=survey.id)), timeout=15)
-    [response] = _stored(db, survey_id=survey.id)
+    wait_until(lambda: any(stored.answers for stored in stored_responses(db, survey_id=survey.id)), timeout=15)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert response.score == 4 and response.answers == {"q1": "Operations", "q2": "<script>k8s</script>"}
 
     page.goto(f"{live_server}{survey_path}")

@@ -9,7 +9,7 @@ import pytest
 
 from feedback_app.extensions import db as _db
 from feedback_app.models import ParentTheme, ResponseTheme, Role, SurveyKind, Theme
-from tests.dashboard.test_browser_dashboard import SCREENSHOTS
+from tests.support.browser import SCREENSHOTS
 from tests.factories import create_response, create_survey, create_user, create_workspace
 from tests.support.browser import browser_log_in, page_errors
 

@@ -3,19 +3,17 @@
 The web process (gunicorn) writes the reply and its outbox row; a real Celery worker on Redis
 delivers it, as every other customer email. Saves docs/screenshots/follow_up_reply.png.
 """
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from feedback_app.models import FollowUp, Notification, NotificationStatus, Reply, Role, SurveyKind
 from tests.factories import create_person, create_response, create_survey, create_user, create_workspace
-from tests.support.browser import browser_log_in, page_errors
+from tests.support.browser import SCREENSHOTS, browser_log_in, page_errors
 from tests.support.processes import serve_app, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.timeout(240)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FIRST = "Sorry about the exports, Ann. They are fixed: try again and tell me."
 SECOND = "PS: the fix also covers CSV files."
 

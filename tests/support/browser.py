@@ -6,13 +6,18 @@ marks their users ``browser`` and ``slow``. The steps tests take in a page (logg
 a form, building a survey) are functions here, so that each is written once.
 """
 import http.server
+import json
 import os
 import shutil
 import threading
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from sqlalchemy import select
 
+from feedback_app.models import Response
+from feedback_app.services.collection import ingest
 from tests.factories import PASSWORD
 from tests.loop.smtp_server import RecordingHandler, smtp_server
 from tests.support.processes import app_environment, celery_worker, free_port, serve_app
@@ -21,6 +26,56 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium tries Google's services and this machine's closed network refuses them.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Browser tests that show a page save it here; the README's pictures are these files.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# A customer's site on another origin embedding the widget with its one script tag; the button fires a named event.
+HOST_PAGE = """<!doctype html>
+<html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title></head>
+<body><h1>Shop</h1><button id="cancel" onclick="feedbackLoop.track('clicked_cancel')">Cancel my plan</button>
+<script>
+  (window.feedbackLoopQueue = window.feedbackLoopQueue || []).push(["identify", __IDENTITY__]);
+</script>
+<script src="__APP__/w/widget.js" data-workspace="__KEY__" async></script>
+</body></html>"""
+
+# The same site telling when the widget has settled: ``settled`` is set one zero-delay timer after the widget's
+# ready event. The widget arms a zero-delay trigger before that event, and equal timers run in order, so by then
+# a matching survey has been opened (its UI script inserted) and a non-matching one never will be.
+SETTLING_PAGE = """<!doctype html>
+<html><head><title>Shop</title></head><body><h1>Shop</h1>
+<script>
+  window.settled = false;
+  window.addEventListener("feedbackloop:ready", function () { setTimeout(function () { window.settled = true; }, 0); });
+  (window.feedbackLoopQueue = window.feedbackLoopQueue || []).push(["identify", __IDENTITY__]);
+</script>
+<script src="__APP__/w/widget.js" data-workspace="__KEY__" async></script>
+</body></html>"""
+
+
+def embedding_page(app_url, workspace, identity, template=HOST_PAGE):
+    """Return ``template`` (a host page) embedding ``workspace``'s widget from ``app_url``, identifying ``identity``."""
+    return (template.replace("__APP__", app_url).replace("__KEY__", workspace.public_key)
+            .replace("__IDENTITY__", json.dumps(identity)))
+
+
+def widget_opened(page, url):
+    """Load ``url`` (a SETTLING_PAGE) and return whether the widget opened a survey there once its triggers ran."""
+    page.goto(url)
+    page.wait_for_function("window.settled === true", timeout=15000)
+    return page.evaluate("() => document.querySelector('script[src$=\"/w/static/widget-ui-1.js\"]') !== null")
+
+
+def allow_origin(db, workspace, origin):
+    """Let ``origin`` embed ``workspace``'s widget (its only allowed origin)."""
+    workspace.allowed_origins = [origin]
+    db.session.commit()
+
+
+def stored_responses(db, **filters):
+    """Return the stored responses matching ``filters``, once the ingest queue the worker would run is processed."""
+    ingest.process_pending()  # the worker's part: the served app runs without one
+    db.session.expire_all()
+    return db.session.scalars(select(Response).filter_by(**filters)).all()
 
 
 def submit_form(page, fields, button, done):

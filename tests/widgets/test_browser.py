@@ -2,53 +2,31 @@
 import pytest
 from sqlalchemy import select
 
-from feedback_app.models import Person, Response, SurveyDisplay, SurveyKind
-from feedback_app.services.collection import ingest
+from feedback_app.models import Person, SurveyDisplay, SurveyKind
 from tests.factories import create_survey, create_workspace
+from tests.support.browser import allow_origin, embedding_page, stored_responses
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
-
-HOST_PAGE = """<!doctype html>
-<html><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title></head>
-<body><h1>Shop</h1><button id="cancel" onclick="feedbackLoop.track('clicked_cancel')">Cancel my plan</button>
-<script>
-  (window.feedbackLoopQueue = window.feedbackLoopQueue || []).push(["identify", __IDENTITY__]);
-</script>
-<script src="__APP__/w/widget.js" data-workspace="__KEY__" async></script>
-</body></html>"""
-
-
-def _page(app_url, workspace, identity):
-    import json
-
-    return (HOST_PAGE.replace("__APP__", app_url).replace("__KEY__", workspace.public_key)
-            .replace("__IDENTITY__", json.dumps(identity)))
-
-
-def _stored(db, **filters):
-    ingest.process_pending()  # the worker's part: the served app runs without one
-    db.session.expire_all()
-    return db.session.scalars(select(Response).filter_by(**filters)).all()
 
 
 def test_widget_answered_by_mouse_on_page_load_trigger(db, live_server, other_origin, browser):
     workspace = create_workspace("Mouse Co")
     survey = create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 1})
     identity = {"id": "cust-1", "email": "mouse@example.com", "name": "Mia", "properties": {"plan": "pro"}}
-    _allow(db, workspace, other_origin.url)
-    other_origin.pages["/"] = _page(live_server, workspace, identity)
+    allow_origin(db, workspace, other_origin.url)
+    other_origin.pages["/"] = embedding_page(live_server, workspace, identity)
     page = browser.new_page(viewport={"width": 375, "height": 667})  # a phone
     page.goto(other_origin.url + "/")
     widget = page.locator("[data-feedback-loop] >> [role=dialog]")
     widget.wait_for(timeout=15000)
     assert "recommend" in widget.inner_text()
     widget.locator("button[data-score='9']").click()
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
     widget.locator("textarea[name=comment]").fill("Love the <b>reports</b>")
     widget.locator("button.send").click()
     widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
-    [response] = _stored(db, survey_id=survey.id)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Love the <b>reports</b>", "widget")
     assert response.properties == {"plan": "pro"}
     person = db.session.get(Person, response.person_id)
@@ -56,17 +34,12 @@ def test_widget_answered_by_mouse_on_page_load_trigger(db, live_server, other_or
     assert db.session.scalar(select(SurveyDisplay.outcome)) == "answered"
 
 
-def _allow(db, workspace, origin):
-    workspace.allowed_origins = [origin]
-    db.session.commit()
-
-
 def test_widget_answered_by_keyboard_on_a_named_event(db, live_server, other_origin, browser):
     workspace = create_workspace("Keys Co")
     survey = create_survey(workspace, SurveyKind.CSAT, trigger={"type": "event", "event": "clicked_cancel"})
     identity = {"id": "cust-2", "locale": "fr", "properties": {"seats": 12}}
-    _allow(db, workspace, other_origin.url)
-    other_origin.pages["/"] = _page(live_server, workspace, identity)
+    allow_origin(db, workspace, other_origin.url)
+    other_origin.pages["/"] = embedding_page(live_server, workspace, identity)
     page = browser.new_page()
     page.goto(other_origin.url + "/")
     page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
@@ -80,12 +53,12 @@ def test_widget_answered_by_keyboard_on_a_named_event(db, live_server, other_ori
     for _ in range(3):  # focus starts on 1; arrows move it to 4
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
     page.keyboard.type("Plus simple")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     widget.locator("h2[role], h2").filter(has_text="Merci").wait_for(timeout=10000)
-    [response] = _stored(db, survey_id=survey.id)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert (response.score, response.comment, response.locale) == (4, "Plus simple", "fr")
     assert response.properties == {"seats": 12}
 
@@ -94,8 +67,8 @@ def test_escape_dismisses_and_the_dismissal_is_respected(db, live_server, other_
     workspace = create_workspace("Escape Co")
     create_survey(workspace, SurveyKind.NPS, trigger={"type": "url", "url": "/pricing*"})
     host = other_origin.url
-    _allow(db, workspace, host)
-    other_origin.pages["/"] = other_origin.pages["/pricing"] = _page(live_server, workspace, {"id": "cust-3"})
+    allow_origin(db, workspace, host)
+    other_origin.pages["/"] = other_origin.pages["/pricing"] = embedding_page(live_server, workspace, {"id": "cust-3"})
     page = browser.new_page()
     page.goto(host + "/")
     page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
@@ -112,7 +85,7 @@ def test_escape_dismisses_and_the_dismissal_is_respected(db, live_server, other_
     page.wait_for_function("window.feedbackLoop && window.feedbackLoop.version === 1")
     page.wait_for_timeout(1500)
     assert page.locator("[data-feedback-loop]").count() == 0
-    assert _stored(db) == []
+    assert stored_responses(db) == []
 
 
 def _outcome(db):
@@ -123,7 +96,7 @@ def _outcome(db):
 def test_a_disallowed_origin_is_refused_and_nothing_is_stored(db, live_server, other_origin, browser):
     workspace = create_workspace("Strict Co", allowed_origins=["https://only.example.com"])
     survey = create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 0})
-    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-4"})
+    other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": "cust-4"})
     page = browser.new_page()
     messages = []
     page.on("console", lambda message: messages.append(message.text))
@@ -140,5 +113,5 @@ def test_a_disallowed_origin_is_refused_and_nothing_is_stored(db, live_server, o
     page.wait_for_timeout(1000)
     assert result == "blocked"  # the browser sees no CORS grant
     assert page.locator("[data-feedback-loop]").count() == 0
-    assert _stored(db) == []
+    assert stored_responses(db) == []
     assert db.session.scalar(select(Person.id)) is None

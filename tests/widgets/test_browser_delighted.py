@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from feedback_app.models import Person, SurveyDisplay, SurveyKind
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import wait_until
-from tests.widgets.test_browser import _allow, _stored
+from tests.support.browser import allow_origin, stored_responses
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ HOST_PAGE = """<!doctype html>
 <body><h1>Hem &amp; Stitch</h1></body></html>"""
 
 
-def _page(app_url, workspace, options):
+def embedding_page(app_url, workspace, options):
     """Return the host page: Delighted's snippet with only its library URL and token changed."""
     snippet = (DELIGHTED_SNIPPET.replace(DELIGHTED_LIBRARY, f"{app_url}/w/delighted/v1/library/")
                .replace('"YOUR_TOKEN"', json.dumps(workspace.public_key)))
@@ -65,8 +65,8 @@ def delighted_site(db, live_server, other_origin, browser):
         page.wait_for_function("window.delighted && window.delighted.feedbackLoop === true")
 
     def serve(workspace, pages_options):
-        _allow(db, workspace, other_origin.url)
-        other_origin.pages.update({path: _page(live_server, workspace, options)
+        allow_origin(db, workspace, other_origin.url)
+        other_origin.pages.update({path: embedding_page(live_server, workspace, options)
                                    for path, options in pages_options.items()})
         return open_page, page
 
@@ -88,14 +88,14 @@ def test_the_delighted_snippet_shows_the_survey_and_stores_the_answer_with_the_p
     widget.wait_for(timeout=15000)
     assert "recommend The Classic Oxford to a friend" in widget.inner_text()
     widget.locator("button[data-score='9']").click()
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
     widget.locator("textarea[name=comment]").fill("Lovely shirts")
     widget.locator("button.send").click()
     widget.locator("h2:has-text('Thank you')").wait_for(timeout=10000)
     open_page("/")  # recurringPeriod: this browser does not show it again within 90 days
     page.wait_for_timeout(4500)
     assert page.locator("[data-feedback-loop]").count() == 0
-    [response] = _stored(db, survey_id=survey.id)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert (response.score, response.comment, response.channel) == (9, "Lovely shirts", "widget")
     assert response.properties == {"customerId": 123, "location": "USA", "questionProductName": "The Classic Oxford"}
     person = db.session.get(Person, response.person_id)

@@ -5,7 +5,6 @@ outlined box, hard to see on a phone. The radios stay (keyboard, screen readers,
 their buttons show the choice. Saves docs/screenshots/hosted_survey_picked.png.
 """
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +12,8 @@ from feedback_app.models import Role, SurveyKind
 from feedback_app.services.accounts import workspace_settings
 from feedback_app.services.collection import survey_builder
 from tests.factories import create_survey, create_user, create_workspace
-from tests.support.browser import page_errors
+from tests.support.browser import SCREENSHOTS, page_errors
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WHITE, NONE = "rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"
 # Each score's radio state and how its button looks (the label's box, or the span inside it), in the order shown.
 BUTTONS = """(labels) => labels.map(label => {

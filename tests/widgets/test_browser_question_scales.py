@@ -5,20 +5,18 @@ buttons, its end labels under the last one; and a custom survey without a title 
 survey's internal name as the widget's heading. Saves docs/screenshots/widget_scales_desktop.png
 and widget_scales_phone.png.
 """
-from pathlib import Path
 
 import pytest
 
 from feedback_app.models import SurveyKind
 from feedback_app.services.collection import survey_builder
 from tests.factories import create_survey, create_workspace
-from tests.support.browser import page_errors
+from tests.support.browser import SCREENSHOTS, page_errors
 from tests.support.processes import wait_until
-from tests.widgets.test_browser import _allow, _page, _stored
+from tests.support.browser import allow_origin, embedding_page, stored_responses
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NAME = "Q3 churn-risk accounts (internal)"
 DIALOG = "[data-feedback-loop] >> [role=dialog]"
 # Each radio's box, background and checked state, in the order shown.
@@ -50,8 +48,8 @@ def open_widget(db, live_server, other_origin, browser):
     ``width`` pixels; it returns ``(page, errors)`` once a scale is shown, ``errors`` gathering the page's."""
 
     def open_on_host_page(workspace, width):
-        _allow(db, workspace, other_origin.url)
-        other_origin.pages["/"] = _page(live_server, workspace, {"id": f"cust-{width}"})
+        allow_origin(db, workspace, other_origin.url)
+        other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": f"cust-{width}"})
         page = browser.new_page(viewport={"width": width, "height": 800})
         errors = page_errors(page)
         page.goto(other_origin.url + "/")
@@ -131,9 +129,9 @@ def test_a_scale_question_is_answered_by_keyboard_and_focus_is_not_a_choice(db, 
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Send
     page.locator(DIALOG).locator("h2").filter(has_text="Thank you").wait_for(timeout=10000)
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
     assert errors == []
-    [response] = _stored(db, survey_id=survey.id)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert response.answers == {"ease": 6, "tell": 10}
 
 
@@ -153,9 +151,9 @@ def test_sending_nothing_asks_for_one_answer_in_the_widget_and_posts_nothing(db,
     page.keyboard.press("Space")
     dialog.locator("button.send").click()
     dialog.locator("h2").filter(has_text="Thank you").wait_for(timeout=10000)
-    wait_until(lambda: _stored(db, survey_id=survey.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=survey.id), timeout=15)
     assert len(posted) == 1 and errors == []
-    [response] = _stored(db, survey_id=survey.id)
+    [response] = stored_responses(db, survey_id=survey.id)
     assert response.answers == {"stars": 1}
 
 

@@ -3,8 +3,7 @@ import pytest
 from feedback_app.models import RecontactScope, SurveyKind
 from tests.factories import create_survey, create_workspace
 from tests.support.processes import wait_until
-from tests.widgets.test_browser import _stored
-from tests.widgets.test_browser_url_trigger import _host_page
+from tests.support.browser import SETTLING_PAGE, embedding_page, stored_responses, widget_opened
 
 pytestmark = pytest.mark.browser
 
@@ -13,9 +12,7 @@ NOW = {"type": "page_load", "delay_seconds": 0}
 
 def _opened_token(page, url):
     """Load ``url``; return the token of the survey the widget opened there, or ``None`` once its triggers ran."""
-    page.goto(url)
-    page.wait_for_function("window.settled === true", timeout=15000)
-    if not page.evaluate("() => document.querySelector('script[src$=\"/w/static/widget-ui-1.js\"]') !== null"):
+    if not widget_opened(page, url):
         return None
     dialog = page.locator("[data-feedback-loop] >> [role=dialog]")
     dialog.wait_for(timeout=15000)
@@ -29,13 +26,13 @@ def _second_visit(db, live_server, other_origin, browser, ces_scope):
     ces = create_survey(workspace, SurveyKind.CES, trigger=NOW, recontact_scope=ces_scope)
     workspace.allowed_origins = [other_origin.url]
     db.session.commit()
-    other_origin.pages["/"] = _host_page(live_server, workspace, {"id": "cust-two"})
+    other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": "cust-two"}, SETTLING_PAGE)
     page = browser.new_page()
     first = _opened_token(page, other_origin.url + "/")
     page.locator("[data-feedback-loop] >> button[data-score='9']").click()
-    wait_until(lambda: _stored(db, survey_id=nps.id), timeout=15)
+    wait_until(lambda: stored_responses(db, survey_id=nps.id), timeout=15)
     second = _opened_token(page, other_origin.url + "/")
-    return {"first": first, "answered": len(_stored(db)), "second": second}, nps.token, ces.token
+    return {"first": first, "answered": len(stored_responses(db)), "second": second}, nps.token, ces.token
 
 
 def test_recontact_scope_survey_ces_still_shows_after_the_nps(db, live_server, other_origin, browser):

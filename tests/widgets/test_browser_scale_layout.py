@@ -8,7 +8,7 @@ import pytest
 
 from feedback_app.models import SurveyKind
 from tests.factories import create_survey, create_workspace
-from tests.widgets.test_browser import _allow, _page
+from tests.support.browser import allow_origin, embedding_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +29,8 @@ def _one_row_of_equal_buttons(boxes):
 def test_the_widget_shows_0_to_10_in_one_row_with_nothing_picked(db, live_server, other_origin, browser, width):
     workspace = create_workspace("Scale Co")
     create_survey(workspace, SurveyKind.NPS, trigger={"type": "page_load", "delay_seconds": 0})
-    _allow(db, workspace, other_origin.url)
-    other_origin.pages["/"] = _page(live_server, workspace, {"id": "cust-1"})
+    allow_origin(db, workspace, other_origin.url)
+    other_origin.pages["/"] = embedding_page(live_server, workspace, {"id": "cust-1"})
     page = browser.new_page(viewport={"width": width, "height": 700})
     page.goto(other_origin.url + "/")
     scale = page.locator("[data-feedback-loop] >> [role=dialog] .scale")

@@ -1,40 +1,15 @@
 """URL triggers in Debian's Chromium: a survey opens only on the paths its pattern names."""
-import json
 
 import pytest
 from sqlalchemy import func, select
 
 from feedback_app.models import Role, Survey, SurveyDisplay, SurveyKind
 from tests.factories import create_survey, create_user, create_workspace
+from tests.support.browser import SETTLING_PAGE, embedding_page, widget_opened
 
 pytestmark = pytest.mark.browser
 
-# ``settled`` is set one zero-delay timer after the widget's ready event: the widget arms a
-# zero-delay trigger before that event, and equal timers run in order, so by then a matching
-# survey has been opened (its UI script inserted) and a non-matching one never will be.
-HOST_PAGE = """<!doctype html>
-<html><head><title>Shop</title></head><body><h1>Shop</h1>
-<script>
-  window.settled = false;
-  window.addEventListener("feedbackloop:ready", function () { setTimeout(function () { window.settled = true; }, 0); });
-  (window.feedbackLoopQueue = window.feedbackLoopQueue || []).push(["identify", __IDENTITY__]);
-</script>
-<script src="__APP__/w/widget.js" data-workspace="__KEY__" async></script>
-</body></html>"""
 PATHS = ("/", "/account", "/help/x", "/x/help")
-OPENED = "() => document.querySelector('script[src$=\"/w/static/widget-ui-1.js\"]') !== null"
-
-
-def _host_page(app_url, workspace, identity):
-    return (HOST_PAGE.replace("__APP__", app_url).replace("__KEY__", workspace.public_key)
-            .replace("__IDENTITY__", json.dumps(identity)))
-
-
-def _opened(page, url):
-    """Load ``url`` and return whether the widget opened a survey there once its triggers were armed."""
-    page.goto(url)
-    page.wait_for_function("window.settled === true", timeout=15000)
-    return page.evaluate(OPENED)
 
 
 def _display_count(db):
@@ -49,12 +24,12 @@ def _walk(db, live_server, other_origin, browser, workspace, identity):
     workspace.allowed_origins = [host]
     db.session.commit()
     for path in PATHS:
-        other_origin.pages[path] = _host_page(live_server, workspace, identity)
+        other_origin.pages[path] = embedding_page(live_server, workspace, identity, SETTLING_PAGE)
     page = browser.new_page()
     for url in ("/", "/account?next=/help", "/x/help"):
-        seen[url] = _opened(page, host + url)
+        seen[url] = widget_opened(page, host + url)
     seen["displays before /help/x"] = _display_count(db)
-    seen["/help/x"] = _opened(page, host + "/help/x")
+    seen["/help/x"] = widget_opened(page, host + "/help/x")
     if seen["/help/x"]:  # opened: the visitor really sees the survey
         page.locator("[data-feedback-loop] >> [role=dialog]").wait_for(timeout=15000)
     return seen
@@ -123,6 +98,6 @@ def test_url_patterns_are_anchored_globs_on_the_path(db, live_server, other_orig
         other_origin.pages[path] = KEYED_PAGE.replace("__APP__", live_server)
     for workspace, (trigger, path, _expected) in zip(workspaces, PATTERN_CASES):
         context = browser.new_context()  # a new visitor each time: nobody's recontact window applies
-        seen.append((trigger, path, _opened(context.new_page(), f"{host}{path}?key={workspace.public_key}")))
+        seen.append((trigger, path, widget_opened(context.new_page(), f"{host}{path}?key={workspace.public_key}")))
         context.close()
     assert seen == PATTERN_CASES
