@@ -22,7 +22,7 @@ from feedback_app.services.collection import (
 from feedback_app.services.integrations import delighted_properties
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.collection.responses import SCORE_RANGES
-from feedback_app.services.collection.survey_look import survey_color
+from feedback_app.services.collection.survey_look import survey_color, text_on
 from feedback_app.services.collection.ui_strings import ui_texts
 from widgets import security
 from widgets.question_types import describe_questions, parse_answers
@@ -59,11 +59,12 @@ def mount(app):
 def survey_json(survey, locale, workspace=None):
     """Return what the widget needs to show ``survey`` in ``locale``: its texts over the built-in strings."""
     low, high = SCORE_RANGES.get(survey.kind, (None, None))
+    color = survey_color(survey, workspace)
     # No "name": it is the team's label for the survey, and this JSON is public to every visitor of the site.
     return {
         "token": survey.token, "kind": str(survey.kind), "locale": locale,
         "texts": {**ui_texts(locale), **(survey.texts or {}).get(locale, {})}, "trigger": survey.trigger or {},
-        "theme_color": survey_color(survey, workspace),
+        "theme_color": color, "theme_text_color": text_on(color),
         "scale": {"min": low, "max": high} if low is not None else None,
         # Each reason in the visitor's language (else the default one's); the text posted back names it.
         "churn_reasons": [text for _key, text in churn_reasons.localized_reasons(survey, locale)],

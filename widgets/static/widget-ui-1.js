@@ -17,18 +17,18 @@
     "background:#f9fafb;border-radius:6px;cursor:pointer}.opt{display:block;width:100%;text-align:left;padding:6px 10px;margin:3px 0}" +
     // Focus (the first button is focused when the survey opens) is a ring; only hover and a choice fill the button,
     // so an untouched scale never looks as if its first score were picked.
-    ".scale button:hover,.opt:hover,.opt[aria-pressed=true]{background:var(--fl);color:#fff}" +
+    ".scale button:hover,.opt:hover,.opt[aria-pressed=true]{background:var(--fl);color:var(--fl-on)}" +
     ".scale button:focus,.opt:focus,.opt[aria-pressed=true]{outline:2px solid var(--fl);outline-offset:1px}" +
     // A scale question's numbers are radios: hovering one outlines it, only the picked one is filled.
     ".radios button:hover{background:#f9fafb;color:inherit;border-color:var(--fl)}" +
-    ".radios button[aria-checked=true]{background:var(--fl);color:#fff;border-color:var(--fl)}" +
+    ".radios button[aria-checked=true]{background:var(--fl);color:var(--fl-on);border-color:var(--fl)}" +
     // Long end labels wrap within their half, the high one flush with the last number.
     ".ends{display:flex;justify-content:space-between;gap:12px;font-size:12px;color:#6b7280;margin-top:4px}" +
     ".ends span{max-width:48%}.ends span+span{text-align:right}" +
     // Without a title the first question's prompt is the top line: it must not run under the close button.
     ".x+fieldset legend{padding-right:28px}" +
     "label{display:block;margin:10px 0 4px}textarea,input[type=text]{width:100%;border:1px solid #d1d5db;border-radius:6px;padding:6px}" +
-    ".send{margin-top:10px;background:var(--fl);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer}" +
+    ".send{margin-top:10px;background:var(--fl);color:var(--fl-on);border:0;border-radius:6px;padding:8px 16px;cursor:pointer}" +
     ".err{color:#b91c1c}.hp{position:absolute;left:-9999px}";
 
   function el(tag, attrs, text) {
@@ -51,6 +51,7 @@
     var style = el("style", {}, CSS);
     var box = el("div", {"class": "box", role: "dialog", "aria-modal": "false", "aria-labelledby": "fl-title"});
     box.style.setProperty("--fl", s.theme_color);
+    box.style.setProperty("--fl-on", s.theme_text_color || "#fff");  // white or black, whichever reads on the colour
     root.appendChild(style);
     root.appendChild(box);
     d.body.appendChild(host);

@@ -8,9 +8,9 @@ from feedback_app.services.collection import churn_reasons as reasons
 from feedback_app.services.exceptions import InvalidInput
 from feedback_app.services.transaction import transactional
 
-# A survey's colour goes into the CSS of the widget, the hosted pages and the emails: only a hex
-# colour gets there.
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+# A survey's colour goes into the CSS of the widget, the hosted pages and the emails: only an opaque
+# hex colour gets there (#rgb or #rrggbb: 4, 5 or 7 digits are no colour, 8 may be transparent).
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_THEME_COLOR = "#4f46e5"
 
 
