@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from analysis.metrics import Z_95
 from analysis.scales import SCALES
@@ -20,7 +20,6 @@ from feedback_app.models import (
     NO_SCORE,
     Channel,
     Membership,
-    Person,
     Response,
     ResponseDayCount,
     Survey,
@@ -418,24 +417,3 @@ def top_themes(workspace, *, limit=5):
         select(Theme).where(Theme.workspace_id == workspace.id, Theme.status == ThemeStatus.ACTIVE)
         .order_by(Theme.priority.desc().nulls_last(), Theme.id).limit(limit)
     ).all()
-
-
-def workspace_summary(workspace):
-    """Return headline counts and the all-time NPS of ``workspace``."""
-    nps_row = db.session.execute(
-        select(
-            func.count(Response.id),
-            func.sum(case((Response.score >= NPS.good[0], 1), else_=0)),
-            func.sum(case((Response.score <= NPS.bad[1], 1), else_=0)),
-        )
-        .join(Survey, Survey.id == Response.survey_id)
-        .where(Response.workspace_id == workspace.id, Survey.kind == SurveyKind.NPS, Response.score.is_not(None))
-    ).one()
-    answered, promoters, detractors = nps_row[0], nps_row[1] or 0, nps_row[2] or 0
-    return {
-        "responses": db.session.scalar(select(func.count(Response.id)).where(Response.workspace_id == workspace.id)),
-        "people": db.session.scalar(select(func.count(Person.id)).where(Person.workspace_id == workspace.id)),
-        "surveys": db.session.scalar(select(func.count(Survey.id)).where(Survey.workspace_id == workspace.id)),
-        "nps": round(100.0 * (promoters - detractors) / answered, 1) if answered else None,
-        "nps_responses": answered,
-    }
