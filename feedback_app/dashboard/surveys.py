@@ -135,9 +135,14 @@ def edit_survey(survey_id):
     return _survey_page(survey, form, status)
 
 
-def _survey_page(survey, form, status=200):
+def _survey_page(survey, form, status=200, *, invite_form=None):
+    """Render a survey's page; ``form`` None shows the survey's saved settings, ``invite_form`` what was typed there."""
+    if form is None:
+        form = _survey_form(survey.kind, list(survey.texts or {}) or [survey.default_locale],
+                            reasons=len(survey.churn_reasons or ()))
+        form.fill_from(survey)
     return render_template("dashboard/survey_form.html", form=form, survey=survey, snippet=embed_snippet(g.workspace),
-                           invite_form=InviteForm(), status_form=StatusForm(),
+                           invite_form=invite_form or InviteForm(), status_form=StatusForm(),
                            status_buttons=STATUS_BUTTONS[survey.status],
                            logic_texts={q.id: survey_builder.describe_logic(survey, q) for q in survey.questions},
                            results=survey_results.question_results(survey)), status
@@ -273,18 +278,26 @@ def invite(survey_id):
     """Invite people to a survey by email, typed in or from a CSV file."""
     survey = owned(Survey, g.workspace, survey_id)
     form = InviteForm()
-    if not form.validate_on_submit():
-        for name, errors in form.errors.items():
-            flash(f"{name}: {'; '.join(errors)}")
-    elif form.file.data:
+    valid = form.validate_on_submit()
+    if valid and not (form.file.data or form.addresses()):
+        form.emails.errors = ["Type addresses or choose a CSV file."]
+    elif valid:
+        try:
+            flash(_invite(survey, form))
+        except InvalidInput as error:  # a typo in one address: the survey page again, with what was typed
+            (form.file if form.file.data else form.emails).errors = [error.message]
+        else:
+            return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
+    return _survey_page(survey, None, 422, invite_form=form)
+
+
+def _invite(survey, form):
+    """Make the invitations of a valid invite form; return what to tell the team."""
+    if form.file.data:
         report = invitations.invite_from_csv(g.workspace, survey, form.file.data, user=current_user)
         problems = "; ".join(f"line {line}: {reason}" for line, reason in report.errors[:20])
-        flash(f"{report.invited} invitations made." + (f" Left out: {problems}" if problems else ""))
-    elif form.addresses():
-        made = invitations.invite_people(g.workspace, survey, form.addresses(),
-                                         delay_seconds=(form.delay_hours.data or 0) * 3600, user=current_user)
-        skipped = sorted({r.status_reason for r in made if r.status_reason})
-        flash(f"{len(made)} invitations made" + (f"; skipped because: {', '.join(skipped)}." if skipped else "."))
-    else:
-        flash("Type addresses or choose a CSV file.")
-    return redirect(url_for("dashboard.edit_survey", survey_id=survey.id))
+        return f"{report.invited} invitations made." + (f" Left out: {problems}" if problems else "")
+    made = invitations.invite_people(g.workspace, survey, form.addresses(),
+                                     delay_seconds=(form.delay_hours.data or 0) * 3600, user=current_user)
+    skipped = sorted({r.status_reason for r in made if r.status_reason})
+    return f"{len(made)} invitations made" + (f"; skipped because: {', '.join(skipped)}." if skipped else ".")
