@@ -21,6 +21,7 @@ from feedback_app.dashboard.forms import (
     LinkActionForm,
     choices,
 )
+from feedback_app.dashboard.labels import count_of
 from feedback_app.dashboard.routes import bp, flash_form_errors
 from feedback_app.dashboard.settings_forms import LOCALE_NAMES
 from feedback_app.models import Action, ActionStatus, Role, Theme, utcnow
@@ -186,7 +187,8 @@ def notify_action(action_id):
         except InvalidInput as error:
             flash(error.message)
         else:
-            flash(f"{len(written)} new email(s) queued." if written else "Everyone reachable was already notified.")
+            flash(f"{count_of(len(written), 'new email')} queued." if written
+                  else "Everyone reachable was already notified.")
     return redirect(url_for("dashboard.action_detail", action_id=action.id))
 
 
@@ -253,7 +255,7 @@ def _written_since(action, before):
     # Skipped customers (no address, unsubscribed...) get no email: counting them as "written" promised emails
     # to people who cannot be reached.
     (emails, skipped), (emails_before, skipped_before) = _emails_written(action), before
-    words = f"; {emails - emails_before} customer email(s) queued" if emails > emails_before else ""
+    words = f"; {count_of(emails - emails_before, 'customer email')} queued" if emails > emails_before else ""
     if skipped > skipped_before:
-        words += f"{',' if words else ';'} {skipped - skipped_before} customer(s) not reachable"
+        words += f"{',' if words else ';'} {count_of(skipped - skipped_before, 'customer')} not reachable"
     return words

@@ -44,6 +44,12 @@ def label(value):
     return value
 
 
+@bp.app_template_filter("count_of")
+def count_of(count, noun, plural=None):
+    """Return ``count`` with its noun in the right number: "1 customer", "3 customers" ("(s)" read as unsure)."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+
+
 @bp.app_template_filter("churn_reason")
 def churn_reason(response):
     """Return a response's churn reason as its survey words it now (answers store the reason's key), or ""."""

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from feedback_app.auth.access import role_required
 from feedback_app.dashboard.forms import InviteForm
+from feedback_app.dashboard.labels import count_of
 from feedback_app.dashboard.routes import bp
 from feedback_app.dashboard.survey_forms import (
     StatusForm,
@@ -296,8 +297,9 @@ def _invite(survey, form):
     if form.file.data:
         report = invitations.invite_from_csv(g.workspace, survey, form.file.data, user=current_user)
         problems = "; ".join(f"line {line}: {reason}" for line, reason in report.errors[:20])
-        return f"{report.invited} invitations made." + (f" Left out: {problems}" if problems else "")
+        return f"{count_of(report.invited, 'invitation')} made." + (f" Left out: {problems}" if problems else "")
     made = invitations.invite_people(g.workspace, survey, form.addresses(),
                                      delay_seconds=(form.delay_hours.data or 0) * 3600, user=current_user)
     skipped = sorted({r.status_reason for r in made if r.status_reason})
-    return f"{len(made)} invitations made" + (f"; skipped because: {', '.join(skipped)}." if skipped else ".")
+    because = f"; skipped because: {', '.join(skipped)}." if skipped else "."
+    return f"{count_of(len(made), 'invitation')} made{because}"

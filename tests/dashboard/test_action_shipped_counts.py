@@ -31,6 +31,6 @@ def test_shipping_counts_emails_apart_from_customers_without_an_address(client, 
     login(world["owner"])
     page = client.post(f"/app/home-co/actions/{world['action'].id}/status",
                        data={"status": "shipped", "confirmed": "1"}, follow_redirects=True).get_data(as_text=True)
-    assert "Now shipped; 1 customer email(s) queued, 1 customer(s) not reachable." in page
+    assert "Now shipped; 1 customer email queued, 1 customer not reachable." in page
     assert "Skipped: no email (1)" in page and "no_email" not in page
     assert smtp.per_recipient() == {"ann@example.com": 1}

@@ -109,7 +109,7 @@ def test_invite_from_csv_reports_bad_lines(client, login, world, app, monkeypatc
         monkeypatch.setitem(app.config, "SMTP_PORT", port)
         page = client.post(f"/app/home-co/surveys/{survey.id}/invitations", data={"file": csv_file},
                            content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
-    assert "1 invitations made" in page and "line 3" in page
+    assert "1 invitation made." in page and "line 3" in page
     assert _db.session.query(SurveyRequest).filter_by(survey_id=survey.id).count() == 1
 
 

@@ -42,8 +42,8 @@ def test_merge_says_how_many_responses_move_and_merges_only_once_confirmed(clien
     asked = client.post(f"/app/home-co/themes/{sync.id}/merge", data={"absorbed": str(slow.id)})
     text = asked.get_data(as_text=True)
     assert asked.status_code == 200 and 'id="confirm-merge"' in text
-    assert "<strong>3</strong> response(s) move from “Slow app” to “Sync”; 1 already in both stay once" in text
-    assert "Its 1 action(s) then tell the customers of “Sync” too." in text
+    assert "<strong>3</strong> responses move from “Slow app” to “Sync”; 1 already in both stay once" in text
+    assert "Its 1 action then tells the customers of “Sync” too." in text
     _db.session.expire_all()
     assert _db.session.get(Theme, slow.id).status == ThemeStatus.ACTIVE
 
@@ -62,7 +62,7 @@ def test_noise_says_how_many_responses_are_hidden_and_hides_them_only_once_confi
     asked = client.post(f"/app/home-co/themes/{slow.id}/noise")
     text = asked.get_data(as_text=True)
     assert asked.status_code == 200 and 'id="confirm-noise"' in text
-    assert "<strong>3</strong> response(s) the analysis put in it are hidden" in text
+    assert "<strong>3</strong> responses the analysis put in it are hidden" in text
     assert "1 linked by hand keep their link" in text
     _db.session.expire_all()
     assert _db.session.get(Theme, slow.id).status == ThemeStatus.ACTIVE
