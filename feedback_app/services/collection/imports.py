@@ -170,6 +170,21 @@ def _row_fields(row, columns):
     return fields
 
 
+def _check_width(row):
+    """Drop the empty cells past the header's columns; refuse a row with anything in them.
+
+    csv.DictReader puts them, as a list, under the key ``None``; cells that the header does not
+    name mean the row is misaligned (a comma too many, or not a CSV file at all), so none of it
+    can be trusted. Empty ones are what spreadsheets add (``a,b,c,,``).
+
+    :raises InvalidInput: for a row with a non-empty cell past the header.
+    """
+    extra = row.pop(None, None) or []
+    if any((cell or "").strip() for cell in extra):
+        raise InvalidInput(f"The row has {len(row) + len(extra)} cells, the header {len(row)} columns.",
+                           fields={"row": ["more cells than the header"]})
+
+
 def _row_key(row):
     canonical = "\x1f".join(f"{key}={(value or '').strip()}" for key, value in sorted(row.items()) if key)
     return "row:" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
@@ -242,6 +257,7 @@ def _import_line(workspace, survey, row, columns, seen):
 
     :raises InvalidInput: for a row that cannot be stored; nothing of it is.
     """
+    _check_width(row)
     fields = _row_fields(row, columns)
     external_id = fields.pop("external_id", None) or _row_key(row)
     if len(external_id) > Response.external_id.type.length:

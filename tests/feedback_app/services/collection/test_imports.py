@@ -175,3 +175,21 @@ def test_cli_import_reports_every_bad_cell_by_line(runner, workspace, nps, tmp_p
     assert f"Imported 2 responses into {nps.name!r}; 0 already there; {len(BAD_CELLS)} rows refused." in result.output
     for line in range(3, 3 + len(BAD_CELLS)):
         assert f"line {line}: " in result.output
+
+
+def test_a_row_longer_than_its_header_is_reported_by_line_and_the_rest_imported(db, workspace, nps):
+    # Without a response id column each row is keyed by its cells; the cells past the header (csv's None key)
+    # made that key fail with a TypeError: a 500 for the whole upload (an outside probe posting a binary file).
+    text = ("Date,Score,Comment\n2025-01-01,9,fine\n2025-01-02,5,misaligned,extra cell,another\n"
+            "2025-01-03,10,trailing empty cells,,\n")
+    report = imports.import_text(workspace, nps, text, mapping=imports.parse_mapping(
+        ["Date=created_at", "Score=score", "Comment=comment"]))
+    assert (report.created, report.failed) == (2, 1), report.errors
+    assert report.errors[0][0] == 3 and "5 cells" in report.errors[0][1] and "3 columns" in report.errors[0][1]
+    assert sorted(db.session.scalars(select(Response.comment))) == ["fine", "trailing empty cells"]
+
+
+def test_a_binary_file_is_reported_not_failed(db, workspace, nps):
+    text = (bytes(range(256)) * 64).decode("cp1252", errors="replace").replace("\x00", "")
+    report = imports.import_text(workspace, nps, text)
+    assert report.created == 0 and report.failed >= 1
