@@ -93,7 +93,15 @@
       surveys = data.surveys || [];
       if (!shown) arm();
     }, function (error) {
-      if (w.console) console.warn("feedback-loop:", (error && error.message) || error);
+      if (!w.console) return;
+      // A page whose origin the workspace does not allow gets no CORS header, so the browser reports only
+      // "Failed to fetch": say what to check (the same when the server cannot be reached).
+      if (error instanceof TypeError) {
+        console.warn("feedback-loop: could not reach " + base + " from " + location.origin + ". Is " +
+          location.origin + " among the workspace's allowed origins (Settings > Origins allowed to embed the widget)?");
+      } else {
+        console.warn("feedback-loop:", (error && error.message) || error);
+      }
     });
   }
 
