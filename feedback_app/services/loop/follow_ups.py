@@ -308,7 +308,10 @@ def render_detractor_alert(notification):
     who = (person.name or person.email) if person is not None else "an anonymous customer"
     score = getattr(response, "score", None)
     context = {
-        "workspace_name": workspace.name, "who": who, "email": getattr(person, "email", None), "score": score,
+        # The alert's first sentence starts with who answered: "An anonymous customer", never "an ...".
+        "workspace_name": workspace.name, "who": who,
+        "who_first": who if person is not None else "An anonymous customer",
+        "email": getattr(person, "email", None), "score": score,
         "survey_name": response.survey.name if response is not None else "",
         "comment": getattr(response, "comment", None),
         "assignee": assignee.email if assignee is not None else None, "response_id": getattr(response, "id", None),
