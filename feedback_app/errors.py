@@ -48,7 +48,10 @@ def error_response(status, message, *, fields=None, headers=None):
 
 def handle_service_error(error):
     db.session.rollback()
-    return error_response(error.status, error.message, fields=error.fields)
+    # A service that is busy (a widget answer the writer did not take in time) says when to retry, as the
+    # database's own 503s do.
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status == 503 else None
+    return error_response(error.status, error.message, fields=error.fields, headers=headers)
 
 
 def handle_http_exception(error):

@@ -163,3 +163,34 @@ def test_an_answer_refused_as_not_saved_is_never_stored_and_an_acknowledged_one_
     db.session.expire_all()
     stored = [submission.payload["name"] for submission in db.session.scalars(select(WidgetSubmission))]
     assert stored == ["first"]
+
+
+def test_an_answer_not_saved_in_time_is_a_503_with_retry_after(app, db, workspace, monkeypatch):
+    # The widget retries on its own; Retry-After says when, as every other 503 of the app does.
+    monkeypatch.setattr(ingest, "ACK_TIMEOUT_SECONDS", 1)
+    survey = create_survey(workspace, SurveyKind.NPS)
+    url, claims, replies = _answer_url(workspace, survey), [], {}
+    real_claim = ingest._Waiting.claim
+
+    def claim(waiting):  # the real claim, observed: when the writer has taken the first answer
+        taken = real_claim(waiting)
+        claims.append(taken)
+        return taken
+
+    monkeypatch.setattr(ingest._Waiting, "claim", claim)
+
+    def send(name):
+        with app.test_client() as client:
+            replies[name] = client.post(url, json={"score": 9, "submission_key": new_key()},
+                                        headers={"Origin": ORIGIN})
+
+    with _database_locked(app, db):
+        first = threading.Thread(target=send, args=("first",))
+        first.start()
+        wait_until(lambda: True in claims, timeout=5)  # the writer holds it, waiting for the lock
+        send("second")  # never reaches the writer within its second
+    first.join(timeout=30)
+    second = replies["second"]
+    assert second.status_code == 503 and second.headers["Retry-After"] == "5"
+    assert second.get_json()["message"] == "Your answer could not be saved in time; please send it again."
+    assert replies["first"].status_code == 202
