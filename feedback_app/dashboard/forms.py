@@ -139,7 +139,8 @@ class SplitThemeForm(FlaskForm):
 
 class MoveResponseForm(FlaskForm):
     response_id = IntegerField(validators=[DataRequired()])
-    to_theme = SelectField("Move to", coerce=lambda v: int(v) if v not in (None, "") else None,
+    # "none" is the "No theme" option; "" (the "Move to…" placeholder the page makes required) means it too.
+    to_theme = SelectField("Move to", coerce=lambda v: int(v) if v not in (None, "", "none") else None,
                            validators=[Optional()], validate_choice=False)
     submit = SubmitField("Move")
 

@@ -53,7 +53,9 @@ def theme_detail(theme_id):
     merge_form = MergeThemeForm()
     merge_form.absorbed.choices = choices((t.id, t.label) for t in others)
     move_form = MoveResponseForm()
-    move_form.to_theme.choices = choices([("", "No theme")] + [(t.id, t.label) for t in others])
+    # "No theme" last, under the page's required "Move to…" placeholder: first, it made a click on Move take the
+    # response out of the theme unasked.
+    move_form.to_theme.choices = choices([(t.id, t.label) for t in others] + [("none", "No theme (take it out)")])
     return render_template(
         "dashboard/theme.html", detail=themes.theme_detail(g.workspace, theme), theme=theme,
         why=theme_reports.explain(theme.scores or {}), segment_key=segment_key,
@@ -139,6 +141,7 @@ def move_response(theme_id):
         response = responses.get_response(g.workspace, form.response_id.data, with_notes=True)
         to_theme = owned(Theme, g.workspace, form.to_theme.data) if form.to_theme.data else None
         themes.move_response(g.workspace, response, from_theme=theme, to_theme=to_theme, user=current_user)
+        flash(f"Response moved to “{to_theme.label}”." if to_theme else f"Response taken out of “{theme.label}”.")
     else:
         flash_form_errors(form)
     return _to_theme(theme_id)
