@@ -4,7 +4,13 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from feedback_app.services.exceptions import ServiceError
 
-PURPOSES = ("unsubscribe", "survey-answer", "survey-comment")
+# What each purpose's payload holds. A signed payload of another shape was never made by this app
+# (only a holder of SECRET_KEY could sign one); it is refused like a forged link rather than reaching
+# the queries as a list, a string id or an id past the integer columns (a 500 on PostgreSQL).
+FIELDS = {"unsubscribe": {"w": int, "e": str}, "survey-answer": {"w": int, "r": int},
+          "survey-comment": {"w": int, "r": int}}
+PURPOSES = tuple(FIELDS)
+MAX_ID = 2**31 - 1  # the ids are 32-bit integer columns
 
 
 class InvalidToken(ServiceError):
@@ -32,11 +38,24 @@ def read_token(purpose, token, *, max_age=None):
 
     :param max_age: seconds after which the token is refused; ``None`` for no limit.
     :raises ExpiredToken: if it is older than ``max_age``.
-    :raises InvalidToken: if it was forged, altered or made for another purpose.
+    :raises InvalidToken: if it was forged, altered, made for another purpose or holds another shape.
     """
     try:
-        return _serializer(purpose).loads(token, max_age=max_age)
+        payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
         raise ExpiredToken() from None
     except BadSignature:
         raise InvalidToken() from None
+    if not _has_shape(payload, FIELDS[purpose]):
+        raise InvalidToken()
+    return payload
+
+
+def _has_shape(payload, fields):
+    if not isinstance(payload, dict) or set(payload) != set(fields):
+        return False
+    for name, kind in fields.items():
+        value = payload[name]
+        if type(value) is not kind or (kind is int and not 1 <= value <= MAX_ID):  # type(): True is no id
+            return False
+    return True
