@@ -228,6 +228,10 @@ def resolve_embedder(embedder):
     return embedder
 
 
+# Rows mapped from TF-IDF into the embedding space at once (TextEncoder.fit_transform).
+_MAP_CHUNK = 65_536
+
+
 class TextEncoder:
     """Map comments to unit vectors: the sentence embedder's space, or TF-IDF reduced by SVD without one.
 
@@ -253,10 +257,15 @@ class TextEncoder:
         """Return "embedding" or "tfidf-svd"."""
         return "embedding" if self.embedder is not None else "tfidf-svd"
 
-    def fit_transform(self, texts, prepared, max_embed=None, random_state=0):
-        """Return unit vectors (n, d) for ``texts`` (``prepared``: their TF-IDF-ready form)."""
+    def fit_transform(self, texts, prepared, max_embed=None, random_state=0, tfidf=None):
+        """Return unit vectors (n, d) for ``texts`` (``prepared``: their TF-IDF-ready form).
+
+        ``tfidf``: the vectorizer's rows of ``prepared`` when the caller has them already (the fit does).
+        """
+        if tfidf is None and (self.embedder is None or (max_embed is not None and len(texts) > max_embed)):
+            tfidf = self.vectorizer.transform(prepared)
         if self.embedder is None:
-            X = self.vectorizer.transform(prepared)
+            X = tfidf
             n_comp = max(1, min(100, X.shape[1] - 1, X.shape[0] - 1))
             self.svd = TruncatedSVD(n_comp, random_state=random_state).fit(X)
             return self._svd_vectors(X)
@@ -268,9 +277,11 @@ class TextEncoder:
         E = self._embed([texts[i] for i in head], fit=True)
         out = np.zeros((len(texts), E.shape[1]), dtype=np.float32)
         out[head] = E
-        X = self.vectorizer.transform([prepared[i] for i in head])
-        ridge = Ridge(alpha=1.0, fit_intercept=True, solver="auto").fit(X, E)
-        out[tail] = normalize(ridge.predict(self.vectorizer.transform([prepared[i] for i in tail])))
+        ridge = Ridge(alpha=1.0, fit_intercept=True, solver="auto").fit(tfidf[head], E)
+        X = tfidf[tail]
+        # Predicted a block of rows at a time: all of them at once are a float64 (n, d) array, 3 GB at 1,000,000.
+        for start in range(0, len(tail), _MAP_CHUNK):
+            out[tail[start:start + _MAP_CHUNK]] = normalize(ridge.predict(X[start:start + _MAP_CHUNK]))
         return out
 
     def transform(self, texts, prepared):
@@ -335,14 +346,47 @@ def nearest_rows(V, reference, k, *, chunk=2048, skip_identical=False):
     """Yield ``(start, nearest)``: the indices of the ``k`` ``reference`` rows nearest each row of a block of ``V``.
 
     Rows are unit vectors (nearest by cosine), taken ``chunk`` at a time (memory: ``chunk * len(reference)``
-    floats); ``nearest`` holds one row per row of ``V[start:start + chunk]``, in no order. With
-    ``skip_identical``, a reference row identical to the row (cosine >= 1 - 1e-5) is never among them.
+    floats); ``nearest`` holds one row per row of ``V[start:start + chunk]``, nearest first (ties: the lower
+    index). With ``skip_identical``, a reference row identical to the row (cosine >= 1 - 1e-5) is never among them.
     """
     for start in range(0, len(V), chunk):
         S = V[start:start + chunk] @ reference.T
         if skip_identical:
             S[S >= 1.0 - 1e-5] = -np.inf
-        yield start, np.argpartition(-S, k - 1, axis=1)[:, :k]
+        yield start, top_columns(S, k)
+
+
+# Columns read first to bound each row's k-th largest similarity (top_columns).
+_PROBE = 512
+
+
+def top_columns(S, k):
+    """Return the columns of the ``k`` largest entries of each row of ``S``, largest first (ties: the lower column).
+
+    The k-th largest of a row's first ``_PROBE`` entries bounds its k-th largest from below, so only the
+    entries at or above it are sorted (about ``k * n_columns / _PROBE`` per row when the columns are in no
+    particular order, as the fitted sample's hash order is): a full partition of every row cost 3/4 of a
+    neighbour search, the similarity product itself the rest. Rows of many ties (an empty comment is as
+    near every row) are sorted whole.
+    """
+    n, m = S.shape
+    k = min(k, m)
+    if m <= 4 * _PROBE or 8 * k > _PROBE:
+        return np.argsort(-S, axis=1, kind="stable")[:, :k]
+    floor = np.partition(S[:, :_PROBE], _PROBE - k, axis=1)[:, _PROBE - k]
+    keep = S >= floor[:, None]
+    counts = keep.sum(axis=1)
+    ties = counts > 4 * _PROBE
+    keep[ties] = False
+    rows, cols = np.nonzero(keep)  # by row, then column
+    order = np.lexsort((-S[rows, cols], rows))  # stable: equal similarities keep the lower column first
+    cols = cols[order]
+    out = np.empty((n, k), dtype=np.intp)
+    starts = np.cumsum(counts[~ties]) - counts[~ties]
+    out[~ties] = cols[starts[:, None] + np.arange(k)]
+    if ties.any():
+        out[ties] = np.argsort(-S[ties], axis=1, kind="stable")[:, :k]
+    return out
 
 
 def smooth_by_neighbours(V, reference, n_neighbours, chunk=2048):
@@ -375,4 +419,4 @@ def smooth_by_neighbours(V, reference, n_neighbours, chunk=2048):
         out[start:start + chunk] = V[start:start + chunk] + reference[nearest].sum(axis=1)
     empty = ~V.any(axis=1)
     out[empty] = 0.0
-    return normalize(out).astype(np.float32)
+    return normalize(out, copy=False)  # in place: at 1,000,000 rows each copy is 1.5 GB

@@ -12,7 +12,12 @@ _FREQS = {"D": "D", "W": "W", "M": "M"}
 
 
 def _valid(scores, low, high):
-    arr = pd.to_numeric(pd.Series(scores, dtype=object), errors="coerce").to_numpy(dtype=float)
+    if isinstance(scores, np.ndarray) and scores.dtype.kind == "f":
+        # Already floats (theme_scores' per-theme slices): the object round trip below cost
+        # 10 ms per 60,000 scores, four times per theme.
+        arr = scores.astype(float, copy=False)
+    else:
+        arr = pd.to_numeric(pd.Series(scores, dtype=object), errors="coerce").to_numpy(dtype=float)
     arr = arr[~np.isnan(arr)]
     if ((arr < low) | (arr > high)).any():
         raise ValueError(f"scores must lie in [{low}, {high}], got {arr[(arr < low) | (arr > high)][0]}")

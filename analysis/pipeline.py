@@ -54,7 +54,8 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
         ``previous_state`` and ``random_state`` are set on a clone of it.
     sentiment_scorer : SentimentScorer, default=None
     n_jobs : int, default=None
-        Processes for sentiment scoring of large batches.
+        Processes for the steps of large runs that read each comment in Python (lemmatising
+        for themes, sentiment scoring); results do not depend on it.
     min_confidence : float, default=analysis.recipients.MIN_CONFIDENCE
         Membership confidence from which a complaint's customer is told (``recipients``).
 
@@ -71,7 +72,7 @@ def analyze_feedback(frame, *, n_themes=None, edits=None, previous_state=None, r
     texts = frame[text_column]
     model = clone(theme_model) if theme_model is not None else ThemeClusterer()
     model.set_params(n_themes=n_themes, edits=edits, reference=previous_state,
-                     random_state=random_state)
+                     random_state=random_state, **({} if n_jobs is None else {"n_jobs": n_jobs}))
     ids = frame[id_column].tolist() if id_column else frame.index.tolist()
     model.fit(texts, ids=ids)
     scorer = sentiment_scorer if sentiment_scorer is not None else SentimentScorer(n_jobs=n_jobs)

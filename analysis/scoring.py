@@ -104,9 +104,11 @@ def theme_scores(frame, memberships, *, themes=None, current_start=None, window=
     nps_all = nps(score[is_nps])
     keys = list(dict.fromkeys(k for m in memberships for k in m))
     keys += [k for k in labels if k not in keys]
+    member_rows = _member_rows(memberships, keys)
     rows = []
-    for key in keys:
-        member = np.array([key in m for m in memberships], dtype=bool)
+    for key, at in zip(keys, member_rows):
+        member = np.zeros(len(memberships), dtype=bool)
+        member[at] = True
         c1, n1, c0, n0 = int((member & now).sum()), int(now.sum()), int((member & before).sum()), int(before.sum())
         _, p_value = two_proportion_test(c1, n1, c0, n0)
         share1, share0 = (c1 / n1 if n1 else np.nan), (c0 / n0 if n0 else np.nan)
@@ -136,6 +138,17 @@ def theme_scores(frame, memberships, *, themes=None, current_start=None, window=
     table["priority"] = _priority(table)
     table["explanation"] = [_explain(r) for r in table.to_dict("records")]
     return table.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _member_rows(memberships, keys):
+    """Return, per key, the rows whose memberships hold it (one pass over the rows, not one per key)."""
+    position = {key: i for i, key in enumerate(keys)}
+    pairs = [(position[k], i) for i, m in enumerate(memberships) for k in dict.fromkeys(m)]
+    if not pairs:
+        return [np.zeros(0, dtype=np.intp) for _ in keys]
+    key_of, row = np.array(pairs, dtype=np.intp).T
+    order = np.argsort(key_of, kind="stable")
+    return np.split(row[order], np.searchsorted(key_of[order], np.arange(1, len(keys))))
 
 
 def _priority(table):

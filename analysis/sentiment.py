@@ -32,6 +32,8 @@ _FAILURE_TOKEN = "xxfailurexx"
 FAILURE_VALENCE = -1.5
 # Joblib is only worth its start-up cost for large batches.
 _PARALLEL_MIN_TEXTS = 20_000
+# Rows whose embedding opinion is computed at once (memory: this many float64 embeddings).
+_OPINION_CHUNK = 65_536
 
 
 def score_to_polarity(scores, scale):
@@ -257,13 +259,17 @@ class SentimentScorer(BaseEstimator):
             E = (np.asarray(self.embedder_.transform(list(uniques)), dtype=float)[codes] if len(uniques)
                  else np.zeros((0, self.prototypes_.shape[1])))
         else:
-            E = np.asarray(embeddings, dtype=float)
+            E = np.asarray(embeddings)
             if E.shape != (len(texts), self.prototypes_.shape[1]):
                 raise ValueError(f"embeddings must have shape ({len(texts)}, {self.prototypes_.shape[1]}), "
                                  f"got {E.shape}")
-        norms = np.linalg.norm(E, axis=1, keepdims=True)
-        E = np.divide(E, norms, out=np.zeros_like(E), where=norms > 0)
-        opinion = _softmax(E @ self.prototypes_.T / self.temperature)
+        # A block of rows at a time: all of them in float64 are 3 GB at 1,000,000 comments.
+        opinion = np.zeros((len(E), len(_CLASSES)))
+        for start in range(0, len(E), _OPINION_CHUNK):
+            block = np.asarray(E[start:start + _OPINION_CHUNK], dtype=float)
+            norms = np.linalg.norm(block, axis=1, keepdims=True)
+            block = np.divide(block, norms, out=np.zeros_like(block), where=norms > 0)
+            opinion[start:start + _OPINION_CHUNK] = _softmax(block @ self.prototypes_.T / self.temperature)
         probs = (1 - self.prototype_weight) * lexicon + self.prototype_weight * opinion
         empty = np.array([not t.strip() for t in texts], dtype=bool)
         probs[empty] = (0.0, 1.0, 0.0)

@@ -100,10 +100,11 @@ class ThemeAssignmentMixin:
         best = T.max(axis=1)
         ok = (best >= self.similarity_threshold) & (best > noise)
         cutoff = np.maximum(self.similarity_threshold, self.multi_label_ratio * best)
-        member = (T >= cutoff[:, None]) & ok[:, None]
         order = np.argsort(-T, axis=1, kind="stable")
-        return [tuple(int(t) for t in order[i][member[i, order[i]]]) if ok[i] else ()
-                for i in range(T.shape[0])]
+        # In decreasing similarity the themes over the cutoff come first: a row's members are a prefix of its order.
+        counts = np.where(ok, (T >= cutoff[:, None]).sum(axis=1), 0)
+        width = int(counts.max()) if len(counts) else 0
+        return [tuple(row[:c]) for row, c in zip(order[:, :width].tolist(), counts.tolist())]
 
     def assign(self, X, *, ids=None, return_confidence=False):
         """Assign comments to the fitted themes without refitting.

@@ -72,20 +72,27 @@ def membership_confidence(T, memberships, scales, neighbour_themes=None):
     neighbour_themes : numpy.ndarray (n, k) of int, default=None
         Theme of each comment's ``k`` nearest fitted comments; None to read typicality alone.
     """
-    out = []
-    for i, m in enumerate(memberships):
-        row = []
-        for t in m:
-            scale = scales[t] if scales is not None and t < len(scales) else None
-            table = scale.similarities if isinstance(scale, ThemeScale) else scale
-            if table is None or len(table) == 0:
-                value = float(np.clip(T[i, t], 0.0, 1.0)) if t < T.shape[1] else 1.0
-            else:
-                value = float(np.searchsorted(table, T[i, t], side="right") / len(table))
-            if neighbour_themes is not None and neighbour_themes.shape[1]:
-                value = min(value, float(np.mean(neighbour_themes[i] == t)))
-            row.append(value)
-        out.append(tuple(row))
+    # Every (comment, theme) membership at once, theme by theme: a Python loop over memberships
+    # cost ~10 us each (1,000,000 comments: 20 s).
+    sizes = np.fromiter((len(m) for m in memberships), dtype=np.intp, count=len(memberships))
+    rows = np.repeat(np.arange(len(memberships)), sizes)
+    themes = np.fromiter((t for m in memberships for t in m), dtype=np.intp, count=int(sizes.sum()))
+    values = np.ones(len(themes))
+    for t in np.unique(themes):
+        at = np.flatnonzero(themes == t)
+        scale = scales[t] if scales is not None and t < len(scales) else None
+        table = scale.similarities if isinstance(scale, ThemeScale) else scale
+        if table is None or len(table) == 0:
+            if t < T.shape[1]:
+                values[at] = np.clip(T[rows[at], t], 0.0, 1.0)
+        else:
+            values[at] = np.searchsorted(table, T[rows[at], t], side="right") / len(table)
+    if neighbour_themes is not None and neighbour_themes.shape[1] and len(themes):
+        values = np.minimum(values, (neighbour_themes[rows] == themes[:, None]).mean(axis=1))
+    values, out, start = values.tolist(), [], 0
+    for size in sizes.tolist():
+        out.append(tuple(values[start:start + size]))
+        start += size
     return out
 
 

@@ -59,6 +59,13 @@ def cpu_seconds():
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _stop_workers():
+    """End joblib's worker processes, so that their CPU time counts (a child's counts once it has ended)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+
+
 def embedding_floor(texts, n, budget_s=300, cap=10_000, reference=1000):
     """Print each sentence model's wall and CPU time per comment on ``n`` synthetic comments, one thread each.
 
@@ -101,23 +108,28 @@ def _print_assign_latency(model, texts, state_bytes):
 
     The worker runs the model on one thread (FEEDBACK_WORKER_MODEL_THREADS=1): two threads
     under load cost 2.5-3x the CPU, and a 1-row product on a 2-thread BLAS spins as much.
+    Beside it, the floor: the sentence model alone on the same comment, timed in the same loop.
     """
     import torch
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    embedder = getattr(model.encoder_, "embedder", None)
     with threadpool_limits(1):
         model.assign(texts[:5])  # warm-up
-        wall, cpu = [], []
+        times = {"assign": ([], []), "model alone": ([], [])}
         for text in texts:
-            s, c = time.perf_counter(), time.process_time()
-            model.assign([text])
-            wall.append((time.perf_counter() - s) * 1000)
-            cpu.append((time.process_time() - c) * 1000)
-    print(f"  assign one comment (embedding included, 1 thread): wall median {np.median(wall):.1f} ms  "
-          f"p99 {np.percentile(wall, 99):.1f} ms; CPU median {np.median(cpu):.1f} ms  "
-          f"p99 {np.percentile(cpu, 99):.1f} ms "
-          f"(load average {os.getloadavg()[0]:.1f}; state {state_bytes / 1e6:.1f} MB)", flush=True)
+            for name, step in (("assign", lambda: model.assign([text])),
+                               ("model alone", lambda: embedder.transform([text]) if embedder else None)):
+                s, c = time.perf_counter(), time.process_time()
+                step()
+                times[name][0].append((time.perf_counter() - s) * 1000)
+                times[name][1].append((time.process_time() - c) * 1000)
+    for name, (wall, cpu) in times.items():
+        print(f"  {name} one comment (1 thread): wall median {np.median(wall):.1f} ms  "
+              f"p99 {np.percentile(wall, 99):.1f} ms; CPU median {np.median(cpu):.1f} ms  "
+              f"p99 {np.percentile(cpu, 99):.1f} ms "
+              f"(load average {os.getloadavg()[0]:.1f}; state {state_bytes / 1e6:.1f} MB)", flush=True)
 
 
 def main(argv=None):
@@ -141,7 +153,9 @@ def main(argv=None):
               flush=True)
         t0, c0 = time.perf_counter(), cpu_seconds()
         result = analyze_feedback(frame, n_jobs=args.n_jobs, random_state=0)
-        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        wall = time.perf_counter() - t0
+        _stop_workers()
+        cpu = cpu_seconds() - c0
         print(f"  full analysis: {wall:.1f} s wall, {cpu:.1f} s CPU  ({n / wall:,.0f} comments/s)"
               f"  themes={len(result.themes)}  peak RSS={peak_rss_mb():.0f} MB"
               f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
