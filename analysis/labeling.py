@@ -1,12 +1,15 @@
 """Class-based TF-IDF theme labels (the c-TF-IDF idea of BERTopic) and representative quotes."""
 
 import re
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 import scipy.sparse as sp
 
-from .label_text import balanced, names_a_subject, predicate_phrases, usual_forms
-from .phrasing import SPAN_WORD, languages_of, surface_form, trailing_words
+from .label_text import (AUXILIARIES, MODALS, balanced, ends_on_a_modifier, names_a_subject, noun_shares,
+                         predicate_phrases, usual_forms)
+from .phrasing import MAX_LABEL_WORDS, SPAN_WORD, languages_of, read_members, surface_form, trailing_words
+from .preprocessing import lemma
 
 # Synthetic concept tokens (see preprocessing.tag_concepts) never appear in labels.
 _HIDDEN_PREFIX = "zzc"
@@ -213,7 +216,8 @@ def _capitalised(text):
     return text[0].upper() + text[1:]
 
 
-def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, languages=None, sources=None):
+def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, languages=None, sources=None,
+                   max_words=None):
     """Return a short label in the members' own words: their most representative key phrase as they wrote it.
 
     A multi-word phrase leads only when its weight is at least half the top term's: a
@@ -251,6 +255,14 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
         (:func:`surface_form`), a leading word is replaced only by a phrase at least
         :data:`LEADING_PHRASE_SHARE` as representative, and a lone noun is not described
         (what is said of it is most often one group's).
+    max_words : int, default=None
+        A label of more words is taken only when no other candidate is left (a parent's
+        label names a group, never one theme's whole sentence).
+
+    A word alone is a label only when the members use it as a noun
+    (:func:`~analysis.label_text.names_a_subject`): an adjective or adverb alone ("Easy",
+    "Exactly") is said of what the members write beside it ("Easy to use"), if they share
+    one, and is otherwise a last resort.
 
     Examples
     --------
@@ -269,27 +281,28 @@ def readable_label(terms, texts, stop_words, weights=None, avoid=(), n_tries=5, 
     strong = ([] if sources is not None else
               [t for t, w in zip(terms, weights) if " " in t and w >= LEADING_PHRASE_SHARE * top][:3])
     ordered = strong + [t for t in terms if t not in strong]
-    alone = _written_alone(texts)
-
-    def refuse(word):
-        return glued_prefix(word, alone, lang) is not None
-
-    def read(term):
-        return surface_form(term, texts, stop_words, languages=langs, refuse=refuse, sources=sources)
-
+    reading = _reading(texts, stop_words, langs, lang, avoid, sources, max_words)
+    read = reading.read
     extensions = dict(zip(terms, weights)) if sources is not None else None
-    candidates, label = _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoid, n_tries,
-                                          refuse, extensions)
+    if max_words is not None:
+        label = _group_label(ordered, terms, reading, extensions)
+        if label is not None:
+            return label
+    candidates, label = _first_free_label(ordered, terms, reading, n_tries, extensions)
     if label is not None:
         return label
     if not candidates:
         return "(no terms)"
-    # Every candidate is taken: the first one with the next phrase keeps them apart.
+    # Every candidate is taken: a candidate's own words, bare ("Refund" when "Refund request" is taken), else the
+    # first one with the next phrase keeps them apart.
+    bare = next((b for b in (read(t, True) for t in candidates) if b and label_key(b, lang) not in reading.avoid), None)
+    if bare:
+        return _tidy(bare, texts, lang)
     first = unglue(read(candidates[0]), texts, lang)
     # The next candidate or term that says something else (within twice the tries), else the next candidate.
     later = [t for t in candidates[1:] + [t for t in terms if t not in candidates]][:2 * n_tries]
     others = [unglue(o, texts, lang) for o in map(read, later) if o]
-    second = next((o for o in others if label_key(o, lang) != label_key(first, lang)), others[0] if others else None)
+    second = next((o for o in others if label_key(o, lang) != label_key(first, lang)), None)
     return _tidy(f"{first}, {second}" if second else first, texts, lang)
 
 
@@ -298,33 +311,131 @@ def _tidy(surface, texts, lang):
     return _capitalised(usual_forms(balanced(surface), texts, lang))
 
 
-def _first_free_label(ordered, terms, read, texts, stop_words, langs, lang, avoid, n_tries, refuse, weights=None):
+class _Reading(NamedTuple):
+    """What :func:`readable_label` reads candidates with: the members' texts, their languages, the labels taken."""
+
+    texts: list
+    stop_words: object
+    langs: list
+    lang: str
+    avoid: frozenset
+    refuse: Callable
+    read: Callable
+    max_words: Optional[int]
+    nouns: Callable
+    cut_noun: Callable
+
+
+def _reading(texts, stop_words, langs, lang, avoid, sources, max_words):
+    """Return the :class:`_Reading` of one label's candidates (see :func:`readable_label`)."""
+    alone = _written_alone(texts)
+
+    def refuse(word):
+        return glued_prefix(word, alone, lang) is not None
+
+    members = read_members(texts, langs, stop_words)
+
+    def read(term, bare=False):
+        # Bare: the phrase's own words, grown by nothing but a hyphenated word's other half or a particle.
+        return surface_form(term, texts, stop_words, languages=langs, refuse=refuse, sources=sources,
+                            max_words=len(term.split()) if bare else MAX_LABEL_WORDS, members=members)
+
+    shares, modifiers = {}, {}
+
+    def nouns(label):
+        """Return the noun shares of the lemmas of ``label``'s words (read once each)."""
+        words = {lemma(w, lang) for w in SPAN_WORD.findall(label.lower())} - set(shares)
+        if words:
+            shares.update(dict.fromkeys(words, 0.0))
+            shares.update(noun_shares(texts, langs, modifiers=modifiers, words=words, members=members))
+        return shares
+
+    def cut_noun(label):
+        return ends_on_a_modifier(label, lang, nouns(label), modifiers)
+
+    return _Reading(texts, stop_words, langs, lang, frozenset(avoid), refuse, read, max_words, nouns, cut_noun)
+
+
+def _first_free_label(ordered, terms, reading, n_tries, weights=None):
     """Return (the candidate terms tried, the first label not in ``avoid`` or None); see :func:`readable_label`.
 
     ``weights`` (term -> weight): a word is extended only by a phrase at least
-    :data:`LEADING_PHRASE_SHARE` of its weight, and a lone noun is not described.
+    :data:`LEADING_PHRASE_SHARE` of its weight, and a lone word is not described.
     """
     candidates, last_resorts = [], []
+    texts, lang = reading.texts, reading.lang
     for term, surface, alone in (attempt for word in ordered
-                                 for attempt in _attempts(word, terms, candidates, read, weights)):
+                                 for attempt in _attempts(word, terms, candidates, reading.read, weights)):
         if term in candidates:
             continue
-        surface = surface or read(term)
+        surface = surface or reading.read(term)
         if not surface:
             continue
         candidates.append(term)
         label = _tidy(surface, texts, lang)
-        if alone or any(refuse(w) for w in SPAN_WORD.findall(label.lower())) or not names_a_subject(label, lang):
+        if (alone or any(reading.refuse(w) for w in SPAN_WORD.findall(label.lower())) or _too_long(label, reading)
+                or (len(label.split()) > 1 and reading.cut_noun(label))):
             # Last resorts, in rank order: the members' own phrase with the run-together word cut back to the
-            # word it starts with; a word whose phrase nobody wrote; a participle alone ("Lost").
+            # word it starts with; a word whose phrase nobody wrote; a phrase too long for a group's name; a
+            # phrase that lost its noun ("Disposable virtual").
             last_resorts.append(unglue(label, texts, lang))
-        elif label_key(label, lang) not in avoid:
-            described = weights is None and _described(label, read, texts, stop_words, langs, lang, avoid, refuse)
+        elif not names_a_subject(label, lang, reading.nouns(label) if len(label.split()) == 1 else None):
+            # A word alone that is no noun ("Lost", "Easy"): what the members say with it, else a last resort.
+            described = _described(label, reading)
+            if described:
+                return candidates, described
+            last_resorts.append(label)
+        elif label_key(label, lang) not in reading.avoid:
+            described = weights is None and _described(label, reading)
             return candidates, described or label
         if len(candidates) == n_tries:
             break
-    free = [g for g in last_resorts if label_key(g, lang) not in avoid]
+    free = [g for g in last_resorts if label_key(g, lang) not in reading.avoid]
     return candidates, (free[0] if free else None)
+
+
+def _group_label(ordered, terms, reading, weights):
+    """Return a group's (a parent's) label: the first of its terms' readings that names a group, or None.
+
+    Each term is read as its themes write it, then bare (its own words: "Dashboards" when its
+    themes write "Dashboards are clear and beautiful"); a word is first read as the phrase that
+    extends it (:func:`_attempts`). A reading names a group when it is short, free, holds no
+    glued word and is no clause (:func:`_is_clause`: "Dashboards are clear", "Email would
+    make"); a word alone must be a noun of the members', else it is said with the word they
+    write beside it ("Slow" -> "Really slow"). None leaves the choice to
+    :func:`_first_free_label`'s last resorts.
+    """
+    texts, lang, seen = reading.texts, reading.lang, set()
+    for word in ordered:
+        # The phrase extending a word, the word, then each bare: the word's own subject before the phrase's words.
+        extension = _extension(word, terms, weights) if " " not in word else None
+        tried = [(extension, False), (word, False), (word, True), (extension, True)]
+        readings = (reading.read(t, bare) for t, bare in tried if t)
+        for surface in readings:
+            label = surface and _tidy(surface, texts, lang)
+            if not label or label_key(label, lang) in seen:
+                continue
+            seen.add(label_key(label, lang))
+            if len(label.split()) == 1 and not names_a_subject(label, lang, reading.nouns(label)):
+                label = _described(label, reading)
+            if (label and label_key(label, lang) not in reading.avoid and not _too_long(label, reading)
+                    and not _is_clause(label, reading) and not reading.cut_noun(label)
+                    and not any(reading.refuse(w) for w in SPAN_WORD.findall(label.lower()))):
+                return label
+    return None
+
+
+def _is_clause(label, reading):
+    """True when ``label`` holds an auxiliary or a modal after its first word ("Dashboards are clear").
+
+    A group is named by what its themes are about, not by a sentence one of them says.
+    """
+    words = SPAN_WORD.findall(label.lower())
+    return any(w in AUXILIARIES.get(reading.lang, ()) or w in MODALS.get(reading.lang, ()) for w in words[1:])
+
+
+def _too_long(label, reading):
+    return reading.max_words is not None and len(SPAN_WORD.findall(label)) > reading.max_words
 
 
 def _attempts(word, terms, candidates, read, weights):
@@ -337,8 +448,7 @@ def _attempts(word, terms, candidates, read, weights):
     if " " in word:
         yield word, None, False
         return
-    extended = next((p for p in terms if " " in p and word in p.split() and
-                     (weights is None or weights[p] >= LEADING_PHRASE_SHARE * weights[word])), None)
+    extended = _extension(word, terms, weights)
     surface = read(extended) if extended and extended not in candidates else None
     if surface:
         yield extended, surface, False
@@ -350,8 +460,14 @@ def _attempts(word, terms, candidates, read, weights):
         yield word, None, bool(extended) and weights is None
 
 
-def _described(label, read, texts, stop_words, langs, lang, avoid, refuse):
-    """Return a lone noun ``label`` with what the members say of it ("Plane" -> "Plane sat on the tarmac"), or None.
+def _extension(word, terms, weights):
+    """Return the best-ranked phrase of ``terms`` holding ``word`` (with ``weights``: half its weight), or None."""
+    return next((p for p in terms if " " in p and word in p.split() and
+                 (weights is None or weights[p] >= LEADING_PHRASE_SHARE * weights[word])), None)
+
+
+def _described(label, reading):
+    """Return a lone word ``label`` with what the members say of it ("Plane" -> "Plane sat on the tarmac"), or None.
 
     The phrase is the word pair most of its writers share (:func:`~analysis.label_text.predicate_phrases`),
     read as they wrote it; None when the label is more than one word or no pair is shared.
@@ -360,10 +476,12 @@ def _described(label, read, texts, stop_words, langs, lang, avoid, refuse):
         return None
     from .preprocessing import lemma
 
-    for pair in predicate_phrases(lemma(label.lower(), lang), texts, langs, stop_words):
-        surface = read(pair)
+    texts, lang = reading.texts, reading.lang
+    for pair in predicate_phrases(lemma(label.lower(), lang), texts, reading.langs, reading.stop_words):
+        surface = reading.read(pair)
         described = surface and _tidy(surface, texts, lang)
-        if (described and len(described.split()) > 1 and label_key(described, lang) not in avoid
-                and not any(refuse(w) for w in SPAN_WORD.findall(described.lower()))):
+        if (described and len(described.split()) > 1 and label_key(described, lang) not in reading.avoid
+                and not _too_long(described, reading) and not reading.cut_noun(described)
+                and not any(reading.refuse(w) for w in SPAN_WORD.findall(described.lower()))):
             return described
     return None

@@ -1,6 +1,7 @@
 """How the members wrote a lemmatised phrase: its occurrences in their comments, grown to the whole phrase, trimmed."""
 
 import re
+from typing import NamedTuple
 
 from .label_text import (MODALS, PARTICLES, RARE_FORM_SHARE, clause_links, closes_negation, crosses_clause,
                          hyphen_joined, whole_words)
@@ -9,6 +10,8 @@ from .preprocessing import CLOSED_CLASS_WORDS, WORD_PATTERN
 SPAN_WORD = re.compile(WORD_PATTERN)
 # Words that may open a phrase but never close one ("too expensive", not "expensive too").
 _OPENERS = {"en": {"too", "not", "no", "very", "never", "so"}, "fr": {"trop", "pas", "très", "jamais", "plus"}}
+# Pro-forms that open a clause but no phrase: "[is] there a limit" is a question cut in half.
+_NOT_OPENING = {"en": frozenset({"there", "here"}), "fr": frozenset()}
 MAX_LABEL_WORDS = 6
 
 
@@ -31,11 +34,26 @@ def languages_of(texts, languages):
     return [detect_language(t.lower()) for t in texts]
 
 
-def _occurrences(target, texts, langs, stop_words, max_texts, sources):
-    """Yield (norm, tokens, first, last, lang, cased, source) for each place a member wrote the lemmas ``target``."""
+class MemberText(NamedTuple):
+    """One member text read once for every phrase looked up in it (see :func:`read_members`)."""
+
+    norm: str
+    cased: str
+    tokens: list
+    lemmas: list
+    content: list
+    lang: str
+
+
+def read_members(texts, langs, stop_words, max_texts=400):
+    """Return each of the first ``max_texts`` texts normalised, tokenised and lemmatised (:class:`MemberText`).
+
+    A label looks many phrases up in the same texts; reading them once keeps that cheap.
+    """
     from .preprocessing import lemma, normalize_text
 
-    for text, lang, source in zip(texts[:max_texts], langs[:max_texts], sources[:max_texts]):
+    out = []
+    for text, lang in zip(texts[:max_texts], langs[:max_texts]):
         cased = normalize_text(text, lowercase=False)
         norm = cased.lower()
         if len(norm) != len(cased):  # a letter whose lowercase is longer: show it lowercased
@@ -43,8 +61,18 @@ def _occurrences(target, texts, langs, stop_words, max_texts, sources):
         tokens = [(m.group(0), m.start(), m.end()) for m in SPAN_WORD.finditer(norm)]
         content = [k for k, w in enumerate(tokens)
                    if len(w[0]) > 1 and not w[0].endswith("'") and w[0] not in stop_words]
+        out.append(MemberText(norm, cased, tokens, [lemma(t[0], lang) for t in tokens], content, lang))
+    return out
+
+
+def _occurrences(target, members, sources):
+    """Yield (norm, tokens, first, last, lang, cased, source) for each place a member wrote the lemmas ``target``."""
+    for member, source in zip(members, sources):
+        norm, cased, tokens, lemmas, content, lang = member
+        if target[0] not in lemmas:
+            continue
         for i in range(len(content) - len(target) + 1):
-            if all(lemma(tokens[content[i + j]][0], lang) == target[j] for j in range(len(target))):
+            if all(lemmas[content[i + j]] == target[j] for j in range(len(target))):
                 first, last = content[i], content[i + len(target) - 1]
                 # A phrase runs within one clause: "marche pas, j'ai perdu" is two.
                 if last - first + 1 <= len(target) + 3 and not crosses_clause(norm, tokens[first][2],
@@ -141,7 +169,7 @@ def _cut_before_link(spans, max_words, lowest):
 
 def _trim(norm, tokens, first, last, lang):
     """Drop closed-class words from both ends of a span (never the whole span, nor part of a hyphenated word)."""
-    closed, trailing = closed_class_words(lang), trailing_words(lang)
+    closed, trailing = closed_class_words(lang) | _NOT_OPENING.get(lang, frozenset()), trailing_words(lang)
     a, b = first, last
     # A word of a hyphenated one ("top-up", "check-in") stays with it.
     while a < b and (tokens[a][0] in closed or len(tokens[a][0]) < 2) and not hyphen_joined(norm, tokens, a, a + 1):
@@ -154,7 +182,7 @@ def _trim(norm, tokens, first, last, lang):
 
 
 def surface_form(phrase, texts, stop_words, max_texts=400, languages=None, max_words=MAX_LABEL_WORDS,
-                 refuse=None, sources=None):
+                 refuse=None, sources=None, members=None):
     """Return how the members most often wrote a lemmatised ``phrase`` ("flight cancel" -> "flight was cancelled").
 
     The phrase's words are matched, as lemmas in each member's language, against
@@ -174,13 +202,16 @@ def surface_form(phrase, texts, stop_words, max_texts=400, languages=None, max_w
         Where each text comes from (its theme, for a parent's label): the span takes in
         only words that texts of two or more sources share ("mobile app", not the
         largest theme's "mobile app crashes").
+    members : list of MemberText, default=None
+        ``texts`` already read (:func:`read_members`, with the same ``max_texts``).
     """
     target = phrase.split()
     texts = list(texts)
-    langs = languages_of(texts[:max_texts], None if languages is None else list(languages)[:max_texts])
+    if members is None:
+        langs = languages_of(texts[:max_texts], None if languages is None else list(languages)[:max_texts])
+        members = read_members(texts, langs, stop_words, max_texts)
     groups = {}
-    for occ in _occurrences(target, texts, langs, stop_words, max_texts,
-                            list(sources) if sources is not None else [None] * len(texts)):
+    for occ in _occurrences(target, members, list(sources) if sources is not None else [None] * len(texts)):
         norm, tokens, first, last = occ[:4]
         groups.setdefault(norm[tokens[first][1]:tokens[last][2]], []).append(occ)
     if not groups:
@@ -195,3 +226,22 @@ def surface_form(phrase, texts, stop_words, max_texts=400, languages=None, max_w
         text = cased[tokens[a][1]:tokens[b][2]]  # as written: "API", "iPhone"
         forms[text] = forms.get(text, 0) + 1
     return max(forms, key=lambda s: (forms[s], -len(s)))
+
+
+def written_form(phrase, members):
+    """Return how the members most often wrote the lemmatised ``phrase`` itself ("auto top" -> "auto top-up"), or None.
+
+    Key phrases are shown as customers wrote them (lemmas are only for matching): the words
+    matched, what they wrote between them ("miss salesforce" -> "missing a Salesforce") and a
+    hyphenated word whole, the case they wrote it in ("API", "iPhone"), a first word they
+    capitalised only because it opens a sentence lowercased. ``members``: :func:`read_members`.
+    """
+    forms = {}
+    for norm, tokens, first, last, _, cased, _ in _occurrences(phrase.split(), members, [None] * len(members)):
+        a, b = whole_words(norm, tokens, first, last)
+        text = cased[tokens[a][1]:tokens[b][2]]
+        opens = a == 0 or norm[tokens[a - 1][2]:tokens[a][1]].strip()[-1:] in (".", "!", "?")
+        if opens and text[:1].isupper() and text.split()[0][1:].islower():
+            text = text[0].lower() + text[1:]
+        forms[text] = forms.get(text, 0) + 1
+    return max(forms, key=lambda form: (forms[form], -len(form))) if forms else None

@@ -290,10 +290,17 @@ class FeedbackAnalyzer:
         return grams + tags.split()
 
 
+# scikit-learn's English list holds nouns, verbs and adjectives that name what customers write about
+# ("top" of "top-up", "amount", "bill", "call", "detail", "name", "system"): its documentation warns of
+# such words (Nothman, Qin & Yurchak 2018, "Stop word lists in free open-source software packages").
+# A stop word is a function word; these are not, and stay terms (Banking77's top-up themes were named
+# "Work", from "top-up not working", as "top" and "up" were both dropped).
+OPEN_CLASS_WORDS = frozenset("""amount bill bottom call cry describe detail empty fill fire front full interest mill
+    move name part serious show side system thick thin top""".split())
 # Contraction fragments ("I've" -> "ve") and social-media filler carry no topic.
-ENGLISH_WORDS_IGNORED = ENGLISH_STOP_WORDS | {"ve", "ll", "re", "don", "didn", "doesn", "isn", "wasn", "won",
-                                              "aren", "haven", "just", "amp", "rt", "im", "dont", "got", "get",
-                                              "lol"}
+ENGLISH_WORDS_IGNORED = (ENGLISH_STOP_WORDS - OPEN_CLASS_WORDS) | {
+    "ve", "ll", "re", "don", "didn", "doesn", "isn", "wasn", "won", "aren", "haven", "just", "amp", "rt", "im",
+    "dont", "got", "get", "lol"}
 # French closed-class words and their lemmas ("des" -> "un", "est" -> "être"), so that a French
 # comment's word pairs are about its subject too; words that are also English content words
 # ("car", "son", "la") are left out.

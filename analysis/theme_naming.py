@@ -8,6 +8,7 @@ from . import edits as _edits
 from .clustering import group_parents
 from .labeling import label_key, readable_label, top_terms
 from .matching import assign_keys, overlap_similarity, term_similarity
+from .phrasing import read_members, written_form
 from .preprocessing import STOP_WORDS
 from .results import ParentTheme
 
@@ -34,12 +35,13 @@ def in_language(texts, langs, language):
     return [texts[i] for i in keep], [langs[i] for i in keep]
 
 
-# A parent whose largest theme holds more than this share of its comments may be named like that theme.
-DOMINANT_SHARE = 0.5
 # A theme uses a term when this share of its members write it (a fifth, as for a rare form).
 SHARED_USE = 0.2
 # Parent terms considered, in multiples of the key phrases shown.
 PARENT_POOL = 4
+# A parent's label names a group in a few words ("Mobile app", "Cash from the ATM"), never one theme's
+# sentence ("Support took five days to answer"); a longer one is a last resort.
+PARENT_MAX_WORDS = 4
 
 
 def shared_terms(terms, themes, counts, sample_primary, feature_names):
@@ -105,14 +107,35 @@ class ThemeNamingMixin:
             taken.add(keys[j])
         return keys, inherited, parent_keys
 
-    def _label(self, terms, texts, langs, avoid, sources=None):
+    def _label(self, terms, texts, langs, avoid, sources=None, max_words=None):
         if sources is not None:
             pairs, langs = in_language(list(zip(texts, sources)), langs, self.language_)
             texts, sources = [t for t, _ in pairs], [s for _, s in pairs]
         else:
             texts, langs = in_language(texts, langs, self.language_)
-        return readable_label([p for p, _ in terms], texts, STOP_WORDS, [w for _, w in terms], avoid,
-                              languages=langs, sources=sources)
+        # A parent tries every term: its first ones are often its themes' own labels.
+        n_tries = len(terms) if max_words is not None else 5
+        return readable_label([p for p, _ in terms], texts, STOP_WORDS, [w for _, w in terms], avoid, n_tries,
+                              languages=langs, sources=sources, max_words=max_words)
+
+    def _shown_phrases(self, terms, texts, langs, pinned):
+        """Return the key phrases to show after the ``pinned`` ones: the best terms as the members wrote them.
+
+        The terms are lemmas ("auto top", "miss salesforce"), fit for matching only; a team reads
+        the customers' words ("auto top-up", "missing a Salesforce"). A term no member wrote
+        within one clause (a word pair across a full stop) is not shown; nor is a phrase twice.
+        """
+        texts, langs = in_language(texts, langs, self.language_)
+        members = read_members(texts, langs, STOP_WORDS, max_texts=200)
+        shown, seen = [], {p.lower() for p in pinned}
+        for term, _ in terms:
+            if len(pinned) + len(shown) >= self.n_key_phrases:
+                break
+            written = written_form(term, members)
+            if written and written.lower() not in seen:
+                seen.add(written.lower())
+                shown.append(written)
+        return tuple(pinned) + tuple(shown)
 
     def _label_themes(self, order, keys, terms, members, member_langs, edits, inherited, labeler):
         """Return a label per theme: the team's, the inherited one, or the members' own phrase, distinct."""
@@ -166,15 +189,14 @@ class ThemeNamingMixin:
                 # Member comments by theme size, each theme's most typical first.
                 texts = [text for t in group_members for text in members[t][:100]]
                 langs = [lang for t in group_members for lang in member_langs[t][:100]]
-                terms, avoid, sources = group_terms[g][:2 * self.n_key_phrases], taken_labels, None
-                if sizes[group_members[0]] <= DOMINANT_SHARE * sum(sizes[t] for t in group_members):
-                    # No theme dominates: the parent is named by the subject its themes share, never
-                    # after one of them.
-                    terms = shared_terms(group_terms[g], group_members, counts, sample_primary,
-                                         self._feature_names)[:2 * self.n_key_phrases] or terms
-                    avoid = taken_labels | {label_key(labels[t], self.language_) for t in group_members}
-                    sources = [t for t in group_members for _ in members[t][:100]]
-                label = self._label(terms, texts, langs, avoid, sources)
+                # A parent is named by the subject its themes share, then (when every shared term is taken) by
+                # its other terms; never after one of its themes, as if the others were that too (even one
+                # holding most of its comments: "Boss loves the exports" over "Save me hours every week").
+                shared = shared_terms(group_terms[g], group_members, counts, sample_primary, self._feature_names)
+                terms = (shared + [t for t in group_terms[g] if t not in shared])[:2 * self.n_key_phrases]
+                avoid = taken_labels | {label_key(labels[t], self.language_) for t in group_members}
+                sources = [t for t in group_members for _ in members[t][:100]]
+                label = self._label(terms, texts, langs, avoid, sources, max_words=PARENT_MAX_WORDS)
             taken_labels.add(label_key(label, self.language_))
             parents.append(ParentTheme(key=key, label=label, theme_keys=tuple(keys[t] for t in group_members),
                                        size=int(sum(sizes[t] for t in group_members))))

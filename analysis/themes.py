@@ -320,7 +320,7 @@ class ThemeClusterer(ThemeAssignmentMixin, ThemeNamingMixin, BaseEstimator):
         themes = []
         for t in order:
             pinned = tuple(edits.pinned_phrases.get(keys[t], ()))
-            phrases = pinned + tuple(p for p, _ in terms[t] if p not in pinned)
+            phrases = self._shown_phrases(terms[t], members[t], member_langs[t], pinned)
             themes.append(Theme(key=keys[t], label=labels[t], key_phrases=phrases[:self.n_key_phrases],
                                 representative_quotes=quotes[t], size=int(sizes[t]),
                                 term_weights=tuple(terms[t]), parent_key=parent_of[t]))

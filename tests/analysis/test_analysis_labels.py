@@ -194,9 +194,18 @@ def test_a_french_workspace_names_the_same_themes_in_french():
         assert detect_language(theme.label.lower()) == "fr", theme.label
 
 
-def test_a_label_every_candidate_of_which_is_taken_adds_a_later_term_that_says_something_else():
+def test_a_label_every_candidate_of_which_is_taken_reads_a_candidate_bare():
     members = ["Missing a Salesforce integration. That is the only thing stopping us."] * 4
     taken = {label_key("Missing a Salesforce integration"), label_key("Only thing stopping us")}
+    label = readable_label(["salesforce integration", "miss", "salesforce", "stop"], members, STOP_WORDS,
+                           n_tries=2, avoid=taken)
+    assert label == "Salesforce integration"
+
+
+def test_a_label_every_candidate_of_which_is_taken_even_bare_adds_a_later_term_that_says_something_else():
+    members = ["Missing a Salesforce integration. That is the only thing stopping us."] * 4
+    taken = {label_key(t) for t in ("Missing a Salesforce integration", "Only thing stopping us",
+                                    "Salesforce integration", "Missing")}
     label = readable_label(["salesforce integration", "miss", "salesforce", "stop"], members, STOP_WORDS,
                            n_tries=2, avoid=taken)
     first, _, second = label.partition(", ")
