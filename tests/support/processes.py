@@ -1,6 +1,7 @@
 """Real processes for tests: an app server and Celery workers, each on loopback, always stopped."""
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +50,11 @@ def app_environment(database_url, **extra):
 
 
 def _stop(process):
+    """Ask ``process`` to stop (its graceful shutdown), then kill its whole process group.
+
+    Each process runs in a session of its own (``start_new_session``): killing only a gunicorn master that did not
+    stop in time left its worker running a long request (a big import) for minutes after the test.
+    """
     if process.poll() is None:
         process.terminate()
         try:
@@ -56,6 +62,8 @@ def _stop(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -67,7 +75,7 @@ def serve_app(environment, *, workers=1, threads=4, app="feedback_app.wsgi:app",
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
              "--threads", str(threads), "--log-level", "warning", app],
-            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
@@ -105,7 +113,7 @@ def celery_worker(environment, *, queues, log_path, concurrency=1, pool="solo", 
         [sys.executable, "-m", "celery", "-A", "feedback_app.worker", "worker", "--queues", ",".join(queues),
          "--pool", pool, "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-heartbeat",
          "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         _wait_for_text(Path(log_path), "ready.", process, timeout=ready_timeout)
