@@ -159,6 +159,9 @@ class Config:
     CELERY_TASK_ALWAYS_EAGER = False
     HEARTBEAT_SECONDS = _env("FEEDBACK_HEARTBEAT_SECONDS", 30)
     ANALYSIS_INTERVAL_SECONDS = _env("FEEDBACK_ANALYSIS_INTERVAL_SECONDS", 6 * 3600)  # full re-clustering
+    # Processes of a full analysis's per-comment steps (language, lemmas, sentiment) once a workspace holds more
+    # than 20,000 distinct comments (below that they run in the worker's own process): bench/analysis_scale.py.
+    ANALYSIS_JOBS = _env("FEEDBACK_ANALYSIS_JOBS", 2)
 
 
 class DevelopmentConfig(Config):
@@ -212,12 +215,13 @@ INT_SETTINGS = {
     "WEEKLY_DIGEST_CHECK_SECONDS": "FEEDBACK_WEEKLY_DIGEST_CHECK_SECONDS",
     "HEARTBEAT_SECONDS": "FEEDBACK_HEARTBEAT_SECONDS",
     "ANALYSIS_INTERVAL_SECONDS": "FEEDBACK_ANALYSIS_INTERVAL_SECONDS",
+    "ANALYSIS_JOBS": "FEEDBACK_ANALYSIS_JOBS",
     "WIDGET_CONFIG_TTL_SECONDS": "FEEDBACK_WIDGET_CONFIG_TTL_SECONDS",
     "TRUSTED_PROXIES": "FEEDBACK_TRUSTED_PROXIES",
 }
 # Counts of the email workers, where 0 would stop delivery rather than mean "no limit".
 AT_LEAST_ONE_SETTINGS = ("EMAIL_BATCH_SIZE", "EMAIL_MESSAGES_PER_CONNECTION", "EMAIL_MARK_SENT_EVERY",
-                         "WORKER_CONCURRENCY", "WORKER_MODEL_THREADS")
+                         "WORKER_CONCURRENCY", "WORKER_MODEL_THREADS", "ANALYSIS_JOBS")
 BOOL_SETTINGS = {
     "SESSION_COOKIE_SECURE": "FEEDBACK_SECURE_COOKIES",
     "SMTP_STARTTLS": "FEEDBACK_SMTP_STARTTLS",

@@ -31,3 +31,8 @@ def test_a_worker_process_runs_the_multilingual_engine_on_the_configured_threads
     monkeypatch.setattr(worker.importlib.util, "find_spec", lambda name: None)  # leave torch's threads alone
     worker.limit_model_threads()
     assert worker.os.environ["OMP_NUM_THREADS"] == "1"
+
+
+def test_no_analysis_processes_is_refused():
+    with pytest.raises(ConfigError, match="FEEDBACK_ANALYSIS_JOBS must be 1 or more"):
+        create_app({"ANALYSIS_JOBS": 0})

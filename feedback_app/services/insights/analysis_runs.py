@@ -4,6 +4,7 @@ import logging
 import pickle
 import time
 
+from flask import current_app
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 
 from analysis import analyze_feedback
@@ -98,7 +99,7 @@ def execute_analysis_run(run_id, *, on_progress=None):
             stats["themes"] = 0
         else:
             result = analyze_feedback(frame, edits=load_edits(run.workspace_id), previous_state=_previous_state(run),
-                                      id_column="id", random_state=0)
+                                      id_column="id", random_state=0, n_jobs=current_app.config["ANALYSIS_JOBS"])
             progress(70)
             stats["themes"] = _persist_result(run, frame, result)
             stats["parent_themes"] = len(getattr(result, "parents", ()) or ())
